@@ -1,0 +1,87 @@
+//! Domain enums stored as short strings, identical on SQLite and PostgreSQL.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The editorial state of one locale version of an item. Only `Published` rows are public.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum PublicationStatus {
+    #[sea_orm(string_value = "draft")]
+    Draft,
+    #[sea_orm(string_value = "in_review")]
+    InReview,
+    #[sea_orm(string_value = "published")]
+    Published,
+    #[sea_orm(string_value = "archived")]
+    Archived,
+}
+
+/// What kind of publication a resource is.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceKind {
+    #[sea_orm(string_value = "advocacy_tool")]
+    AdvocacyTool,
+    #[sea_orm(string_value = "guide")]
+    Guide,
+    #[sea_orm(string_value = "toolkit")]
+    Toolkit,
+    #[sea_orm(string_value = "briefing_paper")]
+    BriefingPaper,
+    #[sea_orm(string_value = "policy_brief")]
+    PolicyBrief,
+    #[sea_orm(string_value = "report")]
+    Report,
+    #[sea_orm(string_value = "case_study")]
+    CaseStudy,
+    #[sea_orm(string_value = "statement")]
+    Statement,
+    #[sea_orm(string_value = "community_guide")]
+    CommunityGuide,
+    #[sea_orm(string_value = "video")]
+    Video,
+    #[sea_orm(string_value = "other")]
+    Other,
+}
+
+/// What kind of body an organisation is.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum OrganizationKind {
+    #[sea_orm(string_value = "global_network")]
+    GlobalNetwork,
+    #[sea_orm(string_value = "regional_network")]
+    RegionalNetwork,
+    #[sea_orm(string_value = "member_organization")]
+    MemberOrganization,
+    #[sea_orm(string_value = "funder")]
+    Funder,
+}
+
+/// The part an organisation played in a resource.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum OrganizationRole {
+    #[sea_orm(string_value = "author")]
+    Author,
+    #[sea_orm(string_value = "publisher")]
+    Publisher,
+}
+
+/// The vocabulary a taxonomy term belongs to.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum Taxonomy {
+    #[sea_orm(string_value = "region")]
+    Region,
+    #[sea_orm(string_value = "country")]
+    Country,
+    #[sea_orm(string_value = "topic")]
+    Topic,
+}

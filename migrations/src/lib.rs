@@ -1,0 +1,19 @@
+//! Chorus database migrations, identical on SQLite and PostgreSQL.
+//!
+//! Migrations name tables and columns with plain strings, never entity types: the entities describe
+//! today's schema, a migration describes one step in its history. Every migration is reversible.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_content_model;
+
+/// The ordered list of migrations this binary knows.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261129_000001_content_model::Migration)]
+    }
+}

@@ -1,0 +1,180 @@
+//! The `chorus` command line.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chorus_migrations::{Migrator, MigratorTrait};
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, LogFormat};
+use crate::error::AppError;
+use crate::startup::{Application, shutdown_signal};
+use crate::{db, demo, graphql};
+
+#[derive(Parser, Debug)]
+#[command(name = "chorus", version, about = "A headless CMS for multilingual advocacy content")]
+pub struct Cli {
+    /// Configuration file (default: ./config.toml when present, else built-in defaults).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Directory for the SQLite file, uploads and the search index (default: ./data).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the API.
+    Serve {
+        /// Load the demo content first (idempotent).
+        #[arg(long)]
+        demo: bool,
+        /// Address to listen on, e.g. 127.0.0.1:8080.
+        #[arg(long, value_name = "ADDR")]
+        bind: Option<SocketAddr>,
+    },
+    /// Database migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Demo content.
+    Demo {
+        #[command(subcommand)]
+        action: DemoAction,
+    },
+    /// Print the GraphQL schema (SDL).
+    Schema,
+    /// Configuration.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Revert the last applied migration.
+    Down,
+    /// List migrations and whether each is applied.
+    Status,
+}
+
+#[derive(Subcommand, Debug)]
+enum DemoAction {
+    /// Load the demo content (idempotent).
+    Load,
+}
+
+#[derive(Subcommand, Debug)]
+enum ConfigAction {
+    /// Validate the configuration and print the effective values.
+    Check,
+}
+
+/// Entry point of the binary: the process environment is read here and nowhere else.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let env: HashMap<String, String> = std::env::vars().collect();
+    if let Command::Schema = cli.command {
+        print!("{}", graphql::sdl());
+        return ExitCode::SUCCESS;
+    }
+    let mut config = match Config::load(cli.config.as_deref(), &env) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("chorus: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(dir) = cli.data_dir.clone() {
+        config.server.data_dir = dir;
+    }
+    init_tracing(&config);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("chorus: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = ?e, "chorus failed");
+            eprintln!("chorus: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log.level).unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match config.log.format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+async fn run(command: Command, mut config: Config) -> Result<(), AppError> {
+    match command {
+        Command::Serve { demo, bind } => {
+            if let Some(bind) = bind {
+                config.server.bind = bind;
+            }
+            let app = Application::build(config).await?;
+            if demo {
+                let report = demo::load(&app.state().db).await?;
+                tracing::info!(created = report.created, existing = report.existing, "demo content loaded");
+            }
+            let url = format!("http://{}:{}/graphql", app.state().config.server.bind.ip(), app.port());
+            tracing::info!(%url, "Chorus is serving");
+            eprintln!("Chorus is serving GraphQL at {url}");
+            app.run_until_stopped(shutdown_signal()).await.map_err(|e| AppError::internal(format!("server: {e}")))
+        }
+        Command::Migrate { action } => {
+            let db = db::connect(&config, None).await?;
+            match action {
+                MigrateAction::Up => {
+                    Migrator::up(&db, None).await?;
+                    println!("migrations applied");
+                }
+                MigrateAction::Down => {
+                    Migrator::down(&db, Some(1)).await?;
+                    println!("last migration reverted");
+                }
+                MigrateAction::Status => {
+                    let state = db::migration_state(&db).await?;
+                    for name in &state.applied {
+                        let mark = if state.unknown.contains(name) { "unknown to this binary" } else { "applied" };
+                        println!("{name}  {mark}");
+                    }
+                    for name in &state.pending {
+                        println!("{name}  pending");
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::Demo { action: DemoAction::Load } => {
+            let db = db::connect(&config, None).await?;
+            db::prepare(&db, config.database.migrate_on_start).await?;
+            let report = demo::load(&db).await?;
+            println!("demo content: {} created, {} already present", report.created, report.existing);
+            Ok(())
+        }
+        Command::Config { action: ConfigAction::Check } => {
+            println!("configuration is valid");
+            println!("{config:#?}");
+            Ok(())
+        }
+        Command::Schema => Ok(()),
+    }
+}

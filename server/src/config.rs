@@ -1,0 +1,363 @@
+//! Configuration: `config.toml`, overridden by `CHORUS_SECTION__KEY` environment variables,
+//! overridden by command-line flags.
+//!
+//! Loading is a pure function of (file text, environment map), so it is tested without touching
+//! the process environment. Unknown keys and bad values are errors that name the key.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::locale::{LocaleError, Locales};
+
+/// Environment variables with this prefix and a `__` separator override file keys.
+pub const ENV_PREFIX: &str = "CHORUS_";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("config file is not valid TOML: {0}")]
+    Syntax(String),
+    #[error("config key `{key}`: {message}")]
+    Key { key: String, message: String },
+    #[error("environment variable {var}: {message}")]
+    Env { var: String, message: String },
+}
+
+/// The whole configuration, as documented in the root `config.toml`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub locales: LocalesConfig,
+    pub graphql: GraphqlConfig,
+    pub http: HttpConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    pub shutdown_grace_seconds: u64,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum MigrateOnStart {
+    /// Apply migrations only when the database has none applied yet.
+    Empty,
+    /// Apply pending migrations at every start.
+    Always,
+    /// Never: `chorus migrate up` is required.
+    Never,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `sqlite://PATH` or `postgres://...`; empty means `sqlite://<data_dir>/chorus.db`.
+    pub url: String,
+    pub max_connections: u32,
+    pub migrate_on_start: MigrateOnStart,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LocalesConfig {
+    pub available: Vec<String>,
+    pub default: String,
+    /// Explicit fallback chains, e.g. `"fr-CA" = ["fr", "en"]`.
+    pub fallbacks: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GraphqlConfig {
+    pub graphiql: bool,
+    pub introspection: bool,
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub max_aliases: usize,
+    pub max_directives: usize,
+    pub max_recursive_depth: usize,
+    pub max_batch: usize,
+    pub max_query_bytes: usize,
+    pub max_body_bytes: usize,
+    pub default_page_size: u32,
+    pub max_page_size: u32,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Origins allowed to call the API from a browser (`https://example.org`), or `*`.
+    pub cors_origins: Vec<String>,
+    pub compression: bool,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// A `tracing` filter such as `info` or `chorus=debug,info`.
+    pub level: String,
+    pub format: LogFormat,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            server: ServerConfig::default(),
+            database: DatabaseConfig::default(),
+            locales: LocalesConfig::default(),
+            graphql: GraphqlConfig::default(),
+            http: HttpConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./data"),
+            shutdown_grace_seconds: 10,
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig { url: String::new(), max_connections: 8, migrate_on_start: MigrateOnStart::Empty }
+    }
+}
+
+impl Default for LocalesConfig {
+    fn default() -> Self {
+        LocalesConfig {
+            available: ["en", "fr", "es", "ru", "zh-Hans"].map(String::from).to_vec(),
+            default: "en".to_owned(),
+            fallbacks: BTreeMap::new(),
+        }
+    }
+}
+
+impl Default for GraphqlConfig {
+    fn default() -> Self {
+        GraphqlConfig {
+            graphiql: true,
+            introspection: true,
+            max_depth: 12,
+            max_complexity: 5000,
+            max_aliases: 30,
+            max_directives: 5,
+            max_recursive_depth: 32,
+            max_batch: 10,
+            max_query_bytes: 16 * 1024,
+            max_body_bytes: 64 * 1024,
+            default_page_size: 20,
+            max_page_size: 100,
+        }
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig { cors_origins: Vec::new(), compression: true }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig { level: "info".to_owned(), format: LogFormat::Text }
+    }
+}
+
+impl Config {
+    /// Reads `path` (if given; else `./config.toml` when it exists, else defaults) and applies the
+    /// environment overrides.
+    pub fn load(path: Option<&Path>, env: &HashMap<String, String>) -> Result<Config, ConfigError> {
+        let text = match path {
+            Some(path) => {
+                std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?
+            }
+            None => match std::fs::read_to_string("config.toml") {
+                Ok(text) => text,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+                Err(source) => return Err(ConfigError::Read { path: "config.toml".into(), source }),
+            },
+        };
+        Config::from_sources(&text, env)
+    }
+
+    /// The pure core of loading: file text plus environment map.
+    pub fn from_sources(text: &str, env: &HashMap<String, String>) -> Result<Config, ConfigError> {
+        let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::Syntax(e.to_string()))?;
+        let mut overrides: Vec<(&String, &String)> =
+            env.iter().filter(|(k, _)| k.starts_with(ENV_PREFIX) && k.contains("__")).collect();
+        overrides.sort();
+        for (var, value) in overrides {
+            let path = var[ENV_PREFIX.len()..].to_ascii_lowercase();
+            let Some((section, key)) = path.split_once("__") else { continue };
+            if section.is_empty() || key.is_empty() || key.contains("__") {
+                return Err(ConfigError::Env { var: var.clone(), message: "expected CHORUS_SECTION__KEY".into() });
+            }
+            let entry = table.entry(section.to_owned()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            let toml::Value::Table(section_table) = entry else {
+                return Err(ConfigError::Env { var: var.clone(), message: format!("`{section}` is not a section") });
+            };
+            section_table.insert(key.to_owned(), env_value(value));
+        }
+        let config: Config = serde_path_to_error::deserialize(toml::Value::Table(table))
+            .map_err(|e| ConfigError::Key { key: e.path().to_string(), message: e.inner().to_string() })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let key_err = |key: &str, message: String| ConfigError::Key { key: key.to_owned(), message };
+        self.locales().map_err(|e| key_err("locales", e.to_string()))?;
+        let url = &self.database.url;
+        if !url.is_empty()
+            && !url.starts_with("sqlite:")
+            && !url.starts_with("postgres://")
+            && !url.starts_with("postgresql://")
+        {
+            return Err(key_err("database.url", "must start with sqlite: or postgres://".into()));
+        }
+        if self.database.max_connections == 0 {
+            return Err(key_err("database.max_connections", "must be at least 1".into()));
+        }
+        let g = &self.graphql;
+        if g.max_page_size == 0 || g.default_page_size == 0 || g.default_page_size > g.max_page_size {
+            return Err(key_err("graphql.default_page_size", "must be between 1 and graphql.max_page_size".into()));
+        }
+        for (key, value) in [
+            ("graphql.max_depth", g.max_depth),
+            ("graphql.max_complexity", g.max_complexity),
+            ("graphql.max_batch", g.max_batch),
+            ("graphql.max_query_bytes", g.max_query_bytes),
+            ("graphql.max_body_bytes", g.max_body_bytes),
+        ] {
+            if value == 0 {
+                return Err(key_err(key, "must be at least 1".into()));
+            }
+        }
+        for origin in &self.http.cors_origins {
+            if origin != "*" && crate::http::cors::parse_origin(origin).is_none() {
+                return Err(key_err(
+                    "http.cors_origins",
+                    format!("`{origin}` is not an origin like https://example.org"),
+                ));
+            }
+        }
+        tracing_subscriber::EnvFilter::try_new(&self.log.level).map_err(|e| key_err("log.level", e.to_string()))?;
+        Ok(())
+    }
+
+    /// The configured locales with their fallback chains.
+    pub fn locales(&self) -> Result<Locales, LocaleError> {
+        Locales::new(&self.locales.available, &self.locales.default, &self.locales.fallbacks)
+    }
+
+    /// The database URL, defaulting to a SQLite file in the data directory.
+    pub fn database_url(&self) -> String {
+        if self.database.url.is_empty() {
+            let path = self.server.data_dir.join("chorus.db");
+            format!("sqlite://{}?mode=rwc", path.display())
+        } else {
+            self.database.url.clone()
+        }
+    }
+}
+
+/// An environment value is read as a TOML value when it parses as one (`true`, `12`, `["en"]`),
+/// else as a plain string, so `CHORUS_DATABASE__URL=postgres://...` needs no quoting.
+fn env_value(raw: &str) -> toml::Value {
+    let doc = format!("v = {raw}");
+    match doc.parse::<toml::Table>() {
+        Ok(mut t) => t.remove("v").unwrap_or_else(|| toml::Value::String(raw.to_owned())),
+        Err(_) => toml::Value::String(raw.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_without_file() {
+        let c = Config::from_sources("", &HashMap::new()).unwrap();
+        assert_eq!(c.server.bind.port(), 8080);
+        assert_eq!(c.locales.available.len(), 5);
+        assert!(c.database_url().starts_with("sqlite://"));
+    }
+
+    #[test]
+    fn the_shipped_config_file_is_the_defaults() {
+        let text = include_str!("../../config.toml");
+        let c = Config::from_sources(text, &HashMap::new()).unwrap();
+        let d = Config::default();
+        assert_eq!(format!("{c:?}"), format!("{d:?}"));
+    }
+
+    #[test]
+    fn environment_overrides_file() {
+        let c = Config::from_sources(
+            "[database]\nurl = \"sqlite://a.db\"\n",
+            &env(&[
+                ("CHORUS_DATABASE__URL", "postgres://u@h/db"),
+                ("CHORUS_GRAPHQL__MAX_DEPTH", "7"),
+                ("CHORUS_LOCALES__AVAILABLE", "[\"en\", \"pt\"]"),
+                ("CHORUS_TEST_POSTGRES_URL", "ignored: no separator"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.database.url, "postgres://u@h/db");
+        assert_eq!(c.graphql.max_depth, 7);
+        assert_eq!(c.locales.available, vec!["en", "pt"]);
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let e = Config::from_sources("[graphql]\nmax_dept = 3\n", &HashMap::new()).unwrap_err();
+        assert!(e.to_string().contains("graphql.max_dept"), "{e}");
+        let e = Config::from_sources("", &env(&[("CHORUS_SERVER__PORTT", "1")])).unwrap_err();
+        assert!(e.to_string().contains("server.portt"), "{e}");
+        let e = Config::from_sources("[nope]\n", &HashMap::new()).unwrap_err();
+        assert!(e.to_string().contains("nope"), "{e}");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let e = Config::from_sources("[server]\nbind = \"localhost\"\n", &HashMap::new()).unwrap_err();
+        assert!(e.to_string().contains("server.bind"), "{e}");
+        let e = Config::from_sources("[locales]\navailable = [\"en\", \"fr_!!\"]\n", &HashMap::new()).unwrap_err();
+        assert!(e.to_string().contains("fr_!!"), "{e}");
+        let e = Config::from_sources("[locales]\ndefault = \"de\"\n", &HashMap::new()).unwrap_err();
+        assert!(e.to_string().contains("de"), "{e}");
+        let e = Config::from_sources("[database]\nurl = \"mysql://x\"\n", &HashMap::new()).unwrap_err();
+        assert!(e.to_string().contains("database.url"), "{e}");
+        let e = Config::from_sources("[http]\ncors_origins = [\"example.org\"]\n", &HashMap::new()).unwrap_err();
+        assert!(e.to_string().contains("http.cors_origins"), "{e}");
+        let e = Config::from_sources("[database]\nmigrate_on_start = \"sometimes\"\n", &HashMap::new()).unwrap_err();
+        assert!(e.to_string().contains("database.migrate_on_start"), "{e}");
+    }
+}

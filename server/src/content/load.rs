@@ -1,0 +1,175 @@
+//! Batch fetches by id for the data loaders: one statement per call, whatever the number of ids.
+//!
+//! Only visible content is returned: published translations in configured locales.
+
+use std::collections::HashMap;
+
+use chorus_entities as e;
+use e::{OrganizationRole, PublicationStatus};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::{ContentType, Term, Translation};
+use crate::error::AppResult;
+
+/// Published translations of items of one type, grouped by item id.
+pub async fn translations<C: ConnectionTrait>(
+    db: &C,
+    ty: ContentType,
+    ids: &[i32],
+    locales: &[String],
+) -> AppResult<HashMap<i32, Vec<Translation>>> {
+    macro_rules! fetch {
+        ($m:ident) => {
+            e::$m::Entity::find()
+                .filter(e::$m::Column::ItemId.is_in(ids.iter().copied()))
+                .filter(e::$m::Column::Status.eq(PublicationStatus::Published))
+                .filter(e::$m::Column::Locale.is_in(locales.iter().cloned()))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(Translation::from)
+                .collect::<Vec<_>>()
+        };
+    }
+    let rows = match ty {
+        ContentType::Resource => fetch!(resource_translations),
+        ContentType::GoodPractice => fetch!(good_practice_translations),
+        ContentType::Organization => fetch!(organization_translations),
+        ContentType::Programme => fetch!(programme_translations),
+    };
+    let mut out: HashMap<i32, Vec<Translation>> = HashMap::new();
+    for t in rows {
+        out.entry(t.item_id).or_default().push(t);
+    }
+    Ok(out)
+}
+
+macro_rules! by_ids {
+    ($name:ident, $m:ident) => {
+        /// Base rows by id.
+        pub async fn $name<C: ConnectionTrait>(db: &C, ids: &[i32]) -> AppResult<HashMap<i32, e::$m::Model>> {
+            Ok(e::$m::Entity::find()
+                .filter(e::$m::Column::Id.is_in(ids.iter().copied()))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|m| (m.id, m))
+                .collect())
+        }
+    };
+}
+by_ids!(resources, resources);
+by_ids!(good_practices, good_practices);
+by_ids!(organizations, organizations);
+by_ids!(programmes, programmes);
+
+/// Taxonomy terms with all their labels (two statements).
+pub async fn terms<C: ConnectionTrait>(db: &C, ids: &[i32]) -> AppResult<HashMap<i32, Term>> {
+    let terms = e::terms::Entity::find().filter(e::terms::Column::Id.is_in(ids.iter().copied())).all(db).await?;
+    terms_with_labels(db, terms).await
+}
+
+/// Every term of a taxonomy, in position order.
+pub async fn taxonomy<C: ConnectionTrait>(db: &C, taxonomy: e::Taxonomy) -> AppResult<Vec<Term>> {
+    let terms = e::terms::Entity::find()
+        .filter(e::terms::Column::Taxonomy.eq(taxonomy))
+        .order_by_asc(e::terms::Column::Position)
+        .order_by_asc(e::terms::Column::Code)
+        .all(db)
+        .await?;
+    let order: Vec<i32> = terms.iter().map(|t| t.id).collect();
+    let mut by_id = terms_with_labels(db, terms).await?;
+    Ok(order.into_iter().filter_map(|id| by_id.remove(&id)).collect())
+}
+
+async fn terms_with_labels<C: ConnectionTrait>(db: &C, terms: Vec<e::terms::Model>) -> AppResult<HashMap<i32, Term>> {
+    let ids: Vec<i32> = terms.iter().map(|t| t.id).collect();
+    let mut labels: HashMap<i32, Vec<(String, String, String)>> = HashMap::new();
+    if !ids.is_empty() {
+        for l in e::term_labels::Entity::find().filter(e::term_labels::Column::TermId.is_in(ids)).all(db).await? {
+            labels.entry(l.term_id).or_default().push((l.locale, l.label, l.sort_key));
+        }
+    }
+    Ok(terms
+        .into_iter()
+        .map(|t| {
+            let term = Term {
+                id: t.id,
+                taxonomy: t.taxonomy,
+                code: t.code,
+                parent_id: t.parent_id,
+                position: t.position,
+                labels: labels.remove(&t.id).unwrap_or_default(),
+            };
+            (t.id, term)
+        })
+        .collect())
+}
+
+/// The term ids linked to each resource.
+pub async fn resource_terms<C: ConnectionTrait>(db: &C, ids: &[i32]) -> AppResult<HashMap<i32, Vec<i32>>> {
+    let rows = e::resource_terms::Entity::find()
+        .filter(e::resource_terms::Column::ResourceId.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    Ok(group(rows.into_iter().map(|r| (r.resource_id, r.term_id))))
+}
+
+/// The organisations linked to each resource, with their role.
+pub async fn resource_organizations<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i32],
+) -> AppResult<HashMap<i32, Vec<(i32, OrganizationRole)>>> {
+    let rows = e::resource_organizations::Entity::find()
+        .filter(e::resource_organizations::Column::ResourceId.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    Ok(group(rows.into_iter().map(|r| (r.resource_id, (r.organization_id, r.role)))))
+}
+
+/// The topic term ids of each good-practice example.
+pub async fn good_practice_topics<C: ConnectionTrait>(db: &C, ids: &[i32]) -> AppResult<HashMap<i32, Vec<i32>>> {
+    let rows = e::good_practice_topics::Entity::find()
+        .filter(e::good_practice_topics::Column::GoodPracticeId.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    Ok(group(rows.into_iter().map(|r| (r.good_practice_id, r.term_id))))
+}
+
+/// The funder organisation ids of each programme.
+pub async fn programme_funders<C: ConnectionTrait>(db: &C, ids: &[i32]) -> AppResult<HashMap<i32, Vec<i32>>> {
+    let rows = e::programme_funders::Entity::find()
+        .filter(e::programme_funders::Column::ProgrammeId.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    Ok(group(rows.into_iter().map(|r| (r.programme_id, r.organization_id))))
+}
+
+/// The member organisation ids of each parent organisation.
+pub async fn organization_members<C: ConnectionTrait>(db: &C, ids: &[i32]) -> AppResult<HashMap<i32, Vec<i32>>> {
+    let rows = e::organizations::Entity::find()
+        .filter(e::organizations::Column::ParentId.is_in(ids.iter().copied()))
+        .order_by_asc(e::organizations::Column::Id)
+        .all(db)
+        .await?;
+    Ok(group(rows.into_iter().filter_map(|o| o.parent_id.map(|p| (p, o.id)))))
+}
+
+fn group<K: std::hash::Hash + Eq, V>(pairs: impl Iterator<Item = (K, V)>) -> HashMap<K, Vec<V>> {
+    let mut out: HashMap<K, Vec<V>> = HashMap::new();
+    for (k, v) in pairs {
+        out.entry(k).or_default().push(v);
+    }
+    out
+}
+
+/// The child term ids of each term (countries of a region).
+pub async fn term_children<C: ConnectionTrait>(db: &C, ids: &[i32]) -> AppResult<HashMap<i32, Vec<i32>>> {
+    let rows = e::terms::Entity::find()
+        .filter(e::terms::Column::ParentId.is_in(ids.iter().copied()))
+        .order_by_asc(e::terms::Column::Position)
+        .order_by_asc(e::terms::Column::Code)
+        .all(db)
+        .await?;
+    Ok(group(rows.into_iter().filter_map(|t| t.parent_id.map(|p| (p, t.id)))))
+}

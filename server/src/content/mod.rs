@@ -1,0 +1,118 @@
+//! The content services: framework-free rules for reading the multilingual content model.
+//!
+//! GraphQL, the CLI and (later) REST call these functions; nothing here knows about GraphQL or
+//! HTTP. `query` lists items with filters, ordering and keyset paging; `load` fetches rows in
+//! batches for the data loaders; `localize` picks, field by field, the text to serve along a
+//! locale chain; `text` holds the write-side text rules.
+
+pub mod load;
+pub mod localize;
+pub mod query;
+pub mod text;
+
+use chorus_entities as e;
+
+/// The content types with localised fields.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ContentType {
+    Resource,
+    GoodPractice,
+    Organization,
+    Programme,
+}
+
+impl ContentType {
+    pub const ALL: [ContentType; 4] =
+        [ContentType::Resource, ContentType::GoodPractice, ContentType::Organization, ContentType::Programme];
+
+    pub fn base_table(self) -> &'static str {
+        match self {
+            ContentType::Resource => "resources",
+            ContentType::GoodPractice => "good_practices",
+            ContentType::Organization => "organizations",
+            ContentType::Programme => "programmes",
+        }
+    }
+
+    pub fn translation_table(self) -> &'static str {
+        match self {
+            ContentType::Resource => "resource_translations",
+            ContentType::GoodPractice => "good_practice_translations",
+            ContentType::Organization => "organization_translations",
+            ContentType::Programme => "programme_translations",
+        }
+    }
+
+    /// The column ordering items "by date", when the type has one.
+    pub fn date_column(self) -> Option<&'static str> {
+        match self {
+            ContentType::Resource => Some("published_on"),
+            ContentType::GoodPractice => Some("year"),
+            ContentType::Programme => Some("start_year"),
+            ContentType::Organization => None,
+        }
+    }
+}
+
+/// One locale version of an item, whatever its type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Translation {
+    pub item_id: i32,
+    pub locale: String,
+    pub status: e::PublicationStatus,
+    pub title: String,
+    pub summary: String,
+    pub body: String,
+    pub slug: String,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+macro_rules! from_translation_model {
+    ($($module:ident),*) => {$(
+        impl From<e::$module::Model> for Translation {
+            fn from(m: e::$module::Model) -> Self {
+                Translation {
+                    item_id: m.item_id,
+                    locale: m.locale,
+                    status: m.status,
+                    title: m.title,
+                    summary: m.summary,
+                    body: m.body,
+                    slug: m.slug,
+                    updated_at: m.updated_at,
+                }
+            }
+        }
+    )*};
+}
+from_translation_model!(
+    resource_translations,
+    good_practice_translations,
+    organization_translations,
+    programme_translations
+);
+
+/// A taxonomy term with all its labels.
+#[derive(Clone, Debug)]
+pub struct Term {
+    pub id: i32,
+    pub taxonomy: e::Taxonomy,
+    pub code: String,
+    pub parent_id: Option<i32>,
+    pub position: i32,
+    /// (locale, label, sort key)
+    pub labels: Vec<(String, String, String)>,
+}
+
+impl Term {
+    /// The label along a locale chain, with the locale it was found in; the code when no label
+    /// exists in any configured locale.
+    pub fn label<'a>(&'a self, chain: &[String]) -> (&'a str, Option<&'a str>, &'a str) {
+        for locale in chain {
+            if let Some((l, label, key)) = self.labels.iter().find(|(l, _, _)| l == locale) {
+                return (label, Some(l), key);
+            }
+        }
+        (&self.code, None, &self.code)
+    }
+}

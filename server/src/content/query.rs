@@ -1,0 +1,427 @@
+//! Listing items: filters, ordering in the request's language, keyset (cursor) paging, counts.
+//!
+//! Every list is one statement returning the page's ids and sort values; counting is a second
+//! statement, run only when a client asks for `totalCount`. Only items with a published
+//! translation in a configured locale are visible.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chorus_entities::{PublicationStatus, Taxonomy};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_orm::{ConnectionTrait, QueryResult};
+use serde::{Deserialize, Serialize};
+
+use super::ContentType;
+use crate::error::{AppError, AppResult};
+
+/// What a list is ordered by.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SortField {
+    /// The type's date column (publication date, year, start year).
+    Date,
+    /// The title served in the request's locale chain, by collation key.
+    Title,
+    /// The item's last update.
+    Updated,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Ordering {
+    pub field: SortField,
+    pub descending: bool,
+}
+
+/// A sort value carried in a cursor, typed so that comparisons bind correctly on PostgreSQL.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum SortValue {
+    Date(NaiveDate),
+    Int(i32),
+    Time(DateTime<Utc>),
+    Text(String),
+}
+
+impl From<SortValue> for sea_orm::Value {
+    fn from(v: SortValue) -> Self {
+        match v {
+            SortValue::Date(d) => d.into(),
+            SortValue::Int(i) => i.into(),
+            SortValue::Time(t) => t.into(),
+            SortValue::Text(s) => s.into(),
+        }
+    }
+}
+
+/// An opaque position in a list: the sort value and id of an item, and the ordering it belongs to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Cursor {
+    #[serde(rename = "f")]
+    pub field: SortField,
+    #[serde(rename = "v")]
+    pub value: SortValue,
+    #[serde(rename = "i")]
+    pub id: i32,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    pub fn decode(raw: &str) -> AppResult<Cursor> {
+        let bad = || AppError::bad_input("invalid cursor: pass a cursor returned by this list");
+        if raw.len() > 1024 {
+            return Err(bad());
+        }
+        let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?;
+        serde_json::from_slice(&bytes).map_err(|_| bad())
+    }
+}
+
+/// Which slice of a list to return, in Relay's terms.
+#[derive(Clone, Debug, Default)]
+pub struct PageRequest {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+}
+
+/// A validated page request.
+#[derive(Clone, Debug)]
+struct Window {
+    size: u64,
+    backward: bool,
+    cursor: Option<Cursor>,
+}
+
+impl PageRequest {
+    fn window(&self, default_size: u32, max_size: u32, field: SortField) -> AppResult<Window> {
+        let check = |n: i32, arg: &str| -> AppResult<u64> {
+            if n < 0 || n as u32 > max_size {
+                Err(AppError::bad_input(format!("`{arg}` must be between 0 and {max_size}")))
+            } else {
+                Ok(n as u64)
+            }
+        };
+        if self.first.is_some() && self.last.is_some() {
+            return Err(AppError::bad_input("pass `first` or `last`, not both"));
+        }
+        if self.last.is_some() && self.after.is_some() || self.first.is_some() && self.before.is_some() {
+            return Err(AppError::bad_input("page forwards with `first`/`after` or backwards with `last`/`before`"));
+        }
+        if self.after.is_some() && self.before.is_some() {
+            return Err(AppError::bad_input("pass `after` or `before`, not both"));
+        }
+        let backward = self.last.is_some() || self.before.is_some();
+        let size = match (self.first, self.last) {
+            (Some(n), _) => check(n, "first")?,
+            (_, Some(n)) => check(n, "last")?,
+            _ => default_size as u64,
+        };
+        let cursor = match self.after.as_deref().or(self.before.as_deref()) {
+            Some(raw) => {
+                let c = Cursor::decode(raw)?;
+                if c.field != field {
+                    return Err(AppError::bad_input("the cursor belongs to another ordering of this list"));
+                }
+                Some(c)
+            }
+            None => None,
+        };
+        Ok(Window { size, backward, cursor })
+    }
+}
+
+/// A filter on a list; the GraphQL layer builds these from its typed input objects.
+#[derive(Clone, Debug)]
+pub enum Filter {
+    /// `kind` is one of these stored values.
+    Kinds(Vec<String>),
+    /// Linked to a term of this taxonomy with one of these codes.
+    Terms(Taxonomy, Vec<String>),
+    /// Linked to one of these organisations.
+    Organizations(Vec<i32>),
+    /// Resources of this programme.
+    Programme(i32),
+    /// Published in at least one of these (configured) locales.
+    AvailableIn(Vec<String>),
+    /// The date column is at least / at most this value (inclusive).
+    DateFrom(SortValue),
+    DateTo(SortValue),
+    /// Organisations whose parent is this one.
+    Parent(i32),
+    /// Programmes funded by one of these organisations.
+    Funders(Vec<i32>),
+    /// Programmes running in this year.
+    ActiveIn(i32),
+}
+
+/// Everything that defines one list.
+#[derive(Clone, Debug)]
+pub struct ListSpec {
+    pub ty: ContentType,
+    pub filters: Vec<Filter>,
+    pub ordering: Ordering,
+    /// The request's locale chain (configured codes, best first).
+    pub chain: Vec<String>,
+    /// All configured locale codes.
+    pub configured: Vec<String>,
+}
+
+/// One page: item ids with their cursors, in list order.
+#[derive(Clone, Debug)]
+pub struct Page {
+    pub items: Vec<(i32, Cursor)>,
+    pub has_next: bool,
+    pub has_previous: bool,
+}
+
+fn a(name: &str) -> Alias {
+    Alias::new(name)
+}
+
+fn col(table: &str, column: &str) -> Expr {
+    Expr::col((a(table), a(column)))
+}
+
+/// `EXISTS` a visible translation of the base row, optionally restricted to some locales.
+fn translation_exists(ty: ContentType, locales: &[String]) -> Expr {
+    let base = ty.base_table();
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from_as(a(ty.translation_table()), a("vt"))
+            .and_where(col("vt", "item_id").equals((a(base), a("id"))))
+            .and_where(col("vt", "status").eq(PublicationStatus::Published))
+            .and_where(col("vt", "locale").is_in(locales.iter().cloned()))
+            .to_owned(),
+    )
+}
+
+/// Ids of the terms of a taxonomy with the given codes.
+fn term_ids(taxonomy: Taxonomy, codes: &[String]) -> SelectStatement {
+    Query::select()
+        .column(a("id"))
+        .from(a("terms"))
+        .and_where(Expr::col(a("taxonomy")).eq(taxonomy))
+        .and_where(Expr::col(a("code")).is_in(codes.iter().cloned()))
+        .to_owned()
+}
+
+/// `EXISTS` a row in a link table pointing from the base row to one of `values`.
+fn linked(base: &str, link: &str, from: &str, to: &str, values: Expr) -> Expr {
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(a(link))
+            .and_where(col(link, from).equals((a(base), a("id"))))
+            .and_where(col(link, to).binary(sea_orm::sea_query::BinOper::In, values))
+            .to_owned(),
+    )
+}
+
+fn filter_expr(spec: &ListSpec, filter: &Filter) -> AppResult<Expr> {
+    use ContentType::*;
+    let ty = spec.ty;
+    let base = ty.base_table();
+    let unsupported = || AppError::bad_input(format!("this filter does not apply to {}", ty.base_table()));
+    let ids = |v: &[i32]| Expr::tuple(v.iter().map(|i| Expr::val(*i)));
+    Ok(match (ty, filter) {
+        (_, Filter::Kinds(kinds)) => col(base, "kind").is_in(kinds.iter().cloned()),
+        (_, Filter::AvailableIn(locales)) => translation_exists(ty, locales),
+        (Resource, Filter::Terms(taxonomy, codes)) => {
+            linked(base, "resource_terms", "resource_id", "term_id", term_ids(*taxonomy, codes).into())
+        }
+        (GoodPractice, Filter::Terms(Taxonomy::Topic, codes)) => {
+            linked(base, "good_practice_topics", "good_practice_id", "term_id", term_ids(Taxonomy::Topic, codes).into())
+        }
+        (GoodPractice, Filter::Terms(Taxonomy::Country, codes)) => {
+            col(base, "country_id").in_subquery(term_ids(Taxonomy::Country, codes))
+        }
+        (GoodPractice | Organization, Filter::Terms(Taxonomy::Region, codes)) => {
+            col(base, "region_id").in_subquery(term_ids(Taxonomy::Region, codes))
+        }
+        (Resource, Filter::Organizations(orgs)) => {
+            linked(base, "resource_organizations", "resource_id", "organization_id", ids(orgs))
+        }
+        (GoodPractice, Filter::Organizations(orgs)) => col(base, "organization_id").is_in(orgs.iter().copied()),
+        (Resource, Filter::Programme(id)) => col(base, "programme_id").eq(*id),
+        (Organization, Filter::Parent(id)) => col(base, "parent_id").eq(*id),
+        (Programme, Filter::Funders(orgs)) => {
+            linked(base, "programme_funders", "programme_id", "organization_id", ids(orgs))
+        }
+        (Programme, Filter::ActiveIn(year)) => {
+            col(base, "start_year").lte(*year).and(col(base, "end_year").is_null().or(col(base, "end_year").gte(*year)))
+        }
+        (_, Filter::DateFrom(v)) => {
+            col(base, ty.date_column().ok_or_else(unsupported)?).gte(sea_orm::Value::from(v.clone()))
+        }
+        (_, Filter::DateTo(v)) => {
+            col(base, ty.date_column().ok_or_else(unsupported)?).lte(sea_orm::Value::from(v.clone()))
+        }
+        _ => return Err(unsupported()),
+    })
+}
+
+/// The collation key of the title each item is served with: the first published translation
+/// along the request chain, then the source locale, then configured order (see
+/// `localize::item_order`). A correlated subquery, identical on SQLite and PostgreSQL.
+fn title_expr(spec: &ListSpec) -> Expr {
+    let base = spec.ty.base_table();
+    let mut rank = Expr::case(col("st", "locale").eq(Expr::val("")), 0);
+    let mut position = 0;
+    for locale in &spec.chain {
+        rank = rank.case(col("st", "locale").eq(locale.as_str()), position);
+        position += 1;
+    }
+    rank = rank.case(col("st", "locale").equals((a(base), a("source_locale"))), position);
+    position += 1;
+    for locale in &spec.configured {
+        rank = rank.case(col("st", "locale").eq(locale.as_str()), position);
+        position += 1;
+    }
+    let rank: Expr = rank.finally(position).into();
+    Query::select()
+        .column((a("st"), a("sort_key")))
+        .from_as(a(spec.ty.translation_table()), a("st"))
+        .and_where(col("st", "item_id").equals((a(base), a("id"))))
+        .and_where(col("st", "status").eq(PublicationStatus::Published))
+        .and_where(col("st", "locale").is_in(spec.configured.iter().cloned()))
+        .order_by_expr(rank, Order::Asc)
+        .limit(1)
+        .to_owned()
+        .into()
+}
+
+fn sort_expr(spec: &ListSpec) -> AppResult<Expr> {
+    let base = spec.ty.base_table();
+    Ok(match spec.ordering.field {
+        SortField::Date => {
+            col(base, spec.ty.date_column().ok_or_else(|| AppError::bad_input("this list has no date to order by"))?)
+        }
+        SortField::Updated => col(base, "updated_at"),
+        SortField::Title => title_expr(spec),
+    })
+}
+
+/// The base query: visible items matching every filter.
+fn filtered(spec: &ListSpec) -> AppResult<SelectStatement> {
+    let base = spec.ty.base_table();
+    let mut q = Query::select();
+    q.from(a(base)).and_where(translation_exists(spec.ty, &spec.configured));
+    for f in &spec.filters {
+        q.and_where(filter_expr(spec, f)?);
+    }
+    Ok(q)
+}
+
+fn read_sort_value(spec: &ListSpec, row: &QueryResult) -> AppResult<SortValue> {
+    Ok(match (spec.ordering.field, spec.ty) {
+        (SortField::Date, ContentType::Resource) => SortValue::Date(row.try_get("", "sort_value")?),
+        (SortField::Date, _) => SortValue::Int(row.try_get("", "sort_value")?),
+        (SortField::Updated, _) => SortValue::Time(row.try_get("", "sort_value")?),
+        (SortField::Title, _) => SortValue::Text(row.try_get::<Option<String>>("", "sort_value")?.unwrap_or_default()),
+    })
+}
+
+/// Lists one page of item ids.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    spec: &ListSpec,
+    page: &PageRequest,
+    default_size: u32,
+    max_size: u32,
+) -> AppResult<Page> {
+    let window = page.window(default_size, max_size, spec.ordering.field)?;
+    let base = spec.ty.base_table();
+    let sort = sort_expr(spec)?;
+    let id = col(base, "id");
+    // Walking backwards reverses the order; the page is flipped back afterwards.
+    let descending = spec.ordering.descending != window.backward;
+    let mut q = filtered(spec)?;
+    q.expr_as(id.clone(), a("id")).expr_as(sort.clone(), a("sort_value"));
+    if let Some(c) = &window.cursor {
+        let v = sea_orm::Value::from(c.value.clone());
+        let (past_value, past_id) = if descending {
+            (sort.clone().lt(v.clone()), id.clone().lt(c.id))
+        } else {
+            (sort.clone().gt(v.clone()), id.clone().gt(c.id))
+        };
+        q.cond_where(Cond::any().add(past_value).add(Cond::all().add(sort.clone().eq(v)).add(past_id)));
+    }
+    let dir = if descending { Order::Desc } else { Order::Asc };
+    q.order_by_expr(sort, dir.clone()).order_by_expr(id, dir).limit(window.size + 1);
+    let rows = db.query_all(&q).await?;
+    let more = rows.len() as u64 > window.size;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows.iter().take(window.size as usize) {
+        let id: i32 = row.try_get("", "id")?;
+        let value = read_sort_value(spec, row)?;
+        items.push((id, Cursor { field: spec.ordering.field, value, id }));
+    }
+    let had_cursor = window.cursor.is_some();
+    if window.backward {
+        items.reverse();
+        Ok(Page { items, has_next: had_cursor, has_previous: more })
+    } else {
+        Ok(Page { items, has_next: more, has_previous: had_cursor })
+    }
+}
+
+/// Counts every item of a list.
+pub async fn count<C: ConnectionTrait>(db: &C, spec: &ListSpec) -> AppResult<u64> {
+    let mut q = filtered(spec)?;
+    q.expr_as(Expr::cust("COUNT(*)"), a("n"));
+    let row = db.query_one(&q).await?.ok_or_else(|| AppError::internal("count returned no row"))?;
+    let n: i64 = row.try_get("", "n")?;
+    Ok(n as u64)
+}
+
+/// Finds the item whose published translation in one of `locales` (tried in order) has `slug`.
+pub async fn find_by_slug<C: ConnectionTrait>(
+    db: &C,
+    ty: ContentType,
+    slug: &str,
+    locales: &[String],
+) -> AppResult<Option<i32>> {
+    for locale in locales {
+        let q = Query::select()
+            .column(a("item_id"))
+            .from(a(ty.translation_table()))
+            .and_where(Expr::col(a("slug")).eq(slug))
+            .and_where(Expr::col(a("locale")).eq(locale.as_str()))
+            .and_where(Expr::col(a("status")).eq(PublicationStatus::Published))
+            .to_owned();
+        if let Some(row) = db.query_one(&q).await? {
+            return Ok(Some(row.try_get("", "item_id")?));
+        }
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_garbage() {
+        let c = Cursor { field: SortField::Title, value: SortValue::Text("élan".into()), id: 7 };
+        assert_eq!(Cursor::decode(&c.encode()).unwrap(), c);
+        for bad in ["", "!!!", "e30", &"A".repeat(2000)] {
+            assert!(Cursor::decode(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn page_requests_are_validated() {
+        let w = |p: PageRequest| p.window(20, 100, SortField::Date);
+        assert_eq!(w(PageRequest::default()).unwrap().size, 20);
+        assert!(w(PageRequest { first: Some(101), ..Default::default() }).is_err());
+        assert!(w(PageRequest { first: Some(-1), ..Default::default() }).is_err());
+        assert!(w(PageRequest { first: Some(1), last: Some(1), ..Default::default() }).is_err());
+        let other = Cursor { field: SortField::Title, value: SortValue::Int(1), id: 1 }.encode();
+        assert!(w(PageRequest { after: Some(other), ..Default::default() }).is_err());
+        assert!(w(PageRequest { last: Some(5), ..Default::default() }).unwrap().backward);
+    }
+}

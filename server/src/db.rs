@@ -1,0 +1,94 @@
+//! Database connections and the migration policy.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use chorus_migrations::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+
+use crate::config::{Config, MigrateOnStart};
+use crate::error::{AppError, AppResult};
+use crate::metrics::Metrics;
+
+/// Opens the configured database. Every executed statement is counted in `metrics`.
+pub async fn connect(config: &Config, metrics: Option<Metrics>) -> AppResult<DatabaseConnection> {
+    let url = config.database_url();
+    if url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.server.data_dir).map_err(|e| {
+            AppError::internal(format!("cannot create data dir {}: {e}", config.server.data_dir.display()))
+        })?;
+    }
+    let mut opts = ConnectOptions::new(url);
+    opts.max_connections(config.database.max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    let mut db = Database::connect(opts).await.map_err(|e| {
+        tracing::error!(error = %e, "cannot connect to the database");
+        AppError::Unavailable("cannot connect to the database".into())
+    })?;
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+        // WAL lets readers proceed while a writer commits; a busy timeout rides out short locks.
+        db.execute_unprepared("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;")
+            .await?;
+    }
+    if let Some(metrics) = metrics {
+        db.set_metric_callback(move |info| metrics.db_statement(info.failed));
+    }
+    Ok(db)
+}
+
+/// The state of the schema relative to this binary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationState {
+    pub applied: Vec<String>,
+    pub pending: Vec<String>,
+    /// Applied in the database but unknown to this binary: the database is newer.
+    pub unknown: Vec<String>,
+}
+
+impl MigrationState {
+    pub fn is_current(&self) -> bool {
+        self.pending.is_empty() && self.unknown.is_empty()
+    }
+}
+
+pub async fn migration_state(db: &DatabaseConnection) -> AppResult<MigrationState> {
+    let known: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
+    let applied: Vec<String> = Migrator::get_migration_models(db).await?.into_iter().map(|m| m.version).collect();
+    let applied_set: HashSet<&String> = applied.iter().collect();
+    let known_set: HashSet<&String> = known.iter().collect();
+    Ok(MigrationState {
+        pending: known.iter().filter(|k| !applied_set.contains(k)).cloned().collect(),
+        unknown: applied.iter().filter(|a| !known_set.contains(a)).cloned().collect(),
+        applied,
+    })
+}
+
+/// Applies the start-up migration policy, refusing to run on a database newer than the binary.
+pub async fn prepare(db: &DatabaseConnection, policy: MigrateOnStart) -> AppResult<()> {
+    let state = migration_state(db).await?;
+    if !state.unknown.is_empty() {
+        return Err(AppError::internal(format!(
+            "the database was migrated by a newer Chorus (unknown migrations: {}); upgrade this binary",
+            state.unknown.join(", ")
+        )));
+    }
+    if state.pending.is_empty() {
+        return Ok(());
+    }
+    let apply = match policy {
+        MigrateOnStart::Always => true,
+        MigrateOnStart::Empty => state.applied.is_empty(),
+        MigrateOnStart::Never => false,
+    };
+    if !apply {
+        return Err(AppError::internal(format!(
+            "the database has pending migrations ({}); run `chorus migrate up`",
+            state.pending.join(", ")
+        )));
+    }
+    tracing::info!(pending = state.pending.len(), "applying migrations");
+    Migrator::up(db, None).await?;
+    Ok(())
+}

@@ -1,0 +1,258 @@
+//! Relay connections and single-item lookups, shared by every localised type.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+
+use async_graphql::{ComplexObject, Context, ID, OutputType, SimpleObject};
+
+use super::error::IntoGql;
+use super::loaders::{ContentLoader, TranslationsOf};
+use super::{ids, loader, request_locale, state};
+use crate::content::ContentType;
+use crate::content::query::{self, ListSpec, PageRequest};
+use crate::error::AppError;
+use crate::locale::RequestLocale;
+
+/// A localised content type served by the API.
+pub trait Item: OutputType + Sized + 'static {
+    const TYPE: ContentType;
+    const NODE: ids::NodeType;
+    type Model: Send + Sync + 'static;
+
+    fn new(model: Arc<Self::Model>, request: Arc<RequestLocale>) -> Self;
+
+    /// Loads base rows by id through the request's data loader.
+    fn load_models(
+        loader: &async_graphql::dataloader::DataLoader<ContentLoader>,
+        ids: &[i32],
+    ) -> impl Future<Output = async_graphql::Result<HashMap<i32, Arc<Self::Model>>>> + Send;
+}
+
+/// Builds items for ids, in order, keeping only those with a visible translation.
+pub async fn build_items<T: Item>(
+    ctx: &Context<'_>,
+    ids: &[i32],
+    request: &Arc<RequestLocale>,
+) -> async_graphql::Result<Vec<(i32, T)>> {
+    let loader = loader(ctx);
+    let keys: Vec<TranslationsOf> = ids.iter().map(|&id| TranslationsOf(T::TYPE, id)).collect();
+    let (models, translations) = futures_util::try_join!(T::load_models(loader, ids), async {
+        loader.load_many(keys).await.map_err(|e| crate::graphql::error::gql(AppError::internal(e)))
+    })?;
+    Ok(ids
+        .iter()
+        .filter(|id| translations.get(&TranslationsOf(T::TYPE, **id)).is_some_and(|t| !t.is_empty()))
+        .filter_map(|id| models.get(id).map(|m| (*id, T::new(m.clone(), request.clone()))))
+        .collect())
+}
+
+#[derive(SimpleObject)]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub start_cursor: Option<String>,
+    pub end_cursor: Option<String>,
+}
+
+#[derive(SimpleObject)]
+#[graphql(concrete(name = "ResourceEdge", params(super::resources::Resource)))]
+#[graphql(concrete(name = "GoodPracticeEdge", params(super::good_practices::GoodPractice)))]
+#[graphql(concrete(name = "OrganizationEdge", params(super::organizations::Organization)))]
+#[graphql(concrete(name = "ProgrammeEdge", params(super::programmes::Programme)))]
+pub struct Edge<T: OutputType> {
+    pub cursor: String,
+    pub node: T,
+}
+
+type ResourceEdgeType = Edge<super::resources::Resource>;
+type GoodPracticeEdgeType = Edge<super::good_practices::GoodPractice>;
+type OrganizationEdgeType = Edge<super::organizations::Organization>;
+type ProgrammeEdgeType = Edge<super::programmes::Programme>;
+
+/// A page of a list. Generic over the edge type so that each concrete connection names its
+/// concrete edge.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+#[graphql(concrete(name = "ResourceConnection", params(ResourceEdgeType)))]
+#[graphql(concrete(name = "GoodPracticeConnection", params(GoodPracticeEdgeType)))]
+#[graphql(concrete(name = "OrganizationConnection", params(OrganizationEdgeType)))]
+#[graphql(concrete(name = "ProgrammeConnection", params(ProgrammeEdgeType)))]
+pub struct Connection<E: OutputType> {
+    pub edges: Vec<E>,
+    pub page_info: PageInfo,
+    #[graphql(skip)]
+    spec: Arc<ListSpec>,
+}
+
+#[ComplexObject]
+impl<E: OutputType> Connection<E> {
+    /// The number of items in the whole list (counted only when asked for).
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
+        let n = query::count(&state(ctx).db, &self.spec).await.gql()?;
+        Ok(i32::try_from(n).unwrap_or(i32::MAX))
+    }
+}
+
+/// Resolves a list query into a connection.
+pub async fn connection<T: Item>(
+    ctx: &Context<'_>,
+    spec: ListSpec,
+    page: PageRequest,
+    request: Arc<RequestLocale>,
+) -> async_graphql::Result<Connection<Edge<T>>>
+where
+    Edge<T>: OutputType,
+{
+    let st = state(ctx);
+    let g = &st.config.graphql;
+    let page = query::list(&st.db, &spec, &page, g.default_page_size, g.max_page_size).await.gql()?;
+    let ids: Vec<i32> = page.items.iter().map(|(id, _)| *id).collect();
+    let mut items: HashMap<i32, T> = build_items::<T>(ctx, &ids, &request).await?.into_iter().collect();
+    let edges: Vec<Edge<T>> = page
+        .items
+        .iter()
+        .filter_map(|(id, cursor)| items.remove(id).map(|node| Edge { cursor: cursor.encode(), node }))
+        .collect();
+    let page_info = PageInfo {
+        has_next_page: page.has_next,
+        has_previous_page: page.has_previous,
+        start_cursor: edges.first().map(|e| e.cursor.clone()),
+        end_cursor: edges.last().map(|e| e.cursor.clone()),
+    };
+    Ok(Connection { edges, page_info, spec: Arc::new(spec) })
+}
+
+/// A list spec for a type with the request's chain and the configured locales.
+pub fn list_spec(
+    ctx: &Context<'_>,
+    ty: ContentType,
+    filters: Vec<query::Filter>,
+    ordering: query::Ordering,
+    request: &RequestLocale,
+) -> ListSpec {
+    ListSpec { ty, filters, ordering, chain: request.chain.to_vec(), configured: state(ctx).locales.codes().to_vec() }
+}
+
+/// Resolves a single-item query by id or by slug (looked up along the request's chain).
+pub async fn single<T: Item>(
+    ctx: &Context<'_>,
+    id: Option<ID>,
+    slug: Option<String>,
+    locale: Option<String>,
+) -> async_graphql::Result<Option<T>> {
+    let request = request_locale(ctx, locale.as_deref()).gql()?;
+    let item_id = match (id, slug) {
+        (Some(id), None) => ids::decode_as(&id, T::NODE).gql()?,
+        (None, Some(slug)) => {
+            if slug.len() > 200 {
+                return Ok(None);
+            }
+            match query::find_by_slug(&state(ctx).db, T::TYPE, &slug, &request.chain).await.gql()? {
+                Some(id) => id,
+                None => return Ok(None),
+            }
+        }
+        _ => return Err(AppError::bad_input("pass exactly one of `id` or `slug`")).gql(),
+    };
+    Ok(build_items::<T>(ctx, &[item_id], &request).await?.into_iter().next().map(|(_, item)| item))
+}
+
+/// Sort direction of a list.
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq)]
+pub enum OrderDirection {
+    Asc,
+    Desc,
+}
+
+/// Longest list accepted in one filter field.
+const MAX_FILTER_VALUES: usize = 100;
+
+fn check_len<T>(values: &[T], field: &str) -> Result<(), AppError> {
+    if values.len() > MAX_FILTER_VALUES {
+        return Err(AppError::bad_input(format!("filter `{field}` accepts at most {MAX_FILTER_VALUES} values")));
+    }
+    Ok(())
+}
+
+/// Filter input shared by the list queries, turned into service filters.
+pub struct FilterBuilder<'a> {
+    ctx: &'a Context<'a>,
+    pub filters: Vec<query::Filter>,
+}
+
+impl<'a> FilterBuilder<'a> {
+    pub fn new(ctx: &'a Context<'a>) -> Self {
+        FilterBuilder { ctx, filters: Vec::new() }
+    }
+
+    /// Taxonomy codes; an unknown code simply matches nothing.
+    pub fn terms(
+        &mut self,
+        taxonomy: chorus_entities::Taxonomy,
+        codes: Option<Vec<String>>,
+        field: &str,
+    ) -> Result<(), AppError> {
+        let Some(codes) = codes else { return Ok(()) };
+        check_len(&codes, field)?;
+        let codes = codes
+            .into_iter()
+            .map(|c| {
+                let c = c.trim();
+                if taxonomy == chorus_entities::Taxonomy::Country {
+                    c.to_ascii_uppercase()
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
+            .collect();
+        self.filters.push(query::Filter::Terms(taxonomy, codes));
+        Ok(())
+    }
+
+    pub fn organizations(&mut self, list: Option<Vec<ID>>) -> Result<(), AppError> {
+        let Some(list) = list else { return Ok(()) };
+        check_len(&list, "organizations")?;
+        let ids = list.iter().map(|id| ids::decode_as(id, ids::NodeType::Organization)).collect::<Result<_, _>>()?;
+        self.filters.push(query::Filter::Organizations(ids));
+        Ok(())
+    }
+
+    /// Locales must be configured: filtering on a locale that can never match is a mistake.
+    pub fn available_in(&mut self, list: Option<Vec<String>>) -> Result<(), AppError> {
+        let Some(list) = list else { return Ok(()) };
+        check_len(&list, "availableIn")?;
+        let locales = &state(self.ctx).locales;
+        let codes = list
+            .iter()
+            .map(|raw| locales.configured_code(raw).map(str::to_owned).map_err(|e| AppError::bad_input(e.to_string())))
+            .collect::<Result<_, _>>()?;
+        self.filters.push(query::Filter::AvailableIn(codes));
+        Ok(())
+    }
+
+    pub fn kinds<K: Into<String>>(&mut self, list: Option<Vec<K>>) -> Result<(), AppError> {
+        let Some(list) = list else { return Ok(()) };
+        check_len(&list, "kinds")?;
+        self.filters.push(query::Filter::Kinds(list.into_iter().map(Into::into).collect()));
+        Ok(())
+    }
+
+    pub fn push(&mut self, filter: Option<query::Filter>) {
+        self.filters.extend(filter);
+    }
+}
+
+/// The page arguments of a connection field.
+pub fn page(first: Option<i32>, after: Option<String>, last: Option<i32>, before: Option<String>) -> PageRequest {
+    PageRequest { first, after, last, before }
+}
+
+/// The ordering for an order field and optional direction, with the field's natural default.
+pub fn ordering(field: query::SortField, direction: Option<OrderDirection>) -> query::Ordering {
+    let descending = match direction {
+        Some(d) => d == OrderDirection::Desc,
+        None => field != query::SortField::Title,
+    };
+    query::Ordering { field, descending }
+}

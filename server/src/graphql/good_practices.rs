@@ -1,0 +1,189 @@
+//! Good-practice examples.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, ID, InputObject, Object};
+use chorus_entities::{self as e, Taxonomy};
+use chrono::{DateTime, Utc};
+
+use super::connection::{self, Connection, Edge, FilterBuilder, Item, OrderDirection};
+use super::error::IntoGql;
+use super::ids::{self, NodeType};
+use super::loaders::{ById, ContentLoader, GoodPracticeTopics};
+use super::localized::LocalizedFields;
+use super::organizations::Organization;
+use super::taxonomy::{Country, Region, Topic, terms};
+use super::{loader, page_complexity, request_locale};
+use crate::content::ContentType;
+use crate::content::query::{Filter, SortField, SortValue};
+use crate::error::AppError;
+use crate::locale::RequestLocale;
+
+pub struct GoodPractice {
+    model: Arc<e::good_practices::Model>,
+    request: Arc<RequestLocale>,
+}
+
+impl Item for GoodPractice {
+    const TYPE: ContentType = ContentType::GoodPractice;
+    const NODE: NodeType = NodeType::GoodPractice;
+    type Model = e::good_practices::Model;
+
+    fn new(model: Arc<Self::Model>, request: Arc<RequestLocale>) -> Self {
+        GoodPractice { model, request }
+    }
+
+    async fn load_models(
+        loader: &async_graphql::dataloader::DataLoader<ContentLoader>,
+        ids: &[i32],
+    ) -> async_graphql::Result<HashMap<i32, Arc<Self::Model>>> {
+        let found = loader
+            .load_many(ids.iter().map(|&id| ById::<Self::Model>::new(id)))
+            .await
+            .map_err(AppError::internal)
+            .gql()?;
+        Ok(found.into_iter().map(|(k, v)| (k.0, v)).collect())
+    }
+}
+
+/// A good-practice example of community-led work.
+#[Object]
+impl GoodPractice {
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeType::GoodPractice, self.model.id)
+    }
+
+    #[graphql(flatten)]
+    async fn localized(&self, ctx: &Context<'_>) -> async_graphql::Result<LocalizedFields> {
+        LocalizedFields::load(ctx, ContentType::GoodPractice, self.model.id, &self.model.source_locale, &self.request)
+            .await
+    }
+
+    async fn year(&self) -> i32 {
+        self.model.year
+    }
+
+    async fn source_locale(&self) -> &str {
+        &self.model.source_locale
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.model.updated_at
+    }
+
+    async fn country(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Country>> {
+        let Some(id) = self.model.country_id else { return Ok(None) };
+        Ok(terms(ctx, &[id]).await?.into_iter().next().map(|term| Country { term, request: self.request.clone() }))
+    }
+
+    async fn region(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Region>> {
+        let Some(id) = self.model.region_id else { return Ok(None) };
+        Ok(terms(ctx, &[id]).await?.into_iter().next().map(|term| Region { term, request: self.request.clone() }))
+    }
+
+    async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organization>> {
+        let Some(id) = self.model.organization_id else { return Ok(None) };
+        let items = connection::build_items::<Organization>(ctx, &[id], &self.request).await?;
+        Ok(items.into_iter().next().map(|(_, o)| o))
+    }
+
+    async fn topics(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Topic>> {
+        let ids = loader(ctx)
+            .load_one(GoodPracticeTopics(self.model.id))
+            .await
+            .map_err(AppError::internal)
+            .gql()?
+            .unwrap_or_else(|| Arc::from(Vec::new()));
+        Ok(terms(ctx, &ids).await?.into_iter().map(|term| Topic { term, request: self.request.clone() }).collect())
+    }
+}
+
+/// Filters on good-practice examples: values within a field are alternatives; fields combine.
+#[derive(InputObject, Default)]
+pub struct GoodPracticeFilter {
+    regions: Option<Vec<String>>,
+    countries: Option<Vec<String>>,
+    topics: Option<Vec<String>>,
+    organizations: Option<Vec<ID>>,
+    available_in: Option<Vec<String>>,
+    year_from: Option<i32>,
+    year_to: Option<i32>,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+pub enum GoodPracticeOrderField {
+    #[default]
+    Year,
+    Title,
+    UpdatedAt,
+}
+
+#[derive(InputObject)]
+pub struct GoodPracticeOrder {
+    field: GoodPracticeOrderField,
+    direction: Option<OrderDirection>,
+}
+
+impl GoodPracticeFilter {
+    fn into_filters(self, ctx: &Context<'_>) -> Result<Vec<Filter>, AppError> {
+        let mut b = FilterBuilder::new(ctx);
+        b.terms(Taxonomy::Region, self.regions, "regions")?;
+        b.terms(Taxonomy::Country, self.countries, "countries")?;
+        b.terms(Taxonomy::Topic, self.topics, "topics")?;
+        b.organizations(self.organizations)?;
+        b.available_in(self.available_in)?;
+        b.push(self.year_from.map(|y| Filter::DateFrom(SortValue::Int(y))));
+        b.push(self.year_to.map(|y| Filter::DateTo(SortValue::Int(y))));
+        Ok(b.filters)
+    }
+}
+
+#[derive(Default)]
+pub struct GoodPracticeQuery;
+
+#[Object]
+impl GoodPracticeQuery {
+    /// Published good-practice examples.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn good_practices(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<GoodPracticeFilter>,
+        order_by: Option<GoodPracticeOrder>,
+        locale: Option<String>,
+    ) -> async_graphql::Result<Connection<Edge<GoodPractice>>> {
+        let request = request_locale(ctx, locale.as_deref()).gql()?;
+        let filters = filter.unwrap_or_default().into_filters(ctx).gql()?;
+        let (field, direction) = order_by.map(|o| (o.field, o.direction)).unwrap_or_default();
+        let field = match field {
+            GoodPracticeOrderField::Year => SortField::Date,
+            GoodPracticeOrderField::Title => SortField::Title,
+            GoodPracticeOrderField::UpdatedAt => SortField::Updated,
+        };
+        let spec = connection::list_spec(
+            ctx,
+            ContentType::GoodPractice,
+            filters,
+            connection::ordering(field, direction),
+            &request,
+        );
+        connection::connection(ctx, spec, connection::page(first, after, last, before), request).await
+    }
+
+    /// One published good-practice example, by `id` or by `slug`.
+    async fn good_practice(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        slug: Option<String>,
+        locale: Option<String>,
+    ) -> async_graphql::Result<Option<GoodPractice>> {
+        connection::single(ctx, id, slug, locale).await
+    }
+}

@@ -1,0 +1,160 @@
+//! Data loaders: every relation a page of items touches is fetched in one batched statement, so
+//! the number of statements of a query does not grow with its page size.
+
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use chorus_entities as e;
+use sea_orm::DatabaseConnection;
+
+use crate::content::{ContentType, Term, Translation, load};
+use crate::error::AppError;
+
+/// Batches loads for one request.
+pub struct ContentLoader {
+    db: DatabaseConnection,
+    locales: Arc<[String]>,
+}
+
+pub type Loaders = DataLoader<ContentLoader>;
+
+pub fn loaders(db: DatabaseConnection, configured: &[String]) -> Loaders {
+    DataLoader::new(ContentLoader { db, locales: configured.into() }, tokio::spawn)
+}
+
+/// A base row of type `M` by id.
+pub struct ById<M>(pub i32, PhantomData<fn() -> M>);
+
+impl<M> ById<M> {
+    pub fn new(id: i32) -> Self {
+        ById(id, PhantomData)
+    }
+}
+
+impl<M> Clone for ById<M> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<M> Copy for ById<M> {}
+impl<M> PartialEq for ById<M> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+impl<M> Eq for ById<M> {}
+impl<M> std::hash::Hash for ById<M> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state)
+    }
+}
+
+fn ids<M>(keys: &[ById<M>]) -> Vec<i32> {
+    keys.iter().map(|k| k.0).collect()
+}
+
+macro_rules! model_loader {
+    ($m:ident, $fetch:ident) => {
+        impl Loader<ById<e::$m::Model>> for ContentLoader {
+            type Value = Arc<e::$m::Model>;
+            type Error = Arc<AppError>;
+
+            async fn load(
+                &self,
+                keys: &[ById<e::$m::Model>],
+            ) -> Result<HashMap<ById<e::$m::Model>, Self::Value>, Self::Error> {
+                let rows = load::$fetch(&self.db, &ids(keys)).await.map_err(Arc::new)?;
+                Ok(rows.into_iter().map(|(id, m)| (ById::new(id), Arc::new(m))).collect())
+            }
+        }
+    };
+}
+model_loader!(resources, resources);
+model_loader!(good_practices, good_practices);
+model_loader!(organizations, organizations);
+model_loader!(programmes, programmes);
+
+/// The visible translations of an item, in configured locale order.
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct TranslationsOf(pub ContentType, pub i32);
+
+impl Loader<TranslationsOf> for ContentLoader {
+    type Value = Arc<[Translation]>;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[TranslationsOf]) -> Result<HashMap<TranslationsOf, Self::Value>, Self::Error> {
+        let mut out = HashMap::new();
+        for ty in ContentType::ALL {
+            let ids: Vec<i32> = keys.iter().filter(|k| k.0 == ty).map(|k| k.1).collect();
+            if ids.is_empty() {
+                continue;
+            }
+            let rows = load::translations(&self.db, ty, &ids, &self.locales).await.map_err(Arc::new)?;
+            for (id, mut list) in rows {
+                list.sort_by_key(|t| self.locales.iter().position(|l| *l == t.locale));
+                out.insert(TranslationsOf(ty, id), list.into());
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A taxonomy term with its labels.
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct TermKey(pub i32);
+
+impl Loader<TermKey> for ContentLoader {
+    type Value = Arc<Term>;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[TermKey]) -> Result<HashMap<TermKey, Self::Value>, Self::Error> {
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        let terms = load::terms(&self.db, &ids).await.map_err(Arc::new)?;
+        Ok(terms.into_iter().map(|(id, t)| (TermKey(id), Arc::new(t))).collect())
+    }
+}
+
+macro_rules! link_loader {
+    ($(#[$doc:meta])* $key:ident, $value:ty, $fetch:ident) => {
+        $(#[$doc])*
+        #[derive(Copy, Clone, PartialEq, Eq, Hash)]
+        pub struct $key(pub i32);
+
+        impl Loader<$key> for ContentLoader {
+            type Value = Arc<[$value]>;
+            type Error = Arc<AppError>;
+
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
+                let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+                let rows = load::$fetch(&self.db, &ids).await.map_err(Arc::new)?;
+                Ok(rows.into_iter().map(|(id, v)| ($key(id), v.into())).collect())
+            }
+        }
+    };
+}
+link_loader!(
+    /// Term ids of a resource.
+    ResourceTerms, i32, resource_terms
+);
+link_loader!(
+    /// (organisation id, role) pairs of a resource.
+    ResourceOrganizations, (i32, e::OrganizationRole), resource_organizations
+);
+link_loader!(
+    /// Topic term ids of a good-practice example.
+    GoodPracticeTopics, i32, good_practice_topics
+);
+link_loader!(
+    /// Funder organisation ids of a programme.
+    ProgrammeFunders, i32, programme_funders
+);
+link_loader!(
+    /// Member organisation ids of an organisation.
+    OrganizationMembers, i32, organization_members
+);
+link_loader!(
+    /// Child term ids of a term (the countries of a region).
+    TermChildren, i32, term_children
+);

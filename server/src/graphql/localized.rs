@@ -1,0 +1,144 @@
+//! The localisation fields every localised object exposes, flattened into each type:
+//! `locale`, `requestedLocale`, `isFallback`, `availableLocales`, `translations`, `alternates`,
+//! and the localised text itself, each field falling back along the chain independently.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, Object, SimpleObject};
+use chorus_entities::PublicationStatus;
+use chrono::{DateTime, Utc};
+
+use super::error::IntoGql;
+use super::loaders::TranslationsOf;
+use super::{loader, state};
+use crate::content::ContentType;
+use crate::content::localize::{Localized, item_order, localize};
+use crate::error::AppError;
+use crate::locale::RequestLocale;
+
+/// The editorial state of one locale version.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum TranslationStatus {
+    Draft,
+    InReview,
+    Published,
+    Archived,
+}
+
+impl From<PublicationStatus> for TranslationStatus {
+    fn from(s: PublicationStatus) -> Self {
+        match s {
+            PublicationStatus::Draft => TranslationStatus::Draft,
+            PublicationStatus::InReview => TranslationStatus::InReview,
+            PublicationStatus::Published => TranslationStatus::Published,
+            PublicationStatus::Archived => TranslationStatus::Archived,
+        }
+    }
+}
+
+/// One locale version of an item.
+#[derive(SimpleObject)]
+pub struct TranslationInfo {
+    pub locale: String,
+    pub status: TranslationStatus,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A link to the same item in another locale, for `hreflang` alternates.
+#[derive(SimpleObject)]
+pub struct Alternate {
+    pub locale: String,
+    pub slug: String,
+}
+
+/// The localised view of one item for one request.
+pub struct LocalizedFields {
+    localized: Localized,
+    request: Arc<RequestLocale>,
+    is_fallback: bool,
+}
+
+impl LocalizedFields {
+    /// Loads (batched) the item's translations and localises them for the request.
+    pub async fn load(
+        ctx: &Context<'_>,
+        ty: ContentType,
+        id: i32,
+        source_locale: &str,
+        request: &Arc<RequestLocale>,
+    ) -> async_graphql::Result<LocalizedFields> {
+        let translations = loader(ctx)
+            .load_one(TranslationsOf(ty, id))
+            .await
+            .map_err(|e| AppError::internal(e))
+            .gql()?
+            .unwrap_or_else(|| Arc::from(Vec::new()));
+        let locales = &state(ctx).locales;
+        let order = item_order(&request.chain, source_locale, locales.codes());
+        let localized = localize(translations, &order)
+            .ok_or_else(|| AppError::NotFound("the item has no published translation".into()))
+            .gql()?;
+        let is_fallback = locales.is_fallback(request, &localized.locale);
+        Ok(LocalizedFields { localized, request: request.clone(), is_fallback })
+    }
+}
+
+#[Object]
+impl LocalizedFields {
+    /// The locale this object was served in (the locale of its title).
+    async fn locale(&self) -> &str {
+        &self.localized.locale
+    }
+
+    /// The canonical form of the locale the client asked for.
+    async fn requested_locale(&self) -> &str {
+        &self.request.requested
+    }
+
+    /// True when the served locale is not the requested one (nor a less specific form of it).
+    async fn is_fallback(&self) -> bool {
+        self.is_fallback
+    }
+
+    /// Locales this item is published in, in configured order.
+    async fn available_locales(&self) -> Vec<&str> {
+        self.localized.translations.iter().map(|t| t.locale.as_str()).collect()
+    }
+
+    /// The item's locale versions visible to the caller (published ones, on the public API).
+    async fn translations(&self) -> Vec<TranslationInfo> {
+        self.localized
+            .translations
+            .iter()
+            .map(|t| TranslationInfo { locale: t.locale.clone(), status: t.status.into(), updated_at: t.updated_at })
+            .collect()
+    }
+
+    /// The slug of each published locale version, for `hreflang` links.
+    async fn alternates(&self) -> Vec<Alternate> {
+        self.localized
+            .translations
+            .iter()
+            .map(|t| Alternate { locale: t.locale.clone(), slug: t.slug.clone() })
+            .collect()
+    }
+
+    async fn title(&self) -> &str {
+        &self.localized.title
+    }
+
+    /// Plain text.
+    async fn summary(&self) -> &str {
+        &self.localized.summary
+    }
+
+    /// Sanitised HTML.
+    async fn body(&self) -> &str {
+        &self.localized.body
+    }
+
+    /// The slug in the served locale.
+    async fn slug(&self) -> &str {
+        &self.localized.slug
+    }
+}

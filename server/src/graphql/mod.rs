@@ -1,0 +1,91 @@
+//! The public GraphQL API: thin resolvers over the content services.
+//!
+//! One file per domain, merged into one query root. Every localised object exposes the same
+//! localisation fields (`localized.rs`); lists are Relay connections (`connection.rs`).
+
+mod connection;
+pub mod error;
+mod good_practices;
+mod ids;
+mod loaders;
+mod locales;
+mod localized;
+mod node;
+mod organizations;
+mod programmes;
+mod resources;
+mod taxonomy;
+
+use std::sync::Arc;
+
+use async_graphql::{Context, EmptyMutation, EmptySubscription, MergedObject, Schema};
+
+pub use loaders::{Loaders, loaders};
+
+use crate::error::AppResult;
+use crate::locale::RequestLocale;
+use crate::state::AppState;
+
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(
+    resources::ResourceQuery,
+    good_practices::GoodPracticeQuery,
+    organizations::OrganizationQuery,
+    programmes::ProgrammeQuery,
+    taxonomy::TaxonomyQuery,
+    locales::LocaleQuery,
+    node::NodeQuery,
+);
+
+pub type ChorusSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+
+/// The locale negotiated from the request's `Accept-Language` header, set by the HTTP layer.
+#[derive(Clone, Debug)]
+pub struct HeaderLocale(pub RequestLocale);
+
+/// Builds the schema with the configured protection limits.
+pub fn build_schema(state: AppState) -> ChorusSchema {
+    let g = &state.config.graphql;
+    let mut builder = Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+        .limit_depth(g.max_depth)
+        .limit_complexity(g.max_complexity)
+        .limit_recursive_depth(g.max_recursive_depth)
+        .limit_directives(g.max_directives);
+    if !g.introspection {
+        // Suggestions ("did you mean") would leak the schema that introspection hides.
+        builder = builder.disable_introspection().disable_suggestions();
+    }
+    builder.data(state).finish()
+}
+
+/// The schema in SDL, as `chorus schema` prints it and `schema.graphql` keeps it.
+pub fn sdl() -> String {
+    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription).finish().sdl()
+}
+
+pub(crate) fn state<'a>(ctx: &Context<'a>) -> &'a AppState {
+    ctx.data_unchecked::<AppState>()
+}
+
+pub(crate) fn loader<'a>(ctx: &Context<'a>) -> &'a Loaders {
+    ctx.data_unchecked::<Loaders>()
+}
+
+/// The request locale: the `locale` argument when given, else `Accept-Language`, else default.
+pub(crate) fn request_locale(ctx: &Context<'_>, locale: Option<&str>) -> AppResult<Arc<RequestLocale>> {
+    let locales = &state(ctx).locales;
+    let request = match locale {
+        Some(raw) => locales.request(raw).map_err(|e| crate::error::AppError::bad_input(e.to_string()))?,
+        None => match ctx.data_opt::<HeaderLocale>() {
+            Some(h) => h.0.clone(),
+            None => locales.default_request(),
+        },
+    };
+    Ok(Arc::new(request))
+}
+
+/// Complexity of a connection field: its page size times the cost of one node.
+pub(crate) fn page_complexity(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
+    let n = first.or(last).unwrap_or(20).clamp(1, 100) as usize;
+    n.saturating_mul(child).saturating_add(1)
+}

@@ -1,0 +1,59 @@
+//! Relay's `node(id:)`: any object by its global id.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, Interface, Object};
+use chorus_entities::Taxonomy;
+
+use super::connection::{Item, build_items};
+use super::error::IntoGql;
+use super::good_practices::GoodPractice;
+use super::ids::{self, NodeType};
+use super::organizations::Organization;
+use super::programmes::Programme;
+use super::request_locale;
+use super::resources::Resource;
+use super::taxonomy::{Country, Region, Topic, terms};
+use crate::locale::RequestLocale;
+
+/// An object with a global id.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID"))]
+pub enum Node {
+    Resource(Resource),
+    GoodPractice(GoodPractice),
+    Organization(Organization),
+    Programme(Programme),
+    Region(Region),
+    Country(Country),
+    Topic(Topic),
+}
+
+async fn item<T: Item>(ctx: &Context<'_>, id: i32, request: &Arc<RequestLocale>) -> async_graphql::Result<Option<T>> {
+    Ok(build_items::<T>(ctx, &[id], request).await?.into_iter().next().map(|(_, t)| t))
+}
+
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// Any published object by its global id; null when there is none.
+    async fn node(&self, ctx: &Context<'_>, id: ID, locale: Option<String>) -> async_graphql::Result<Option<Node>> {
+        let request = request_locale(ctx, locale.as_deref()).gql()?;
+        let (ty, n) = ids::decode(&id).gql()?;
+        let term = |taxonomy: Taxonomy| async move {
+            let found = terms(ctx, &[n]).await?;
+            Ok::<_, async_graphql::Error>(found.into_iter().find(|t| t.taxonomy == taxonomy))
+        };
+        Ok(match ty {
+            NodeType::Resource => item::<Resource>(ctx, n, &request).await?.map(Node::Resource),
+            NodeType::GoodPractice => item::<GoodPractice>(ctx, n, &request).await?.map(Node::GoodPractice),
+            NodeType::Organization => item::<Organization>(ctx, n, &request).await?.map(Node::Organization),
+            NodeType::Programme => item::<Programme>(ctx, n, &request).await?.map(Node::Programme),
+            NodeType::Region => term(Taxonomy::Region).await?.map(|term| Node::Region(Region { term, request })),
+            NodeType::Country => term(Taxonomy::Country).await?.map(|term| Node::Country(Country { term, request })),
+            NodeType::Topic => term(Taxonomy::Topic).await?.map(|term| Node::Topic(Topic { term, request })),
+        })
+    }
+}

@@ -1,0 +1,202 @@
+//! Networks and organisations.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, ID, InputObject, Object};
+use chorus_entities::{self as e, Taxonomy};
+use chrono::{DateTime, Utc};
+
+use super::connection::{self, Connection, Edge, FilterBuilder, Item, OrderDirection};
+use super::error::IntoGql;
+use super::ids::{self, NodeType};
+use super::loaders::{ById, ContentLoader, OrganizationMembers};
+use super::localized::LocalizedFields;
+use super::taxonomy::{Region, terms};
+use super::{loader, page_complexity, request_locale};
+use crate::content::ContentType;
+use crate::content::query::{Filter, SortField};
+use crate::error::AppError;
+use crate::locale::RequestLocale;
+
+/// What kind of body an organisation is.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "chorus_entities::OrganizationKind")]
+pub enum OrganizationKind {
+    GlobalNetwork,
+    RegionalNetwork,
+    MemberOrganization,
+    Funder,
+}
+
+pub struct Organization {
+    model: Arc<e::organizations::Model>,
+    request: Arc<RequestLocale>,
+}
+
+impl Item for Organization {
+    const TYPE: ContentType = ContentType::Organization;
+    const NODE: NodeType = NodeType::Organization;
+    type Model = e::organizations::Model;
+
+    fn new(model: Arc<Self::Model>, request: Arc<RequestLocale>) -> Self {
+        Organization { model, request }
+    }
+
+    async fn load_models(
+        loader: &async_graphql::dataloader::DataLoader<ContentLoader>,
+        ids: &[i32],
+    ) -> async_graphql::Result<HashMap<i32, Arc<Self::Model>>> {
+        let found = loader
+            .load_many(ids.iter().map(|&id| ById::<Self::Model>::new(id)))
+            .await
+            .map_err(AppError::internal)
+            .gql()?;
+        Ok(found.into_iter().map(|(k, v)| (k.0, v)).collect())
+    }
+}
+
+/// A network, member organisation or funder. Its name is `title`.
+#[Object]
+impl Organization {
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeType::Organization, self.model.id)
+    }
+
+    #[graphql(flatten)]
+    async fn localized(&self, ctx: &Context<'_>) -> async_graphql::Result<LocalizedFields> {
+        LocalizedFields::load(ctx, ContentType::Organization, self.model.id, &self.model.source_locale, &self.request)
+            .await
+    }
+
+    async fn kind(&self) -> OrganizationKind {
+        self.model.kind.into()
+    }
+
+    async fn acronym(&self) -> Option<&str> {
+        self.model.acronym.as_deref()
+    }
+
+    async fn website(&self) -> Option<&str> {
+        self.model.website.as_deref()
+    }
+
+    async fn source_locale(&self) -> &str {
+        &self.model.source_locale
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.model.updated_at
+    }
+
+    async fn region(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Region>> {
+        let Some(id) = self.model.region_id else { return Ok(None) };
+        Ok(terms(ctx, &[id]).await?.into_iter().next().map(|term| Region { term, request: self.request.clone() }))
+    }
+
+    /// The network this organisation belongs to.
+    async fn parent(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organization>> {
+        let Some(id) = self.model.parent_id else { return Ok(None) };
+        let items = connection::build_items::<Organization>(ctx, &[id], &self.request).await?;
+        Ok(items.into_iter().next().map(|(_, o)| o))
+    }
+
+    /// The organisations whose parent this is (a network's members).
+    async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Organization>> {
+        let ids = loader(ctx)
+            .load_one(OrganizationMembers(self.model.id))
+            .await
+            .map_err(AppError::internal)
+            .gql()?
+            .unwrap_or_else(|| Arc::from(Vec::new()));
+        let items = connection::build_items::<Organization>(ctx, &ids, &self.request).await?;
+        Ok(items.into_iter().map(|(_, o)| o).collect())
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct OrganizationFilter {
+    kinds: Option<Vec<OrganizationKind>>,
+    regions: Option<Vec<String>>,
+    /// Members of this network.
+    parent: Option<ID>,
+    available_in: Option<Vec<String>>,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+pub enum OrganizationOrderField {
+    /// The served name, in the request's collation.
+    #[default]
+    Title,
+    UpdatedAt,
+}
+
+#[derive(InputObject)]
+pub struct OrganizationOrder {
+    field: OrganizationOrderField,
+    direction: Option<OrderDirection>,
+}
+
+impl OrganizationFilter {
+    fn into_filters(self, ctx: &Context<'_>) -> Result<Vec<Filter>, AppError> {
+        use sea_orm::ActiveEnum;
+        let mut b = FilterBuilder::new(ctx);
+        b.kinds(
+            self.kinds.map(|k| k.into_iter().map(|k| e::OrganizationKind::from(k).to_value()).collect::<Vec<_>>()),
+        )?;
+        b.terms(Taxonomy::Region, self.regions, "regions")?;
+        b.available_in(self.available_in)?;
+        if let Some(p) = self.parent {
+            b.push(Some(Filter::Parent(ids::decode_as(&p, NodeType::Organization)?)));
+        }
+        Ok(b.filters)
+    }
+}
+
+#[derive(Default)]
+pub struct OrganizationQuery;
+
+#[Object]
+impl OrganizationQuery {
+    /// Published networks and organisations, ordered by name by default.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<OrganizationFilter>,
+        order_by: Option<OrganizationOrder>,
+        locale: Option<String>,
+    ) -> async_graphql::Result<Connection<Edge<Organization>>> {
+        let request = request_locale(ctx, locale.as_deref()).gql()?;
+        let filters = filter.unwrap_or_default().into_filters(ctx).gql()?;
+        let (field, direction) = order_by.map(|o| (o.field, o.direction)).unwrap_or_default();
+        let field = match field {
+            OrganizationOrderField::Title => SortField::Title,
+            OrganizationOrderField::UpdatedAt => SortField::Updated,
+        };
+        let spec = connection::list_spec(
+            ctx,
+            ContentType::Organization,
+            filters,
+            connection::ordering(field, direction),
+            &request,
+        );
+        connection::connection(ctx, spec, connection::page(first, after, last, before), request).await
+    }
+
+    /// One published organisation, by `id` or by `slug`.
+    async fn organization(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        slug: Option<String>,
+        locale: Option<String>,
+    ) -> async_graphql::Result<Option<Organization>> {
+        connection::single(ctx, id, slug, locale).await
+    }
+}

@@ -1,0 +1,192 @@
+//! Funded programmes.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, ID, InputObject, Object};
+use chorus_entities as e;
+use chrono::{DateTime, Utc};
+
+use super::connection::{self, Connection, Edge, FilterBuilder, Item, OrderDirection};
+use super::error::IntoGql;
+use super::ids::{self, NodeType};
+use super::loaders::{ById, ContentLoader, ProgrammeFunders};
+use super::localized::LocalizedFields;
+use super::organizations::Organization;
+use super::resources::Resource;
+use super::{loader, page_complexity, request_locale};
+use crate::content::ContentType;
+use crate::content::query::{Filter, SortField};
+use crate::error::AppError;
+use crate::locale::RequestLocale;
+
+pub struct Programme {
+    model: Arc<e::programmes::Model>,
+    request: Arc<RequestLocale>,
+}
+
+impl Item for Programme {
+    const TYPE: ContentType = ContentType::Programme;
+    const NODE: NodeType = NodeType::Programme;
+    type Model = e::programmes::Model;
+
+    fn new(model: Arc<Self::Model>, request: Arc<RequestLocale>) -> Self {
+        Programme { model, request }
+    }
+
+    async fn load_models(
+        loader: &async_graphql::dataloader::DataLoader<ContentLoader>,
+        ids: &[i32],
+    ) -> async_graphql::Result<HashMap<i32, Arc<Self::Model>>> {
+        let found = loader
+            .load_many(ids.iter().map(|&id| ById::<Self::Model>::new(id)))
+            .await
+            .map_err(AppError::internal)
+            .gql()?;
+        Ok(found.into_iter().map(|(k, v)| (k.0, v)).collect())
+    }
+}
+
+/// A funded programme; `body` describes its objectives.
+#[Object]
+impl Programme {
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeType::Programme, self.model.id)
+    }
+
+    #[graphql(flatten)]
+    async fn localized(&self, ctx: &Context<'_>) -> async_graphql::Result<LocalizedFields> {
+        LocalizedFields::load(ctx, ContentType::Programme, self.model.id, &self.model.source_locale, &self.request)
+            .await
+    }
+
+    async fn start_year(&self) -> i32 {
+        self.model.start_year
+    }
+
+    /// Null while the programme runs.
+    async fn end_year(&self) -> Option<i32> {
+        self.model.end_year
+    }
+
+    async fn source_locale(&self) -> &str {
+        &self.model.source_locale
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.model.updated_at
+    }
+
+    async fn funders(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Organization>> {
+        let ids = loader(ctx)
+            .load_one(ProgrammeFunders(self.model.id))
+            .await
+            .map_err(AppError::internal)
+            .gql()?
+            .unwrap_or_else(|| Arc::from(Vec::new()));
+        let items = connection::build_items::<Organization>(ctx, &ids, &self.request).await?;
+        Ok(items.into_iter().map(|(_, o)| o).collect())
+    }
+
+    /// The programme's published resources, newest first. One list statement per programme:
+    /// ask for it on a single programme rather than across a long list.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
+    async fn resources(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Connection<Edge<Resource>>> {
+        let ordering = connection::ordering(SortField::Date, None);
+        let filters = vec![Filter::Programme(self.model.id)];
+        let spec = connection::list_spec(ctx, ContentType::Resource, filters, ordering, &self.request);
+        connection::connection(ctx, spec, connection::page(first, after, last, before), self.request.clone()).await
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct ProgrammeFilter {
+    /// Funder organisation ids.
+    funders: Option<Vec<ID>>,
+    /// Programmes running in this year.
+    active_in: Option<i32>,
+    available_in: Option<Vec<String>>,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+pub enum ProgrammeOrderField {
+    #[default]
+    StartYear,
+    Title,
+    UpdatedAt,
+}
+
+#[derive(InputObject)]
+pub struct ProgrammeOrder {
+    field: ProgrammeOrderField,
+    direction: Option<OrderDirection>,
+}
+
+impl ProgrammeFilter {
+    fn into_filters(self, ctx: &Context<'_>) -> Result<Vec<Filter>, AppError> {
+        let mut b = FilterBuilder::new(ctx);
+        b.available_in(self.available_in)?;
+        if let Some(list) = self.funders {
+            let ids = list.iter().map(|id| ids::decode_as(id, NodeType::Organization)).collect::<Result<_, _>>()?;
+            b.push(Some(Filter::Funders(ids)));
+        }
+        b.push(self.active_in.map(Filter::ActiveIn));
+        Ok(b.filters)
+    }
+}
+
+#[derive(Default)]
+pub struct ProgrammeQuery;
+
+#[Object]
+impl ProgrammeQuery {
+    /// Published programmes, newest first by default.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn programmes(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<ProgrammeFilter>,
+        order_by: Option<ProgrammeOrder>,
+        locale: Option<String>,
+    ) -> async_graphql::Result<Connection<Edge<Programme>>> {
+        let request = request_locale(ctx, locale.as_deref()).gql()?;
+        let filters = filter.unwrap_or_default().into_filters(ctx).gql()?;
+        let (field, direction) = order_by.map(|o| (o.field, o.direction)).unwrap_or_default();
+        let field = match field {
+            ProgrammeOrderField::StartYear => SortField::Date,
+            ProgrammeOrderField::Title => SortField::Title,
+            ProgrammeOrderField::UpdatedAt => SortField::Updated,
+        };
+        let spec = connection::list_spec(
+            ctx,
+            ContentType::Programme,
+            filters,
+            connection::ordering(field, direction),
+            &request,
+        );
+        connection::connection(ctx, spec, connection::page(first, after, last, before), request).await
+    }
+
+    /// One published programme, by `id` or by `slug`.
+    async fn programme(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        slug: Option<String>,
+        locale: Option<String>,
+    ) -> async_graphql::Result<Option<Programme>> {
+        connection::single(ctx, id, slug, locale).await
+    }
+}

@@ -1,0 +1,269 @@
+//! Resources: the advocacy tools and publications.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, ID, InputObject, Object};
+use chorus_entities::{self as e, Taxonomy};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::connection::{self, Connection, Edge, FilterBuilder, Item, OrderDirection};
+use super::error::IntoGql;
+use super::ids::{self, NodeType};
+use super::loaders::{ById, ContentLoader, ResourceOrganizations, ResourceTerms};
+use super::localized::LocalizedFields;
+use super::organizations::Organization;
+use super::programmes::Programme;
+use super::taxonomy::{Country, Region, Topic, of_taxonomy, terms};
+use super::{loader, page_complexity, request_locale};
+use crate::content::ContentType;
+use crate::content::query::{Filter, SortField, SortValue};
+use crate::error::AppError;
+use crate::locale::RequestLocale;
+
+/// What kind of publication a resource is.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "chorus_entities::ResourceKind")]
+pub enum ResourceKind {
+    AdvocacyTool,
+    Guide,
+    Toolkit,
+    BriefingPaper,
+    PolicyBrief,
+    Report,
+    CaseStudy,
+    Statement,
+    CommunityGuide,
+    Video,
+    Other,
+}
+
+/// The part an organisation played in a resource.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "chorus_entities::OrganizationRole")]
+pub enum OrganizationRole {
+    Author,
+    Publisher,
+}
+
+pub struct Resource {
+    model: Arc<e::resources::Model>,
+    request: Arc<RequestLocale>,
+}
+
+impl Item for Resource {
+    const TYPE: ContentType = ContentType::Resource;
+    const NODE: NodeType = NodeType::Resource;
+    type Model = e::resources::Model;
+
+    fn new(model: Arc<Self::Model>, request: Arc<RequestLocale>) -> Self {
+        Resource { model, request }
+    }
+
+    async fn load_models(
+        loader: &async_graphql::dataloader::DataLoader<ContentLoader>,
+        ids: &[i32],
+    ) -> async_graphql::Result<HashMap<i32, Arc<Self::Model>>> {
+        let found = loader
+            .load_many(ids.iter().map(|&id| ById::<Self::Model>::new(id)))
+            .await
+            .map_err(AppError::internal)
+            .gql()?;
+        Ok(found.into_iter().map(|(k, v)| (k.0, v)).collect())
+    }
+}
+
+/// An advocacy tool, guide, report or other publication.
+#[Object]
+impl Resource {
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeType::Resource, self.model.id)
+    }
+
+    #[graphql(flatten)]
+    async fn localized(&self, ctx: &Context<'_>) -> async_graphql::Result<LocalizedFields> {
+        LocalizedFields::load(ctx, ContentType::Resource, self.model.id, &self.model.source_locale, &self.request).await
+    }
+
+    async fn kind(&self) -> ResourceKind {
+        self.model.kind.into()
+    }
+
+    async fn published_on(&self) -> NaiveDate {
+        self.model.published_on
+    }
+
+    /// The locale the resource was written in.
+    async fn source_locale(&self) -> &str {
+        &self.model.source_locale
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.model.updated_at
+    }
+
+    async fn regions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Region>> {
+        let terms = self.terms(ctx).await?;
+        Ok(of_taxonomy(&terms, Taxonomy::Region).map(|term| Region { term, request: self.request.clone() }).collect())
+    }
+
+    async fn countries(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Country>> {
+        let terms = self.terms(ctx).await?;
+        Ok(of_taxonomy(&terms, Taxonomy::Country).map(|term| Country { term, request: self.request.clone() }).collect())
+    }
+
+    async fn topics(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Topic>> {
+        let terms = self.terms(ctx).await?;
+        Ok(of_taxonomy(&terms, Taxonomy::Topic).map(|term| Topic { term, request: self.request.clone() }).collect())
+    }
+
+    /// The organisations that wrote or published the resource (optionally of one role).
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+        role: Option<OrganizationRole>,
+    ) -> async_graphql::Result<Vec<Organization>> {
+        let links = loader(ctx)
+            .load_one(ResourceOrganizations(self.model.id))
+            .await
+            .map_err(AppError::internal)
+            .gql()?
+            .unwrap_or_else(|| Arc::from(Vec::new()));
+        let mut ids: Vec<i32> = Vec::new();
+        for (id, r) in links.iter() {
+            if role.is_none_or(|want| e::OrganizationRole::from(want) == *r) && !ids.contains(id) {
+                ids.push(*id);
+            }
+        }
+        let items = connection::build_items::<Organization>(ctx, &ids, &self.request).await?;
+        Ok(items.into_iter().map(|(_, o)| o).collect())
+    }
+
+    async fn programme(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Programme>> {
+        let Some(id) = self.model.programme_id else { return Ok(None) };
+        let items = connection::build_items::<Programme>(ctx, &[id], &self.request).await?;
+        Ok(items.into_iter().next().map(|(_, p)| p))
+    }
+}
+
+impl Resource {
+    async fn terms(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Arc<crate::content::Term>>> {
+        let ids = loader(ctx)
+            .load_one(ResourceTerms(self.model.id))
+            .await
+            .map_err(AppError::internal)
+            .gql()?
+            .unwrap_or_else(|| Arc::from(Vec::new()));
+        terms(ctx, &ids).await
+    }
+}
+
+/// Filters on resources: values within a field are alternatives (OR); fields combine (AND).
+#[derive(InputObject, Default)]
+pub struct ResourceFilter {
+    kinds: Option<Vec<ResourceKind>>,
+    /// Region codes.
+    regions: Option<Vec<String>>,
+    /// ISO 3166-1 alpha-2 country codes.
+    countries: Option<Vec<String>>,
+    /// Topic codes.
+    topics: Option<Vec<String>>,
+    /// Organisation ids (authors or publishers).
+    organizations: Option<Vec<ID>>,
+    programme: Option<ID>,
+    /// Only items published in at least one of these locales.
+    available_in: Option<Vec<String>>,
+    /// Published on or after this date.
+    published_from: Option<NaiveDate>,
+    /// Published on or before this date.
+    published_to: Option<NaiveDate>,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+pub enum ResourceOrderField {
+    #[default]
+    PublishedOn,
+    /// The served title, in the request's collation.
+    Title,
+    UpdatedAt,
+}
+
+#[derive(InputObject)]
+pub struct ResourceOrder {
+    field: ResourceOrderField,
+    /// Defaults to descending for dates, ascending for titles.
+    direction: Option<OrderDirection>,
+}
+
+impl ResourceFilter {
+    fn into_filters(self, ctx: &Context<'_>) -> Result<Vec<Filter>, AppError> {
+        let mut b = FilterBuilder::new(ctx);
+        b.kinds(self.kinds.map(|k| k.into_iter().map(|k| kind_value(k.into())).collect::<Vec<_>>()))?;
+        b.terms(Taxonomy::Region, self.regions, "regions")?;
+        b.terms(Taxonomy::Country, self.countries, "countries")?;
+        b.terms(Taxonomy::Topic, self.topics, "topics")?;
+        b.organizations(self.organizations)?;
+        b.available_in(self.available_in)?;
+        if let Some(p) = self.programme {
+            b.push(Some(Filter::Programme(ids::decode_as(&p, NodeType::Programme)?)));
+        }
+        b.push(self.published_from.map(|d| Filter::DateFrom(SortValue::Date(d))));
+        b.push(self.published_to.map(|d| Filter::DateTo(SortValue::Date(d))));
+        Ok(b.filters)
+    }
+}
+
+/// The stored string of a resource kind.
+fn kind_value(kind: e::ResourceKind) -> String {
+    use sea_orm::ActiveEnum;
+    kind.to_value()
+}
+
+#[derive(Default)]
+pub struct ResourceQuery;
+
+#[Object]
+impl ResourceQuery {
+    /// Published resources, in the request's language where translated.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn resources(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<ResourceFilter>,
+        order_by: Option<ResourceOrder>,
+        locale: Option<String>,
+    ) -> async_graphql::Result<Connection<Edge<Resource>>> {
+        let request = request_locale(ctx, locale.as_deref()).gql()?;
+        let filters = filter.unwrap_or_default().into_filters(ctx).gql()?;
+        let (field, direction) = order_by.map(|o| (o.field, o.direction)).unwrap_or_default();
+        let field = match field {
+            ResourceOrderField::PublishedOn => SortField::Date,
+            ResourceOrderField::Title => SortField::Title,
+            ResourceOrderField::UpdatedAt => SortField::Updated,
+        };
+        let spec = connection::list_spec(
+            ctx,
+            ContentType::Resource,
+            filters,
+            connection::ordering(field, direction),
+            &request,
+        );
+        connection::connection(ctx, spec, connection::page(first, after, last, before), request).await
+    }
+
+    /// One published resource, by `id` or by `slug` (looked up along the locale chain).
+    async fn resource(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        slug: Option<String>,
+        locale: Option<String>,
+    ) -> async_graphql::Result<Option<Resource>> {
+        connection::single(ctx, id, slug, locale).await
+    }
+}

@@ -1,0 +1,183 @@
+//! Regions, countries and topics: taxonomies with localised labels.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, Object};
+use chorus_entities::Taxonomy;
+
+use super::error::IntoGql;
+use super::ids::{self, NodeType};
+use super::loaders::{TermChildren, TermKey};
+use super::{loader, request_locale, state};
+use crate::content::localize::item_order;
+use crate::content::{Term, load};
+use crate::error::AppError;
+use crate::locale::RequestLocale;
+
+/// The label of a term in the request's chain, then in any configured locale.
+fn label_order(ctx: &Context<'_>, request: &RequestLocale) -> Vec<String> {
+    let locales = &state(ctx).locales;
+    item_order(&request.chain, locales.default_code(), locales.codes())
+}
+
+/// The fields every term shares.
+pub struct TermFields {
+    term: Arc<Term>,
+    order: Vec<String>,
+}
+
+#[Object]
+impl TermFields {
+    /// Stable machine code: ISO 3166-1 alpha-2 for countries, a slug for regions and topics.
+    async fn code(&self) -> &str {
+        &self.term.code
+    }
+
+    /// The label in the best available locale (the code when no label exists).
+    async fn label(&self) -> &str {
+        self.term.label(&self.order).0
+    }
+
+    /// The locale of `label`.
+    async fn label_locale(&self) -> Option<&str> {
+        self.term.label(&self.order).1
+    }
+}
+
+macro_rules! term_type {
+    ($name:ident, $node:expr) => {
+        pub struct $name {
+            pub term: Arc<Term>,
+            pub request: Arc<RequestLocale>,
+        }
+
+        impl $name {
+            fn fields(&self, ctx: &Context<'_>) -> TermFields {
+                TermFields { term: self.term.clone(), order: label_order(ctx, &self.request) }
+            }
+
+            pub fn global_id(&self) -> ID {
+                ids::encode($node, self.term.id)
+            }
+        }
+    };
+}
+term_type!(Region, NodeType::Region);
+term_type!(Country, NodeType::Country);
+term_type!(Topic, NodeType::Topic);
+
+/// A world region.
+#[Object]
+impl Region {
+    pub async fn id(&self) -> ID {
+        self.global_id()
+    }
+
+    #[graphql(flatten)]
+    async fn term(&self, ctx: &Context<'_>) -> TermFields {
+        self.fields(ctx)
+    }
+
+    /// The countries of this region, ordered by label.
+    async fn countries(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Country>> {
+        let ids = loader(ctx)
+            .load_one(TermChildren(self.term.id))
+            .await
+            .map_err(AppError::internal)
+            .gql()?
+            .unwrap_or_else(|| Arc::from(Vec::new()));
+        let terms = terms(ctx, &ids).await?;
+        Ok(sorted(ctx, &self.request, terms)
+            .into_iter()
+            .map(|term| Country { term, request: self.request.clone() })
+            .collect())
+    }
+}
+
+/// A country (ISO 3166-1).
+#[Object]
+impl Country {
+    pub async fn id(&self) -> ID {
+        self.global_id()
+    }
+
+    #[graphql(flatten)]
+    async fn term(&self, ctx: &Context<'_>) -> TermFields {
+        self.fields(ctx)
+    }
+
+    async fn region(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Region>> {
+        let Some(parent) = self.term.parent_id else { return Ok(None) };
+        Ok(terms(ctx, &[parent]).await?.into_iter().next().map(|term| Region { term, request: self.request.clone() }))
+    }
+}
+
+/// A subject a resource or example is about.
+#[Object]
+impl Topic {
+    pub async fn id(&self) -> ID {
+        self.global_id()
+    }
+
+    #[graphql(flatten)]
+    async fn term(&self, ctx: &Context<'_>) -> TermFields {
+        self.fields(ctx)
+    }
+}
+
+/// Loads terms by id (batched), in the order given.
+pub async fn terms(ctx: &Context<'_>, ids: &[i32]) -> async_graphql::Result<Vec<Arc<Term>>> {
+    let found = loader(ctx).load_many(ids.iter().map(|&id| TermKey(id))).await.map_err(AppError::internal).gql()?;
+    Ok(ids.iter().filter_map(|id| found.get(&TermKey(*id)).cloned()).collect())
+}
+
+/// Splits terms by taxonomy into the three GraphQL types.
+pub fn of_taxonomy(terms: &[Arc<Term>], taxonomy: Taxonomy) -> impl Iterator<Item = Arc<Term>> + '_ {
+    terms.iter().filter(move |t| t.taxonomy == taxonomy).cloned()
+}
+
+/// Orders terms by their served label's collation key.
+fn sorted(ctx: &Context<'_>, request: &RequestLocale, mut terms: Vec<Arc<Term>>) -> Vec<Arc<Term>> {
+    let order = label_order(ctx, request);
+    terms.sort_by(|a, b| a.label(&order).2.cmp(b.label(&order).2).then(a.code.cmp(&b.code)));
+    terms
+}
+
+#[derive(Default)]
+pub struct TaxonomyQuery;
+
+#[Object]
+impl TaxonomyQuery {
+    /// Every region, in editorial order.
+    async fn regions(&self, ctx: &Context<'_>, locale: Option<String>) -> async_graphql::Result<Vec<Region>> {
+        let request = request_locale(ctx, locale.as_deref()).gql()?;
+        let terms = load::taxonomy(&state(ctx).db, Taxonomy::Region).await.gql()?;
+        Ok(terms.into_iter().map(|t| Region { term: Arc::new(t), request: request.clone() }).collect())
+    }
+
+    /// Every country (or those of one region, by region code), ordered by label.
+    async fn countries(
+        &self,
+        ctx: &Context<'_>,
+        locale: Option<String>,
+        region: Option<String>,
+    ) -> async_graphql::Result<Vec<Country>> {
+        let request = request_locale(ctx, locale.as_deref()).gql()?;
+        let db = &state(ctx).db;
+        let mut terms: Vec<Arc<Term>> =
+            load::taxonomy(db, Taxonomy::Country).await.gql()?.into_iter().map(Arc::new).collect();
+        if let Some(region) = region {
+            let regions = load::taxonomy(db, Taxonomy::Region).await.gql()?;
+            let id = regions.iter().find(|r| r.code == region.to_ascii_lowercase()).map(|r| r.id);
+            terms.retain(|t| id.is_some() && t.parent_id == id);
+        }
+        Ok(sorted(ctx, &request, terms).into_iter().map(|term| Country { term, request: request.clone() }).collect())
+    }
+
+    /// Every topic, ordered by label.
+    async fn topics(&self, ctx: &Context<'_>, locale: Option<String>) -> async_graphql::Result<Vec<Topic>> {
+        let request = request_locale(ctx, locale.as_deref()).gql()?;
+        let terms = load::taxonomy(&state(ctx).db, Taxonomy::Topic).await.gql()?.into_iter().map(Arc::new).collect();
+        Ok(sorted(ctx, &request, terms).into_iter().map(|term| Topic { term, request: request.clone() }).collect())
+    }
+}

@@ -1,0 +1,182 @@
+//! HTTP: routes, middleware (request ids, logs without IP addresses, metrics, ETags, CORS,
+//! compression) and the operational endpoints.
+
+pub mod cors;
+mod graphql;
+mod health;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use poem::http::{HeaderValue, Method, StatusCode, header};
+use poem::middleware::Compression;
+use poem::web::Data;
+use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, handler};
+use sha2::{Digest, Sha256};
+use tracing::Instrument;
+
+use crate::graphql::ChorusSchema;
+use crate::state::AppState;
+
+/// Everything the HTTP handlers need.
+pub struct HttpState {
+    pub app: AppState,
+    pub schema: ChorusSchema,
+    pub cors: cors::Cors,
+}
+
+const REQUEST_ID: &str = "x-request-id";
+
+#[handler]
+async fn graphql_get(req: &Request, Data(state): Data<&Arc<HttpState>>) -> Response {
+    graphql::get(req, state).await
+}
+
+#[handler]
+async fn graphql_post(req: &Request, body: Body, Data(state): Data<&Arc<HttpState>>) -> Response {
+    graphql::post(req, body, state).await
+}
+
+#[handler]
+fn index() -> Response {
+    let body = serde_json::json!({ "name": "chorus", "graphql": "/graphql", "health": "/healthz" });
+    Response::builder().content_type("application/json").body(body.to_string())
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState, schema: ChorusSchema) -> impl Endpoint<Output = Response> {
+    let compression = state.config.http.compression;
+    let cors = cors::Cors::new(&state.config.http.cors_origins);
+    let http = Arc::new(HttpState { app: state, schema, cors });
+    let routes = Route::new()
+        .at("/", get(index))
+        .at("/graphql", get(graphql_get).post(graphql_post))
+        .at("/healthz", get(health::healthz))
+        .at("/readyz", get(health::readyz))
+        .at("/metrics", get(health::metrics))
+        .data(http.clone());
+    let routes = routes.boxed();
+    let routes = if compression {
+        routes
+            .with(Compression::new().algorithms([poem::web::CompressionAlgo::BR, poem::web::CompressionAlgo::GZIP]))
+            .boxed()
+    } else {
+        routes
+    };
+    routes.around(move |ep, req| {
+        let http = http.clone();
+        async move { Ok(around(ep, req, &http).await) }
+    })
+}
+
+/// The route label for metrics and logs: never the raw path, which could carry anything.
+fn route_of(path: &str) -> &'static str {
+    match path {
+        "/" => "/",
+        "/graphql" => "/graphql",
+        "/healthz" => "/healthz",
+        "/readyz" => "/readyz",
+        "/metrics" => "/metrics",
+        _ => "other",
+    }
+}
+
+fn request_id(req: &Request) -> String {
+    req.header(REQUEST_ID)
+        .filter(|v| {
+            !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
+/// Runs one request with the cross-cutting concerns around it.
+async fn around<E: Endpoint>(ep: Arc<E>, req: Request, http: &HttpState) -> Response {
+    let started = Instant::now();
+    let id = request_id(&req);
+    let method = req.method().clone();
+    let route = route_of(req.uri().path());
+    let allow_origin = http.cors.allow(req.headers().get(header::ORIGIN));
+    let if_none_match = req.header(header::IF_NONE_MATCH).map(str::to_owned);
+
+    let mut resp = if method == Method::OPTIONS {
+        preflight(&req, allow_origin.is_some())
+    } else {
+        let span = tracing::info_span!("request", request_id = %id);
+        match ep.call(req).instrument(span).await {
+            Ok(r) => r.into_response(),
+            Err(e) => e.into_response(),
+        }
+    };
+
+    if method == Method::GET && resp.status() == StatusCode::OK {
+        resp = with_etag(resp, if_none_match.as_deref()).await;
+    }
+    let headers = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        headers.insert(REQUEST_ID, v);
+    }
+    if let Some(origin) = allow_origin {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("x-request-id, etag"));
+    }
+    if route == "/graphql" {
+        headers.append(header::VARY, HeaderValue::from_static("accept-language, origin"));
+    }
+    let status = resp.status().as_u16();
+    let seconds = started.elapsed().as_secs_f64();
+    http.app.metrics.http_request(route, method.as_str(), status, seconds);
+    // No client address, no query string: readers' privacy is part of the product.
+    tracing::info!(request_id = %id, method = %method, route, status, ms = seconds * 1000.0, "request");
+    resp
+}
+
+/// Answers a CORS preflight: allowed origins get the methods and headers they may use.
+fn preflight(req: &Request, allowed: bool) -> Response {
+    if req.header(header::ACCESS_CONTROL_REQUEST_METHOD).is_none() {
+        return StatusCode::NO_CONTENT.with_header(header::ALLOW, "GET, POST, OPTIONS").into_response();
+    }
+    if !allowed {
+        let body = serde_json::json!({ "errors": [{ "message": "origin not allowed", "extensions": { "code": "FORBIDDEN_ORIGIN" } }] });
+        return Response::builder()
+            .status(StatusCode::FORBIDDEN)
+            .content_type("application/json")
+            .body(body.to_string());
+    }
+    Response::builder()
+        .status(StatusCode::NO_CONTENT)
+        .header(header::ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, OPTIONS")
+        .header(header::ACCESS_CONTROL_ALLOW_HEADERS, "content-type, accept-language, x-request-id")
+        .header(header::ACCESS_CONTROL_MAX_AGE, "600")
+        .header(header::VARY, "origin")
+        .finish()
+}
+
+/// Adds a weak ETag (the representation may be compressed) and answers `304` when it matches.
+async fn with_etag(mut resp: Response, if_none_match: Option<&str>) -> Response {
+    let body = match resp.take_body().into_bytes().await {
+        Ok(b) => b,
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    let digest = Sha256::digest(&body);
+    let tag: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    let etag = format!("W/\"{tag}\"");
+    let matches = if_none_match.is_some_and(|h| {
+        h.split(',').map(str::trim).any(|c| c == "*" || c == etag || c.trim_start_matches("W/") == &etag[2..])
+    });
+    let headers = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, v);
+    }
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
+    if matches {
+        resp.set_status(StatusCode::NOT_MODIFIED);
+        resp.set_body(Body::empty());
+        resp.headers_mut().remove(header::CONTENT_TYPE);
+        return resp;
+    }
+    resp.set_body(Body::from(body));
+    resp
+}

@@ -1,0 +1,17 @@
+//! Chorus: a headless CMS for multilingual advocacy content.
+//!
+//! The library behind the `chorus` binary. `startup::Application` builds and runs the server;
+//! `content` holds the framework-free services; `graphql` and `http` are thin layers over them.
+
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod locale;
+pub mod metrics;
+pub mod startup;
+pub mod state;

@@ -1,0 +1,5 @@
+//! The `chorus` binary: everything lives in the library.
+
+fn main() -> std::process::ExitCode {
+    chorus::cli::main()
+}

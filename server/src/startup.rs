@@ -1,0 +1,85 @@
+//! Building and running the application: `Application::build`, `port()`, `run_until_stopped()`.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+
+use crate::config::Config;
+use crate::error::{AppError, AppResult};
+use crate::metrics::Metrics;
+use crate::state::AppState;
+use crate::{db, graphql, http};
+
+pub struct Application {
+    acceptor: TcpAcceptor,
+    port: u16,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects to the database, applies the migration policy and binds the listener.
+    pub async fn build(config: Config) -> AppResult<Application> {
+        let locales = config.locales().map_err(|e| AppError::internal(format!("locales: {e}")))?;
+        let metrics = Metrics::new();
+        let db = db::connect(&config, Some(metrics.clone())).await?;
+        db::prepare(&db, config.database.migrate_on_start).await?;
+        let acceptor = TcpListener::bind(config.server.bind.to_string())
+            .into_acceptor()
+            .await
+            .map_err(|e| AppError::internal(format!("cannot listen on {}: {e}", config.server.bind)))?;
+        let port = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().map(|s| s.port()))
+            .ok_or_else(|| AppError::internal("listener has no address"))?;
+        let state = AppState { db, config: Arc::new(config), locales: Arc::new(locales), metrics };
+        Ok(Application { acceptor, port, state })
+    }
+
+    /// The bound port (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then drains in-flight requests for the grace period.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+        let grace = Duration::from_secs(self.state.config.server.shutdown_grace_seconds);
+        let schema = graphql::build_schema(self.state.clone());
+        let app = http::app(self.state.clone(), schema);
+        poem::Server::new_with_acceptor(self.acceptor)
+            .idle_timeout(Duration::from_secs(60))
+            .run_with_graceful_shutdown(app, shutdown, Some(grace))
+            .await?;
+        self.state.db.clone().close().await.ok();
+        Ok(())
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown signal received; draining requests");
+}

@@ -1,0 +1,17 @@
+//! The state shared by every request of one application instance.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::config::Config;
+use crate::locale::Locales;
+use crate::metrics::Metrics;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub locales: Arc<Locales>,
+    pub metrics: Metrics,
+}

@@ -1,1 +1,210 @@
+//! Test helpers: spawn the real Chorus server on port 0 with its own data directory and its own
+//! database (a SQLite file, or a fresh PostgreSQL database when `CHORUS_TEST_POSTGRES_URL` is set).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use chorus::config::Config;
+use chorus::startup::Application;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+pub use chorus;
+
+/// The environment variable naming the PostgreSQL server for the PostgreSQL variants.
+pub const POSTGRES_ENV: &str = "CHORUS_TEST_POSTGRES_URL";
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A running server and what a test needs to talk to it.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub db: DatabaseConnection,
+    pub backend: Backend,
+    pub config: Config,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    postgres: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+fn unique_name() -> String {
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    format!("chorus_t_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst))
+}
+
+/// The server URL (without database) for PostgreSQL tests, if configured.
+pub fn postgres_base() -> Option<String> {
+    std::env::var(POSTGRES_ENV).ok().filter(|s| !s.is_empty()).map(|s| s.trim_end_matches('/').to_owned())
+}
+
+/// Creates a fresh database for one test; returns (server base url, database name).
+pub async fn create_postgres_database() -> Option<(String, String)> {
+    let base = postgres_base()?;
+    let name = unique_name();
+    let admin = Database::connect(format!("{base}/postgres")).await.expect("connect to PostgreSQL");
+    admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+    admin.close().await.ok();
+    Some((base, name))
+}
+
+/// A configuration for a test server: port 0, the given data dir and database.
+pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
+    let mut config = Config::default();
+    config.server.bind = "127.0.0.1:0".parse().unwrap();
+    config.server.data_dir = dir.to_owned();
+    config.server.shutdown_grace_seconds = 1;
+    config.database.url = database_url;
+    config.database.max_connections = 4;
+    config
+}
+
+/// Spawns a server with demo content. `None` (after saying so) when the backend is unavailable.
+pub async fn spawn(backend: Backend) -> Option<TestApp> {
+    spawn_with(backend, true, |_| {}).await
+}
+
+/// Spawns a server, optionally with demo content, after adjusting its configuration.
+pub async fn spawn_with(backend: Backend, demo: bool, configure: impl FnOnce(&mut Config)) -> Option<TestApp> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (url, postgres) = match backend {
+        Backend::Sqlite => (format!("sqlite://{}?mode=rwc", dir.path().join("chorus.db").display()), None),
+        Backend::Postgres => match create_postgres_database().await {
+            Some((base, name)) => (format!("{base}/{name}"), Some((base, name))),
+            None => {
+                eprintln!("skipped: {POSTGRES_ENV} is not set, PostgreSQL variant not run");
+                return None;
+            }
+        },
+    };
+    let mut config = test_config(dir.path(), url);
+    configure(&mut config);
+    let app = Application::build(config.clone()).await.expect("application builds");
+    let port = app.port();
+    let db = app.state().db.clone();
+    if demo {
+        chorus::demo::load(&db).await.expect("demo content loads");
+    }
+    let (tx, rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until_stopped(async {
+        rx.await.ok();
+    }));
+    Some(TestApp {
+        base: format!("http://127.0.0.1:{port}"),
+        client: reqwest::Client::builder().build().expect("http client"),
+        db,
+        backend,
+        config,
+        shutdown: Some(tx),
+        server: Some(server),
+        postgres,
+        _dir: dir,
+    })
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// POSTs a GraphQL request as JSON and returns the decoded body.
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        self.gql_headers(query, variables, &[]).await
+    }
+
+    /// POSTs a GraphQL request with extra headers.
+    pub async fn gql_headers(&self, query: &str, variables: Value, headers: &[(&str, &str)]) -> Value {
+        let mut req = self.client.post(self.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let resp = req.send().await.expect("request sent");
+        assert_eq!(resp.status(), 200, "GraphQL POST status");
+        resp.json().await.expect("JSON body")
+    }
+
+    /// `data` of a successful response; panics with the errors otherwise.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let body = self.gql(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    /// The value of an unlabelled counter or gauge from `/metrics`.
+    pub async fn metric(&self, name: &str) -> f64 {
+        let text = self.client.get(self.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        text.lines()
+            .find_map(|l| {
+                l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')).and_then(|v| v.trim().parse().ok())
+            })
+            .unwrap_or(0.0)
+    }
+
+    /// Stops the server and drops its PostgreSQL database.
+    pub async fn stop(mut self) {
+        self.shutdown_now().await;
+    }
+
+    async fn shutdown_now(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        if let Some((base, name)) = self.postgres.take() {
+            drop_postgres_database(&base, &name).await;
+        }
+    }
+}
+
+pub async fn drop_postgres_database(base: &str, name: &str) {
+    if let Ok(admin) = Database::connect(format!("{base}/postgres")).await {
+        let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+        admin.close().await.ok();
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some((base, name)) = self.postgres.take() {
+            // A test that panicked still cleans up its database, from a thread of its own.
+            let _ = std::thread::spawn(move || {
+                if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                    rt.block_on(drop_postgres_database(&base, &name));
+                }
+            })
+            .join();
+        }
+    }
+}
+
+/// Defines, for an `async fn name(Backend)`, a test that runs it once on SQLite and once on
+/// PostgreSQL: `backend_test!(name);`.
+#[macro_export]
+macro_rules! backend_test {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::Backend::Sqlite).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::Backend::Postgres).await
+            }
+        }
+    };
+}

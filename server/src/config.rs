@@ -28,7 +28,7 @@ pub enum ConfigError {
 }
 
 /// The whole configuration, as documented in the root `config.toml`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub server: ServerConfig,
@@ -114,19 +114,6 @@ pub struct LogConfig {
     /// A `tracing` filter such as `info` or `chorus=debug,info`.
     pub level: String,
     pub format: LogFormat,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            server: ServerConfig::default(),
-            database: DatabaseConfig::default(),
-            locales: LocalesConfig::default(),
-            graphql: GraphqlConfig::default(),
-            http: HttpConfig::default(),
-            log: LogConfig::default(),
-        }
-    }
 }
 
 impl Default for ServerConfig {

@@ -33,7 +33,10 @@ pub async fn connect(config: &Config, metrics: Option<Metrics>) -> AppResult<Dat
             .await?;
     }
     if let Some(metrics) = metrics {
-        db.set_metric_callback(move |info| metrics.db_statement(info.failed));
+        db.set_metric_callback(move |info| {
+            metrics.db_statement(info.failed);
+            tracing::trace!(target: "chorus::sql", sql = %info.statement.sql, ms = info.elapsed.as_secs_f64() * 1000.0);
+        });
     }
     Ok(db)
 }

@@ -297,9 +297,13 @@ fn default_script(tag: &LanguageIdentifier) -> Option<unic_langid::subtags::Scri
     lang.script
 }
 
-/// Echoes a rejected tag in an error message without letting it carry markup or control bytes.
+/// Echoes a rejected tag in an error message without letting it carry markup, quotes or control
+/// bytes: anything but letters, digits, `-` and `_` becomes `?`.
 fn sanitize_for_message(raw: &str) -> String {
-    raw.chars().take(MAX_TAG_LEN).map(|c| if c.is_ascii_graphic() { c } else { '?' }).collect()
+    raw.chars()
+        .take(MAX_TAG_LEN)
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '?' })
+        .collect()
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chorus_entities::{PublicationStatus, Taxonomy};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Func, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, QueryResult};
 use serde::{Deserialize, Serialize};
 
@@ -266,32 +266,27 @@ fn filter_expr(spec: &ListSpec, filter: &Filter) -> AppResult<Expr> {
 
 /// The collation key of the title each item is served with: the first published translation
 /// along the request chain, then the source locale, then configured order (see
-/// `localize::item_order`). A correlated subquery, identical on SQLite and PostgreSQL.
+/// `localize::item_order`). A `COALESCE` of correlated lookups on the (item, locale) index,
+/// identical on SQLite and PostgreSQL (SQLite cannot see outer columns in a subquery's
+/// `ORDER BY`, so the ranking cannot be written as one ordered subquery).
 fn title_expr(spec: &ListSpec) -> Expr {
     let base = spec.ty.base_table();
-    let mut rank = Expr::case(col("st", "locale").eq(Expr::val("")), 0);
-    let mut position = 0;
-    for locale in &spec.chain {
-        rank = rank.case(col("st", "locale").eq(locale.as_str()), position);
-        position += 1;
+    let lookup = |locale: Expr| -> Expr {
+        Query::select()
+            .column((a("st"), a("sort_key")))
+            .from_as(a(spec.ty.translation_table()), a("st"))
+            .and_where(col("st", "item_id").equals((a(base), a("id"))))
+            .and_where(col("st", "locale").eq(locale))
+            .and_where(col("st", "status").eq(PublicationStatus::Published))
+            .to_owned()
+            .into()
+    };
+    let mut parts: Vec<Expr> = spec.chain.iter().map(|l| lookup(Expr::val(l.as_str()))).collect();
+    parts.push(lookup(col(base, "source_locale")));
+    for locale in spec.configured.iter().filter(|l| !spec.chain.contains(l)) {
+        parts.push(lookup(Expr::val(locale.as_str())));
     }
-    rank = rank.case(col("st", "locale").equals((a(base), a("source_locale"))), position);
-    position += 1;
-    for locale in &spec.configured {
-        rank = rank.case(col("st", "locale").eq(locale.as_str()), position);
-        position += 1;
-    }
-    let rank: Expr = rank.finally(position).into();
-    Query::select()
-        .column((a("st"), a("sort_key")))
-        .from_as(a(spec.ty.translation_table()), a("st"))
-        .and_where(col("st", "item_id").equals((a(base), a("id"))))
-        .and_where(col("st", "status").eq(PublicationStatus::Published))
-        .and_where(col("st", "locale").is_in(spec.configured.iter().cloned()))
-        .order_by_expr(rank, Order::Asc)
-        .limit(1)
-        .to_owned()
-        .into()
+    Func::coalesce(parts).into()
 }
 
 fn sort_expr(spec: &ListSpec) -> AppResult<Expr> {

@@ -4,10 +4,11 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
-use async_graphql::{ComplexObject, Context, ID, OutputType, SimpleObject};
+use async_graphql::{ComplexObject, Context, ID, Lookahead, OutputType, SimpleObject};
+use futures_util::future::BoxFuture;
 
 use super::error::IntoGql;
-use super::loaders::{ContentLoader, TranslationsOf};
+use super::loaders::{ContentLoader, Loaders, TranslationsOf};
 use super::{ids, loader, request_locale, state};
 use crate::content::ContentType;
 use crate::content::query::{self, ListSpec, PageRequest};
@@ -24,27 +25,64 @@ pub trait Item: OutputType + Sized + 'static {
 
     /// Loads base rows by id through the request's data loader.
     fn load_models(
-        loader: &async_graphql::dataloader::DataLoader<ContentLoader>,
+        loader: &Loaders,
         ids: &[i32],
     ) -> impl Future<Output = async_graphql::Result<HashMap<i32, Arc<Self::Model>>>> + Send;
+
+    /// Loads, one batch per relation, the relations `selection` asks for on these items, so
+    /// that each node's resolvers find them in the request's loader cache.
+    fn prefetch<'a>(
+        _ctx: &'a Context<'a>,
+        _models: Vec<Arc<Self::Model>>,
+        _selection: &'a Lookahead<'a>,
+        _request: &'a Arc<RequestLocale>,
+    ) -> BoxFuture<'a, async_graphql::Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
 }
 
-/// Builds items for ids, in order, keeping only those with a visible translation.
-pub async fn build_items<T: Item>(
-    ctx: &Context<'_>,
+/// Loads every key in one batch and returns the values.
+pub async fn load_all<K, V>(loader: &Loaders, keys: impl IntoIterator<Item = K>) -> async_graphql::Result<HashMap<K, V>>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    ContentLoader: async_graphql::dataloader::Loader<K, Value = V, Error = Arc<AppError>>,
+    V: Send + Sync + Clone + 'static,
+{
+    loader.load_many(keys).await.map_err(|e| crate::graphql::error::gql(AppError::internal(e)))
+}
+
+/// Ids in first-seen order, without repeats.
+pub fn unique(ids: impl IntoIterator<Item = i32>) -> Vec<i32> {
+    let mut out: Vec<i32> = Vec::new();
+    for id in ids {
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out
+}
+
+/// Builds items for ids, in order, keeping only those with a visible translation, after
+/// prefetching what `selection` (the item's selection set) asks for.
+pub async fn build_items<'a, T: Item>(
+    ctx: &'a Context<'a>,
     ids: &[i32],
-    request: &Arc<RequestLocale>,
+    selection: &'a Lookahead<'a>,
+    request: &'a Arc<RequestLocale>,
 ) -> async_graphql::Result<Vec<(i32, T)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let loader = loader(ctx);
     let keys: Vec<TranslationsOf> = ids.iter().map(|&id| TranslationsOf(T::TYPE, id)).collect();
-    let (models, translations) = futures_util::try_join!(T::load_models(loader, ids), async {
-        loader.load_many(keys).await.map_err(|e| crate::graphql::error::gql(AppError::internal(e)))
-    })?;
-    Ok(ids
+    let (models, translations) = futures_util::try_join!(T::load_models(loader, ids), load_all(loader, keys))?;
+    let visible: Vec<(i32, Arc<T::Model>)> = ids
         .iter()
         .filter(|id| translations.get(&TranslationsOf(T::TYPE, **id)).is_some_and(|t| !t.is_empty()))
-        .filter_map(|id| models.get(id).map(|m| (*id, T::new(m.clone(), request.clone()))))
-        .collect())
+        .filter_map(|id| models.get(id).map(|m| (*id, m.clone())))
+        .collect();
+    T::prefetch(ctx, visible.iter().map(|(_, m)| m.clone()).collect(), selection, request).await?;
+    Ok(visible.into_iter().map(|(id, m)| (id, T::new(m, request.clone()))).collect())
 }
 
 #[derive(SimpleObject)]
@@ -108,7 +146,8 @@ where
     let g = &st.config.graphql;
     let page = query::list(&st.db, &spec, &page, g.default_page_size, g.max_page_size).await.gql()?;
     let ids: Vec<i32> = page.items.iter().map(|(id, _)| *id).collect();
-    let mut items: HashMap<i32, T> = build_items::<T>(ctx, &ids, &request).await?.into_iter().collect();
+    let selection = ctx.look_ahead().field("edges").field("node");
+    let mut items: HashMap<i32, T> = build_items::<T>(ctx, &ids, &selection, &request).await?.into_iter().collect();
     let edges: Vec<Edge<T>> = page
         .items
         .iter()
@@ -155,7 +194,8 @@ pub async fn single<T: Item>(
         }
         _ => return Err(AppError::bad_input("pass exactly one of `id` or `slug`")).gql(),
     };
-    Ok(build_items::<T>(ctx, &[item_id], &request).await?.into_iter().next().map(|(_, item)| item))
+    let selection = ctx.look_ahead();
+    Ok(build_items::<T>(ctx, &[item_id], &selection, &request).await?.into_iter().next().map(|(_, item)| item))
 }
 
 /// Sort direction of a list.

@@ -7,10 +7,11 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chorus_entities::{self as e, Taxonomy};
 use chrono::{DateTime, Utc};
 
-use super::connection::{self, Connection, Edge, FilterBuilder, Item, OrderDirection};
+use super::connection::{self, Connection, Edge, FilterBuilder, Item, OrderDirection, load_all, unique};
 use super::error::IntoGql;
 use super::ids::{self, NodeType};
-use super::loaders::{ById, ContentLoader, GoodPracticeTopics};
+use super::loaders::TermKey;
+use super::loaders::{ById, GoodPracticeTopics, Loaders};
 use super::localized::LocalizedFields;
 use super::organizations::Organization;
 use super::taxonomy::{Country, Region, Topic, terms};
@@ -19,6 +20,8 @@ use crate::content::ContentType;
 use crate::content::query::{Filter, SortField, SortValue};
 use crate::error::AppError;
 use crate::locale::RequestLocale;
+use async_graphql::Lookahead;
+use futures_util::future::BoxFuture;
 
 pub struct GoodPractice {
     model: Arc<e::good_practices::Model>,
@@ -34,16 +37,51 @@ impl Item for GoodPractice {
         GoodPractice { model, request }
     }
 
-    async fn load_models(
-        loader: &async_graphql::dataloader::DataLoader<ContentLoader>,
-        ids: &[i32],
-    ) -> async_graphql::Result<HashMap<i32, Arc<Self::Model>>> {
+    async fn load_models(loader: &Loaders, ids: &[i32]) -> async_graphql::Result<HashMap<i32, Arc<Self::Model>>> {
         let found = loader
             .load_many(ids.iter().map(|&id| ById::<Self::Model>::new(id)))
             .await
             .map_err(AppError::internal)
             .gql()?;
         Ok(found.into_iter().map(|(k, v)| (k.0, v)).collect())
+    }
+
+    fn prefetch<'a>(
+        ctx: &'a Context<'a>,
+        models: Vec<Arc<Self::Model>>,
+        selection: &'a Lookahead<'a>,
+        request: &'a Arc<RequestLocale>,
+    ) -> BoxFuture<'a, async_graphql::Result<()>> {
+        Box::pin(async move {
+            let l = loader(ctx);
+            let terms = async {
+                let mut term_ids: Vec<i32> = Vec::new();
+                if selection.field("topics").exists() {
+                    let links = load_all(l, models.iter().map(|m| GoodPracticeTopics(m.id))).await?;
+                    term_ids.extend(links.values().flat_map(|v| v.iter().copied()));
+                }
+                if selection.field("country").exists() {
+                    term_ids.extend(models.iter().filter_map(|m| m.country_id));
+                }
+                if selection.field("region").exists() {
+                    term_ids.extend(models.iter().filter_map(|m| m.region_id));
+                }
+                if !term_ids.is_empty() {
+                    load_all(l, unique(term_ids).into_iter().map(TermKey)).await?;
+                }
+                Ok::<_, async_graphql::Error>(())
+            };
+            let organization = async {
+                let sel = selection.field("organization");
+                if sel.exists() {
+                    let org_ids = unique(models.iter().filter_map(|m| m.organization_id));
+                    connection::build_items::<Organization>(ctx, &org_ids, &sel, request).await?;
+                }
+                Ok(())
+            };
+            futures_util::try_join!(terms, organization)?;
+            Ok(())
+        })
     }
 }
 
@@ -84,7 +122,7 @@ impl GoodPractice {
 
     async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organization>> {
         let Some(id) = self.model.organization_id else { return Ok(None) };
-        let items = connection::build_items::<Organization>(ctx, &[id], &self.request).await?;
+        let items = connection::build_items::<Organization>(ctx, &[id], &ctx.look_ahead(), &self.request).await?;
         Ok(items.into_iter().next().map(|(_, o)| o))
     }
 

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use chorus_entities as e;
 use sea_orm::DatabaseConnection;
 
@@ -18,10 +18,13 @@ pub struct ContentLoader {
     locales: Arc<[String]>,
 }
 
-pub type Loaders = DataLoader<ContentLoader>;
+pub type Loaders = DataLoader<ContentLoader, HashMapCache>;
 
+/// A per-request loader with a per-request cache: list resolvers prefetch relations in batches
+/// (see `connection::Item::prefetch`), and per-node resolvers then read them from the cache, so
+/// the statement count does not depend on how fast sibling nodes resolve.
 pub fn loaders(db: DatabaseConnection, configured: &[String]) -> Loaders {
-    DataLoader::new(ContentLoader { db, locales: configured.into() }, tokio::spawn)
+    DataLoader::with_cache(ContentLoader { db, locales: configured.into() }, tokio::spawn, HashMapCache::default())
 }
 
 /// A base row of type `M` by id.
@@ -91,8 +94,10 @@ impl Loader<TranslationsOf> for ContentLoader {
             if ids.is_empty() {
                 continue;
             }
-            let rows = load::translations(&self.db, ty, &ids, &self.locales).await.map_err(Arc::new)?;
-            for (id, mut list) in rows {
+            let mut rows = load::translations(&self.db, ty, &ids, &self.locales).await.map_err(Arc::new)?;
+            // Every key gets an entry, empty ones included, so that the cache answers misses too.
+            for id in ids {
+                let mut list = rows.remove(&id).unwrap_or_default();
                 list.sort_by_key(|t| self.locales.iter().position(|l| *l == t.locale));
                 out.insert(TranslationsOf(ty, id), list.into());
             }
@@ -128,8 +133,9 @@ macro_rules! link_loader {
 
             async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
                 let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
-                let rows = load::$fetch(&self.db, &ids).await.map_err(Arc::new)?;
-                Ok(rows.into_iter().map(|(id, v)| ($key(id), v.into())).collect())
+                let mut rows = load::$fetch(&self.db, &ids).await.map_err(Arc::new)?;
+                // Every key gets an entry, empty ones included, so that the cache answers misses too.
+                Ok(ids.into_iter().map(|id| ($key(id), rows.remove(&id).unwrap_or_default().into())).collect())
             }
         }
     };

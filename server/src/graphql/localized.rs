@@ -70,7 +70,7 @@ impl LocalizedFields {
         let translations = loader(ctx)
             .load_one(TranslationsOf(ty, id))
             .await
-            .map_err(|e| AppError::internal(e))
+            .map_err(AppError::internal)
             .gql()?
             .unwrap_or_else(|| Arc::from(Vec::new()));
         let locales = &state(ctx).locales;

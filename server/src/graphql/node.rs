@@ -30,7 +30,7 @@ pub enum Node {
 }
 
 async fn item<T: Item>(ctx: &Context<'_>, id: i32, request: &Arc<RequestLocale>) -> async_graphql::Result<Option<T>> {
-    Ok(build_items::<T>(ctx, &[id], request).await?.into_iter().next().map(|(_, t)| t))
+    Ok(build_items::<T>(ctx, &[id], &ctx.look_ahead(), request).await?.into_iter().next().map(|(_, t)| t))
 }
 
 #[derive(Default)]

@@ -7,10 +7,11 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chorus_entities::{self as e, Taxonomy};
 use chrono::{DateTime, Utc};
 
-use super::connection::{self, Connection, Edge, FilterBuilder, Item, OrderDirection};
+use super::connection::{self, Connection, Edge, FilterBuilder, Item, OrderDirection, load_all, unique};
 use super::error::IntoGql;
 use super::ids::{self, NodeType};
-use super::loaders::{ById, ContentLoader, OrganizationMembers};
+use super::loaders::TermKey;
+use super::loaders::{ById, Loaders, OrganizationMembers};
 use super::localized::LocalizedFields;
 use super::taxonomy::{Region, terms};
 use super::{loader, page_complexity, request_locale};
@@ -18,6 +19,8 @@ use crate::content::ContentType;
 use crate::content::query::{Filter, SortField};
 use crate::error::AppError;
 use crate::locale::RequestLocale;
+use async_graphql::Lookahead;
+use futures_util::future::BoxFuture;
 
 /// What kind of body an organisation is.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -43,16 +46,49 @@ impl Item for Organization {
         Organization { model, request }
     }
 
-    async fn load_models(
-        loader: &async_graphql::dataloader::DataLoader<ContentLoader>,
-        ids: &[i32],
-    ) -> async_graphql::Result<HashMap<i32, Arc<Self::Model>>> {
+    async fn load_models(loader: &Loaders, ids: &[i32]) -> async_graphql::Result<HashMap<i32, Arc<Self::Model>>> {
         let found = loader
             .load_many(ids.iter().map(|&id| ById::<Self::Model>::new(id)))
             .await
             .map_err(AppError::internal)
             .gql()?;
         Ok(found.into_iter().map(|(k, v)| (k.0, v)).collect())
+    }
+
+    fn prefetch<'a>(
+        ctx: &'a Context<'a>,
+        models: Vec<Arc<Self::Model>>,
+        selection: &'a Lookahead<'a>,
+        request: &'a Arc<RequestLocale>,
+    ) -> BoxFuture<'a, async_graphql::Result<()>> {
+        Box::pin(async move {
+            let l = loader(ctx);
+            let region = async {
+                if selection.field("region").exists() {
+                    load_all(l, unique(models.iter().filter_map(|m| m.region_id)).into_iter().map(TermKey)).await?;
+                }
+                Ok::<_, async_graphql::Error>(())
+            };
+            let parent = async {
+                let sel = selection.field("parent");
+                if sel.exists() {
+                    let ids = unique(models.iter().filter_map(|m| m.parent_id));
+                    connection::build_items::<Organization>(ctx, &ids, &sel, request).await?;
+                }
+                Ok(())
+            };
+            let members = async {
+                let sel = selection.field("members");
+                if sel.exists() {
+                    let links = load_all(l, models.iter().map(|m| OrganizationMembers(m.id))).await?;
+                    let ids = unique(links.values().flat_map(|v| v.iter().copied()));
+                    connection::build_items::<Organization>(ctx, &ids, &sel, request).await?;
+                }
+                Ok(())
+            };
+            futures_util::try_join!(region, parent, members)?;
+            Ok(())
+        })
     }
 }
 
@@ -97,7 +133,7 @@ impl Organization {
     /// The network this organisation belongs to.
     async fn parent(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organization>> {
         let Some(id) = self.model.parent_id else { return Ok(None) };
-        let items = connection::build_items::<Organization>(ctx, &[id], &self.request).await?;
+        let items = connection::build_items::<Organization>(ctx, &[id], &ctx.look_ahead(), &self.request).await?;
         Ok(items.into_iter().next().map(|(_, o)| o))
     }
 
@@ -109,7 +145,7 @@ impl Organization {
             .map_err(AppError::internal)
             .gql()?
             .unwrap_or_else(|| Arc::from(Vec::new()));
-        let items = connection::build_items::<Organization>(ctx, &ids, &self.request).await?;
+        let items = connection::build_items::<Organization>(ctx, &ids, &ctx.look_ahead(), &self.request).await?;
         Ok(items.into_iter().map(|(_, o)| o).collect())
     }
 }

@@ -7,10 +7,10 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chorus_entities as e;
 use chrono::{DateTime, Utc};
 
-use super::connection::{self, Connection, Edge, FilterBuilder, Item, OrderDirection};
+use super::connection::{self, Connection, Edge, FilterBuilder, Item, OrderDirection, load_all, unique};
 use super::error::IntoGql;
 use super::ids::{self, NodeType};
-use super::loaders::{ById, ContentLoader, ProgrammeFunders};
+use super::loaders::{ById, Loaders, ProgrammeFunders};
 use super::localized::LocalizedFields;
 use super::organizations::Organization;
 use super::resources::Resource;
@@ -19,6 +19,8 @@ use crate::content::ContentType;
 use crate::content::query::{Filter, SortField};
 use crate::error::AppError;
 use crate::locale::RequestLocale;
+use async_graphql::Lookahead;
+use futures_util::future::BoxFuture;
 
 pub struct Programme {
     model: Arc<e::programmes::Model>,
@@ -34,16 +36,30 @@ impl Item for Programme {
         Programme { model, request }
     }
 
-    async fn load_models(
-        loader: &async_graphql::dataloader::DataLoader<ContentLoader>,
-        ids: &[i32],
-    ) -> async_graphql::Result<HashMap<i32, Arc<Self::Model>>> {
+    async fn load_models(loader: &Loaders, ids: &[i32]) -> async_graphql::Result<HashMap<i32, Arc<Self::Model>>> {
         let found = loader
             .load_many(ids.iter().map(|&id| ById::<Self::Model>::new(id)))
             .await
             .map_err(AppError::internal)
             .gql()?;
         Ok(found.into_iter().map(|(k, v)| (k.0, v)).collect())
+    }
+
+    fn prefetch<'a>(
+        ctx: &'a Context<'a>,
+        models: Vec<Arc<Self::Model>>,
+        selection: &'a Lookahead<'a>,
+        request: &'a Arc<RequestLocale>,
+    ) -> BoxFuture<'a, async_graphql::Result<()>> {
+        Box::pin(async move {
+            let sel = selection.field("funders");
+            if sel.exists() {
+                let links = load_all(loader(ctx), models.iter().map(|m| ProgrammeFunders(m.id))).await?;
+                let ids = unique(links.values().flat_map(|v| v.iter().copied()));
+                connection::build_items::<Organization>(ctx, &ids, &sel, request).await?;
+            }
+            Ok(())
+        })
     }
 }
 
@@ -84,7 +100,7 @@ impl Programme {
             .map_err(AppError::internal)
             .gql()?
             .unwrap_or_else(|| Arc::from(Vec::new()));
-        let items = connection::build_items::<Organization>(ctx, &ids, &self.request).await?;
+        let items = connection::build_items::<Organization>(ctx, &ids, &ctx.look_ahead(), &self.request).await?;
         Ok(items.into_iter().map(|(_, o)| o).collect())
     }
 

@@ -7,10 +7,11 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chorus_entities::{self as e, Taxonomy};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::connection::{self, Connection, Edge, FilterBuilder, Item, OrderDirection};
+use super::connection::{self, Connection, Edge, FilterBuilder, Item, OrderDirection, load_all, unique};
 use super::error::IntoGql;
 use super::ids::{self, NodeType};
-use super::loaders::{ById, ContentLoader, ResourceOrganizations, ResourceTerms};
+use super::loaders::TermKey;
+use super::loaders::{ById, Loaders, ResourceOrganizations, ResourceTerms};
 use super::localized::LocalizedFields;
 use super::organizations::Organization;
 use super::programmes::Programme;
@@ -20,6 +21,8 @@ use crate::content::ContentType;
 use crate::content::query::{Filter, SortField, SortValue};
 use crate::error::AppError;
 use crate::locale::RequestLocale;
+use async_graphql::Lookahead;
+use futures_util::future::BoxFuture;
 
 /// What kind of publication a resource is.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -60,16 +63,52 @@ impl Item for Resource {
         Resource { model, request }
     }
 
-    async fn load_models(
-        loader: &async_graphql::dataloader::DataLoader<ContentLoader>,
-        ids: &[i32],
-    ) -> async_graphql::Result<HashMap<i32, Arc<Self::Model>>> {
+    async fn load_models(loader: &Loaders, ids: &[i32]) -> async_graphql::Result<HashMap<i32, Arc<Self::Model>>> {
         let found = loader
             .load_many(ids.iter().map(|&id| ById::<Self::Model>::new(id)))
             .await
             .map_err(AppError::internal)
             .gql()?;
         Ok(found.into_iter().map(|(k, v)| (k.0, v)).collect())
+    }
+
+    fn prefetch<'a>(
+        ctx: &'a Context<'a>,
+        models: Vec<Arc<Self::Model>>,
+        selection: &'a Lookahead<'a>,
+        request: &'a Arc<RequestLocale>,
+    ) -> BoxFuture<'a, async_graphql::Result<()>> {
+        Box::pin(async move {
+            let l = loader(ctx);
+            let ids: Vec<i32> = models.iter().map(|m| m.id).collect();
+            let terms = async {
+                if ["regions", "countries", "topics"].iter().any(|f| selection.field(f).exists()) {
+                    let links = load_all(l, ids.iter().map(|&id| ResourceTerms(id))).await?;
+                    let term_ids = unique(links.values().flat_map(|v| v.iter().copied()));
+                    load_all(l, term_ids.into_iter().map(TermKey)).await?;
+                }
+                Ok::<_, async_graphql::Error>(())
+            };
+            let organizations = async {
+                let sel = selection.field("organizations");
+                if sel.exists() {
+                    let links = load_all(l, ids.iter().map(|&id| ResourceOrganizations(id))).await?;
+                    let org_ids = unique(links.values().flat_map(|v| v.iter().map(|(id, _)| *id)));
+                    connection::build_items::<Organization>(ctx, &org_ids, &sel, request).await?;
+                }
+                Ok(())
+            };
+            let programme = async {
+                let sel = selection.field("programme");
+                if sel.exists() {
+                    let programme_ids = unique(models.iter().filter_map(|m| m.programme_id));
+                    connection::build_items::<Programme>(ctx, &programme_ids, &sel, request).await?;
+                }
+                Ok(())
+            };
+            futures_util::try_join!(terms, organizations, programme)?;
+            Ok(())
+        })
     }
 }
 
@@ -135,13 +174,13 @@ impl Resource {
                 ids.push(*id);
             }
         }
-        let items = connection::build_items::<Organization>(ctx, &ids, &self.request).await?;
+        let items = connection::build_items::<Organization>(ctx, &ids, &ctx.look_ahead(), &self.request).await?;
         Ok(items.into_iter().map(|(_, o)| o).collect())
     }
 
     async fn programme(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Programme>> {
         let Some(id) = self.model.programme_id else { return Ok(None) };
-        let items = connection::build_items::<Programme>(ctx, &[id], &self.request).await?;
+        let items = connection::build_items::<Programme>(ctx, &[id], &ctx.look_ahead(), &self.request).await?;
         Ok(items.into_iter().next().map(|(_, p)| p))
     }
 }

@@ -11,7 +11,7 @@ use poem::web::Html;
 use poem::{Body, IntoResponse, Request, Response};
 
 use super::HttpState;
-use crate::graphql::error::{PARSE_FAILED, ensure_code, request_error};
+use crate::graphql::error::{PARSE_FAILED, RECURSION_TOO_DEEP, ensure_code, request_error};
 use crate::graphql::{HeaderLocale, loaders};
 
 /// Longest `Accept-Language` header we negotiate on; longer ones are ignored.
@@ -42,9 +42,9 @@ pub async fn get(req: &Request, state: &HttpState) -> Response {
     if query_string.len() > state.app.config.graphql.max_body_bytes {
         return refuse(StatusCode::URI_TOO_LONG, "PAYLOAD_TOO_LARGE", "query string too long");
     }
-    let request = match async_graphql::http::parse_query_string(query_string) {
-        Ok(r) => r,
-        Err(_) => return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", "malformed GraphQL GET parameters"),
+    let request = match parse_get(query_string) {
+        Some(r) => r,
+        None => return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", "malformed GraphQL GET parameters"),
     };
     match execute(req, state, request, Method::Get).await {
         Ok(resp) => json(&resp),
@@ -106,6 +106,29 @@ pub async fn post(req: &Request, body: Body, state: &HttpState) -> Response {
     }
 }
 
+/// Parses GraphQL-over-HTTP GET parameters (`query`, `operationName`, `variables`,
+/// `extensions`). async-graphql's own parser expects `operation_name`, which clients do not send.
+fn parse_get(query_string: &str) -> Option<async_graphql::Request> {
+    #[derive(serde::Deserialize)]
+    struct Params {
+        query: String,
+        #[serde(rename = "operationName", alias = "operation_name")]
+        operation_name: Option<String>,
+        variables: Option<String>,
+        extensions: Option<String>,
+    }
+    let p: Params = serde_urlencoded::from_str(query_string).ok()?;
+    let mut request = async_graphql::Request::new(p.query);
+    request.operation_name = p.operation_name.filter(|n| !n.is_empty());
+    if let Some(v) = p.variables.filter(|v| !v.is_empty()) {
+        request.variables = serde_json::from_str(&v).ok()?;
+    }
+    if let Some(e) = p.extensions.filter(|e| !e.is_empty()) {
+        request.extensions = serde_json::from_str(&e).ok()?;
+    }
+    Some(request)
+}
+
 fn json<T: serde::Serialize>(value: &T) -> Response {
     match serde_json::to_vec(value) {
         Ok(bytes) => Response::builder().content_type("application/json").body(bytes),
@@ -136,6 +159,13 @@ async fn execute(
     if request.query.len() > g.max_query_bytes {
         let msg = format!("the query exceeds {} bytes", g.max_query_bytes);
         return Ok(errors(state, vec![request_error(msg, "QUERY_TOO_LARGE")]));
+    }
+    // Nesting is bounded before the parser or the input coercion can recurse on it: a few
+    // kilobytes of brackets would otherwise exhaust a worker's stack.
+    let max_nesting = g.max_recursive_depth.saturating_mul(2);
+    if text_nesting(&request.query) > max_nesting || variables_nesting(&request.variables) > g.max_recursive_depth {
+        let msg = format!("the query nests deeper than {max_nesting} brackets");
+        return Ok(errors(state, vec![request_error(msg, RECURSION_TOO_DEEP)]));
     }
     let operation_name = request.operation_name.clone();
     let doc = match request.parsed_query() {
@@ -172,6 +202,58 @@ async fn execute(
     Ok(out)
 }
 
+/// The deepest nesting of `{`, `[` and `(` in a GraphQL text, outside strings and comments.
+fn text_nesting(query: &str) -> usize {
+    let bytes = query.as_bytes();
+    let (mut depth, mut max, mut i) = (0usize, 0usize, 0usize);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' if bytes[i..].starts_with(b"\"\"\"") => {
+                i += 3;
+                while i < bytes.len() && !bytes[i..].starts_with(b"\"\"\"") {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 2;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    max
+}
+
+/// The deepest nesting of lists and objects in the variables, walked without recursion.
+fn variables_nesting(variables: &async_graphql::Variables) -> usize {
+    use async_graphql::Value;
+    let mut stack: Vec<(&Value, usize)> = variables.values().map(|v| (v, 1)).collect();
+    let mut max = 0;
+    while let Some((v, d)) = stack.pop() {
+        max = max.max(d);
+        match v {
+            Value::List(items) => stack.extend(items.iter().map(|i| (i, d + 1))),
+            Value::Object(map) => stack.extend(map.values().map(|i| (i, d + 1))),
+            _ => {}
+        }
+    }
+    max
+}
+
 /// Aliased fields anywhere in the document (operations and fragments).
 fn count_aliases(doc: &ExecutableDocument) -> usize {
     fn walk(set: &SelectionSet) -> usize {
@@ -199,5 +281,49 @@ fn selects_mutation(doc: &ExecutableDocument, name: Option<&str>) -> bool {
             None => ops.values().any(|op| is_write(op.node.ty)),
         },
         (DocumentOperations::Multiple(ops), None) => ops.values().any(|op| is_write(op.node.ty)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(q: &str) -> ExecutableDocument {
+        async_graphql::parser::parse_query(q).unwrap()
+    }
+
+    #[test]
+    fn mutation_detection_follows_the_selected_operation() {
+        let d = doc("query A { a } mutation B { b }");
+        assert!(!selects_mutation(&d, Some("A")));
+        assert!(selects_mutation(&d, Some("B")));
+        assert!(selects_mutation(&d, None));
+        assert!(selects_mutation(&d, Some("Missing")));
+        assert!(!selects_mutation(&doc("{ a }"), None));
+        assert!(selects_mutation(&doc("subscription { a }"), None));
+    }
+
+    #[test]
+    fn get_parameters_carry_the_operation_name() {
+        let r = parse_get("query=query%20A%20%7B%20a%20%7D&operationName=A&variables=%7B%22x%22%3A1%7D").unwrap();
+        assert_eq!(r.operation_name.as_deref(), Some("A"));
+        assert_eq!(r.variables.to_string(), "{x: 1}");
+        assert!(parse_get("query=x&variables=not-json").is_none());
+        assert!(parse_get("operationName=A").is_none());
+    }
+
+    #[test]
+    fn nesting_ignores_strings_and_comments() {
+        assert_eq!(text_nesting("{ a(x: [[1]]) { b } }"), 4);
+        assert_eq!(text_nesting(r#"{ a(x: "[[[[{{{") }"#), 2);
+        assert_eq!(text_nesting("{ a # [[[[[\n }"), 1);
+        assert_eq!(text_nesting(r#"{ a(x: """ [[[ \""" [[ """) }"#), 2);
+        assert_eq!(text_nesting(&"[".repeat(10_000)), 10_000);
+    }
+
+    #[test]
+    fn aliases_are_counted_in_fragments_too() {
+        let d = doc("{ a: x b: y ...F } fragment F on Q { c: z d { e: w } }");
+        assert_eq!(count_aliases(&d), 4);
     }
 }

@@ -1,0 +1,100 @@
+//! HTTP behaviour: ETags, compression, request ids, CORS, health, readiness and metrics.
+
+use chorus_tests::{Backend, backend_test, spawn, spawn_with};
+use serde_json::Value;
+
+async fn etags_compression_and_request_ids(backend: Backend) {
+    let Some(app) = spawn(backend).await else { return };
+    let url = app.url("/graphql");
+    let q = [("query", "{ resources(first: 20) { edges { node { title summary body } } } }")];
+    let resp = app.client.get(&url).query(&q).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let etag = resp.headers()["etag"].to_str().unwrap().to_owned();
+    assert!(etag.starts_with("W/\""), "{etag}");
+    assert!(resp.headers()["vary"].to_str().unwrap().contains("accept-language"));
+    let resp = app.client.get(&url).query(&q).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(resp.status(), 304);
+    assert!(resp.bytes().await.unwrap().is_empty());
+    // Another language is another representation.
+    let resp = app
+        .client
+        .get(&url)
+        .query(&q)
+        .header("if-none-match", &etag)
+        .header("accept-language", "fr")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+
+    for (accept, encoding) in [("gzip", "gzip"), ("br", "br")] {
+        let resp = app.client.get(&url).query(&q).header("accept-encoding", accept).send().await.unwrap();
+        assert_eq!(resp.headers()["content-encoding"], encoding);
+    }
+
+    let resp = app.client.get(app.url("/healthz")).header("x-request-id", "abc-123").send().await.unwrap();
+    assert_eq!(resp.headers()["x-request-id"], "abc-123");
+    let resp = app.client.get(app.url("/healthz")).header("x-request-id", "<bad id>").send().await.unwrap();
+    let generated = resp.headers()["x-request-id"].to_str().unwrap();
+    assert_eq!(generated.len(), 36, "a fresh UUID replaces an unsafe id: {generated}");
+    app.stop().await;
+}
+backend_test!(etags_compression_and_request_ids);
+
+async fn cors(backend: Backend) {
+    let Some(app) = spawn_with(backend, false, |c| c.http.cors_origins = vec!["https://partner.example".into()]).await
+    else {
+        return;
+    };
+    let url = app.url("/graphql");
+    let q = [("query", "{ locales { code } }")];
+    let resp = app.client.get(&url).query(&q).header("origin", "https://partner.example").send().await.unwrap();
+    assert_eq!(resp.headers()["access-control-allow-origin"], "https://partner.example");
+    let resp = app.client.get(&url).query(&q).header("origin", "https://evil.example").send().await.unwrap();
+    assert!(resp.headers().get("access-control-allow-origin").is_none());
+    let forged = reqwest::header::HeaderValue::from_bytes(b"https://partner.example\xff\xfe").unwrap();
+    let resp = app.client.get(&url).query(&q).header("origin", forged).send().await.unwrap();
+    assert_eq!(resp.status(), 200, "a forged origin is ignored, not a crash");
+    assert!(resp.headers().get("access-control-allow-origin").is_none());
+
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, &url)
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type")
+            .send()
+    };
+    let resp = preflight("https://partner.example").await.unwrap();
+    assert_eq!(resp.status(), 204);
+    assert!(resp.headers()["access-control-allow-headers"].to_str().unwrap().contains("content-type"));
+    let resp = preflight("https://evil.example").await.unwrap();
+    assert_eq!(resp.status(), 403);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN_ORIGIN");
+    app.stop().await;
+}
+backend_test!(cors);
+
+async fn health_readiness_metrics(backend: Backend) {
+    let Some(app) = spawn_with(backend, false, |_| {}).await else { return };
+    let get = |path: &'static str| app.client.get(app.url(path)).send();
+    assert_eq!(get("/healthz").await.unwrap().status(), 200);
+    let ready = get("/readyz").await.unwrap();
+    assert_eq!(ready.status(), 200);
+    assert_eq!(ready.json::<Value>().await.unwrap()["status"], "ready");
+    app.gql("{ locales { code } }", serde_json::json!({})).await;
+    let metrics = get("/metrics").await.unwrap().text().await.unwrap();
+    assert!(
+        metrics.contains("chorus_http_requests_total{route=\"/graphql\",method=\"POST\",status=\"200\"}"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("chorus_db_statements_total"));
+    assert!(metrics.contains("chorus_http_request_duration_seconds_bucket"));
+    // A database that went away makes the server unready, not dead.
+    app.db.clone().close().await.unwrap();
+    assert_eq!(get("/readyz").await.unwrap().status(), 503);
+    assert_eq!(get("/healthz").await.unwrap().status(), 200);
+    app.stop().await;
+}
+backend_test!(health_readiness_metrics);

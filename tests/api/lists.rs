@@ -1,0 +1,349 @@
+//! Lists: every filter, cursor paging both ways, ordering, statement counts, node lookups.
+
+use std::collections::HashSet;
+
+use chorus_tests::chorus::content::text::sort_key;
+use chorus_tests::{Backend, TestApp, backend_test, spawn};
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+
+use crate::{first_code, nodes};
+
+const RESOURCE_FIELDS: &str = "id title locale kind publishedOn regions { code } countries { code } topics { code } \
+     organizations { id acronym } programme { id } availableLocales";
+
+async fn resources(app: &TestApp, args: &str) -> (i64, Vec<Value>) {
+    let q = format!("{{ resources(first: 100, {args}) {{ totalCount edges {{ node {{ {RESOURCE_FIELDS} }} }} }} }}");
+    let d = app.data(&q, json!({})).await;
+    (d["resources"]["totalCount"].as_i64().unwrap(), nodes(&d["resources"]))
+}
+
+fn codes(node: &Value, field: &str) -> Vec<String> {
+    node[field].as_array().unwrap().iter().map(|v| v["code"].as_str().unwrap().to_owned()).collect()
+}
+
+async fn resource_filters(backend: Backend) {
+    let Some(app) = spawn(backend).await else { return };
+    let (total, all) = resources(&app, "").await;
+    assert!(total >= 70, "demo has many resources: {total}");
+    assert_eq!(all.len() as i64, total.min(100));
+
+    // Give one resource a country so the country filter has something to find.
+    app.db
+        .execute_unprepared(
+            "INSERT INTO resource_terms (resource_id, term_id) SELECT r.item_id, t.id FROM resource_translations r, terms t \
+             WHERE r.slug = 'sex-worker-implementation-tool-swit' AND t.taxonomy = 'country' AND t.code = 'KE'",
+        )
+        .await
+        .unwrap();
+
+    let check = |name: &str, (n, items): (i64, Vec<Value>), pred: &dyn Fn(&Value) -> bool| {
+        assert!(n > 0 && n < total, "{name}: {n} of {total}");
+        assert_eq!(n as usize, items.len(), "{name}: totalCount matches the page");
+        assert!(items.iter().all(pred), "{name}: every item matches");
+    };
+    check("kinds", resources(&app, "filter: { kinds: [REPORT, GUIDE] }").await, &|n| {
+        n["kind"] == "REPORT" || n["kind"] == "GUIDE"
+    });
+    check("regions", resources(&app, r#"filter: { regions: ["africa", "asia-pacific"] }"#).await, &|n| {
+        codes(n, "regions").iter().any(|c| c == "africa" || c == "asia-pacific")
+    });
+    check("countries", resources(&app, r#"filter: { countries: ["ke"] }"#).await, &|n| codes(n, "countries") == ["KE"]);
+    check("topics", resources(&app, r#"filter: { topics: ["gender"] }"#).await, &|n| {
+        codes(n, "topics").contains(&"gender".to_owned())
+    });
+    check("availableIn", resources(&app, r#"filter: { availableIn: ["ru"] }"#).await, &|n| {
+        n["availableLocales"].as_array().unwrap().contains(&json!("ru"))
+    });
+    check(
+        "date range",
+        resources(&app, r#"filter: { publishedFrom: "2016-01-01", publishedTo: "2016-12-31" }"#).await,
+        &|n| n["publishedOn"].as_str().unwrap().starts_with("2016"),
+    );
+    check(
+        "combined (AND)",
+        resources(&app, r#"filter: { kinds: [REPORT], availableIn: ["fr"], publishedTo: "2016-06-30" }"#).await,
+        &|n| n["kind"] == "REPORT" && n["publishedOn"].as_str().unwrap() <= "2016-06-30",
+    );
+
+    // Organisation and programme filters take ids from the API.
+    let d = app
+        .data(
+            r#"{ organizations(filter: { kinds: [REGIONAL_NETWORK] }) { edges { node { id acronym } } } }"#,
+            json!({}),
+        )
+        .await;
+    let aswa = nodes(&d["organizations"]).into_iter().find(|o| o["acronym"] == "ASWA").unwrap();
+    let aswa_id = aswa["id"].as_str().unwrap().to_owned();
+    check("organizations", resources(&app, &format!(r#"filter: {{ organizations: ["{aswa_id}"] }}"#)).await, &|n| {
+        n["organizations"].as_array().unwrap().iter().any(|o| o["id"] == aswa_id.as_str())
+    });
+    let d = app.data(r#"{ programmes { edges { node { id startYear } } } }"#, json!({})).await;
+    let programme = nodes(&d["programmes"]).into_iter().find(|p| p["startYear"] == 2015).unwrap();
+    let pid = programme["id"].as_str().unwrap().to_owned();
+    check("programme", resources(&app, &format!(r#"filter: {{ programme: "{pid}" }}"#)).await, &|n| {
+        n["programme"]["id"] == pid.as_str()
+    });
+    // A resource id where an organisation id is expected is refused.
+    let body = app
+        .gql(&format!(r#"{{ resources(filter: {{ organizations: ["{pid}"] }}) {{ totalCount }} }}"#), json!({}))
+        .await;
+    assert_eq!(first_code(&body), "BAD_USER_INPUT");
+    // Unknown codes match nothing, without error.
+    let (n, _) = resources(&app, r#"filter: { topics: ["no-such-topic"] }"#).await;
+    assert_eq!(n, 0);
+    app.stop().await;
+}
+backend_test!(resource_filters);
+
+async fn other_type_filters(backend: Backend) {
+    let Some(app) = spawn(backend).await else { return };
+    let gp = |args: &'static str| {
+        let app = &app;
+        async move {
+            let q = format!(
+                "{{ goodPractices(first: 100, {args}) {{ totalCount edges {{ node {{ year country {{ code }} region {{ code }} organization {{ acronym }} topics {{ code }} }} }} }} }}"
+            );
+            let d = app.data(&q, json!({})).await;
+            (d["goodPractices"]["totalCount"].as_i64().unwrap(), nodes(&d["goodPractices"]))
+        }
+    };
+    let (total, _) = gp("").await;
+    assert!(total >= 8);
+    let (n, items) = gp(r#"filter: { countries: ["KE", "TH"] }"#).await;
+    assert!(n >= 2 && items.iter().all(|i| ["KE", "TH"].contains(&i["country"]["code"].as_str().unwrap())));
+    let (n, items) = gp(r#"filter: { regions: ["caribbean"] }"#).await;
+    assert!(n >= 1 && n < total && items.iter().all(|i| i["region"]["code"] == "caribbean"));
+    let (n, items) = gp(r#"filter: { topics: ["violence"] }"#).await;
+    assert!(n >= 1 && n < total && items.iter().all(|i| codes(i, "topics").contains(&"violence".to_owned())));
+    let (n, items) = gp(r#"filter: { yearFrom: 2017, yearTo: 2018 }"#).await;
+    assert!(n >= 1 && items.iter().all(|i| (2017..=2018).contains(&i["year"].as_i64().unwrap())));
+    let years: Vec<i64> = gp("").await.1.iter().map(|i| i["year"].as_i64().unwrap()).collect();
+    assert!(years.windows(2).all(|w| w[0] >= w[1]), "newest first by default: {years:?}");
+
+    // Organisations: kinds and parent; members and parent links.
+    let d = app
+        .data(r#"{ organizations(filter: { kinds: [GLOBAL_NETWORK] }) { edges { node { id acronym members { acronym parent { acronym } } } } } }"#, json!({}))
+        .await;
+    let nswp = &nodes(&d["organizations"])[0];
+    assert_eq!(nswp["acronym"], "NSWP");
+    let members: HashSet<&str> =
+        nswp["members"].as_array().unwrap().iter().map(|m| m["acronym"].as_str().unwrap()).collect();
+    assert_eq!(members, HashSet::from(["APNSW", "ASWA", "CSWC", "ICRSE", "SWAN", "PLAPERTS"]));
+    assert!(nswp["members"].as_array().unwrap().iter().all(|m| m["parent"]["acronym"] == "NSWP"));
+    let q =
+        format!(r#"{{ organizations(filter: {{ parent: "{}" }}) {{ totalCount }} }}"#, nswp["id"].as_str().unwrap());
+    assert_eq!(app.data(&q, json!({})).await["organizations"]["totalCount"], 6);
+    let d = app
+        .data(r#"{ organizations(filter: { regions: ["africa"] }) { edges { node { acronym } } } }"#, json!({}))
+        .await;
+    assert_eq!(nodes(&d["organizations"]).iter().map(|o| o["acronym"].clone()).collect::<Vec<_>>(), [json!("ASWA")]);
+
+    // Programmes: funders and years.
+    let d = app
+        .data(r#"{ organizations(filter: { kinds: [FUNDER] }) { edges { node { id acronym title } } } }"#, json!({}))
+        .await;
+    let funders = nodes(&d["organizations"]);
+    assert_eq!(funders.len(), 2);
+    let gf = funders.iter().find(|f| f["title"].as_str().unwrap().contains("Global Fund")).expect("the Global Fund");
+    let q = format!(
+        r#"{{ programmes(filter: {{ funders: ["{}"] }}) {{ edges {{ node {{ startYear funders {{ title }} resources(first: 3) {{ totalCount edges {{ node {{ title }} }} }} }} }} }} }}"#,
+        gf["id"].as_str().unwrap()
+    );
+    let programmes = nodes(&app.data(&q, json!({})).await["programmes"]);
+    assert_eq!(programmes.len(), 1);
+    assert_eq!(programmes[0]["startYear"], 2015);
+    assert!(programmes[0]["resources"]["totalCount"].as_i64().unwrap() >= 5);
+    assert_eq!(programmes[0]["resources"]["edges"].as_array().unwrap().len(), 3);
+    let q = r#"{ programmes(filter: { activeIn: 2014 }) { edges { node { startYear } } } }"#;
+    assert_eq!(nodes(&app.data(q, json!({})).await["programmes"]).len(), 1);
+    app.stop().await;
+}
+backend_test!(other_type_filters);
+
+/// Walks a whole list forwards then backwards with small pages.
+async fn walk(app: &TestApp, order: &str, locale: &str) -> (Vec<String>, Vec<String>, i64) {
+    let fwd = format!(
+        r#"query($after: String) {{ resources(first: 7, after: $after, orderBy: {order}, locale: "{locale}") {{
+            totalCount pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }} edges {{ cursor node {{ id title }} }} }} }}"#
+    );
+    let mut ids = Vec::new();
+    let mut titles = Vec::new();
+    let mut after = Value::Null;
+    let mut total: i64;
+    loop {
+        let d = app.data(&fwd, json!({ "after": after })).await;
+        let c = &d["resources"];
+        total = c["totalCount"].as_i64().unwrap();
+        assert_eq!(c["pageInfo"]["hasPreviousPage"], !after.is_null());
+        for e in c["edges"].as_array().unwrap() {
+            ids.push(e["node"]["id"].as_str().unwrap().to_owned());
+            titles.push(e["node"]["title"].as_str().unwrap().to_owned());
+        }
+        if c["pageInfo"]["hasNextPage"] == false {
+            break;
+        }
+        after = c["pageInfo"]["endCursor"].clone();
+    }
+    let back = format!(
+        r#"query($before: String) {{ resources(last: 5, before: $before, orderBy: {order}, locale: "{locale}") {{
+            pageInfo {{ hasPreviousPage startCursor }} edges {{ node {{ id }} }} }} }}"#
+    );
+    let mut back_ids: Vec<String> = Vec::new();
+    let mut before = Value::Null;
+    loop {
+        let d = app.data(&back, json!({ "before": before })).await;
+        let c = &d["resources"];
+        let page: Vec<String> = nodes(c).iter().map(|n| n["id"].as_str().unwrap().to_owned()).collect();
+        back_ids.splice(0..0, page);
+        if c["pageInfo"]["hasPreviousPage"] == false {
+            break;
+        }
+        before = c["pageInfo"]["startCursor"].clone();
+    }
+    assert_eq!(titles.len(), ids.len());
+    (ids, back_ids, total)
+}
+
+async fn cursor_paging_both_ways(backend: Backend) {
+    let Some(app) = spawn(backend).await else { return };
+    for (order, locale) in [
+        ("{ field: PUBLISHED_ON }", "en"),
+        ("{ field: TITLE }", "fr"),
+        ("{ field: TITLE, direction: DESC }", "ru"),
+        ("{ field: UPDATED_AT, direction: ASC }", "en"),
+    ] {
+        let (fwd, back, total) = walk(&app, order, locale).await;
+        assert_eq!(fwd.len() as i64, total, "{order}: forward walk sees every item once");
+        assert_eq!(fwd.iter().collect::<HashSet<_>>().len(), fwd.len(), "{order}: no duplicates");
+        assert_eq!(back, fwd, "{order}: backward walk sees the same order");
+    }
+    // Title order follows the collation of the served titles.
+    let d = app
+        .data(
+            r#"{ resources(first: 100, orderBy: { field: TITLE }, locale: "fr") { edges { node { title locale } } } }"#,
+            json!({}),
+        )
+        .await;
+    let keys: Vec<String> = nodes(&d["resources"])
+        .iter()
+        .map(|n| sort_key(n["locale"].as_str().unwrap(), n["title"].as_str().unwrap()))
+        .collect();
+    assert!(keys.windows(2).all(|w| w[0] <= w[1]), "titles in collation order");
+
+    // Bad page arguments are refused with a code.
+    for args in ["first: 101", "first: -1", "first: 2, last: 2", r#"after: "not-a-cursor""#] {
+        let body = app.gql(&format!("{{ resources({args}) {{ totalCount }} }}"), json!({})).await;
+        assert_eq!(first_code(&body), "BAD_USER_INPUT", "{args}: {body}");
+    }
+    // A cursor from one ordering is refused by another.
+    let d = app.data(r#"{ resources(first: 1) { pageInfo { endCursor } } }"#, json!({})).await;
+    let cursor = d["resources"]["pageInfo"]["endCursor"].as_str().unwrap().to_owned();
+    let body = app
+        .gql(
+            r#"query($c: String) { resources(after: $c, orderBy: { field: TITLE }) { totalCount } }"#,
+            json!({ "c": cursor }),
+        )
+        .await;
+    assert_eq!(first_code(&body), "BAD_USER_INPUT");
+    app.stop().await;
+}
+backend_test!(cursor_paging_both_ways);
+
+async fn statements_do_not_grow_with_page_size(backend: Backend) {
+    let Some(app) = spawn(backend).await else { return };
+    let q = r#"query($n: Int) { resources(first: $n) { edges { node { title summary locale
+        organizations { title acronym } topics { label } regions { label } countries { label }
+        programme { title } } } } }"#;
+    // Give every resource an organisation and a programme, so that every page touches every relation.
+    for sql in [
+        "UPDATE resources SET programme_id = (SELECT MIN(id) FROM programmes)",
+        "INSERT INTO resource_organizations (resource_id, organization_id, role) SELECT r.id, (SELECT MIN(id) FROM organizations), 'author' \
+         FROM resources r WHERE NOT EXISTS (SELECT 1 FROM resource_organizations x WHERE x.resource_id = r.id)",
+    ] {
+        app.db.execute_unprepared(sql).await.unwrap();
+    }
+    let mut counts = Vec::new();
+    for n in [2, 5, 20, 60] {
+        let before = app.metric("chorus_db_statements_total").await;
+        let d = app.data(q, json!({ "n": n })).await;
+        assert_eq!(nodes(&d["resources"]).len(), n);
+        let after = app.metric("chorus_db_statements_total").await;
+        counts.push(after - before);
+    }
+    assert!(counts.iter().all(|c| *c == counts[0]), "statement counts differ by page size: {counts:?}");
+    // list, resources, their translations, term links, terms, term labels, organisation links,
+    // organisations, their translations, programmes, their translations.
+    assert_eq!(counts[0], 11.0, "one statement per relation: {counts:?}");
+    app.stop().await;
+}
+backend_test!(statements_do_not_grow_with_page_size);
+
+async fn single_items_nodes_and_taxonomies(backend: Backend) {
+    let Some(app) = spawn(backend).await else { return };
+    let d = app.data(r#"{ resources(first: 1) { edges { node { id title slug locale } } } }"#, json!({})).await;
+    let first = &nodes(&d["resources"])[0];
+    let id = first["id"].as_str().unwrap();
+    let by_id = app.data(r#"query($id: ID) { resource(id: $id) { title } }"#, json!({ "id": id })).await;
+    assert_eq!(by_id["resource"]["title"], first["title"]);
+    let by_slug = app
+        .data(
+            r#"query($s: String, $l: String) { resource(slug: $s, locale: $l) { id } }"#,
+            json!({ "s": first["slug"], "l": first["locale"] }),
+        )
+        .await;
+    assert_eq!(by_slug["resource"]["id"], id);
+    let node = app
+        .data(r#"query($id: ID!) { node(id: $id) { __typename id ... on Resource { title } } }"#, json!({ "id": id }))
+        .await;
+    assert_eq!(node["node"]["__typename"], "Resource");
+    assert_eq!(node["node"]["title"], first["title"]);
+
+    // Every node type resolves through node(id:).
+    let d = app
+        .data(
+            r#"{ organizations(first: 1) { edges { node { id } } } programmes(first: 1) { edges { node { id } } }
+                goodPractices(first: 1) { edges { node { id } } } regions { id countries { id } } topics { id } }"#,
+            json!({}),
+        )
+        .await;
+    let ids = [
+        (d["organizations"]["edges"][0]["node"]["id"].clone(), "Organization"),
+        (d["programmes"]["edges"][0]["node"]["id"].clone(), "Programme"),
+        (d["goodPractices"]["edges"][0]["node"]["id"].clone(), "GoodPractice"),
+        (d["regions"][0]["id"].clone(), "Region"),
+        (d["topics"][0]["id"].clone(), "Topic"),
+    ];
+    for (id, ty) in ids {
+        let n = app.data(r#"query($id: ID!) { node(id: $id) { __typename id } }"#, json!({ "id": id })).await;
+        assert_eq!(n["node"]["__typename"], ty);
+        assert_eq!(n["node"]["id"], id);
+    }
+    let country = d["regions"].as_array().unwrap().iter().find_map(|r| r["countries"][0]["id"].as_str()).unwrap();
+    let n = app.data(r#"query($id: ID!) { node(id: $id) { __typename } }"#, json!({ "id": country })).await;
+    assert_eq!(n["node"]["__typename"], "Country");
+
+    // Malformed ids are bad input; well-formed unknown ids are null.
+    let body = app.gql(r#"{ node(id: "%%%") { id } }"#, json!({})).await;
+    assert_eq!(first_code(&body), "BAD_USER_INPUT");
+    let body = app.gql(r#"{ resource(id: "UmVzb3VyY2U6OTk5OTk") { id } }"#, json!({})).await;
+    assert!(body["data"]["resource"].is_null() && body.get("errors").is_none(), "{body}");
+    let body = app.gql(r#"{ resource { id } }"#, json!({})).await;
+    assert_eq!(first_code(&body), "BAD_USER_INPUT");
+
+    // Taxonomies are localised, with the label's locale.
+    let d = app
+        .data(r#"{ countries(region: "africa", locale: "fr") { code label labelLocale region { code } } }"#, json!({}))
+        .await;
+    let countries = d["countries"].as_array().unwrap();
+    assert!(countries.iter().any(|c| c["code"] == "KE"));
+    assert!(countries.iter().all(|c| c["labelLocale"] == "fr" && c["region"]["code"] == "africa"));
+    let d = app.data(r#"{ locales { code name isDefault direction fallbacks } }"#, json!({})).await;
+    assert_eq!(
+        d["locales"][0],
+        json!({ "code": "en", "name": "English", "isDefault": true, "direction": "ltr", "fallbacks": [] })
+    );
+    assert_eq!(d["locales"][1]["fallbacks"], json!(["en"]));
+    app.stop().await;
+}
+backend_test!(single_items_nodes_and_taxonomies);

@@ -306,6 +306,14 @@ mod tests {
     }
 
     #[test]
+    fn the_production_example_parses_with_developer_tools_off() {
+        let c = Config::from_sources(include_str!("../../docs/config.production.toml"), &HashMap::new()).unwrap();
+        assert!(!c.graphql.graphiql && !c.graphql.introspection);
+        assert!(c.database.url.starts_with("postgres://"));
+        assert_eq!(c.database.migrate_on_start, MigrateOnStart::Never);
+    }
+
+    #[test]
     fn environment_overrides_file() {
         let c = Config::from_sources(
             "[database]\nurl = \"sqlite://a.db\"\n",

@@ -23,8 +23,12 @@ pub type Loaders = DataLoader<ContentLoader, HashMapCache>;
 /// A per-request loader with a per-request cache: list resolvers prefetch relations in batches
 /// (see `connection::Item::prefetch`), and per-node resolvers then read them from the cache, so
 /// the statement count does not depend on how fast sibling nodes resolve.
+///
+/// Batching is explicit (prefetch calls `load_many` with every key of a page), so a load is
+/// dispatched at once (`max_batch_size(1)`) instead of waiting for the loader's timer window.
 pub fn loaders(db: DatabaseConnection, configured: &[String]) -> Loaders {
     DataLoader::with_cache(ContentLoader { db, locales: configured.into() }, tokio::spawn, HashMapCache::default())
+        .max_batch_size(1)
 }
 
 /// A base row of type `M` by id.

@@ -64,6 +64,8 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
     config.server.shutdown_grace_seconds = 1;
     config.database.url = database_url;
     config.database.max_connections = 4;
+    // Tests edit the database behind the server's back; the response cache has its own test.
+    config.graphql.cache_ttl_ms = 0;
     config
 }
 

@@ -1,1 +1,416 @@
-fn main() {}
+//! `chorus-bench`: load generators that print tables for `docs/BENCHMARKS.md`. Benchmarks, not
+//! tests: nothing here asserts a timing.
+//!
+//! `chorus-bench graphql` loads N resources in five locales (texts recombined from the demo
+//! content), starts the release server in a child process (the same `Application` the `chorus`
+//! binary runs, so its memory is measured apart from the load generator), and measures a list
+//! query of 20 localised resources with their organisations and topics over HTTP.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use chorus::config::Config;
+use chorus::content::text::{slugify, sort_key, source_hashes};
+use chorus::startup::{Application, shutdown_signal};
+use chorus_entities as e;
+use clap::{Parser, Subcommand};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder, TransactionTrait};
+
+#[derive(Parser)]
+#[command(name = "chorus-bench")]
+struct Args {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// List query of 20 localised resources with organisations and topics, over HTTP.
+    Graphql {
+        /// Resources to load (each in five locales).
+        #[arg(long, default_value_t = 10_000)]
+        resources: usize,
+        /// Measured seconds per backend (after a 3 s warm-up).
+        #[arg(long, default_value_t = 15)]
+        seconds: u64,
+        /// Concurrent connections.
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// PostgreSQL server to benchmark as well (a database is created and dropped).
+        #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432")]
+        postgres: String,
+        /// Skip PostgreSQL.
+        #[arg(long)]
+        no_postgres: bool,
+        /// Keep the SQLite database in this directory instead of a temporary one.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Internal: run a benchmark server in this process.
+    #[command(hide = true)]
+    Serve {
+        #[arg(long)]
+        data_dir: PathBuf,
+        #[arg(long)]
+        database_url: String,
+        #[arg(long)]
+        port: u16,
+    },
+}
+
+const LOCALES: [&str; 5] = ["en", "fr", "es", "ru", "zh-Hans"];
+
+const QUERY: &str = "query($locale: String) { resources(first: 20, locale: $locale) { \
+    pageInfo { hasNextPage endCursor } edges { node { id title summary locale isFallback publishedOn \
+    organizations { title acronym } topics { label } } } } }";
+
+fn main() {
+    let args = Args::parse();
+    match args.command {
+        Cmd::Serve { data_dir, database_url, port } => serve(data_dir, database_url, port),
+        Cmd::Graphql { resources, seconds, concurrency, postgres, no_postgres, data_dir } => {
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            rt.block_on(graphql(resources, seconds, concurrency, (!no_postgres).then_some(postgres), data_dir));
+        }
+    }
+}
+
+fn serve(data_dir: PathBuf, database_url: String, port: u16) {
+    let mut config = Config::default();
+    config.server.data_dir = data_dir;
+    config.server.bind = ([127, 0, 0, 1], port).into();
+    config.database.url = database_url;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let app = Application::build(config).await.expect("server builds");
+        app.run_until_stopped(shutdown_signal()).await.expect("server runs");
+    });
+}
+
+struct Row {
+    backend: &'static str,
+    requests: u64,
+    seconds: f64,
+    p50: f64,
+    p99: f64,
+    errors: u64,
+    rss_mb: f64,
+    peak_mb: f64,
+    load_s: f64,
+}
+
+async fn graphql(resources: usize, seconds: u64, concurrency: usize, postgres: Option<String>, keep: Option<PathBuf>) {
+    println!("machine: {} cores, {}", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0), cpu_model());
+    println!(
+        "corpus: {resources} resources x {} locales; query: 20 resources with organisations and topics",
+        LOCALES.len()
+    );
+    println!(
+        "load: {concurrency} concurrent connections, {seconds} s measured after 3 s warm-up, locale rotating over {LOCALES:?}\n"
+    );
+    let mut rows = Vec::new();
+    let temp = tempfile::tempdir().unwrap();
+    let dir = keep.as_deref().unwrap_or(temp.path());
+    std::fs::create_dir_all(dir).unwrap();
+    let sqlite_url = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
+    rows.push(run_backend("SQLite", &sqlite_url, dir, resources, seconds, concurrency).await);
+    if let Some(base) = postgres {
+        let name = format!("chorus_bench_{}", std::process::id());
+        match sea_orm::Database::connect(format!("{base}/postgres")).await {
+            Ok(admin) => {
+                admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
+                let url = format!("{base}/{name}");
+                rows.push(run_backend("PostgreSQL", &url, dir, resources, seconds, concurrency).await);
+                admin.execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)")).await.ok();
+            }
+            Err(e) => eprintln!("PostgreSQL skipped: {e}"),
+        }
+    }
+    println!(
+        "| backend | load (s) | requests | req/s | p50 (ms) | p99 (ms) | errors | server RSS (MB) | peak RSS (MB) |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for r in rows {
+        println!(
+            "| {} | {:.1} | {} | {:.0} | {:.2} | {:.2} | {} | {:.0} | {:.0} |",
+            r.backend,
+            r.load_s,
+            r.requests,
+            r.requests as f64 / r.seconds,
+            r.p50,
+            r.p99,
+            r.errors,
+            r.rss_mb,
+            r.peak_mb
+        );
+    }
+}
+
+async fn run_backend(
+    backend: &'static str,
+    url: &str,
+    dir: &Path,
+    resources: usize,
+    seconds: u64,
+    concurrency: usize,
+) -> Row {
+    let started = Instant::now();
+    let mut config = Config::default();
+    config.server.data_dir = dir.to_owned();
+    config.database.url = url.to_owned();
+    let db = chorus::db::connect(&config, None).await.expect("connect");
+    chorus::db::prepare(&db, config.database.migrate_on_start).await.expect("migrate");
+    chorus::demo::load(&db).await.expect("demo");
+    load_resources(&db, resources).await;
+    db.close().await.ok();
+    let load_s = started.elapsed().as_secs_f64();
+    eprintln!("{backend}: loaded in {load_s:.1} s");
+
+    let port = free_port();
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["serve", "--data-dir"])
+        .arg(dir)
+        .args(["--database-url", url, "--port", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("server starts");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency * 2).build().unwrap();
+    wait_ready(&client, &base, &mut child).await;
+
+    let bodies: Arc<Vec<Vec<u8>>> = Arc::new(
+        LOCALES
+            .iter()
+            .map(|l| serde_json::to_vec(&serde_json::json!({ "query": QUERY, "variables": { "locale": l } })).unwrap())
+            .collect(),
+    );
+    // Warm-up, then the measured run.
+    hammer(&client, &base, &bodies, concurrency, Duration::from_secs(3)).await;
+    let (latencies, errors, elapsed) = hammer(&client, &base, &bodies, concurrency, Duration::from_secs(seconds)).await;
+    let (rss_mb, peak_mb) = rss(child.id());
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = child.wait();
+    let mut l = latencies;
+    l.sort_unstable();
+    let pct = |p: f64| {
+        l.get(((l.len() as f64 * p) as usize).min(l.len().saturating_sub(1))).copied().unwrap_or(0) as f64 / 1000.0
+    };
+    Row {
+        backend,
+        requests: l.len() as u64,
+        seconds: elapsed,
+        p50: pct(0.50),
+        p99: pct(0.99),
+        errors,
+        rss_mb,
+        peak_mb,
+        load_s,
+    }
+}
+
+/// Sends requests from `concurrency` tasks for `duration`; returns latencies in microseconds.
+async fn hammer(
+    client: &reqwest::Client,
+    base: &str,
+    bodies: &Arc<Vec<Vec<u8>>>,
+    concurrency: usize,
+    duration: Duration,
+) -> (Vec<u64>, u64, f64) {
+    let errors = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let deadline = started + duration;
+    let mut tasks = Vec::new();
+    for worker in 0..concurrency {
+        let client = client.clone();
+        let url = format!("{base}/graphql");
+        let bodies = bodies.clone();
+        let errors = errors.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::with_capacity(100_000);
+            let mut i = worker;
+            while Instant::now() < deadline {
+                let body = bodies[i % bodies.len()].clone();
+                i += 1;
+                let t = Instant::now();
+                let ok = match client.post(&url).header("content-type", "application/json").body(body).send().await {
+                    Ok(resp) => {
+                        let status = resp.status();
+                        match resp.bytes().await {
+                            Ok(b) => status == 200 && !b.windows(9).any(|w| w == b"\"errors\":"),
+                            Err(_) => false,
+                        }
+                    }
+                    Err(_) => false,
+                };
+                if ok {
+                    latencies.push(t.elapsed().as_micros() as u64);
+                } else {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            latencies
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    (all, errors.load(Ordering::Relaxed), started.elapsed().as_secs_f64())
+}
+
+async fn wait_ready(client: &reqwest::Client, base: &str, child: &mut Child) {
+    for _ in 0..300 {
+        if let Ok(r) = client.get(format!("{base}/readyz")).send().await
+            && r.status() == 200
+        {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("benchmark server exited: {status}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("benchmark server not ready after 30 s");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Current and peak resident memory of a process, in MB.
+fn rss(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kb = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (kb("VmRSS:") / 1024.0, kb("VmHWM:") / 1024.0)
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("model name").map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned()))
+        .unwrap_or_else(|| "unknown CPU".to_owned())
+}
+
+/// A deterministic pseudo-random sequence (no dependency, same corpus every run).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, n: usize) -> usize {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((self.0 >> 33) as usize) % n.max(1)
+    }
+}
+
+/// Inserts `n` resources, each published in the five locales, with texts recombined from the
+/// demo translations of each locale, one or two organisations, topics, a region and sometimes a
+/// programme.
+async fn load_resources(db: &DatabaseConnection, n: usize) {
+    let templates = e::resource_translations::Entity::find()
+        .order_by_asc(e::resource_translations::Column::Id)
+        .all(db)
+        .await
+        .unwrap();
+    let by_locale: Vec<Vec<&e::resource_translations::Model>> =
+        LOCALES.iter().map(|l| templates.iter().filter(|t| t.locale == *l).collect()).collect();
+    let orgs: Vec<i32> = e::organizations::Entity::find().all(db).await.unwrap().iter().map(|o| o.id).collect();
+    let programmes: Vec<i32> = e::programmes::Entity::find().all(db).await.unwrap().iter().map(|p| p.id).collect();
+    let terms = e::terms::Entity::find().all(db).await.unwrap();
+    let topics: Vec<i32> = terms.iter().filter(|t| t.taxonomy == e::Taxonomy::Topic).map(|t| t.id).collect();
+    let regions: Vec<i32> = terms.iter().filter(|t| t.taxonomy == e::Taxonomy::Region).map(|t| t.id).collect();
+    let kinds =
+        [e::ResourceKind::Report, e::ResourceKind::BriefingPaper, e::ResourceKind::Guide, e::ResourceKind::CaseStudy];
+    let mut rng = Lcg(42);
+    let now = chrono::Utc::now();
+    let chunk = 250;
+    for start in (0..n).step_by(chunk) {
+        let txn = db.begin().await.unwrap();
+        let end = (start + chunk).min(n);
+        let mut bases = Vec::new();
+        for i in start..end {
+            let day =
+                chrono::NaiveDate::from_ymd_opt(2010, 1, 1).unwrap() + chrono::Days::new((i * 7919 % 5800) as u64);
+            bases.push(e::resources::ActiveModel {
+                kind: Set(kinds[rng.next(kinds.len())]),
+                published_on: Set(day),
+                programme_id: Set((rng.next(3) == 0).then(|| programmes[rng.next(programmes.len())])),
+                source_locale: Set(LOCALES[i % LOCALES.len()].to_owned()),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            });
+        }
+        let mut ids = Vec::new();
+        for base in bases {
+            ids.push(e::resources::Entity::insert(base).exec(&txn).await.unwrap().last_insert_id);
+        }
+        let mut translations = Vec::new();
+        let mut links = Vec::new();
+        let mut org_links = Vec::new();
+        for (k, id) in ids.iter().enumerate() {
+            let i = start + k;
+            for (li, locale) in LOCALES.iter().enumerate() {
+                let t = by_locale[li][i % by_locale[li].len()];
+                let title = format!("{} ({i})", t.title);
+                translations.push(e::resource_translations::ActiveModel {
+                    item_id: Set(*id),
+                    locale: Set((*locale).to_owned()),
+                    status: Set(e::PublicationStatus::Published),
+                    slug: Set(format!("{}-{i}", slugify(&t.title))),
+                    sort_key: Set(sort_key(locale, &title)),
+                    source_hashes: Set(source_hashes(&title, &t.summary, &t.body)),
+                    title: Set(title),
+                    summary: Set(t.summary.clone()),
+                    body: Set(t.body.clone()),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    published_at: Set(Some(now)),
+                    ..Default::default()
+                });
+            }
+            let mut picked: Vec<i32> = vec![regions[rng.next(regions.len())]];
+            for _ in 0..2 {
+                let t = topics[rng.next(topics.len())];
+                if !picked.contains(&t) {
+                    picked.push(t);
+                }
+            }
+            links.extend(
+                picked
+                    .into_iter()
+                    .map(|term_id| e::resource_terms::ActiveModel { resource_id: Set(*id), term_id: Set(term_id) }),
+            );
+            let first = orgs[rng.next(orgs.len())];
+            let second = orgs[rng.next(orgs.len())];
+            org_links.push(e::resource_organizations::ActiveModel {
+                resource_id: Set(*id),
+                organization_id: Set(first),
+                role: Set(e::OrganizationRole::Publisher),
+            });
+            if second != first {
+                org_links.push(e::resource_organizations::ActiveModel {
+                    resource_id: Set(*id),
+                    organization_id: Set(second),
+                    role: Set(e::OrganizationRole::Author),
+                });
+            }
+        }
+        for part in translations.chunks(200) {
+            e::resource_translations::Entity::insert_many(part.to_vec()).exec(&txn).await.unwrap();
+        }
+        e::resource_terms::Entity::insert_many(links).exec(&txn).await.unwrap();
+        e::resource_organizations::Entity::insert_many(org_links).exec(&txn).await.unwrap();
+        txn.commit().await.unwrap();
+    }
+}

@@ -91,6 +91,9 @@ pub struct GraphqlConfig {
     pub max_body_bytes: usize,
     pub default_page_size: u32,
     pub max_page_size: u32,
+    /// How long identical public query responses are served from memory; 0 turns caching off.
+    pub cache_ttl_ms: u64,
+    pub cache_max_entries: usize,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -157,6 +160,8 @@ impl Default for GraphqlConfig {
             max_body_bytes: 64 * 1024,
             default_page_size: 20,
             max_page_size: 100,
+            cache_ttl_ms: 1000,
+            cache_max_entries: 1000,
         }
     }
 }

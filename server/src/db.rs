@@ -4,7 +4,8 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use chorus_migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
 use crate::config::{Config, MigrateOnStart};
 use crate::error::{AppError, AppResult};
@@ -22,16 +23,20 @@ pub async fn connect(config: &Config, metrics: Option<Metrics>) -> AppResult<Dat
     opts.max_connections(config.database.max_connections)
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
-        .sqlx_logging(false);
+        .sqlx_logging(false)
+        // Every pooled SQLite connection: WAL so readers never wait for a writer, NORMAL sync
+        // (durable at checkpoints, safe with WAL), foreign keys on, and a busy timeout that rides
+        // out short write locks.
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5))
+        });
     let mut db = Database::connect(opts).await.map_err(|e| {
         tracing::error!(error = %e, "cannot connect to the database");
         AppError::Unavailable("cannot connect to the database".into())
     })?;
-    if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
-        // WAL lets readers proceed while a writer commits; a busy timeout rides out short locks.
-        db.execute_unprepared("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;")
-            .await?;
-    }
     if let Some(metrics) = metrics {
         db.set_metric_callback(move |info| {
             metrics.db_statement(info.failed);

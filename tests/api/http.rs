@@ -98,3 +98,29 @@ async fn health_readiness_metrics(backend: Backend) {
     app.stop().await;
 }
 backend_test!(health_readiness_metrics);
+
+async fn response_cache(backend: Backend) {
+    let Some(app) = spawn_with(backend, true, |c| c.graphql.cache_ttl_ms = 300).await else { return };
+    let q = "{ resources(first: 5) { edges { node { title } } } }";
+    let statements = || app.metric("chorus_db_statements_total");
+    let first = app.data(q, serde_json::json!({})).await;
+    let before = statements().await;
+    let again = app.data(q, serde_json::json!({})).await;
+    assert_eq!(first, again);
+    assert_eq!(statements().await, before, "an identical query within the TTL runs no SQL");
+    // Another language is another entry.
+    let fr = app.gql_headers(q, serde_json::json!({}), &[("accept-language", "fr")]).await;
+    assert!(statements().await > before, "a different negotiated locale is not a cache hit");
+    assert_ne!(fr["data"], first);
+    // Errors are never cached.
+    let bad = "{ resources(first: 500) { totalCount } }";
+    let e1 = app.gql(bad, serde_json::json!({})).await;
+    assert!(e1.get("errors").is_some());
+    // After the TTL the database is read again.
+    tokio::time::sleep(std::time::Duration::from_millis(350)).await;
+    let before = statements().await;
+    app.data(q, serde_json::json!({})).await;
+    assert!(statements().await > before, "expired entries are not served");
+    app.stop().await;
+}
+backend_test!(response_cache);

@@ -8,40 +8,52 @@ use chorus_entities as e;
 use e::{OrganizationRole, PublicationStatus};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::{ContentType, Term, Translation};
+use super::{Body, ContentType, Term, Translation};
 use crate::error::AppResult;
+use sea_orm::FromQueryResult;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 
-/// Published translations of items of one type, grouped by item id.
+/// The visible (published, configured-locale) rows of a translation table for some items,
+/// reading only the given columns.
+fn visible_translations(ty: ContentType, ids: &[i32], locales: &[String], columns: &[&str]) -> SelectStatement {
+    let mut q = Query::select();
+    for c in columns {
+        q.column(Alias::new(*c));
+    }
+    q.from(Alias::new(ty.translation_table()))
+        .and_where(Expr::col(Alias::new("item_id")).is_in(ids.iter().copied()))
+        .and_where(Expr::col(Alias::new("status")).eq(PublicationStatus::Published))
+        .and_where(Expr::col(Alias::new("locale")).is_in(locales.iter().cloned()));
+    q
+}
+
+/// Published translations (without bodies) of items of one type, grouped by item id.
 pub async fn translations<C: ConnectionTrait>(
     db: &C,
     ty: ContentType,
     ids: &[i32],
     locales: &[String],
 ) -> AppResult<HashMap<i32, Vec<Translation>>> {
-    macro_rules! fetch {
-        ($m:ident) => {
-            e::$m::Entity::find()
-                .filter(e::$m::Column::ItemId.is_in(ids.iter().copied()))
-                .filter(e::$m::Column::Status.eq(PublicationStatus::Published))
-                .filter(e::$m::Column::Locale.is_in(locales.iter().cloned()))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(Translation::from)
-                .collect::<Vec<_>>()
-        };
-    }
-    let rows = match ty {
-        ContentType::Resource => fetch!(resource_translations),
-        ContentType::GoodPractice => fetch!(good_practice_translations),
-        ContentType::Organization => fetch!(organization_translations),
-        ContentType::Programme => fetch!(programme_translations),
-    };
-    let mut out: HashMap<i32, Vec<Translation>> = HashMap::new();
-    for t in rows {
-        out.entry(t.item_id).or_default().push(t);
-    }
-    Ok(out)
+    let q = visible_translations(
+        ty,
+        ids,
+        locales,
+        &["item_id", "locale", "status", "title", "summary", "slug", "updated_at"],
+    );
+    let rows = Translation::find_by_statement(db.get_database_backend().build(&q)).all(db).await?;
+    Ok(group(rows.into_iter().map(|t| (t.item_id, t))))
+}
+
+/// Published bodies of items of one type, grouped by item id.
+pub async fn bodies<C: ConnectionTrait>(
+    db: &C,
+    ty: ContentType,
+    ids: &[i32],
+    locales: &[String],
+) -> AppResult<HashMap<i32, Vec<Body>>> {
+    let q = visible_translations(ty, ids, locales, &["item_id", "locale", "body"]);
+    let rows = Body::find_by_statement(db.get_database_backend().build(&q)).all(db).await?;
+    Ok(group(rows.into_iter().map(|b| (b.item_id, b))))
 }
 
 macro_rules! by_ids {

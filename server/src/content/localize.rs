@@ -25,10 +25,19 @@ pub struct Localized {
     pub locale: String,
     pub title: String,
     pub summary: String,
-    pub body: String,
     pub slug: String,
     /// Every visible translation, in configured order.
     pub translations: Arc<[Translation]>,
+}
+
+/// The first non-blank body along `order` (bodies are loaded apart from the other fields).
+pub fn pick_body<'a>(bodies: &'a [super::Body], order: &[String]) -> &'a str {
+    order
+        .iter()
+        .filter_map(|l| bodies.iter().find(|b| &b.locale == l))
+        .map(|b| b.body.as_str())
+        .find(|b| !b.trim().is_empty())
+        .unwrap_or_default()
 }
 
 /// Picks the best translation along `order` and fills each empty field from the next translation
@@ -43,7 +52,6 @@ pub fn localize(translations: Arc<[Translation]>, order: &[String]) -> Option<Lo
         locale: best.locale.clone(),
         title: best.title.clone(),
         summary: pick(|t| &t.summary),
-        body: pick(|t| &t.body),
         slug: best.slug.clone(),
         translations: translations.clone(),
     })
@@ -61,7 +69,6 @@ mod tests {
             status: PublicationStatus::Published,
             title: title.into(),
             summary: summary.into(),
-            body: String::new(),
             slug: format!("{locale}-slug"),
             updated_at: chrono::Utc::now(),
         }

@@ -54,43 +54,26 @@ impl ContentType {
     }
 }
 
-/// One locale version of an item, whatever its type.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One locale version of an item, whatever its type, without its body: lists rarely show
+/// bodies, and bodies are most of the bytes (they are loaded apart, when asked for).
+#[derive(Clone, Debug, PartialEq, Eq, sea_orm::FromQueryResult)]
 pub struct Translation {
     pub item_id: i32,
     pub locale: String,
     pub status: e::PublicationStatus,
     pub title: String,
     pub summary: String,
-    pub body: String,
     pub slug: String,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
-macro_rules! from_translation_model {
-    ($($module:ident),*) => {$(
-        impl From<e::$module::Model> for Translation {
-            fn from(m: e::$module::Model) -> Self {
-                Translation {
-                    item_id: m.item_id,
-                    locale: m.locale,
-                    status: m.status,
-                    title: m.title,
-                    summary: m.summary,
-                    body: m.body,
-                    slug: m.slug,
-                    updated_at: m.updated_at,
-                }
-            }
-        }
-    )*};
+/// The body of one locale version.
+#[derive(Clone, Debug, PartialEq, Eq, sea_orm::FromQueryResult)]
+pub struct Body {
+    pub item_id: i32,
+    pub locale: String,
+    pub body: String,
 }
-from_translation_model!(
-    resource_translations,
-    good_practice_translations,
-    organization_translations,
-    programme_translations
-);
 
 /// A taxonomy term with all its labels.
 #[derive(Clone, Debug)]

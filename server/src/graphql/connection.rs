@@ -8,7 +8,7 @@ use async_graphql::{ComplexObject, Context, ID, Lookahead, OutputType, SimpleObj
 use futures_util::future::BoxFuture;
 
 use super::error::IntoGql;
-use super::loaders::{ContentLoader, Loaders, TranslationsOf};
+use super::loaders::{BodiesOf, ContentLoader, Loaders, TranslationsOf};
 use super::{ids, loader, request_locale, state};
 use crate::content::ContentType;
 use crate::content::query::{self, ListSpec, PageRequest};
@@ -81,7 +81,14 @@ pub async fn build_items<'a, T: Item>(
         .filter(|id| translations.get(&TranslationsOf(T::TYPE, **id)).is_some_and(|t| !t.is_empty()))
         .filter_map(|id| models.get(id).map(|m| (*id, m.clone())))
         .collect();
-    T::prefetch(ctx, visible.iter().map(|(_, m)| m.clone()).collect(), selection, request).await?;
+    let bodies = async {
+        if selection.field("body").exists() {
+            load_all(loader, visible.iter().map(|(id, _)| BodiesOf(T::TYPE, *id))).await?;
+        }
+        Ok(())
+    };
+    let relations = T::prefetch(ctx, visible.iter().map(|(_, m)| m.clone()).collect(), selection, request);
+    futures_util::try_join!(bodies, relations)?;
     Ok(visible.into_iter().map(|(id, m)| (id, T::new(m, request.clone()))).collect())
 }
 

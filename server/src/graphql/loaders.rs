@@ -9,7 +9,7 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use chorus_entities as e;
 use sea_orm::DatabaseConnection;
 
-use crate::content::{ContentType, Term, Translation, load};
+use crate::content::{Body, ContentType, Term, Translation, load};
 use crate::error::AppError;
 
 /// Batches loads for one request.
@@ -104,6 +104,30 @@ impl Loader<TranslationsOf> for ContentLoader {
                 let mut list = rows.remove(&id).unwrap_or_default();
                 list.sort_by_key(|t| self.locales.iter().position(|l| *l == t.locale));
                 out.insert(TranslationsOf(ty, id), list.into());
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The visible bodies of an item.
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct BodiesOf(pub ContentType, pub i32);
+
+impl Loader<BodiesOf> for ContentLoader {
+    type Value = Arc<[Body]>;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[BodiesOf]) -> Result<HashMap<BodiesOf, Self::Value>, Self::Error> {
+        let mut out = HashMap::new();
+        for ty in ContentType::ALL {
+            let ids: Vec<i32> = keys.iter().filter(|k| k.0 == ty).map(|k| k.1).collect();
+            if ids.is_empty() {
+                continue;
+            }
+            let mut rows = load::bodies(&self.db, ty, &ids, &self.locales).await.map_err(Arc::new)?;
+            for id in ids {
+                out.insert(BodiesOf(ty, id), rows.remove(&id).unwrap_or_default().into());
             }
         }
         Ok(out)

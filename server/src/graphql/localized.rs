@@ -9,10 +9,10 @@ use chorus_entities::PublicationStatus;
 use chrono::{DateTime, Utc};
 
 use super::error::IntoGql;
-use super::loaders::TranslationsOf;
+use super::loaders::{BodiesOf, TranslationsOf};
 use super::{loader, state};
 use crate::content::ContentType;
-use crate::content::localize::{Localized, item_order, localize};
+use crate::content::localize::{Localized, item_order, localize, pick_body};
 use crate::error::AppError;
 use crate::locale::RequestLocale;
 
@@ -56,6 +56,8 @@ pub struct LocalizedFields {
     localized: Localized,
     request: Arc<RequestLocale>,
     is_fallback: bool,
+    key: BodiesOf,
+    order: Vec<String>,
 }
 
 impl LocalizedFields {
@@ -79,7 +81,7 @@ impl LocalizedFields {
             .ok_or_else(|| AppError::NotFound("the item has no published translation".into()))
             .gql()?;
         let is_fallback = locales.is_fallback(request, &localized.locale);
-        Ok(LocalizedFields { localized, request: request.clone(), is_fallback })
+        Ok(LocalizedFields { localized, request: request.clone(), is_fallback, key: BodiesOf(ty, id), order })
     }
 }
 
@@ -133,8 +135,14 @@ impl LocalizedFields {
     }
 
     /// Sanitised HTML.
-    async fn body(&self) -> &str {
-        &self.localized.body
+    async fn body(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        let bodies = loader(ctx)
+            .load_one(self.key)
+            .await
+            .map_err(AppError::internal)
+            .gql()?
+            .unwrap_or_else(|| Arc::from(Vec::new()));
+        Ok(pick_body(&bodies, &self.order).to_owned())
     }
 
     /// The slug in the served locale.

@@ -10,7 +10,10 @@ use poem::http::{StatusCode, header};
 use poem::web::Html;
 use poem::{Body, IntoResponse, Request, Response};
 
+use bytes::Bytes;
+
 use super::HttpState;
+use super::cache::ResponseCache;
 use crate::graphql::error::{PARSE_FAILED, RECURSION_TOO_DEEP, ensure_code, request_error};
 use crate::graphql::{HeaderLocale, loaders};
 
@@ -47,7 +50,7 @@ pub async fn get(req: &Request, state: &HttpState) -> Response {
         None => return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", "malformed GraphQL GET parameters"),
     };
     match execute(req, state, request, Method::Get).await {
-        Ok(resp) => json(&resp),
+        Ok(body) => json_bytes(body),
         Err(refusal) => refusal,
     }
 }
@@ -82,7 +85,7 @@ pub async fn post(req: &Request, body: Body, state: &HttpState) -> Response {
     };
     match batch {
         BatchRequest::Single(request) => match execute(req, state, request, Method::Post).await {
-            Ok(resp) => json(&resp),
+            Ok(body) => json_bytes(body),
             Err(refusal) => refusal,
         },
         BatchRequest::Batch(requests) => {
@@ -94,14 +97,21 @@ pub async fn post(req: &Request, body: Body, state: &HttpState) -> Response {
                     &format!("a batch holds between 1 and {max} operations"),
                 );
             }
-            let mut out = Vec::with_capacity(requests.len());
-            for request in requests {
+            let mut out = Vec::with_capacity(bytes.len());
+            out.push(b'[');
+            for (i, request) in requests.into_iter().enumerate() {
                 match execute(req, state, request, Method::Post).await {
-                    Ok(resp) => out.push(resp),
+                    Ok(body) => {
+                        if i > 0 {
+                            out.push(b',');
+                        }
+                        out.extend_from_slice(&body);
+                    }
                     Err(refusal) => return refusal,
                 }
             }
-            json(&out)
+            out.push(b']');
+            json_bytes(Bytes::from(out))
         }
     }
 }
@@ -129,12 +139,18 @@ fn parse_get(query_string: &str) -> Option<async_graphql::Request> {
     Some(request)
 }
 
-fn json<T: serde::Serialize>(value: &T) -> Response {
-    match serde_json::to_vec(value) {
-        Ok(bytes) => Response::builder().content_type("application/json").body(bytes),
+fn json_bytes(body: Bytes) -> Response {
+    Response::builder().content_type("application/json").body(body)
+}
+
+fn serialize(response: &async_graphql::Response) -> Bytes {
+    match serde_json::to_vec(response) {
+        Ok(bytes) => Bytes::from(bytes),
         Err(e) => {
             tracing::error!(error = %e, "cannot serialise a GraphQL response");
-            refuse(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_SERVER_ERROR", "internal server error")
+            Bytes::from_static(
+                br#"{"errors":[{"message":"internal server error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#,
+            )
         }
     }
 }
@@ -148,24 +164,50 @@ fn errors(state: &HttpState, errors: Vec<ServerError>) -> async_graphql::Respons
     async_graphql::Response::from_errors(errors)
 }
 
-/// Checks and runs one operation.
+/// Checks and runs one operation (or answers it from the response cache), returning its JSON.
 async fn execute(
+    http: &Request,
+    state: &HttpState,
+    request: async_graphql::Request,
+    method: Method,
+) -> Result<Bytes, Response> {
+    let mut cache_key = None;
+    let response = match run(http, state, request, method, &mut cache_key).await? {
+        Outcome::Cached(body) => return Ok(body),
+        Outcome::Fresh(response) => response,
+    };
+    let body = serialize(&response);
+    if let Some(key) = cache_key
+        && response.errors.is_empty()
+    {
+        state.cache.put(key, body.clone());
+    }
+    Ok(body)
+}
+
+enum Outcome {
+    Fresh(async_graphql::Response),
+    Cached(Bytes),
+}
+
+async fn run(
     http: &Request,
     state: &HttpState,
     mut request: async_graphql::Request,
     method: Method,
-) -> Result<async_graphql::Response, Response> {
+    cache_key: &mut Option<String>,
+) -> Result<Outcome, Response> {
     let g = &state.app.config.graphql;
     if request.query.len() > g.max_query_bytes {
         let msg = format!("the query exceeds {} bytes", g.max_query_bytes);
-        return Ok(errors(state, vec![request_error(msg, "QUERY_TOO_LARGE")]));
+        return Ok(Outcome::Fresh(errors(state, vec![request_error(msg, "QUERY_TOO_LARGE")])));
     }
     // Nesting is bounded before the parser or the input coercion can recurse on it: a few
     // kilobytes of brackets would otherwise exhaust a worker's stack.
     let max_nesting = g.max_recursive_depth.saturating_mul(2);
     if text_nesting(&request.query) > max_nesting || variables_nesting(&request.variables) > g.max_recursive_depth {
         let msg = format!("the query nests deeper than {max_nesting} brackets");
-        return Ok(errors(state, vec![request_error(msg, RECURSION_TOO_DEEP)]));
+        return Ok(Outcome::Fresh(errors(state, vec![request_error(msg, RECURSION_TOO_DEEP)])));
     }
     let operation_name = request.operation_name.clone();
     let doc = match request.parsed_query() {
@@ -174,21 +216,31 @@ async fn execute(
             e.extensions = None;
             let mut err = request_error(e.message, PARSE_FAILED);
             err.locations = e.locations;
-            return Ok(errors(state, vec![err]));
+            return Ok(Outcome::Fresh(errors(state, vec![err])));
         }
     };
     let aliases = count_aliases(doc);
     if aliases > g.max_aliases {
         let msg = format!("the query uses {aliases} aliases; at most {} are allowed", g.max_aliases);
-        return Ok(errors(state, vec![request_error(msg, "TOO_MANY_ALIASES")]));
+        return Ok(Outcome::Fresh(errors(state, vec![request_error(msg, "TOO_MANY_ALIASES")])));
     }
     if method == Method::Get && selects_mutation(doc, operation_name.as_deref()) {
         return Err(refuse(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", "mutations must be sent by POST")
             .with_header(header::ALLOW, "POST")
             .into_response());
     }
+    let is_query = !selects_mutation(doc, operation_name.as_deref());
     let accept_language = http.header(header::ACCEPT_LANGUAGE).filter(|h| h.len() <= MAX_ACCEPT_LANGUAGE);
     let locale = state.app.locales.from_accept_language(accept_language);
+    if is_query && state.cache.enabled() {
+        let variables = serde_json::to_string(&request.variables).unwrap_or_default();
+        let negotiated = format!("{}|{}", locale.requested, locale.chain.join(","));
+        let key = ResponseCache::key(&request.query, operation_name.as_deref(), &variables, &negotiated);
+        if let Some(body) = state.cache.get(&key) {
+            return Ok(Outcome::Cached(body));
+        }
+        *cache_key = Some(key);
+    }
     request = request.data(HeaderLocale(locale)).data(loaders(state.app.db.clone(), state.app.locales.codes()));
     let mut response = state.schema.execute(request).await;
     for e in &mut response.errors {
@@ -199,7 +251,7 @@ async fn execute(
     let mut out = errors(state, errs);
     out.data = data;
     out.extensions = response.extensions;
-    Ok(out)
+    Ok(Outcome::Fresh(out))
 }
 
 /// The deepest nesting of `{`, `[` and `(` in a GraphQL text, outside strings and comments.

@@ -49,6 +49,13 @@ enum Cmd {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// Load the benchmark corpus into a database (to study it outside a run).
+    Load {
+        #[arg(long)]
+        database_url: String,
+        #[arg(long, default_value_t = 10_000)]
+        resources: usize,
+    },
     /// Internal: run a benchmark server in this process.
     #[command(hide = true)]
     Serve {
@@ -58,6 +65,8 @@ enum Cmd {
         database_url: String,
         #[arg(long)]
         port: u16,
+        #[arg(long)]
+        cache_ttl_ms: u64,
     },
 }
 
@@ -70,7 +79,18 @@ const QUERY: &str = "query($locale: String) { resources(first: 20, locale: $loca
 fn main() {
     let args = Args::parse();
     match args.command {
-        Cmd::Serve { data_dir, database_url, port } => serve(data_dir, database_url, port),
+        Cmd::Load { database_url, resources } => {
+            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                let mut config = Config::default();
+                config.database.url = database_url;
+                let db = chorus::db::connect(&config, None).await.expect("connect");
+                chorus::db::prepare(&db, config.database.migrate_on_start).await.expect("migrate");
+                chorus::demo::load(&db).await.expect("demo");
+                load_resources(&db, resources).await;
+            });
+        }
+        Cmd::Serve { data_dir, database_url, port, cache_ttl_ms } => serve(data_dir, database_url, port, cache_ttl_ms),
         Cmd::Graphql { resources, seconds, concurrency, postgres, no_postgres, data_dir } => {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
             rt.block_on(graphql(resources, seconds, concurrency, (!no_postgres).then_some(postgres), data_dir));
@@ -78,8 +98,9 @@ fn main() {
     }
 }
 
-fn serve(data_dir: PathBuf, database_url: String, port: u16) {
+fn serve(data_dir: PathBuf, database_url: String, port: u16, cache_ttl_ms: u64) {
     let mut config = Config::default();
+    config.graphql.cache_ttl_ms = cache_ttl_ms;
     config.server.data_dir = data_dir;
     config.server.bind = ([127, 0, 0, 1], port).into();
     config.database.url = database_url;
@@ -92,6 +113,7 @@ fn serve(data_dir: PathBuf, database_url: String, port: u16) {
 
 struct Row {
     backend: &'static str,
+    cache: bool,
     requests: u64,
     seconds: f64,
     p50: f64,
@@ -116,27 +138,28 @@ async fn graphql(resources: usize, seconds: u64, concurrency: usize, postgres: O
     let dir = keep.as_deref().unwrap_or(temp.path());
     std::fs::create_dir_all(dir).unwrap();
     let sqlite_url = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
-    rows.push(run_backend("SQLite", &sqlite_url, dir, resources, seconds, concurrency).await);
+    rows.extend(run_backend("SQLite", &sqlite_url, dir, resources, seconds, concurrency).await);
     if let Some(base) = postgres {
         let name = format!("chorus_bench_{}", std::process::id());
         match sea_orm::Database::connect(format!("{base}/postgres")).await {
             Ok(admin) => {
                 admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
                 let url = format!("{base}/{name}");
-                rows.push(run_backend("PostgreSQL", &url, dir, resources, seconds, concurrency).await);
+                rows.extend(run_backend("PostgreSQL", &url, dir, resources, seconds, concurrency).await);
                 admin.execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)")).await.ok();
             }
             Err(e) => eprintln!("PostgreSQL skipped: {e}"),
         }
     }
     println!(
-        "| backend | load (s) | requests | req/s | p50 (ms) | p99 (ms) | errors | server RSS (MB) | peak RSS (MB) |"
+        "| backend | response cache | load (s) | requests | req/s | p50 (ms) | p99 (ms) | errors | server RSS (MB) | peak RSS (MB) |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in rows {
         println!(
-            "| {} | {:.1} | {} | {:.0} | {:.2} | {:.2} | {} | {:.0} | {:.0} |",
+            "| {} | {} | {:.1} | {} | {:.0} | {:.2} | {:.2} | {} | {:.0} | {:.0} |",
             r.backend,
+            if r.cache { "on (1 s TTL)" } else { "off" },
             r.load_s,
             r.requests,
             r.requests as f64 / r.seconds,
@@ -156,7 +179,7 @@ async fn run_backend(
     resources: usize,
     seconds: u64,
     concurrency: usize,
-) -> Row {
+) -> Vec<Row> {
     let started = Instant::now();
     let mut config = Config::default();
     config.server.data_dir = dir.to_owned();
@@ -169,11 +192,39 @@ async fn run_backend(
     let load_s = started.elapsed().as_secs_f64();
     eprintln!("{backend}: loaded in {load_s:.1} s");
 
+    let mut rows = Vec::new();
+    for cache_ttl_ms in [1000, 0] {
+        let (requests, elapsed, p50, p99, errors, rss_mb, peak_mb) =
+            measure(url, dir, cache_ttl_ms, seconds, concurrency).await;
+        rows.push(Row {
+            backend,
+            cache: cache_ttl_ms > 0,
+            requests,
+            seconds: elapsed,
+            p50,
+            p99,
+            errors,
+            rss_mb,
+            peak_mb,
+            load_s,
+        });
+    }
+    rows
+}
+
+/// Starts a server child with the given cache TTL and measures it.
+async fn measure(
+    url: &str,
+    dir: &Path,
+    cache_ttl_ms: u64,
+    seconds: u64,
+    concurrency: usize,
+) -> (u64, f64, f64, f64, u64, f64, f64) {
     let port = free_port();
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args(["serve", "--data-dir"])
         .arg(dir)
-        .args(["--database-url", url, "--port", &port.to_string()])
+        .args(["--database-url", url, "--port", &port.to_string(), "--cache-ttl-ms", &cache_ttl_ms.to_string()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -199,17 +250,7 @@ async fn run_backend(
     let pct = |p: f64| {
         l.get(((l.len() as f64 * p) as usize).min(l.len().saturating_sub(1))).copied().unwrap_or(0) as f64 / 1000.0
     };
-    Row {
-        backend,
-        requests: l.len() as u64,
-        seconds: elapsed,
-        p50: pct(0.50),
-        p99: pct(0.99),
-        errors,
-        rss_mb,
-        peak_mb,
-        load_s,
-    }
+    (l.len() as u64, elapsed, pct(0.50), pct(0.99), errors, rss_mb, peak_mb)
 }
 
 /// Sends requests from `concurrency` tasks for `duration`; returns latencies in microseconds.
@@ -413,4 +454,6 @@ async fn load_resources(db: &DatabaseConnection, n: usize) {
         e::resource_organizations::Entity::insert_many(org_links).exec(&txn).await.unwrap();
         txn.commit().await.unwrap();
     }
+    // Fresh statistics, as autovacuum (PostgreSQL) or `PRAGMA optimize` (SQLite) would leave them.
+    db.execute_unprepared("ANALYZE").await.unwrap();
 }

@@ -32,6 +32,8 @@ pub async fn connect(config: &Config, metrics: Option<Metrics>) -> AppResult<Dat
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(5))
+                // Keeps the planner's statistics current as content grows.
+                .optimize_on_close(true, None)
         });
     let mut db = Database::connect(opts).await.map_err(|e| {
         tracing::error!(error = %e, "cannot connect to the database");

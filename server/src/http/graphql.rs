@@ -13,7 +13,7 @@ use poem::{Body, IntoResponse, Request, Response};
 use bytes::Bytes;
 
 use super::HttpState;
-use super::cache::ResponseCache;
+use super::cache::{self, Leader, Lookup, ResponseCache};
 use crate::graphql::error::{PARSE_FAILED, RECURSION_TOO_DEEP, ensure_code, request_error};
 use crate::graphql::{HeaderLocale, loaders};
 
@@ -171,16 +171,14 @@ async fn execute(
     request: async_graphql::Request,
     method: Method,
 ) -> Result<Bytes, Response> {
-    let mut cache_key = None;
-    let response = match run(http, state, request, method, &mut cache_key).await? {
+    let mut leader = None;
+    let response = match run(http, state, request, method, &mut leader).await? {
         Outcome::Cached(body) => return Ok(body),
         Outcome::Fresh(response) => response,
     };
     let body = serialize(&response);
-    if let Some(key) = cache_key
-        && response.errors.is_empty()
-    {
-        state.cache.put(key, body.clone());
+    if let Some(leader) = leader {
+        leader.finish(response.errors.is_empty().then(|| body.clone()));
     }
     Ok(body)
 }
@@ -190,12 +188,12 @@ enum Outcome {
     Cached(Bytes),
 }
 
-async fn run(
+async fn run<'a>(
     http: &Request,
-    state: &HttpState,
+    state: &'a HttpState,
     mut request: async_graphql::Request,
     method: Method,
-    cache_key: &mut Option<String>,
+    leader: &mut Option<Leader<'a>>,
 ) -> Result<Outcome, Response> {
     let g = &state.app.config.graphql;
     if request.query.len() > g.max_query_bytes {
@@ -236,10 +234,16 @@ async fn run(
         let variables = serde_json::to_string(&request.variables).unwrap_or_default();
         let negotiated = format!("{}|{}", locale.requested, locale.chain.join(","));
         let key = ResponseCache::key(&request.query, operation_name.as_deref(), &variables, &negotiated);
-        if let Some(body) = state.cache.get(&key) {
-            return Ok(Outcome::Cached(body));
+        match state.cache.lookup(key) {
+            Lookup::Hit(body) => return Ok(Outcome::Cached(body)),
+            Lookup::Wait(rx) => {
+                // The leader's response, or (if it could not be cached) our own run below.
+                if let Some(body) = cache::wait(rx).await {
+                    return Ok(Outcome::Cached(body));
+                }
+            }
+            Lookup::Lead(l) => *leader = Some(l),
         }
-        *cache_key = Some(key);
     }
     request = request.data(HeaderLocale(locale)).data(loaders(state.app.db.clone(), state.app.locales.codes()));
     let mut response = state.schema.execute(request).await;

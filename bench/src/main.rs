@@ -99,7 +99,10 @@ fn main() {
 }
 
 fn serve(data_dir: PathBuf, database_url: String, port: u16, cache_ttl_ms: u64) {
-    let mut config = Config::default();
+    // The configuration a server would have (defaults plus CHORUS_* variables), logging included.
+    let env: std::collections::HashMap<String, String> = std::env::vars().collect();
+    let mut config = Config::from_sources("", &env).expect("configuration");
+    chorus::cli::init_tracing(&config);
     config.graphql.cache_ttl_ms = cache_ttl_ms;
     config.server.data_dir = data_dir;
     config.server.bind = ([127, 0, 0, 1], port).into();

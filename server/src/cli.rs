@@ -114,7 +114,8 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_tracing(config: &Config) {
+/// Installs the log subscriber the configuration asks for (once per process).
+pub fn init_tracing(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log.level).unwrap_or_else(|_| "info".into());
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);

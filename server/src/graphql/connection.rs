@@ -1,14 +1,13 @@
 //! Relay connections and single-item lookups, shared by every localised type.
 
 use std::collections::HashMap;
-use std::future::Future;
 use std::sync::Arc;
 
 use async_graphql::{ComplexObject, Context, ID, Lookahead, OutputType, SimpleObject};
 use futures_util::future::BoxFuture;
 
 use super::error::IntoGql;
-use super::loaders::{BodiesOf, ContentLoader, Loaders, TranslationsOf};
+use super::loaders::{BaseModel, BodiesOf, ById, ContentLoader, Loaders, TranslationsOf};
 use super::{ids, loader, request_locale, state};
 use crate::content::ContentType;
 use crate::content::query::{self, ListSpec, PageRequest};
@@ -19,15 +18,9 @@ use crate::locale::RequestLocale;
 pub trait Item: OutputType + Sized + 'static {
     const TYPE: ContentType;
     const NODE: ids::NodeType;
-    type Model: Send + Sync + 'static;
+    type Model: BaseModel;
 
     fn new(model: Arc<Self::Model>, request: Arc<RequestLocale>) -> Self;
-
-    /// Loads base rows by id through the request's data loader.
-    fn load_models(
-        loader: &Loaders,
-        ids: &[i32],
-    ) -> impl Future<Output = async_graphql::Result<HashMap<i32, Arc<Self::Model>>>> + Send;
 
     /// Loads, one batch per relation, the relations `selection` asks for on these items, so
     /// that each node's resolvers find them in the request's loader cache.
@@ -75,11 +68,14 @@ pub async fn build_items<'a, T: Item>(
     }
     let loader = loader(ctx);
     let keys: Vec<TranslationsOf> = ids.iter().map(|&id| TranslationsOf(T::TYPE, id)).collect();
-    let (models, translations) = futures_util::try_join!(T::load_models(loader, ids), load_all(loader, keys))?;
+    let (models, translations) = futures_util::try_join!(
+        load_all(loader, ids.iter().map(|&id| ById::<T::Model>::new(id))),
+        load_all(loader, keys)
+    )?;
     let visible: Vec<(i32, Arc<T::Model>)> = ids
         .iter()
         .filter(|id| translations.get(&TranslationsOf(T::TYPE, **id)).is_some_and(|t| !t.is_empty()))
-        .filter_map(|id| models.get(id).map(|m| (*id, m.clone())))
+        .filter_map(|id| models.get(&ById::new(*id)).map(|m| (*id, m.clone())))
         .collect();
     let bodies = async {
         if selection.field("body").exists() {

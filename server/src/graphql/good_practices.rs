@@ -1,6 +1,5 @@
 //! Good-practice examples.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
@@ -10,8 +9,8 @@ use chrono::{DateTime, Utc};
 use super::connection::{self, Connection, Edge, FilterBuilder, Item, OrderDirection, load_all, unique};
 use super::error::IntoGql;
 use super::ids::{self, NodeType};
+use super::loaders::GoodPracticeTopics;
 use super::loaders::TermKey;
-use super::loaders::{ById, GoodPracticeTopics, Loaders};
 use super::localized::LocalizedFields;
 use super::organizations::Organization;
 use super::taxonomy::{Country, Region, Topic, terms};
@@ -35,15 +34,6 @@ impl Item for GoodPractice {
 
     fn new(model: Arc<Self::Model>, request: Arc<RequestLocale>) -> Self {
         GoodPractice { model, request }
-    }
-
-    async fn load_models(loader: &Loaders, ids: &[i32]) -> async_graphql::Result<HashMap<i32, Arc<Self::Model>>> {
-        let found = loader
-            .load_many(ids.iter().map(|&id| ById::<Self::Model>::new(id)))
-            .await
-            .map_err(AppError::internal)
-            .gql()?;
-        Ok(found.into_iter().map(|(k, v)| (k.0, v)).collect())
     }
 
     fn prefetch<'a>(

@@ -2,6 +2,7 @@
 //! the number of statements of a query does not grow with its page size.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -10,7 +11,7 @@ use chorus_entities as e;
 use sea_orm::DatabaseConnection;
 
 use crate::content::{Body, ContentType, Term, Translation, load};
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
 
 /// Batches loads for one request.
 pub struct ContentLoader {
@@ -62,26 +63,36 @@ fn ids<M>(keys: &[ById<M>]) -> Vec<i32> {
     keys.iter().map(|k| k.0).collect()
 }
 
-macro_rules! model_loader {
-    ($m:ident, $fetch:ident) => {
-        impl Loader<ById<e::$m::Model>> for ContentLoader {
-            type Value = Arc<e::$m::Model>;
-            type Error = Arc<AppError>;
+/// A base table row type that can be fetched by id in one statement.
+pub trait BaseModel: Send + Sync + 'static {
+    fn fetch(db: &DatabaseConnection, ids: &[i32]) -> impl Future<Output = AppResult<HashMap<i32, Self>>> + Send
+    where
+        Self: Sized;
+}
 
-            async fn load(
-                &self,
-                keys: &[ById<e::$m::Model>],
-            ) -> Result<HashMap<ById<e::$m::Model>, Self::Value>, Self::Error> {
-                let rows = load::$fetch(&self.db, &ids(keys)).await.map_err(Arc::new)?;
-                Ok(rows.into_iter().map(|(id, m)| (ById::new(id), Arc::new(m))).collect())
+macro_rules! base_model {
+    ($m:ident, $fetch:ident) => {
+        impl BaseModel for e::$m::Model {
+            async fn fetch(db: &DatabaseConnection, ids: &[i32]) -> AppResult<HashMap<i32, Self>> {
+                load::$fetch(db, ids).await
             }
         }
     };
 }
-model_loader!(resources, resources);
-model_loader!(good_practices, good_practices);
-model_loader!(organizations, organizations);
-model_loader!(programmes, programmes);
+base_model!(resources, resources);
+base_model!(good_practices, good_practices);
+base_model!(organizations, organizations);
+base_model!(programmes, programmes);
+
+impl<M: BaseModel> Loader<ById<M>> for ContentLoader {
+    type Value = Arc<M>;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[ById<M>]) -> Result<HashMap<ById<M>, Self::Value>, Self::Error> {
+        let rows = M::fetch(&self.db, &ids(keys)).await.map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|(id, m)| (ById::new(id), Arc::new(m))).collect())
+    }
+}
 
 /// The visible translations of an item, in configured locale order.
 #[derive(Copy, Clone, PartialEq, Eq, Hash)]

@@ -1,6 +1,5 @@
 //! Funded programmes.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
@@ -10,7 +9,7 @@ use chrono::{DateTime, Utc};
 use super::connection::{self, Connection, Edge, FilterBuilder, Item, OrderDirection, load_all, unique};
 use super::error::IntoGql;
 use super::ids::{self, NodeType};
-use super::loaders::{ById, Loaders, ProgrammeFunders};
+use super::loaders::ProgrammeFunders;
 use super::localized::LocalizedFields;
 use super::organizations::Organization;
 use super::resources::Resource;
@@ -34,15 +33,6 @@ impl Item for Programme {
 
     fn new(model: Arc<Self::Model>, request: Arc<RequestLocale>) -> Self {
         Programme { model, request }
-    }
-
-    async fn load_models(loader: &Loaders, ids: &[i32]) -> async_graphql::Result<HashMap<i32, Arc<Self::Model>>> {
-        let found = loader
-            .load_many(ids.iter().map(|&id| ById::<Self::Model>::new(id)))
-            .await
-            .map_err(AppError::internal)
-            .gql()?;
-        Ok(found.into_iter().map(|(k, v)| (k.0, v)).collect())
     }
 
     fn prefetch<'a>(

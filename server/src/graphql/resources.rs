@@ -1,6 +1,5 @@
 //! Resources: the advocacy tools and publications.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
@@ -11,7 +10,7 @@ use super::connection::{self, Connection, Edge, FilterBuilder, Item, OrderDirect
 use super::error::IntoGql;
 use super::ids::{self, NodeType};
 use super::loaders::TermKey;
-use super::loaders::{ById, Loaders, ResourceOrganizations, ResourceTerms};
+use super::loaders::{ResourceOrganizations, ResourceTerms};
 use super::localized::LocalizedFields;
 use super::organizations::Organization;
 use super::programmes::Programme;
@@ -61,15 +60,6 @@ impl Item for Resource {
 
     fn new(model: Arc<Self::Model>, request: Arc<RequestLocale>) -> Self {
         Resource { model, request }
-    }
-
-    async fn load_models(loader: &Loaders, ids: &[i32]) -> async_graphql::Result<HashMap<i32, Arc<Self::Model>>> {
-        let found = loader
-            .load_many(ids.iter().map(|&id| ById::<Self::Model>::new(id)))
-            .await
-            .map_err(AppError::internal)
-            .gql()?;
-        Ok(found.into_iter().map(|(k, v)| (k.0, v)).collect())
     }
 
     fn prefetch<'a>(

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 
+use crate::cache::ResponseCache;
 use crate::config::Config;
 use crate::error::{AppError, AppResult};
 use crate::metrics::Metrics;
@@ -34,7 +35,9 @@ impl Application {
             .first()
             .and_then(|a| a.as_socket_addr().map(|s| s.port()))
             .ok_or_else(|| AppError::internal("listener has no address"))?;
-        let state = AppState { db, config: Arc::new(config), locales: Arc::new(locales), metrics };
+        let g = &config.graphql;
+        let cache = Arc::new(ResponseCache::new(Duration::from_millis(g.cache_ttl_ms), g.cache_max_entries));
+        let state = AppState { db, config: Arc::new(config), locales: Arc::new(locales), metrics, cache };
         Ok(Application { acceptor, port, state })
     }
 

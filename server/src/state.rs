@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
+use crate::cache::ResponseCache;
 use crate::config::Config;
 use crate::locale::Locales;
 use crate::metrics::Metrics;
@@ -14,4 +15,6 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub locales: Arc<Locales>,
     pub metrics: Metrics,
+    /// Public query responses; every write must call `cache.invalidate()`.
+    pub cache: Arc<ResponseCache>,
 }

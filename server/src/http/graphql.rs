@@ -13,7 +13,7 @@ use poem::{Body, IntoResponse, Request, Response};
 use bytes::Bytes;
 
 use super::HttpState;
-use super::cache::{self, Leader, Lookup, ResponseCache};
+use crate::cache::{self, Leader, Lookup, ResponseCache};
 use crate::graphql::error::{PARSE_FAILED, RECURSION_TOO_DEEP, ensure_code, request_error};
 use crate::graphql::{HeaderLocale, loaders};
 
@@ -230,11 +230,11 @@ async fn run<'a>(
     let is_query = !selects_mutation(doc, operation_name.as_deref());
     let accept_language = http.header(header::ACCEPT_LANGUAGE).filter(|h| h.len() <= MAX_ACCEPT_LANGUAGE);
     let locale = state.app.locales.from_accept_language(accept_language);
-    if is_query && state.cache.enabled() {
+    if is_query && state.app.cache.enabled() {
         let variables = serde_json::to_string(&request.variables).unwrap_or_default();
         let negotiated = format!("{}|{}", locale.requested, locale.chain.join(","));
         let key = ResponseCache::key(&request.query, operation_name.as_deref(), &variables, &negotiated);
-        match state.cache.lookup(key) {
+        match state.app.cache.lookup(key) {
             Lookup::Hit(body) => return Ok(Outcome::Cached(body)),
             Lookup::Wait(rx) => {
                 // The leader's response, or (if it could not be cached) our own run below.

@@ -1,7 +1,6 @@
 //! HTTP: routes, middleware (request ids, logs without IP addresses, metrics, ETags, CORS,
 //! compression) and the operational endpoints.
 
-mod cache;
 pub mod cors;
 mod graphql;
 mod health;
@@ -24,7 +23,6 @@ pub struct HttpState {
     pub app: AppState,
     pub schema: ChorusSchema,
     pub cors: cors::Cors,
-    pub cache: cache::ResponseCache,
 }
 
 const REQUEST_ID: &str = "x-request-id";
@@ -49,9 +47,7 @@ fn index() -> Response {
 pub fn app(state: AppState, schema: ChorusSchema) -> impl Endpoint<Output = Response> {
     let compression = state.config.http.compression;
     let cors = cors::Cors::new(&state.config.http.cors_origins);
-    let g = &state.config.graphql;
-    let cache = cache::ResponseCache::new(std::time::Duration::from_millis(g.cache_ttl_ms), g.cache_max_entries);
-    let http = Arc::new(HttpState { app: state, schema, cors, cache });
+    let http = Arc::new(HttpState { app: state, schema, cors });
     let routes = Route::new()
         .at("/", get(index))
         .at("/graphql", get(graphql_get).post(graphql_post))

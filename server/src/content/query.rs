@@ -8,7 +8,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chorus_entities::{PublicationStatus, Taxonomy};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Func, Order, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Asterisk, Cond, Expr, ExprTrait, Func, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, QueryResult};
 use serde::{Deserialize, Serialize};
 
@@ -169,10 +169,12 @@ pub struct ListSpec {
     pub configured: Vec<String>,
 }
 
-/// One page: item ids with their cursors, in list order.
-#[derive(Clone, Debug)]
+/// One page: item ids with their cursors, in list order, and the items' base rows (every
+/// column of the base table), so that callers need no second statement to fetch them.
+#[derive(Debug)]
 pub struct Page {
     pub items: Vec<(i32, Cursor)>,
+    pub rows: Vec<QueryResult>,
     pub has_next: bool,
     pub has_previous: bool,
 }
@@ -335,7 +337,7 @@ pub async fn list<C: ConnectionTrait>(
     // Walking backwards reverses the order; the page is flipped back afterwards.
     let descending = spec.ordering.descending != window.backward;
     let mut q = filtered(spec)?;
-    q.expr_as(id.clone(), a("id")).expr_as(sort.clone(), a("sort_value"));
+    q.column((a(base), Asterisk)).expr_as(sort.clone(), a("sort_value"));
     if let Some(c) = &window.cursor {
         let v = sea_orm::Value::from(c.value.clone());
         let (past_value, past_id) = if descending {
@@ -347,10 +349,11 @@ pub async fn list<C: ConnectionTrait>(
     }
     let dir = if descending { Order::Desc } else { Order::Asc };
     q.order_by_expr(sort, dir.clone()).order_by_expr(id, dir).limit(window.size + 1);
-    let rows = db.query_all(&q).await?;
+    let mut rows = db.query_all(&q).await?;
     let more = rows.len() as u64 > window.size;
+    rows.truncate(window.size as usize);
     let mut items = Vec::with_capacity(rows.len());
-    for row in rows.iter().take(window.size as usize) {
+    for row in &rows {
         let id: i32 = row.try_get("", "id")?;
         let value = read_sort_value(spec, row)?;
         items.push((id, Cursor { field: spec.ordering.field, value, id }));
@@ -358,9 +361,9 @@ pub async fn list<C: ConnectionTrait>(
     let had_cursor = window.cursor.is_some();
     if window.backward {
         items.reverse();
-        Ok(Page { items, has_next: had_cursor, has_previous: more })
+        Ok(Page { items, rows, has_next: had_cursor, has_previous: more })
     } else {
-        Ok(Page { items, has_next: more, has_previous: had_cursor })
+        Ok(Page { items, rows, has_next: more, has_previous: had_cursor })
     }
 }
 

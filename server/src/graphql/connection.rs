@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use async_graphql::{ComplexObject, Context, ID, Lookahead, OutputType, SimpleObject};
 use futures_util::future::BoxFuture;
+use sea_orm::FromQueryResult;
 
 use super::error::IntoGql;
 use super::loaders::{BaseModel, BodiesOf, ById, ContentLoader, Loaders, TranslationsOf};
@@ -148,6 +149,13 @@ where
     let st = state(ctx);
     let g = &st.config.graphql;
     let page = query::list(&st.db, &spec, &page, g.default_page_size, g.max_page_size).await.gql()?;
+    // The list statement returned the base rows too: prime the loader instead of fetching again.
+    let models = page.rows.iter().filter_map(|row| {
+        let m = T::Model::from_query_result(row, "").ok()?;
+        let id: i32 = row.try_get("", "id").ok()?;
+        Some((ById::<T::Model>::new(id), Arc::new(m)))
+    });
+    loader(ctx).feed_many(models.collect::<Vec<_>>()).await;
     let ids: Vec<i32> = page.items.iter().map(|(id, _)| *id).collect();
     let selection = ctx.look_ahead().field("edges").field("node");
     let mut items: HashMap<i32, T> = build_items::<T>(ctx, &ids, &selection, &request).await?.into_iter().collect();

@@ -64,7 +64,7 @@ fn ids<M>(keys: &[ById<M>]) -> Vec<i32> {
 }
 
 /// A base table row type that can be fetched by id in one statement.
-pub trait BaseModel: Send + Sync + 'static {
+pub trait BaseModel: sea_orm::FromQueryResult + Send + Sync + 'static {
     fn fetch(db: &DatabaseConnection, ids: &[i32]) -> impl Future<Output = AppResult<HashMap<i32, Self>>> + Send
     where
         Self: Sized;

@@ -3,9 +3,9 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use chorus_migrations::{Migrator, MigratorTrait};
+use chorus_migrations::{Migrator, MigratorTrait, SchemaManager};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement};
 
 use crate::config::{Config, MigrateOnStart};
 use crate::error::{AppError, AppResult};
@@ -63,9 +63,16 @@ impl MigrationState {
     }
 }
 
+/// Reads the applied migrations without writing anything (`/readyz` calls this on every probe).
 pub async fn migration_state(db: &DatabaseConnection) -> AppResult<MigrationState> {
     let known: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
-    let applied: Vec<String> = Migrator::get_migration_models(db).await?.into_iter().map(|m| m.version).collect();
+    let applied: Vec<String> = if SchemaManager::new(db).has_table("seaql_migrations").await? {
+        let sql = "SELECT version FROM seaql_migrations ORDER BY version";
+        let rows = db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await?;
+        rows.iter().map(|r| r.try_get::<String>("", "version")).collect::<Result<_, _>>()?
+    } else {
+        Vec::new()
+    };
     let applied_set: HashSet<&String> = applied.iter().collect();
     let known_set: HashSet<&String> = known.iter().collect();
     Ok(MigrationState {

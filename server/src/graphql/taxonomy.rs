@@ -24,6 +24,8 @@ fn label_order(ctx: &Context<'_>, request: &RequestLocale) -> Vec<String> {
 pub struct TermFields {
     term: Arc<Term>,
     order: Vec<String>,
+    request: Arc<RequestLocale>,
+    is_fallback: bool,
 }
 
 #[Object]
@@ -42,6 +44,26 @@ impl TermFields {
     async fn label_locale(&self) -> Option<&str> {
         self.term.label(&self.order).1
     }
+
+    /// The locale the label was served in (as `labelLocale`), like every localised object.
+    async fn locale(&self) -> Option<&str> {
+        self.term.label(&self.order).1
+    }
+
+    /// The canonical form of the locale the client asked for.
+    async fn requested_locale(&self) -> &str {
+        &self.request.requested
+    }
+
+    /// True when the label is not in the requested locale (nor a less specific form of it).
+    async fn is_fallback(&self) -> bool {
+        self.is_fallback
+    }
+
+    /// Locales this term has a label in, in configured order.
+    async fn available_locales(&self) -> Vec<&str> {
+        self.order.iter().filter(|l| self.term.labels.iter().any(|(ll, _, _)| ll == *l)).map(String::as_str).collect()
+    }
 }
 
 macro_rules! term_type {
@@ -53,7 +75,12 @@ macro_rules! term_type {
 
         impl $name {
             fn fields(&self, ctx: &Context<'_>) -> TermFields {
-                TermFields { term: self.term.clone(), order: label_order(ctx, &self.request) }
+                let order = label_order(ctx, &self.request);
+                let is_fallback = match self.term.label(&order).1 {
+                    Some(served) => state(ctx).locales.is_fallback(&self.request, served),
+                    None => true,
+                };
+                TermFields { term: self.term.clone(), order, request: self.request.clone(), is_fallback }
             }
 
             pub fn global_id(&self) -> ID {

@@ -62,12 +62,14 @@ async fn cors(backend: Backend) {
             .request(reqwest::Method::OPTIONS, &url)
             .header("origin", origin)
             .header("access-control-request-method", "POST")
-            .header("access-control-request-headers", "content-type")
+            .header("access-control-request-headers", "content-type,apollographql-client-name")
             .send()
     };
     let resp = preflight("https://partner.example").await.unwrap();
     assert_eq!(resp.status(), 204);
-    assert!(resp.headers()["access-control-allow-headers"].to_str().unwrap().contains("content-type"));
+    let allowed = resp.headers()["access-control-allow-headers"].to_str().unwrap();
+    assert!(allowed.contains("content-type") && allowed.contains("apollographql-client-name"), "{allowed}");
+    assert!(resp.headers().get("access-control-allow-credentials").is_none());
     let resp = preflight("https://evil.example").await.unwrap();
     assert_eq!(resp.status(), 403);
     let body: Value = resp.json().await.unwrap();

@@ -143,10 +143,19 @@ fn preflight(req: &Request, allowed: bool) -> Response {
             .content_type("application/json")
             .body(body.to_string());
     }
+    // Clients add their own headers (Apollo's `apollographql-client-name`, tracing headers...);
+    // no credentials are ever allowed, so well-formed requested header names are granted.
+    let requested = req
+        .header(header::ACCESS_CONTROL_REQUEST_HEADERS)
+        .filter(|h| h.len() <= 512 && h.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_, ".contains(&b)));
+    let allow_headers = match requested {
+        Some(h) if !h.trim().is_empty() => h.to_owned(),
+        _ => "content-type, accept-language, x-request-id".to_owned(),
+    };
     Response::builder()
         .status(StatusCode::NO_CONTENT)
         .header(header::ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, OPTIONS")
-        .header(header::ACCESS_CONTROL_ALLOW_HEADERS, "content-type, accept-language, x-request-id")
+        .header(header::ACCESS_CONTROL_ALLOW_HEADERS, allow_headers)
         .header(header::ACCESS_CONTROL_MAX_AGE, "600")
         .header(header::VARY, "origin")
         .finish()

@@ -85,3 +85,20 @@ pub enum Taxonomy {
     #[sea_orm(string_value = "topic")]
     Topic,
 }
+
+/// What a user may do; see the server's policy module for the rules.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    #[sea_orm(string_value = "admin")]
+    Admin,
+    #[sea_orm(string_value = "editor")]
+    Editor,
+    #[sea_orm(string_value = "translator")]
+    Translator,
+    #[sea_orm(string_value = "reviewer")]
+    Reviewer,
+    #[sea_orm(string_value = "viewer")]
+    Viewer,
+}

@@ -13,6 +13,7 @@ pub mod enums;
 #[macro_use]
 mod translation;
 
+pub mod api_tokens;
 pub mod good_practice_topics;
 pub mod good_practices;
 pub mod organizations;
@@ -21,8 +22,10 @@ pub mod programmes;
 pub mod resource_organizations;
 pub mod resource_terms;
 pub mod resources;
+pub mod sessions;
 pub mod term_labels;
 pub mod terms;
+pub mod users;
 
 translation_entity!(resource_translations, "resource_translations");
 translation_entity!(good_practice_translations, "good_practice_translations");

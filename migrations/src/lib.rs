@@ -6,6 +6,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_content_model;
+mod m20261129_000002_accounts;
 
 /// The ordered list of migrations this binary knows.
 #[derive(Debug)]
@@ -14,6 +15,6 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261129_000001_content_model::Migration)]
+        vec![Box::new(m20261129_000001_content_model::Migration), Box::new(m20261129_000002_accounts::Migration)]
     }
 }

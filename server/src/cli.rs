@@ -8,6 +8,9 @@ use std::process::ExitCode;
 use chorus_migrations::{Migrator, MigratorTrait};
 use clap::{Parser, Subcommand};
 
+use chorus_entities::Role;
+
+use crate::auth::{Scope, accounts};
 use crate::config::{Config, LogFormat};
 use crate::error::AppError;
 use crate::startup::{Application, shutdown_signal};
@@ -53,6 +56,64 @@ enum Command {
     Config {
         #[command(subcommand)]
         action: ConfigAction,
+    },
+    /// User accounts (the first admin can only be created here).
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// API tokens for services and scripts.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum UserAction {
+    /// Create a user; the password is read from the first line of standard input.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, editor, translator, reviewer or viewer.
+        #[arg(long)]
+        role: String,
+        /// Locales a translator or reviewer works in, comma-separated (e.g. fr,es).
+        #[arg(long, default_value = "")]
+        locales: String,
+    },
+    /// List users.
+    List,
+    /// Disable a user and end their sessions.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum TokenAction {
+    /// Create an API token for a user; it is printed once and stored only as a hash.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: read_drafts, write, publish, admin.
+        #[arg(long)]
+        scopes: String,
+        /// Days until the token expires (default: never).
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+    },
+    /// List API tokens (never their values).
+    List,
+    /// Revoke an API token by id.
+    Revoke {
+        #[arg(long)]
+        id: i32,
     },
 }
 
@@ -178,5 +239,90 @@ async fn run(command: Command, mut config: Config) -> Result<(), AppError> {
             Ok(())
         }
         Command::Schema => Ok(()),
+        Command::User { action } => user(action, &config).await,
+        Command::Token { action } => token(action, &config).await,
     }
+}
+
+fn parse_role(raw: &str) -> Result<Role, AppError> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "admin" => Ok(Role::Admin),
+        "editor" => Ok(Role::Editor),
+        "translator" => Ok(Role::Translator),
+        "reviewer" => Ok(Role::Reviewer),
+        "viewer" => Ok(Role::Viewer),
+        other => {
+            Err(AppError::bad_input(format!("role `{other}`: one of admin, editor, translator, reviewer, viewer")))
+        }
+    }
+}
+
+async fn user(action: UserAction, config: &Config) -> Result<(), AppError> {
+    let db = db::connect(config, None).await?;
+    db::prepare(&db, config.database.migrate_on_start).await?;
+    match action {
+        UserAction::Create { email, name, role, locales } => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password).map_err(|e| AppError::internal(format!("stdin: {e}")))?;
+            let locale_set = config.locales().map_err(|e| AppError::bad_input(e.to_string()))?;
+            let new = accounts::NewUser {
+                email,
+                display_name: name,
+                password: password.trim_end_matches(['\r', '\n']).to_owned(),
+                role: parse_role(&role)?,
+                locales: locales.split(',').map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect(),
+            };
+            let u = accounts::create_user(&db, &locale_set, new).await?;
+            println!("created user {} <{}> ({:?})", u.id, u.email, u.role);
+        }
+        UserAction::List => {
+            for u in accounts::list_users(&db).await? {
+                let state = if u.disabled { "disabled" } else { "active" };
+                println!("{}\t{}\t{}\t{:?}\t{}\t{state}", u.id, u.email, u.display_name, u.role, u.locales);
+            }
+        }
+        UserAction::Disable { email } => {
+            let u = accounts::set_disabled(&db, &email, true).await?;
+            println!("disabled user {} <{}>; their sessions are revoked", u.id, u.email);
+        }
+    }
+    Ok(())
+}
+
+async fn token(action: TokenAction, config: &Config) -> Result<(), AppError> {
+    let db = db::connect(config, None).await?;
+    db::prepare(&db, config.database.migrate_on_start).await?;
+    match action {
+        TokenAction::Create { email, name, scopes, expires_in_days } => {
+            let scopes = scopes
+                .split(',')
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| {
+                    Scope::parse(s).ok_or_else(|| {
+                        AppError::bad_input(format!("scope `{}`: one of read_drafts, write, publish, admin", s.trim()))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let expires = expires_in_days.map(|d| chrono::Duration::days(i64::from(d)));
+            let (t, value) = accounts::create_api_token(&db, &email, &name, &scopes, expires).await?;
+            eprintln!("token {} created; it is shown once, store it now:", t.id);
+            println!("{value}");
+        }
+        TokenAction::List => {
+            for t in accounts::list_api_tokens(&db).await? {
+                let state = if t.revoked_at.is_some() { "revoked" } else { "active" };
+                let expires = t.expires_at.map(|e| e.to_rfc3339()).unwrap_or_else(|| "never".into());
+                let used = t.last_used_at.map(|e| e.to_rfc3339()).unwrap_or_else(|| "never".into());
+                println!(
+                    "{}\t{}\tuser {}\t{}\texpires {expires}\tlast used {used}\t{state}",
+                    t.id, t.name, t.user_id, t.scopes
+                );
+            }
+        }
+        TokenAction::Revoke { id } => {
+            accounts::revoke_api_token(&db, id).await?;
+            println!("token {id} revoked");
+        }
+    }
+    Ok(())
 }

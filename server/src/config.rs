@@ -36,7 +36,24 @@ pub struct Config {
     pub locales: LocalesConfig,
     pub graphql: GraphqlConfig,
     pub http: HttpConfig,
+    pub auth: AuthConfig,
     pub log: LogConfig,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// Hours a login session lasts.
+    pub session_ttl_hours: u32,
+    /// Failed logins allowed per account within `login_window_minutes`.
+    pub login_max_failures: u32,
+    pub login_window_minutes: u32,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig { session_ttl_hours: 12, login_max_failures: 5, login_window_minutes: 15 }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -236,6 +253,16 @@ impl Config {
         let g = &self.graphql;
         if g.max_page_size == 0 || g.default_page_size == 0 || g.default_page_size > g.max_page_size {
             return Err(key_err("graphql.default_page_size", "must be between 1 and graphql.max_page_size".into()));
+        }
+        let a = &self.auth;
+        for (key, value) in [
+            ("auth.session_ttl_hours", a.session_ttl_hours),
+            ("auth.login_max_failures", a.login_max_failures),
+            ("auth.login_window_minutes", a.login_window_minutes),
+        ] {
+            if value == 0 {
+                return Err(key_err(key, "must be at least 1".into()));
+            }
         }
         for (key, value) in [
             ("graphql.max_depth", g.max_depth),

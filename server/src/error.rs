@@ -15,9 +15,15 @@ pub enum AppError {
     /// 404: the addressed thing does not exist (or is not public).
     #[error("{0}")]
     NotFound(String),
+    /// 401: no valid credentials.
+    #[error("{0}")]
+    Unauthenticated(String),
     /// 403: the caller may not do this.
     #[error("{0}")]
     Forbidden(String),
+    /// 429: too many attempts; try again later.
+    #[error("{0}")]
+    RateLimited(String),
     /// 413: the request body or query is larger than configured.
     #[error("{0}")]
     PayloadTooLarge(String),
@@ -37,7 +43,9 @@ pub enum AppError {
 pub enum Code {
     BadUserInput,
     NotFound,
+    Unauthenticated,
     Forbidden,
+    RateLimited,
     PayloadTooLarge,
     Unavailable,
     Internal,
@@ -48,7 +56,9 @@ impl Code {
         match self {
             Code::BadUserInput => "BAD_USER_INPUT",
             Code::NotFound => "NOT_FOUND",
+            Code::Unauthenticated => "UNAUTHENTICATED",
             Code::Forbidden => "FORBIDDEN",
+            Code::RateLimited => "RATE_LIMITED",
             Code::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             Code::Unavailable => "SERVICE_UNAVAILABLE",
             Code::Internal => "INTERNAL_SERVER_ERROR",
@@ -59,7 +69,9 @@ impl Code {
         match self {
             Code::BadUserInput => 400,
             Code::NotFound => 404,
+            Code::Unauthenticated => 401,
             Code::Forbidden => 403,
+            Code::RateLimited => 429,
             Code::PayloadTooLarge => 413,
             Code::Unavailable => 503,
             Code::Internal => 500,
@@ -86,7 +98,9 @@ impl AppError {
         match self {
             AppError::BadUserInput(_) => Code::BadUserInput,
             AppError::NotFound(_) => Code::NotFound,
+            AppError::Unauthenticated(_) => Code::Unauthenticated,
             AppError::Forbidden(_) => Code::Forbidden,
+            AppError::RateLimited(_) => Code::RateLimited,
             AppError::PayloadTooLarge(_) => Code::PayloadTooLarge,
             AppError::Unavailable(_) => Code::Unavailable,
             AppError::Database(_) | AppError::Internal(_) => Code::Internal,

@@ -3,6 +3,7 @@
 //! The library behind the `chorus` binary. `startup::Application` builds and runs the server;
 //! `content` holds the framework-free services; `graphql` and `http` are thin layers over them.
 
+pub mod auth;
 pub mod cache;
 pub mod cli;
 pub mod config;

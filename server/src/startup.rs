@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 
+use crate::auth::limiter::LoginLimiter;
 use crate::cache::ResponseCache;
 use crate::config::Config;
 use crate::error::{AppError, AppResult};
@@ -37,7 +38,13 @@ impl Application {
             .ok_or_else(|| AppError::internal("listener has no address"))?;
         let g = &config.graphql;
         let cache = Arc::new(ResponseCache::new(Duration::from_millis(g.cache_ttl_ms), g.cache_max_entries));
-        let state = AppState { db, config: Arc::new(config), locales: Arc::new(locales), metrics, cache };
+        let a = &config.auth;
+        let login_limiter = Arc::new(LoginLimiter::new(
+            a.login_max_failures as usize,
+            Duration::from_secs(u64::from(a.login_window_minutes) * 60),
+        ));
+        let state =
+            AppState { db, config: Arc::new(config), locales: Arc::new(locales), metrics, cache, login_limiter };
         Ok(Application { acceptor, port, state })
     }
 

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
+use crate::auth::limiter::LoginLimiter;
 use crate::cache::ResponseCache;
 use crate::config::Config;
 use crate::locale::Locales;
@@ -17,4 +18,5 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Public query responses; every write must call `cache.invalidate()`.
     pub cache: Arc<ResponseCache>,
+    pub login_limiter: Arc<LoginLimiter>,
 }

@@ -1,6 +1,7 @@
 //! Chorus integration tests: one binary, each test with its own server on port 0, its own data
 //! directory and its own database, run once on SQLite and once on PostgreSQL.
 
+mod auth;
 mod http;
 mod lifecycle;
 mod lists;

@@ -16,10 +16,11 @@ pub enum NodeType {
     Region,
     Country,
     Topic,
+    User,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 7] = [
+    const ALL: [NodeType; 8] = [
         NodeType::Resource,
         NodeType::GoodPractice,
         NodeType::Organization,
@@ -27,6 +28,7 @@ impl NodeType {
         NodeType::Region,
         NodeType::Country,
         NodeType::Topic,
+        NodeType::User,
     ];
 
     fn name(self) -> &'static str {
@@ -38,6 +40,7 @@ impl NodeType {
             NodeType::Region => "Region",
             NodeType::Country => "Country",
             NodeType::Topic => "Topic",
+            NodeType::User => "User",
         }
     }
 }

@@ -3,6 +3,7 @@
 //! One file per domain, merged into one query root. Every localised object exposes the same
 //! localisation fields (`localized.rs`); lists are Relay connections (`connection.rs`).
 
+mod auth;
 mod connection;
 pub mod error;
 mod good_practices;
@@ -18,7 +19,7 @@ mod taxonomy;
 
 use std::sync::Arc;
 
-use async_graphql::{Context, EmptyMutation, EmptySubscription, MergedObject, Schema};
+use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 
 pub use loaders::{Loaders, loaders};
 
@@ -35,9 +36,14 @@ pub struct QueryRoot(
     taxonomy::TaxonomyQuery,
     locales::LocaleQuery,
     node::NodeQuery,
+    auth::AuthQuery,
 );
 
-pub type ChorusSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+/// Mutations: sent only by POST with `Content-Type: application/json` (the endpoint enforces it).
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(auth::AuthMutation);
+
+pub type ChorusSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// The locale negotiated from the request's `Accept-Language` header, set by the HTTP layer.
 #[derive(Clone, Debug)]
@@ -46,7 +52,7 @@ pub struct HeaderLocale(pub RequestLocale);
 /// Builds the schema with the configured protection limits.
 pub fn build_schema(state: AppState) -> ChorusSchema {
     let g = &state.config.graphql;
-    let mut builder = Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+    let mut builder = Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
         .limit_depth(g.max_depth)
         .limit_complexity(g.max_complexity)
         .limit_recursive_depth(g.max_recursive_depth)
@@ -60,7 +66,7 @@ pub fn build_schema(state: AppState) -> ChorusSchema {
 
 /// The schema in SDL, as `chorus schema` prints it and `schema.graphql` keeps it.
 pub fn sdl() -> String {
-    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription).finish().sdl()
+    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription).finish().sdl()
 }
 
 pub(crate) fn state<'a>(ctx: &Context<'a>) -> &'a AppState {

@@ -54,6 +54,8 @@ impl NodeQuery {
             NodeType::Region => term(Taxonomy::Region).await?.map(|term| Node::Region(Region { term, request })),
             NodeType::Country => term(Taxonomy::Country).await?.map(|term| Node::Country(Country { term, request })),
             NodeType::Topic => term(Taxonomy::Topic).await?.map(|term| Node::Topic(Topic { term, request })),
+            // Accounts are not public objects.
+            NodeType::User => None,
         })
     }
 }

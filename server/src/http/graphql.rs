@@ -13,6 +13,7 @@ use poem::{Body, IntoResponse, Request, Response};
 use bytes::Bytes;
 
 use super::HttpState;
+use crate::auth::Principal;
 use crate::cache::{self, Leader, Lookup, ResponseCache};
 use crate::graphql::error::{PARSE_FAILED, RECURSION_TOO_DEEP, ensure_code, request_error};
 use crate::graphql::{HeaderLocale, loaders};
@@ -112,6 +113,33 @@ pub async fn post(req: &Request, body: Body, state: &HttpState) -> Response {
             }
             out.push(b']');
             json_bytes(Bytes::from(out))
+        }
+    }
+}
+
+/// The caller named by `Authorization: Bearer <token>`; `None` without the header. A malformed
+/// header or an invalid, expired or revoked token is refused with 401 before anything runs.
+async fn authenticate(http: &Request, state: &HttpState) -> Result<Option<Principal>, Response> {
+    let Some(value) = http.headers().get(header::AUTHORIZATION) else { return Ok(None) };
+    let unauthenticated = |message: &str| {
+        refuse(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message)
+            .with_header(header::WWW_AUTHENTICATE, "Bearer")
+            .into_response()
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| unauthenticated("use `Authorization: Bearer <token>`"))?;
+    match crate::auth::accounts::authenticate(&state.app.db, token).await {
+        Ok(p) => Ok(Some(p)),
+        Err(e) if e.code() == crate::error::Code::Unauthenticated => Err(unauthenticated(&e.public_message())),
+        Err(e) => {
+            e.log_if_internal();
+            let status = StatusCode::from_u16(e.code().http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            Err(refuse(status, e.code().as_str(), &e.public_message()))
         }
     }
 }
@@ -228,9 +256,11 @@ async fn run<'a>(
             .into_response());
     }
     let is_query = !selects_mutation(doc, operation_name.as_deref());
+    let principal = authenticate(http, state).await?;
     let accept_language = http.header(header::ACCEPT_LANGUAGE).filter(|h| h.len() <= MAX_ACCEPT_LANGUAGE);
     let locale = state.app.locales.from_accept_language(accept_language);
-    if is_query && state.app.cache.enabled() {
+    // Only anonymous queries are shared: what a signed-in user sees may depend on who they are.
+    if is_query && principal.is_none() && state.app.cache.enabled() {
         let variables = serde_json::to_string(&request.variables).unwrap_or_default();
         let negotiated = format!("{}|{}", locale.requested, locale.chain.join(","));
         let key = ResponseCache::key(&request.query, operation_name.as_deref(), &variables, &negotiated);
@@ -246,6 +276,9 @@ async fn run<'a>(
         }
     }
     request = request.data(HeaderLocale(locale)).data(loaders(state.app.db.clone(), state.app.locales.codes()));
+    if let Some(principal) = principal {
+        request = request.data(principal);
+    }
     let mut response = state.schema.execute(request).await;
     for e in &mut response.errors {
         ensure_code(e);

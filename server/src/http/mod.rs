@@ -150,7 +150,7 @@ fn preflight(req: &Request, allowed: bool) -> Response {
         .filter(|h| h.len() <= 512 && h.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_, ".contains(&b)));
     let allow_headers = match requested {
         Some(h) if !h.trim().is_empty() => h.to_owned(),
-        _ => "content-type, accept-language, x-request-id".to_owned(),
+        _ => "content-type, accept-language, authorization, x-request-id".to_owned(),
     };
     Response::builder()
         .status(StatusCode::NO_CONTENT)

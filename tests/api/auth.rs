@@ -1,0 +1,200 @@
+//! Accounts and access: login, sessions, API tokens, rate limiting, no account enumeration.
+
+use chorus_entities::Role;
+use chorus_tests::chorus::auth::{Scope, accounts};
+use chorus_tests::{Backend, TestApp, backend_test, spawn_with};
+use serde_json::{Value, json};
+
+use crate::first_code;
+
+const PASSWORD: &str = "correct horse battery staple";
+const LOGIN: &str = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token expiresAt user { email role locales } } }";
+
+async fn add_user(app: &TestApp, email: &str, role: Role, locales: &[&str]) {
+    let new = accounts::NewUser {
+        email: email.into(),
+        display_name: email.split('@').next().unwrap().into(),
+        password: PASSWORD.into(),
+        role,
+        locales: locales.iter().map(|s| s.to_string()).collect(),
+    };
+    accounts::create_user(&app.db, &app.config.locales().unwrap(), new).await.unwrap();
+}
+
+async fn login(app: &TestApp, email: &str, password: &str) -> Value {
+    app.gql(LOGIN, json!({ "e": email, "p": password })).await
+}
+
+async fn with_token(app: &TestApp, token: &str, query: &str) -> (u16, Value) {
+    let resp = app
+        .client
+        .post(app.url("/graphql"))
+        .header("authorization", format!("Bearer {token}"))
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .unwrap();
+    (resp.status().as_u16(), resp.json().await.unwrap_or(Value::Null))
+}
+
+async fn sessions_and_me(backend: Backend) {
+    let Some(app) = spawn_with(backend, false, |_| {}).await else { return };
+    add_user(&app, "Tess@Example.org", Role::Translator, &["fr", "es"]).await;
+    let body = login(&app, "  tess@example.ORG ", PASSWORD).await;
+    let session = &body["data"]["login"];
+    assert_eq!(
+        session["user"],
+        json!({ "email": "tess@example.org", "role": "TRANSLATOR", "locales": ["fr", "es"] }),
+        "{body}"
+    );
+    let token = session["token"].as_str().unwrap().to_owned();
+    assert!(token.starts_with("chs_"));
+
+    let (status, me) = with_token(&app, &token, "{ me { email displayName role } }").await;
+    assert_eq!((status, me["data"]["me"]["role"].as_str()), (200, Some("TRANSLATOR")), "{me}");
+    // Without a token, `me` is refused with a code; a bad header or token is a 401.
+    assert_eq!(first_code(&app.gql("{ me { email } }", json!({})).await), "UNAUTHENTICATED");
+    for header in ["Basic dXNlcjpwYXNz", "Bearer", "Bearer chs_not-a-real-token", "Bearer cht_forged"] {
+        let resp = app
+            .client
+            .post(app.url("/graphql"))
+            .header("authorization", header)
+            .json(&json!({ "query": "{ locales { code } }" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 401, "{header}");
+        assert_eq!(resp.headers()["www-authenticate"], "Bearer");
+        assert_eq!(first_code(&resp.json().await.unwrap()), "UNAUTHENTICATED");
+    }
+
+    // Logout revokes the session at once.
+    let (status, out) = with_token(&app, &token, "mutation { logout }").await;
+    assert_eq!((status, out["data"]["logout"].as_bool()), (200, Some(true)), "{out}");
+    let (status, _) = with_token(&app, &token, "{ me { email } }").await;
+    assert_eq!(status, 401);
+
+    // Mutations keep the CSRF rules: not by GET, not as a form.
+    let resp = app.client.get(app.url("/graphql")).query(&[("query", "mutation { logout }")]).send().await.unwrap();
+    assert_eq!(resp.status(), 405);
+    let resp = app
+        .client
+        .post(app.url("/graphql"))
+        .header("content-type", "text/plain")
+        .body(json!({ "query": LOGIN, "variables": { "e": "tess@example.org", "p": PASSWORD } }).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 415);
+
+    // A disabled account cannot sign in and its sessions end.
+    let token = login(&app, "tess@example.org", PASSWORD).await["data"]["login"]["token"].as_str().unwrap().to_owned();
+    accounts::set_disabled(&app.db, "tess@example.org", true).await.unwrap();
+    assert_eq!(with_token(&app, &token, "{ me { email } }").await.0, 401);
+    assert_eq!(first_code(&login(&app, "tess@example.org", PASSWORD).await), "UNAUTHENTICATED");
+    app.stop().await;
+}
+backend_test!(sessions_and_me);
+
+async fn failed_logins_reveal_nothing_and_are_limited(backend: Backend) {
+    let Some(app) = spawn_with(backend, false, |c| c.auth.login_max_failures = 3).await else { return };
+    add_user(&app, "rev@example.org", Role::Reviewer, &["fr"]).await;
+    add_user(&app, "ed@example.org", Role::Editor, &[]).await;
+    let unknown = login(&app, "nobody@example.org", PASSWORD).await;
+    let wrong = login(&app, "rev@example.org", "wrong password, long enough").await;
+    assert_eq!(unknown["errors"][0]["message"], wrong["errors"][0]["message"], "same answer: {unknown} {wrong}");
+    assert_eq!(first_code(&unknown), "UNAUTHENTICATED");
+    assert_eq!(first_code(&wrong), "UNAUTHENTICATED");
+    assert!(unknown["data"].is_null());
+    // Two more failures reach the limit: even the right password now waits.
+    login(&app, "rev@example.org", "wrong again, long enough").await;
+    login(&app, "rev@example.org", "and again, long enough!").await;
+    assert_eq!(first_code(&login(&app, "rev@example.org", PASSWORD).await), "RATE_LIMITED");
+    // Other accounts are not affected.
+    assert!(login(&app, "ed@example.org", PASSWORD).await["data"]["login"]["token"].is_string());
+    app.stop().await;
+}
+backend_test!(failed_logins_reveal_nothing_and_are_limited);
+
+async fn api_tokens(backend: Backend) {
+    let Some(app) = spawn_with(backend, false, |_| {}).await else { return };
+    add_user(&app, "bot@example.org", Role::Editor, &[]).await;
+    let (t, token) =
+        accounts::create_api_token(&app.db, "bot@example.org", "site build", &[Scope::ReadDrafts], None).await.unwrap();
+    assert!(token.starts_with("cht_"));
+    assert!(t.last_used_at.is_none());
+    assert_ne!(t.token_hash, token, "stored hashed");
+    let (status, me) = with_token(&app, &token, "{ me { email role } }").await;
+    assert_eq!((status, me["data"]["me"]["email"].as_str()), (200, Some("bot@example.org")));
+    let listed = accounts::list_api_tokens(&app.db).await.unwrap();
+    assert!(listed[0].last_used_at.is_some(), "last use recorded");
+    // Logout does not apply to API tokens; revoking does.
+    assert_eq!(first_code(&with_token(&app, &token, "mutation { logout }").await.1), "BAD_USER_INPUT");
+    accounts::revoke_api_token(&app.db, t.id).await.unwrap();
+    assert_eq!(with_token(&app, &token, "{ me { email } }").await.0, 401);
+    // Expired tokens stop working.
+    let (_, expired) = accounts::create_api_token(
+        &app.db,
+        "bot@example.org",
+        "expired",
+        &[Scope::Write],
+        Some(chrono::Duration::seconds(-1)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(with_token(&app, &expired, "{ me { email } }").await.0, 401);
+    // Bad input is refused with the field named.
+    let err = accounts::create_api_token(&app.db, "bot@example.org", "none", &[], None).await.unwrap_err();
+    assert!(err.to_string().starts_with("scopes"), "{err}");
+    app.stop().await;
+}
+backend_test!(api_tokens);
+
+async fn accounts_validate_input(backend: Backend) {
+    let Some(app) = spawn_with(backend, false, |_| {}).await else { return };
+    let locales = app.config.locales().unwrap();
+    let base = accounts::NewUser {
+        email: "a@example.org".into(),
+        display_name: "A".into(),
+        password: PASSWORD.into(),
+        role: Role::Translator,
+        locales: vec!["fr".into()],
+    };
+    let cases = [
+        (accounts::NewUser { email: "not-an-email".into(), ..base.clone() }, "email"),
+        (accounts::NewUser { password: "short".into(), ..base.clone() }, "password"),
+        (accounts::NewUser { locales: vec![], ..base.clone() }, "locales"),
+        (accounts::NewUser { locales: vec!["pt".into()], ..base.clone() }, "locales"),
+        (accounts::NewUser { display_name: " ".into(), ..base.clone() }, "displayName"),
+    ];
+    for (new, field) in cases {
+        let err = accounts::create_user(&app.db, &locales, new).await.unwrap_err();
+        assert!(err.to_string().starts_with(field), "{field}: {err}");
+    }
+    accounts::create_user(&app.db, &locales, base.clone()).await.unwrap();
+    let dup =
+        accounts::create_user(&app.db, &locales, accounts::NewUser { email: "A@example.org".into(), ..base }).await;
+    assert!(dup.unwrap_err().to_string().contains("exists"));
+    assert_eq!(accounts::list_users(&app.db).await.unwrap().len(), 1, "nothing partial was written");
+    app.stop().await;
+}
+backend_test!(accounts_validate_input);
+
+async fn signed_in_requests_bypass_the_response_cache(backend: Backend) {
+    let Some(app) = spawn_with(backend, true, |c| c.graphql.cache_ttl_ms = 60_000).await else { return };
+    add_user(&app, "v@example.org", Role::Viewer, &[]).await;
+    let token = login(&app, "v@example.org", PASSWORD).await["data"]["login"]["token"].as_str().unwrap().to_owned();
+    let q = "{ resources(first: 3) { edges { node { title } } } }";
+    app.data(q, json!({})).await;
+    let before = app.metric("chorus_db_statements_total").await;
+    app.data(q, json!({})).await;
+    assert_eq!(app.metric("chorus_db_statements_total").await, before, "anonymous repeat is cached");
+    let (status, _) = with_token(&app, &token, q).await;
+    assert_eq!(status, 200);
+    assert!(
+        app.metric("chorus_db_statements_total").await > before,
+        "a signed-in request is never served from the shared cache"
+    );
+    app.stop().await;
+}
+backend_test!(signed_in_requests_bypass_the_response_cache);

@@ -198,3 +198,65 @@ async fn signed_in_requests_bypass_the_response_cache(backend: Backend) {
     app.stop().await;
 }
 backend_test!(signed_in_requests_bypass_the_response_cache);
+
+async fn preview_shows_drafts_only_to_those_allowed(backend: Backend) {
+    let Some(app) = spawn_with(backend, true, |_| {}).await else { return };
+    add_user(&app, "view@example.org", Role::Viewer, &[]).await;
+    // A token that cannot read drafts: an API token of an editor with only the write scope.
+    add_user(&app, "ed@example.org", Role::Editor, &[]).await;
+    let (_, write_only) =
+        accounts::create_api_token(&app.db, "ed@example.org", "w", &[Scope::Write], None).await.unwrap();
+    let token = login(&app, "view@example.org", PASSWORD).await["data"]["login"]["token"].as_str().unwrap().to_owned();
+
+    let q = |preview: bool| {
+        format!(
+            "{{ resources(first: 100, preview: {preview}) {{ totalCount edges {{ node {{ id title translations {{ locale status }} }} }} }} }}"
+        )
+    };
+    let public = app.data(&q(false), json!({})).await;
+    let (status, preview) = with_token(&app, &token, &q(true)).await;
+    assert_eq!(status, 200, "{preview}");
+    let public_total = public["resources"]["totalCount"].as_i64().unwrap();
+    let preview_total = preview["data"]["resources"]["totalCount"].as_i64().unwrap();
+    assert!(preview_total >= public_total);
+    let statuses: Vec<String> = preview["data"]["resources"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| {
+            e["node"]["translations"].as_array().unwrap().iter().map(|t| t["status"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    assert!(statuses.iter().any(|s| s == "DRAFT") && statuses.iter().any(|s| s == "IN_REVIEW"), "preview shows drafts");
+    let public_statuses = public.to_string();
+    assert!(!public_statuses.contains("DRAFT") && !public_statuses.contains("IN_REVIEW"), "the public API never does");
+
+    // An item whose every version is a draft exists only in preview, by list, slug and node.
+    use sea_orm::ConnectionTrait;
+    app.db
+        .execute_unprepared(
+            "UPDATE resource_translations SET status = 'draft' WHERE item_id = \
+             (SELECT item_id FROM resource_translations WHERE slug = 'sex-worker-implementation-tool-swit')",
+        )
+        .await
+        .unwrap();
+    let by_slug = |preview: bool| {
+        format!(
+            r#"{{ resource(slug: "sex-worker-implementation-tool-swit", locale: "en", preview: {preview}) {{ id title }} }}"#
+        )
+    };
+    assert!(app.data(&by_slug(false), json!({})).await["resource"].is_null());
+    let (_, found) = with_token(&app, &token, &by_slug(true)).await;
+    let id = found["data"]["resource"]["id"].as_str().expect("preview finds the draft").to_owned();
+    let node = |preview: bool| format!(r#"{{ node(id: "{id}", preview: {preview}) {{ id }} }}"#);
+    assert!(app.data(&node(false), json!({})).await["node"].is_null());
+    assert_eq!(with_token(&app, &token, &node(true)).await.1["data"]["node"]["id"], id.as_str());
+    let public_after = app.data(&q(false), json!({})).await["resources"]["totalCount"].as_i64().unwrap();
+    assert_eq!(public_after, public_total - 1, "counts never include drafts");
+
+    // Anonymous callers and tokens without the read_drafts scope cannot preview.
+    assert_eq!(first_code(&app.gql(&q(true), json!({})).await), "UNAUTHENTICATED");
+    assert_eq!(first_code(&with_token(&app, &write_only, &q(true)).await.1), "FORBIDDEN");
+    app.stop().await;
+}
+backend_test!(preview_shows_drafts_only_to_those_allowed);

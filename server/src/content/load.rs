@@ -1,57 +1,67 @@
 //! Batch fetches by id for the data loaders: one statement per call, whatever the number of ids.
 //!
-//! Only visible content is returned: published translations in configured locales.
+//! Only visible content is returned: translations in configured locales whose status the
+//! caller's `Visibility` allows.
 
 use std::collections::HashMap;
 
 use chorus_entities as e;
-use e::{OrganizationRole, PublicationStatus};
+use e::OrganizationRole;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::{Body, ContentType, Term, Translation};
+use super::{Body, ContentType, Term, Translation, Visibility};
 use crate::error::AppResult;
 use sea_orm::FromQueryResult;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 
 /// The visible (published, configured-locale) rows of a translation table for some items,
 /// reading only the given columns.
-fn visible_translations(ty: ContentType, ids: &[i32], locales: &[String], columns: &[&str]) -> SelectStatement {
+fn visible_translations(
+    ty: ContentType,
+    ids: &[i32],
+    locales: &[String],
+    visibility: Visibility,
+    columns: &[&str],
+) -> SelectStatement {
     let mut q = Query::select();
     for c in columns {
         q.column(Alias::new(*c));
     }
     q.from(Alias::new(ty.translation_table()))
         .and_where(Expr::col(Alias::new("item_id")).is_in(ids.iter().copied()))
-        .and_where(Expr::col(Alias::new("status")).eq(PublicationStatus::Published))
+        .and_where(Expr::col(Alias::new("status")).is_in(visibility.statuses()))
         .and_where(Expr::col(Alias::new("locale")).is_in(locales.iter().cloned()));
     q
 }
 
-/// Published translations (without bodies) of items of one type, grouped by item id.
+/// Visible translations (without bodies) of items of one type, grouped by item id.
 pub async fn translations<C: ConnectionTrait>(
     db: &C,
     ty: ContentType,
     ids: &[i32],
     locales: &[String],
+    visibility: Visibility,
 ) -> AppResult<HashMap<i32, Vec<Translation>>> {
     let q = visible_translations(
         ty,
         ids,
         locales,
+        visibility,
         &["item_id", "locale", "status", "title", "summary", "slug", "updated_at"],
     );
     let rows = Translation::find_by_statement(db.get_database_backend().build(&q)).all(db).await?;
     Ok(group(rows.into_iter().map(|t| (t.item_id, t))))
 }
 
-/// Published bodies of items of one type, grouped by item id.
+/// Visible bodies of items of one type, grouped by item id.
 pub async fn bodies<C: ConnectionTrait>(
     db: &C,
     ty: ContentType,
     ids: &[i32],
     locales: &[String],
+    visibility: Visibility,
 ) -> AppResult<HashMap<i32, Vec<Body>>> {
-    let q = visible_translations(ty, ids, locales, &["item_id", "locale", "body"]);
+    let q = visible_translations(ty, ids, locales, visibility, &["item_id", "locale", "body"]);
     let rows = Body::find_by_statement(db.get_database_backend().build(&q)).all(db).await?;
     Ok(group(rows.into_iter().map(|b| (b.item_id, b))))
 }

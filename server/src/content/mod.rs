@@ -12,6 +12,26 @@ pub mod text;
 
 use chorus_entities as e;
 
+/// Which locale versions a read may see.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Visibility {
+    /// Published versions only: the public API, always.
+    #[default]
+    Public,
+    /// Drafts and versions in review as well (authenticated preview; never archived ones).
+    Preview,
+}
+
+impl Visibility {
+    pub fn statuses(self) -> Vec<e::PublicationStatus> {
+        use e::PublicationStatus::*;
+        match self {
+            Visibility::Public => vec![Published],
+            Visibility::Preview => vec![Draft, InReview, Published],
+        }
+    }
+}
+
 /// The content types with localised fields.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ContentType {

@@ -6,13 +6,13 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chorus_entities::{PublicationStatus, Taxonomy};
+use chorus_entities::Taxonomy;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, Asterisk, Cond, Expr, ExprTrait, Func, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, QueryResult};
 use serde::{Deserialize, Serialize};
 
-use super::ContentType;
+use super::{ContentType, Visibility};
 use crate::error::{AppError, AppResult};
 
 /// What a list is ordered by.
@@ -167,6 +167,8 @@ pub struct ListSpec {
     pub chain: Vec<String>,
     /// All configured locale codes.
     pub configured: Vec<String>,
+    /// Which versions count: published only, or drafts too (authenticated preview).
+    pub visibility: Visibility,
 }
 
 /// One page: item ids with their cursors, in list order, and the items' base rows (every
@@ -187,15 +189,15 @@ fn col(table: &str, column: &str) -> Expr {
     Expr::col((a(table), a(column)))
 }
 
-/// `EXISTS` a visible translation of the base row, optionally restricted to some locales.
-fn translation_exists(ty: ContentType, locales: &[String]) -> Expr {
+/// `EXISTS` a visible translation of the base row in one of `locales`.
+fn translation_exists(ty: ContentType, locales: &[String], visibility: Visibility) -> Expr {
     let base = ty.base_table();
     Expr::exists(
         Query::select()
             .expr(Expr::val(1))
             .from_as(a(ty.translation_table()), a("vt"))
             .and_where(col("vt", "item_id").equals((a(base), a("id"))))
-            .and_where(col("vt", "status").eq(PublicationStatus::Published))
+            .and_where(col("vt", "status").is_in(visibility.statuses()))
             .and_where(col("vt", "locale").is_in(locales.iter().cloned()))
             .to_owned(),
     )
@@ -231,7 +233,7 @@ fn filter_expr(spec: &ListSpec, filter: &Filter) -> AppResult<Expr> {
     let ids = |v: &[i32]| Expr::tuple(v.iter().map(|i| Expr::val(*i)));
     Ok(match (ty, filter) {
         (_, Filter::Kinds(kinds)) => col(base, "kind").is_in(kinds.iter().cloned()),
-        (_, Filter::AvailableIn(locales)) => translation_exists(ty, locales),
+        (_, Filter::AvailableIn(locales)) => translation_exists(ty, locales, spec.visibility),
         (Resource, Filter::Terms(taxonomy, codes)) => {
             linked(base, "resource_terms", "resource_id", "term_id", term_ids(*taxonomy, codes).into())
         }
@@ -279,7 +281,7 @@ fn title_expr(spec: &ListSpec) -> Expr {
             .from_as(a(spec.ty.translation_table()), a("st"))
             .and_where(col("st", "item_id").equals((a(base), a("id"))))
             .and_where(col("st", "locale").eq(locale))
-            .and_where(col("st", "status").eq(PublicationStatus::Published))
+            .and_where(col("st", "status").is_in(spec.visibility.statuses()))
             .to_owned()
             .into()
     };
@@ -306,7 +308,7 @@ fn sort_expr(spec: &ListSpec) -> AppResult<Expr> {
 fn filtered(spec: &ListSpec) -> AppResult<SelectStatement> {
     let base = spec.ty.base_table();
     let mut q = Query::select();
-    q.from(a(base)).and_where(translation_exists(spec.ty, &spec.configured));
+    q.from(a(base)).and_where(translation_exists(spec.ty, &spec.configured, spec.visibility));
     for f in &spec.filters {
         q.and_where(filter_expr(spec, f)?);
     }
@@ -376,12 +378,13 @@ pub async fn count<C: ConnectionTrait>(db: &C, spec: &ListSpec) -> AppResult<u64
     Ok(n as u64)
 }
 
-/// Finds the item whose published translation in one of `locales` (tried in order) has `slug`.
+/// Finds the item whose visible translation in one of `locales` (tried in order) has `slug`.
 pub async fn find_by_slug<C: ConnectionTrait>(
     db: &C,
     ty: ContentType,
     slug: &str,
     locales: &[String],
+    visibility: Visibility,
 ) -> AppResult<Option<i32>> {
     for locale in locales {
         let q = Query::select()
@@ -389,7 +392,7 @@ pub async fn find_by_slug<C: ConnectionTrait>(
             .from(a(ty.translation_table()))
             .and_where(Expr::col(a("slug")).eq(slug))
             .and_where(Expr::col(a("locale")).eq(locale.as_str()))
-            .and_where(Expr::col(a("status")).eq(PublicationStatus::Published))
+            .and_where(Expr::col(a("status")).is_in(visibility.statuses()))
             .to_owned();
         if let Some(row) = db.query_one(&q).await? {
             return Ok(Some(row.try_get("", "item_id")?));

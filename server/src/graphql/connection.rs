@@ -68,19 +68,20 @@ pub async fn build_items<'a, T: Item>(
         return Ok(Vec::new());
     }
     let loader = loader(ctx);
-    let keys: Vec<TranslationsOf> = ids.iter().map(|&id| TranslationsOf(T::TYPE, id)).collect();
+    let vis = request.visibility;
+    let keys: Vec<TranslationsOf> = ids.iter().map(|&id| TranslationsOf(T::TYPE, id, vis)).collect();
     let (models, translations) = futures_util::try_join!(
         load_all(loader, ids.iter().map(|&id| ById::<T::Model>::new(id))),
         load_all(loader, keys)
     )?;
     let visible: Vec<(i32, Arc<T::Model>)> = ids
         .iter()
-        .filter(|id| translations.get(&TranslationsOf(T::TYPE, **id)).is_some_and(|t| !t.is_empty()))
+        .filter(|id| translations.get(&TranslationsOf(T::TYPE, **id, vis)).is_some_and(|t| !t.is_empty()))
         .filter_map(|id| models.get(&ById::new(*id)).map(|m| (*id, m.clone())))
         .collect();
     let bodies = async {
         if selection.field("body").exists() {
-            load_all(loader, visible.iter().map(|(id, _)| BodiesOf(T::TYPE, *id))).await?;
+            load_all(loader, visible.iter().map(|(id, _)| BodiesOf(T::TYPE, *id, vis))).await?;
         }
         Ok(())
     };
@@ -181,7 +182,14 @@ pub fn list_spec(
     ordering: query::Ordering,
     request: &RequestLocale,
 ) -> ListSpec {
-    ListSpec { ty, filters, ordering, chain: request.chain.to_vec(), configured: state(ctx).locales.codes().to_vec() }
+    ListSpec {
+        ty,
+        filters,
+        ordering,
+        chain: request.chain.to_vec(),
+        configured: state(ctx).locales.codes().to_vec(),
+        visibility: request.visibility,
+    }
 }
 
 /// Resolves a single-item query by id or by slug (looked up along the request's chain).
@@ -190,15 +198,16 @@ pub async fn single<T: Item>(
     id: Option<ID>,
     slug: Option<String>,
     locale: Option<String>,
+    preview: Option<bool>,
 ) -> async_graphql::Result<Option<T>> {
-    let request = request_locale(ctx, locale.as_deref()).gql()?;
+    let request = request_locale(ctx, locale.as_deref(), preview).gql()?;
     let item_id = match (id, slug) {
         (Some(id), None) => ids::decode_as(&id, T::NODE).gql()?,
         (None, Some(slug)) => {
             if slug.len() > 200 {
                 return Ok(None);
             }
-            match query::find_by_slug(&state(ctx).db, T::TYPE, &slug, &request.chain).await.gql()? {
+            match query::find_by_slug(&state(ctx).db, T::TYPE, &slug, &request.chain, request.visibility).await.gql()? {
                 Some(id) => id,
                 None => return Ok(None),
             }

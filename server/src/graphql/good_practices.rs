@@ -185,8 +185,11 @@ impl GoodPracticeQuery {
         filter: Option<GoodPracticeFilter>,
         order_by: Option<GoodPracticeOrder>,
         locale: Option<String>,
+        #[graphql(desc = "Include drafts and versions in review (needs the right to read drafts).")] preview: Option<
+            bool,
+        >,
     ) -> async_graphql::Result<Connection<Edge<GoodPractice>>> {
-        let request = request_locale(ctx, locale.as_deref()).gql()?;
+        let request = request_locale(ctx, locale.as_deref(), preview).gql()?;
         let filters = filter.unwrap_or_default().into_filters(ctx).gql()?;
         let (field, direction) = order_by.map(|o| (o.field, o.direction)).unwrap_or_default();
         let field = match field {
@@ -211,7 +214,8 @@ impl GoodPracticeQuery {
         id: Option<ID>,
         slug: Option<String>,
         locale: Option<String>,
+        preview: Option<bool>,
     ) -> async_graphql::Result<Option<GoodPractice>> {
-        connection::single(ctx, id, slug, locale).await
+        connection::single(ctx, id, slug, locale, preview).await
     }
 }

@@ -10,7 +10,7 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use chorus_entities as e;
 use sea_orm::DatabaseConnection;
 
-use crate::content::{Body, ContentType, Term, Translation, load};
+use crate::content::{Body, ContentType, Term, Translation, Visibility, load};
 use crate::error::{AppError, AppResult};
 
 /// Batches loads for one request.
@@ -96,7 +96,27 @@ impl<M: BaseModel> Loader<ById<M>> for ContentLoader {
 
 /// The visible translations of an item, in configured locale order.
 #[derive(Copy, Clone, PartialEq, Eq, Hash)]
-pub struct TranslationsOf(pub ContentType, pub i32);
+pub struct TranslationsOf(pub ContentType, pub i32, pub Visibility);
+
+/// The visible bodies of an item.
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct BodiesOf(pub ContentType, pub i32, pub Visibility);
+
+/// Splits keys into one group per (type, visibility), each loaded in one statement.
+fn groups<K>(
+    keys: &[K],
+    parts: impl Fn(&K) -> (ContentType, i32, Visibility),
+) -> Vec<(ContentType, Visibility, Vec<i32>)> {
+    let mut out: Vec<(ContentType, Visibility, Vec<i32>)> = Vec::new();
+    for k in keys {
+        let (ty, id, vis) = parts(k);
+        match out.iter_mut().find(|(t, v, _)| *t == ty && *v == vis) {
+            Some((_, _, ids)) => ids.push(id),
+            None => out.push((ty, vis, vec![id])),
+        }
+    }
+    out
+}
 
 impl Loader<TranslationsOf> for ContentLoader {
     type Value = Arc<[Translation]>;
@@ -104,26 +124,18 @@ impl Loader<TranslationsOf> for ContentLoader {
 
     async fn load(&self, keys: &[TranslationsOf]) -> Result<HashMap<TranslationsOf, Self::Value>, Self::Error> {
         let mut out = HashMap::new();
-        for ty in ContentType::ALL {
-            let ids: Vec<i32> = keys.iter().filter(|k| k.0 == ty).map(|k| k.1).collect();
-            if ids.is_empty() {
-                continue;
-            }
-            let mut rows = load::translations(&self.db, ty, &ids, &self.locales).await.map_err(Arc::new)?;
+        for (ty, vis, ids) in groups(keys, |k| (k.0, k.1, k.2)) {
+            let mut rows = load::translations(&self.db, ty, &ids, &self.locales, vis).await.map_err(Arc::new)?;
             // Every key gets an entry, empty ones included, so that the cache answers misses too.
             for id in ids {
                 let mut list = rows.remove(&id).unwrap_or_default();
                 list.sort_by_key(|t| self.locales.iter().position(|l| *l == t.locale));
-                out.insert(TranslationsOf(ty, id), list.into());
+                out.insert(TranslationsOf(ty, id, vis), list.into());
             }
         }
         Ok(out)
     }
 }
-
-/// The visible bodies of an item.
-#[derive(Copy, Clone, PartialEq, Eq, Hash)]
-pub struct BodiesOf(pub ContentType, pub i32);
 
 impl Loader<BodiesOf> for ContentLoader {
     type Value = Arc<[Body]>;
@@ -131,14 +143,10 @@ impl Loader<BodiesOf> for ContentLoader {
 
     async fn load(&self, keys: &[BodiesOf]) -> Result<HashMap<BodiesOf, Self::Value>, Self::Error> {
         let mut out = HashMap::new();
-        for ty in ContentType::ALL {
-            let ids: Vec<i32> = keys.iter().filter(|k| k.0 == ty).map(|k| k.1).collect();
-            if ids.is_empty() {
-                continue;
-            }
-            let mut rows = load::bodies(&self.db, ty, &ids, &self.locales).await.map_err(Arc::new)?;
+        for (ty, vis, ids) in groups(keys, |k| (k.0, k.1, k.2)) {
+            let mut rows = load::bodies(&self.db, ty, &ids, &self.locales, vis).await.map_err(Arc::new)?;
             for id in ids {
-                out.insert(BodiesOf(ty, id), rows.remove(&id).unwrap_or_default().into());
+                out.insert(BodiesOf(ty, id, vis), rows.remove(&id).unwrap_or_default().into());
             }
         }
         Ok(out)

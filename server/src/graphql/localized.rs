@@ -70,7 +70,7 @@ impl LocalizedFields {
         request: &Arc<RequestLocale>,
     ) -> async_graphql::Result<LocalizedFields> {
         let translations = loader(ctx)
-            .load_one(TranslationsOf(ty, id))
+            .load_one(TranslationsOf(ty, id, request.visibility))
             .await
             .map_err(AppError::internal)
             .gql()?
@@ -81,7 +81,13 @@ impl LocalizedFields {
             .ok_or_else(|| AppError::NotFound("the item has no published translation".into()))
             .gql()?;
         let is_fallback = locales.is_fallback(request, &localized.locale);
-        Ok(LocalizedFields { localized, request: request.clone(), is_fallback, key: BodiesOf(ty, id), order })
+        Ok(LocalizedFields {
+            localized,
+            request: request.clone(),
+            is_fallback,
+            key: BodiesOf(ty, id, request.visibility),
+            order,
+        })
     }
 }
 

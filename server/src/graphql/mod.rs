@@ -77,16 +77,28 @@ pub(crate) fn loader<'a>(ctx: &Context<'a>) -> &'a Loaders {
     ctx.data_unchecked::<Loaders>()
 }
 
-/// The request locale: the `locale` argument when given, else `Accept-Language`, else default.
-pub(crate) fn request_locale(ctx: &Context<'_>, locale: Option<&str>) -> AppResult<Arc<RequestLocale>> {
+/// The request locale: the `locale` argument when given, else `Accept-Language`, else default;
+/// with `preview: true`, drafts become visible to a caller allowed to read them.
+pub(crate) fn request_locale(
+    ctx: &Context<'_>,
+    locale: Option<&str>,
+    preview: Option<bool>,
+) -> AppResult<Arc<RequestLocale>> {
     let locales = &state(ctx).locales;
-    let request = match locale {
+    let mut request = match locale {
         Some(raw) => locales.request(raw).map_err(|e| crate::error::AppError::bad_input(e.to_string()))?,
         None => match ctx.data_opt::<HeaderLocale>() {
             Some(h) => h.0.clone(),
             None => locales.default_request(),
         },
     };
+    if preview == Some(true) {
+        let principal = auth::principal(ctx)?;
+        if !crate::auth::policy::allows(principal, &crate::auth::Action::ReadDrafts) {
+            return Err(crate::error::AppError::Forbidden("preview needs the right to read drafts".into()));
+        }
+        request.visibility = crate::content::Visibility::Preview;
+    }
     Ok(Arc::new(request))
 }
 

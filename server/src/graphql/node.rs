@@ -39,8 +39,14 @@ pub struct NodeQuery;
 #[Object]
 impl NodeQuery {
     /// Any published object by its global id; null when there is none.
-    async fn node(&self, ctx: &Context<'_>, id: ID, locale: Option<String>) -> async_graphql::Result<Option<Node>> {
-        let request = request_locale(ctx, locale.as_deref()).gql()?;
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        locale: Option<String>,
+        preview: Option<bool>,
+    ) -> async_graphql::Result<Option<Node>> {
+        let request = request_locale(ctx, locale.as_deref(), preview).gql()?;
         let (ty, n) = ids::decode(&id).gql()?;
         let term = |taxonomy: Taxonomy| async move {
             let found = terms(ctx, &[n]).await?;

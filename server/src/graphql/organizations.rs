@@ -197,8 +197,11 @@ impl OrganizationQuery {
         filter: Option<OrganizationFilter>,
         order_by: Option<OrganizationOrder>,
         locale: Option<String>,
+        #[graphql(desc = "Include drafts and versions in review (needs the right to read drafts).")] preview: Option<
+            bool,
+        >,
     ) -> async_graphql::Result<Connection<Edge<Organization>>> {
-        let request = request_locale(ctx, locale.as_deref()).gql()?;
+        let request = request_locale(ctx, locale.as_deref(), preview).gql()?;
         let filters = filter.unwrap_or_default().into_filters(ctx).gql()?;
         let (field, direction) = order_by.map(|o| (o.field, o.direction)).unwrap_or_default();
         let field = match field {
@@ -222,7 +225,8 @@ impl OrganizationQuery {
         id: Option<ID>,
         slug: Option<String>,
         locale: Option<String>,
+        preview: Option<bool>,
     ) -> async_graphql::Result<Option<Organization>> {
-        connection::single(ctx, id, slug, locale).await
+        connection::single(ctx, id, slug, locale, preview).await
     }
 }

@@ -166,8 +166,11 @@ impl ProgrammeQuery {
         filter: Option<ProgrammeFilter>,
         order_by: Option<ProgrammeOrder>,
         locale: Option<String>,
+        #[graphql(desc = "Include drafts and versions in review (needs the right to read drafts).")] preview: Option<
+            bool,
+        >,
     ) -> async_graphql::Result<Connection<Edge<Programme>>> {
-        let request = request_locale(ctx, locale.as_deref()).gql()?;
+        let request = request_locale(ctx, locale.as_deref(), preview).gql()?;
         let filters = filter.unwrap_or_default().into_filters(ctx).gql()?;
         let (field, direction) = order_by.map(|o| (o.field, o.direction)).unwrap_or_default();
         let field = match field {
@@ -192,7 +195,8 @@ impl ProgrammeQuery {
         id: Option<ID>,
         slug: Option<String>,
         locale: Option<String>,
+        preview: Option<bool>,
     ) -> async_graphql::Result<Option<Programme>> {
-        connection::single(ctx, id, slug, locale).await
+        connection::single(ctx, id, slug, locale, preview).await
     }
 }

@@ -266,8 +266,11 @@ impl ResourceQuery {
         filter: Option<ResourceFilter>,
         order_by: Option<ResourceOrder>,
         locale: Option<String>,
+        #[graphql(desc = "Include drafts and versions in review (needs the right to read drafts).")] preview: Option<
+            bool,
+        >,
     ) -> async_graphql::Result<Connection<Edge<Resource>>> {
-        let request = request_locale(ctx, locale.as_deref()).gql()?;
+        let request = request_locale(ctx, locale.as_deref(), preview).gql()?;
         let filters = filter.unwrap_or_default().into_filters(ctx).gql()?;
         let (field, direction) = order_by.map(|o| (o.field, o.direction)).unwrap_or_default();
         let field = match field {
@@ -292,7 +295,8 @@ impl ResourceQuery {
         id: Option<ID>,
         slug: Option<String>,
         locale: Option<String>,
+        preview: Option<bool>,
     ) -> async_graphql::Result<Option<Resource>> {
-        connection::single(ctx, id, slug, locale).await
+        connection::single(ctx, id, slug, locale, preview).await
     }
 }

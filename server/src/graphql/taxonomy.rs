@@ -177,7 +177,7 @@ pub struct TaxonomyQuery;
 impl TaxonomyQuery {
     /// Every region, in editorial order.
     async fn regions(&self, ctx: &Context<'_>, locale: Option<String>) -> async_graphql::Result<Vec<Region>> {
-        let request = request_locale(ctx, locale.as_deref()).gql()?;
+        let request = request_locale(ctx, locale.as_deref(), None).gql()?;
         let terms = load::taxonomy(&state(ctx).db, Taxonomy::Region).await.gql()?;
         Ok(terms.into_iter().map(|t| Region { term: Arc::new(t), request: request.clone() }).collect())
     }
@@ -189,7 +189,7 @@ impl TaxonomyQuery {
         locale: Option<String>,
         region: Option<String>,
     ) -> async_graphql::Result<Vec<Country>> {
-        let request = request_locale(ctx, locale.as_deref()).gql()?;
+        let request = request_locale(ctx, locale.as_deref(), None).gql()?;
         let db = &state(ctx).db;
         let mut terms: Vec<Arc<Term>> =
             load::taxonomy(db, Taxonomy::Country).await.gql()?.into_iter().map(Arc::new).collect();
@@ -203,7 +203,7 @@ impl TaxonomyQuery {
 
     /// Every topic, ordered by label.
     async fn topics(&self, ctx: &Context<'_>, locale: Option<String>) -> async_graphql::Result<Vec<Topic>> {
-        let request = request_locale(ctx, locale.as_deref()).gql()?;
+        let request = request_locale(ctx, locale.as_deref(), None).gql()?;
         let terms = load::taxonomy(&state(ctx).db, Taxonomy::Topic).await.gql()?.into_iter().map(Arc::new).collect();
         Ok(sorted(ctx, &request, terms).into_iter().map(|term| Topic { term, request: request.clone() }).collect())
     }

@@ -14,6 +14,8 @@ pub mod enums;
 mod translation;
 
 pub mod api_tokens;
+pub mod audit_log;
+pub mod change_log;
 pub mod good_practice_topics;
 pub mod good_practices;
 pub mod organizations;

@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_content_model;
 mod m20261129_000002_accounts;
+mod m20261129_000003_change_log;
 
 /// The ordered list of migrations this binary knows.
 #[derive(Debug)]
@@ -15,6 +16,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261129_000001_content_model::Migration), Box::new(m20261129_000002_accounts::Migration)]
+        vec![
+            Box::new(m20261129_000001_content_model::Migration),
+            Box::new(m20261129_000002_accounts::Migration),
+            Box::new(m20261129_000003_change_log::Migration),
+        ]
     }
 }

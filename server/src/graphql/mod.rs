@@ -41,7 +41,7 @@ pub struct QueryRoot(
 
 /// Mutations: sent only by POST with `Content-Type: application/json` (the endpoint enforces it).
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(auth::AuthMutation);
+pub struct MutationRoot(auth::AuthMutation, taxonomy::TaxonomyMutation);
 
 pub type ChorusSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 

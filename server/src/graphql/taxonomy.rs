@@ -2,14 +2,17 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chorus_entities::Taxonomy;
 
+use super::auth::principal;
 use super::error::IntoGql;
 use super::ids::{self, NodeType};
 use super::loaders::{TermChildren, TermKey};
+use super::node::Node;
 use super::{loader, request_locale, state};
 use crate::content::localize::item_order;
+use crate::content::write::{self, TermInput};
 use crate::content::{Term, load};
 use crate::error::AppError;
 use crate::locale::RequestLocale;
@@ -206,5 +209,106 @@ impl TaxonomyQuery {
         let request = request_locale(ctx, locale.as_deref(), None).gql()?;
         let terms = load::taxonomy(&state(ctx).db, Taxonomy::Topic).await.gql()?.into_iter().map(Arc::new).collect();
         Ok(sorted(ctx, &request, terms).into_iter().map(|term| Topic { term, request: request.clone() }).collect())
+    }
+}
+
+/// A taxonomy (vocabulary).
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(name = "Taxonomy", remote = "chorus_entities::Taxonomy")]
+pub enum TaxonomyKind {
+    Region,
+    Country,
+    Topic,
+}
+
+/// A label in one locale.
+#[derive(InputObject)]
+pub struct LabelInput {
+    locale: String,
+    label: String,
+}
+
+#[derive(InputObject)]
+pub struct CreateTermInput {
+    /// ISO 3166-1 alpha-2 for countries; lowercase letters, digits and hyphens otherwise.
+    code: String,
+    /// The region code of a country.
+    parent: Option<String>,
+    labels: Vec<LabelInput>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateTermInput {
+    /// The region code of a country.
+    parent: Option<String>,
+    /// Labels to set, by locale.
+    labels: Option<Vec<LabelInput>>,
+    /// Locales whose label is removed.
+    remove_labels: Option<Vec<String>>,
+}
+
+fn labels(list: Option<Vec<LabelInput>>) -> Vec<(String, String)> {
+    list.unwrap_or_default().into_iter().map(|l| (l.locale, l.label)).collect()
+}
+
+fn term_node(term: Term, request: Arc<RequestLocale>) -> Node {
+    let term = Arc::new(term);
+    match term.taxonomy {
+        Taxonomy::Region => Node::Region(Region { term, request }),
+        Taxonomy::Country => Node::Country(Country { term, request }),
+        Taxonomy::Topic => Node::Topic(Topic { term, request }),
+    }
+}
+
+fn term_id(id: &ID) -> Result<i32, AppError> {
+    match ids::decode(id)? {
+        (NodeType::Region | NodeType::Country | NodeType::Topic, n) => Ok(n),
+        _ => Err(AppError::bad_input("id: not a region, country or topic id")),
+    }
+}
+
+#[derive(Default)]
+pub struct TaxonomyMutation;
+
+/// Editing taxonomies (editors and admins).
+#[Object]
+impl TaxonomyMutation {
+    async fn create_term(
+        &self,
+        ctx: &Context<'_>,
+        taxonomy: TaxonomyKind,
+        input: CreateTermInput,
+    ) -> async_graphql::Result<Node> {
+        let who = principal(ctx).gql()?;
+        let request = request_locale(ctx, None, None).gql()?;
+        let input = TermInput {
+            code: Some(input.code),
+            parent: input.parent,
+            labels: labels(Some(input.labels)),
+            remove_labels: vec![],
+        };
+        let term = write::create_term(state(ctx), who, taxonomy.into(), input).await.gql()?;
+        Ok(term_node(term, request))
+    }
+
+    async fn update_term(&self, ctx: &Context<'_>, id: ID, input: UpdateTermInput) -> async_graphql::Result<Node> {
+        let who = principal(ctx).gql()?;
+        let request = request_locale(ctx, None, None).gql()?;
+        let id = term_id(&id).gql()?;
+        let input = TermInput {
+            code: None,
+            parent: input.parent,
+            labels: labels(input.labels),
+            remove_labels: input.remove_labels.unwrap_or_default(),
+        };
+        let term = write::update_term(state(ctx), who, id, input).await.gql()?;
+        Ok(term_node(term, request))
+    }
+
+    async fn delete_term(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
+        let who = principal(ctx).gql()?;
+        let id = term_id(&id).gql()?;
+        write::delete_term(state(ctx), who, id).await.gql()?;
+        Ok(true)
     }
 }

@@ -92,8 +92,11 @@ fn normalize_code(taxonomy: Taxonomy, raw: &str) -> AppResult<String> {
     Ok(if taxonomy == Taxonomy::Country { code.to_ascii_uppercase() } else { code.to_owned() })
 }
 
+/// Labels to set, as (locale, label), and locales whose label goes.
+type LabelChanges = (Vec<(String, String)>, Vec<String>);
+
 /// Validates labels: configured locales, 1 to 200 characters, one per locale.
-fn validate_labels(state: &AppState, input: &TermInput) -> AppResult<(Vec<(String, String)>, Vec<String>)> {
+fn validate_labels(state: &AppState, input: &TermInput) -> AppResult<LabelChanges> {
     let mut labels: Vec<(String, String)> = Vec::new();
     for (i, (locale, label)) in input.labels.iter().enumerate() {
         let code = state

@@ -260,3 +260,47 @@ async fn preview_shows_drafts_only_to_those_allowed(backend: Backend) {
     app.stop().await;
 }
 backend_test!(preview_shows_drafts_only_to_those_allowed);
+
+async fn admins_manage_users_and_read_the_audit_log(backend: Backend) {
+    let Some(app) = spawn_with(backend, false, |_| {}).await else { return };
+    add_user(&app, "root@example.org", Role::Admin, &[]).await;
+    add_user(&app, "ed@example.org", Role::Editor, &[]).await;
+    let admin = login(&app, "root@example.org", PASSWORD).await["data"]["login"]["token"].as_str().unwrap().to_owned();
+    let editor = login(&app, "ed@example.org", PASSWORD).await["data"]["login"]["token"].as_str().unwrap().to_owned();
+    let create = |email: &str| {
+        format!(
+            r#"mutation {{ createUser(input: {{ email: "{email}", displayName: "Fatou", password: "{PASSWORD}", role: TRANSLATOR, locales: ["fr"] }}) {{ id email role locales disabled }} }}"#
+        )
+    };
+    assert_eq!(first_code(&with_token(&app, &editor, &create("f@example.org")).await.1), "FORBIDDEN");
+    let (_, created) = with_token(&app, &admin, &create("f@example.org")).await;
+    let user = &created["data"]["createUser"];
+    assert_eq!((user["role"].as_str(), user["locales"].clone()), (Some("TRANSLATOR"), json!(["fr"])), "{created}");
+    let id = user["id"].as_str().unwrap().to_owned();
+    let (_, users) = with_token(&app, &admin, "{ users { email } }").await;
+    assert_eq!(users["data"]["users"].as_array().unwrap().len(), 3);
+    assert_eq!(first_code(&with_token(&app, &editor, "{ users { email } }").await.1), "FORBIDDEN");
+
+    // Disabling ends the user's sessions; an admin cannot lock themselves out.
+    let fatou = login(&app, "f@example.org", PASSWORD).await["data"]["login"]["token"].as_str().unwrap().to_owned();
+    let disable = format!(r#"mutation {{ setUserDisabled(id: "{id}", disabled: true) {{ disabled }} }}"#);
+    assert_eq!(with_token(&app, &admin, &disable).await.1["data"]["setUserDisabled"]["disabled"], true);
+    assert_eq!(with_token(&app, &fatou, "{ me { email } }").await.0, 401);
+    let (_, me) = with_token(&app, &admin, "{ me { id } }").await;
+    let self_disable = format!(
+        r#"mutation {{ setUserDisabled(id: "{}", disabled: true) {{ disabled }} }}"#,
+        me["data"]["me"]["id"].as_str().unwrap()
+    );
+    assert_eq!(first_code(&with_token(&app, &admin, &self_disable).await.1), "BAD_USER_INPUT");
+
+    // The audit log names who did what, newest first, and pages.
+    let (_, log) = with_token(&app, &admin, "{ auditLog(first: 1) { id action displayName entity } }").await;
+    let newest = &log["data"]["auditLog"][0];
+    assert_eq!((newest["action"].as_str(), newest["entity"].as_str()), (Some("user.disable"), Some("user")), "{log}");
+    let next = format!(r#"{{ auditLog(first: 5, before: "{}") {{ action }} }}"#, newest["id"].as_str().unwrap());
+    assert_eq!(with_token(&app, &admin, &next).await.1["data"]["auditLog"], json!([{ "action": "user.create" }]));
+    assert_eq!(first_code(&with_token(&app, &editor, "{ auditLog { id } }").await.1), "FORBIDDEN");
+    assert!(!log.to_string().contains("127.0.0.1"), "no addresses in the audit log");
+    app.stop().await;
+}
+backend_test!(admins_manage_users_and_read_the_audit_log);

@@ -5,7 +5,9 @@ use std::sync::LazyLock;
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use chorus_entities::{Role, api_tokens, sessions, users};
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 
 use super::limiter::LoginLimiter;
 use super::{API_TOKEN_PREFIX, Principal, SESSION_PREFIX, Scope, new_token, token_hash};
@@ -50,7 +52,7 @@ async fn verify_password(password: String, hash: String) -> bool {
 }
 
 /// Creates a user. Translators and reviewers must list the configured locales they work in.
-pub async fn create_user(db: &DatabaseConnection, locales: &Locales, new: NewUser) -> AppResult<users::Model> {
+pub async fn create_user<C: ConnectionTrait>(db: &C, locales: &Locales, new: NewUser) -> AppResult<users::Model> {
     let email = normalize_email(&new.email);
     if email.len() > 254 || !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
         return Err(AppError::bad_input("email: not an email address"));
@@ -105,9 +107,19 @@ async fn user_by_email(db: &DatabaseConnection, email: &str) -> AppResult<users:
         .ok_or_else(|| AppError::NotFound("no user with this email".into()))
 }
 
-/// Disables (or re-enables) a user; disabling ends their sessions at once.
+/// Disables (or re-enables) a user by email; disabling ends their sessions at once.
 pub async fn set_disabled(db: &DatabaseConnection, email: &str, disabled: bool) -> AppResult<users::Model> {
     let user = user_by_email(db, email).await?;
+    set_user_disabled(db, user, disabled).await
+}
+
+/// Disables (or re-enables) a user by id.
+pub async fn set_disabled_by_id<C: ConnectionTrait>(db: &C, id: i32, disabled: bool) -> AppResult<users::Model> {
+    let user = users::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::NotFound("no such user".into()))?;
+    set_user_disabled(db, user, disabled).await
+}
+
+async fn set_user_disabled<C: ConnectionTrait>(db: &C, user: users::Model, disabled: bool) -> AppResult<users::Model> {
     let mut active: users::ActiveModel = user.into();
     active.disabled = Set(disabled);
     active.updated_at = Set(Utc::now());

@@ -29,17 +29,29 @@ pub async fn record<C: ConnectionTrait>(
     locale: Option<&str>,
     operation: &str,
 ) -> AppResult<()> {
-    let at = Utc::now();
     change_log::ActiveModel {
         entity: Set(entity.to_owned()),
         entity_id: Set(entity_id),
         locale: Set(locale.map(str::to_owned)),
         operation: Set(operation.to_owned()),
-        at: Set(at),
+        at: Set(Utc::now()),
         ..Default::default()
     }
     .insert(db)
     .await?;
+    audit(db, who, action, entity, entity_id, locale).await
+}
+
+/// Writes an audit-log row only (for changes that are not content, such as accounts).
+pub async fn audit<C: ConnectionTrait>(
+    db: &C,
+    who: &Principal,
+    action: &str,
+    entity: &str,
+    entity_id: i32,
+    locale: Option<&str>,
+) -> AppResult<()> {
+    let at = Utc::now();
     audit_log::ActiveModel {
         user_id: Set(Some(who.user_id)),
         display_name: Set(who.display_name.clone()),

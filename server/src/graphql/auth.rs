@@ -31,6 +31,7 @@ pub struct User {
     role: Role,
     /// The locales a translator or reviewer works in.
     locales: Vec<String>,
+    disabled: bool,
 }
 
 impl From<users::Model> for User {
@@ -41,6 +42,7 @@ impl From<users::Model> for User {
             display_name: u.display_name,
             role: u.role.into(),
             locales: u.locales.split(',').filter(|l| !l.is_empty()).map(str::to_owned).collect(),
+            disabled: u.disabled,
         }
     }
 }

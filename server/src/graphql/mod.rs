@@ -3,6 +3,7 @@
 //! One file per domain, merged into one query root. Every localised object exposes the same
 //! localisation fields (`localized.rs`); lists are Relay connections (`connection.rs`).
 
+mod admin;
 mod auth;
 mod connection;
 pub mod error;
@@ -37,11 +38,12 @@ pub struct QueryRoot(
     locales::LocaleQuery,
     node::NodeQuery,
     auth::AuthQuery,
+    admin::AdminQuery,
 );
 
 /// Mutations: sent only by POST with `Content-Type: application/json` (the endpoint enforces it).
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(auth::AuthMutation, taxonomy::TaxonomyMutation);
+pub struct MutationRoot(auth::AuthMutation, taxonomy::TaxonomyMutation, admin::AdminMutation);
 
 pub type ChorusSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 

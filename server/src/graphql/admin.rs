@@ -1,0 +1,127 @@
+//! Administration: user accounts (after the first admin, who is created with the CLI) and the
+//! audit log. Admins only.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chorus_entities::audit_log;
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+
+use super::auth::{Role, User, principal};
+use super::error::IntoGql;
+use super::ids::{self, NodeType};
+use super::state;
+use crate::auth::policy::{Action, allows};
+use crate::auth::{Principal, accounts};
+use crate::content::write;
+use crate::error::{AppError, AppResult};
+
+fn require<'a>(ctx: &Context<'a>, action: Action) -> AppResult<&'a Principal> {
+    let who = principal(ctx)?;
+    if allows(who, &action) { Ok(who) } else { Err(AppError::Forbidden("administrators only".into())) }
+}
+
+/// One entry of the audit log: who did what, when (never from where).
+#[derive(SimpleObject)]
+pub struct AuditEntry {
+    id: ID,
+    at: DateTime<Utc>,
+    display_name: String,
+    action: String,
+    entity: String,
+    entity_id: i32,
+    locale: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct CreateUserInput {
+    email: String,
+    display_name: String,
+    /// At least 12 characters.
+    password: String,
+    role: Role,
+    /// The locales a translator or reviewer works in.
+    locales: Option<Vec<String>>,
+}
+
+#[derive(Default)]
+pub struct AdminQuery;
+
+#[Object]
+impl AdminQuery {
+    /// Every user account.
+    async fn users(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<User>> {
+        require(ctx, Action::ManageUsers).gql()?;
+        Ok(accounts::list_users(&state(ctx).db).await.gql()?.into_iter().map(User::from).collect())
+    }
+
+    /// The audit log, newest first; pass the last `id` seen as `before` for the next page.
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 50)] first: i32,
+        before: Option<ID>,
+    ) -> async_graphql::Result<Vec<AuditEntry>> {
+        require(ctx, Action::ReadAudit).gql()?;
+        if !(1..=200).contains(&first) {
+            return Err(AppError::bad_input("first: between 1 and 200")).gql();
+        }
+        let mut q = audit_log::Entity::find().order_by_desc(audit_log::Column::Id).limit(first as u64);
+        if let Some(before) = before {
+            let id: i64 = before.parse().map_err(|_| AppError::bad_input("before: an audit entry id")).gql()?;
+            q = q.filter(audit_log::Column::Id.lt(id));
+        }
+        let rows = q.all(&state(ctx).db).await.map_err(AppError::from).gql()?;
+        Ok(rows
+            .into_iter()
+            .map(|r| AuditEntry {
+                id: ID(r.id.to_string()),
+                at: r.at,
+                display_name: r.display_name,
+                action: r.action,
+                entity: r.entity,
+                entity_id: r.entity_id,
+                locale: r.locale,
+            })
+            .collect())
+    }
+}
+
+#[derive(Default)]
+pub struct AdminMutation;
+
+#[Object]
+impl AdminMutation {
+    /// Creates a user account.
+    async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> async_graphql::Result<User> {
+        let who = require(ctx, Action::ManageUsers).gql()?;
+        let st = state(ctx);
+        let new = accounts::NewUser {
+            email: input.email,
+            display_name: input.display_name,
+            password: input.password,
+            role: input.role.into(),
+            locales: input.locales.unwrap_or_default(),
+        };
+        let txn = st.db.begin().await.map_err(AppError::from).gql()?;
+        let user = accounts::create_user(&txn, &st.locales, new).await.gql()?;
+        write::audit(&txn, who, "user.create", "user", user.id, None).await.gql()?;
+        txn.commit().await.map_err(AppError::from).gql()?;
+        Ok(user.into())
+    }
+
+    /// Disables (ending their sessions) or re-enables a user.
+    async fn set_user_disabled(&self, ctx: &Context<'_>, id: ID, disabled: bool) -> async_graphql::Result<User> {
+        let who = require(ctx, Action::ManageUsers).gql()?;
+        let id = ids::decode_as(&id, NodeType::User).gql()?;
+        if id == who.user_id && disabled {
+            return Err(AppError::bad_input("id: you cannot disable your own account")).gql();
+        }
+        let st = state(ctx);
+        let txn = st.db.begin().await.map_err(AppError::from).gql()?;
+        let user = accounts::set_disabled_by_id(&txn, id, disabled).await.gql()?;
+        let action = if disabled { "user.disable" } else { "user.enable" };
+        write::audit(&txn, who, action, "user", id, None).await.gql()?;
+        txn.commit().await.map_err(AppError::from).gql()?;
+        Ok(user.into())
+    }
+}

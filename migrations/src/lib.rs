@@ -5,6 +5,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod builders;
 mod m20261129_000001_content_model;
 mod m20261129_000002_accounts;
 mod m20261129_000003_change_log;

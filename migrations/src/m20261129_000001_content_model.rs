@@ -4,6 +4,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
+use crate::builders::n;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -24,10 +26,6 @@ const TABLES: &[&str] = &[
     "good_practice_translations",
     "good_practice_topics",
 ];
-
-fn n(name: &str) -> Alias {
-    Alias::new(name)
-}
 
 fn pk(name: &str) -> ColumnDef {
     ColumnDef::new(n(name)).integer().not_null().auto_increment().primary_key().to_owned()

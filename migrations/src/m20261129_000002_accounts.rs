@@ -2,16 +2,10 @@
 
 use sea_orm_migration::prelude::*;
 
+use crate::builders::{col, n};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn n(name: &str) -> Alias {
-    Alias::new(name)
-}
-
-fn col(name: &str) -> ColumnDef {
-    ColumnDef::new(n(name))
-}
 
 fn owned_by_user(table: &str) -> ForeignKeyCreateStatement {
     ForeignKey::create()

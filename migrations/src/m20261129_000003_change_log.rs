@@ -2,16 +2,10 @@
 
 use sea_orm_migration::prelude::*;
 
+use crate::builders::{col, n};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn n(name: &str) -> Alias {
-    Alias::new(name)
-}
-
-fn col(name: &str) -> ColumnDef {
-    ColumnDef::new(n(name))
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -52,6 +52,15 @@ async fn sessions_and_me(backend: Backend) {
 
     let (status, me) = with_token(&app, &token, "{ me { email displayName role } }").await;
     assert_eq!((status, me["data"]["me"]["role"].as_str()), (200, Some("TRANSLATOR")), "{me}");
+    let resp = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&[("query", "{ me { email } }")])
+        .header("authorization", format!("Bearer {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["cache-control"], "private, no-cache", "no shared cache keeps a signed-in answer");
     // Without a token, `me` is refused with a code; a bad header or token is a 401.
     assert_eq!(first_code(&app.gql("{ me { email } }", json!({})).await), "UNAUTHENTICATED");
     for header in ["Basic dXNlcjpwYXNz", "Bearer", "Bearer chs_not-a-real-token", "Bearer cht_forged"] {

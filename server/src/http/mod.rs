@@ -98,6 +98,7 @@ async fn around<E: Endpoint>(ep: Arc<E>, req: Request, http: &HttpState) -> Resp
     let route = route_of(req.uri().path());
     let allow_origin = http.cors.allow(req.headers().get(header::ORIGIN));
     let if_none_match = req.header(header::IF_NONE_MATCH).map(str::to_owned);
+    let signed_in = req.headers().contains_key(header::AUTHORIZATION);
 
     let mut resp = if method == Method::OPTIONS {
         preflight(&req, allow_origin.is_some())
@@ -110,7 +111,7 @@ async fn around<E: Endpoint>(ep: Arc<E>, req: Request, http: &HttpState) -> Resp
     };
 
     if method == Method::GET && resp.status() == StatusCode::OK {
-        resp = with_etag(resp, if_none_match.as_deref()).await;
+        resp = with_etag(resp, if_none_match.as_deref(), signed_in).await;
     }
     let headers = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&id) {
@@ -162,7 +163,8 @@ fn preflight(req: &Request, allowed: bool) -> Response {
 }
 
 /// Adds a weak ETag (the representation may be compressed) and answers `304` when it matches.
-async fn with_etag(mut resp: Response, if_none_match: Option<&str>) -> Response {
+/// Answers to signed-in requests are marked private so that no shared cache keeps them.
+async fn with_etag(mut resp: Response, if_none_match: Option<&str>, private: bool) -> Response {
     let body = match resp.take_body().into_bytes().await {
         Ok(b) => b,
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
@@ -178,7 +180,8 @@ async fn with_etag(mut resp: Response, if_none_match: Option<&str>) -> Response 
         headers.insert(header::ETAG, v);
     }
     if !headers.contains_key(header::CACHE_CONTROL) {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        let value = if private { "private, no-cache" } else { "no-cache" };
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
     }
     if matches {
         resp.set_status(StatusCode::NOT_MODIFIED);

@@ -17,7 +17,10 @@ use chorus::content::text::{slugify, sort_key, source_hashes};
 use chorus::startup::{Application, shutdown_signal};
 use chorus_entities as e;
 use clap::{Parser, Subcommand};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder, TransactionTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
+};
 
 #[derive(Parser)]
 #[command(name = "chorus-bench")]
@@ -362,6 +365,7 @@ impl Lcg {
 /// programme.
 async fn load_resources(db: &DatabaseConnection, n: usize) {
     let templates = e::resource_translations::Entity::find()
+        .filter(e::resource_translations::Column::Version.eq(e::TranslationVersion::Live))
         .order_by_asc(e::resource_translations::Column::Id)
         .all(db)
         .await
@@ -407,21 +411,24 @@ async fn load_resources(db: &DatabaseConnection, n: usize) {
             for (li, locale) in LOCALES.iter().enumerate() {
                 let t = by_locale[li][i % by_locale[li].len()];
                 let title = format!("{} ({i})", t.title);
-                translations.push(e::resource_translations::ActiveModel {
+                let row = |version: e::TranslationVersion| e::resource_translations::ActiveModel {
+                    version: Set(version),
                     item_id: Set(*id),
                     locale: Set((*locale).to_owned()),
                     status: Set(e::PublicationStatus::Published),
                     slug: Set(format!("{}-{i}", slugify(&t.title))),
                     sort_key: Set(sort_key(locale, &title)),
                     source_hashes: Set(source_hashes(&title, &t.summary, &t.body)),
-                    title: Set(title),
+                    title: Set(title.clone()),
                     summary: Set(t.summary.clone()),
                     body: Set(t.body.clone()),
                     created_at: Set(now),
                     updated_at: Set(now),
                     published_at: Set(Some(now)),
                     ..Default::default()
-                });
+                };
+                translations.push(row(e::TranslationVersion::Working));
+                translations.push(row(e::TranslationVersion::Live));
             }
             let mut picked: Vec<i32> = vec![regions[rng.next(regions.len())]];
             for _ in 0..2 {

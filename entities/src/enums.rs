@@ -102,3 +102,16 @@ pub enum Role {
     #[sea_orm(string_value = "viewer")]
     Viewer,
 }
+
+/// Which copy of a locale version a translation row is.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum TranslationVersion {
+    /// Edited by editors and translators; its status is the workflow state.
+    #[sea_orm(string_value = "working")]
+    Working,
+    /// What the public reads: a copy of the working row made when it was published.
+    #[sea_orm(string_value = "live")]
+    Live,
+}

@@ -1,6 +1,7 @@
 //! The shape shared by every `*_translations` table.
 
-/// Declares a translation entity module: one row per (item, locale).
+/// Declares a translation entity module: per (item, locale), a working row and, once published,
+/// a live row (`version`).
 ///
 /// `title` is required (it names the item and orders lists); `summary` is plain text; `body` is
 /// sanitised HTML; `sort_key` is the collation key of `title` in the row's locale, so that lists
@@ -29,6 +30,7 @@ macro_rules! translation_entity {
                 pub created_at: DateTimeUtc,
                 pub updated_at: DateTimeUtc,
                 pub published_at: Option<DateTimeUtc>,
+                pub version: crate::enums::TranslationVersion,
             }
 
             #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,7 @@ mod builders;
 mod m20261129_000001_content_model;
 mod m20261129_000002_accounts;
 mod m20261129_000003_change_log;
+mod m20261129_000004_live_versions;
 
 /// The ordered list of migrations this binary knows.
 #[derive(Debug)]
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_content_model::Migration),
             Box::new(m20261129_000002_accounts::Migration),
             Box::new(m20261129_000003_change_log::Migration),
+            Box::new(m20261129_000004_live_versions::Migration),
         ]
     }
 }

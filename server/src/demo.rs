@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chorus_entities as e;
 use chrono::{NaiveDate, Utc};
-use e::{OrganizationKind, OrganizationRole, PublicationStatus, ResourceKind, Taxonomy};
+use e::{OrganizationKind, OrganizationRole, PublicationStatus, ResourceKind, Taxonomy, TranslationVersion};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait,
 };
@@ -150,7 +150,8 @@ struct Loader<'a, C> {
 }
 
 /// Inserts the translations of a new item: slugs made unique per locale, HTML sanitised, source
-/// hashes taken from the source-locale text.
+/// hashes taken from the source-locale text; a working row each, and a live row for each
+/// published one.
 macro_rules! insert_translations {
     ($db:expr, $module:ident, $item_id:expr, $source_locale:expr, $translations:expr) => {{
         use e::$module as t;
@@ -167,6 +168,7 @@ macro_rules! insert_translations {
             while t::Entity::find()
                 .filter(t::Column::Locale.eq(locale.as_str()))
                 .filter(t::Column::Slug.eq(slug.as_str()))
+                .filter(t::Column::Version.eq(TranslationVersion::Working))
                 .one($db)
                 .await?
                 .is_some()
@@ -174,23 +176,26 @@ macro_rules! insert_translations {
                 slug = format!("{base}-{n}");
                 n += 1;
             }
-            t::ActiveModel {
+            let row = |version: TranslationVersion| t::ActiveModel {
                 item_id: Set($item_id),
                 locale: Set(locale.clone()),
                 status: Set(text.status),
                 title: Set(text.title.clone()),
                 summary: Set(text.summary.clone()),
                 body: Set(sanitize_html(&text.body)),
-                slug: Set(slug),
+                slug: Set(slug.clone()),
                 sort_key: Set(sort_key(locale, &text.title)),
                 source_hashes: Set(hashes.clone()),
                 created_at: Set(now),
                 updated_at: Set(now),
                 published_at: Set((text.status == PublicationStatus::Published).then_some(now)),
+                version: Set(version),
                 ..Default::default()
+            };
+            row(TranslationVersion::Working).insert($db).await?;
+            if text.status == PublicationStatus::Published {
+                row(TranslationVersion::Live).insert($db).await?;
             }
-            .insert($db)
-            .await?;
         }
     }};
 }
@@ -205,6 +210,7 @@ macro_rules! existing {
                 t::Entity::find()
                     .filter(t::Column::Locale.eq($source_locale))
                     .filter(t::Column::Slug.eq(slug))
+                    .filter(t::Column::Version.eq(TranslationVersion::Working))
                     .one($db)
                     .await?
                     .map(|m| m.item_id)

@@ -245,7 +245,7 @@ async fn preview_shows_drafts_only_to_those_allowed(backend: Backend) {
     app.db
         .execute_unprepared(
             "UPDATE resource_translations SET status = 'draft' WHERE item_id = \
-             (SELECT item_id FROM resource_translations WHERE slug = 'sex-worker-implementation-tool-swit')",
+             (SELECT item_id FROM resource_translations WHERE slug = 'sex-worker-implementation-tool-swit' AND version = 'live')",
         )
         .await
         .unwrap();

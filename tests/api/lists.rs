@@ -32,7 +32,7 @@ async fn resource_filters(backend: Backend) {
     app.db
         .execute_unprepared(
             "INSERT INTO resource_terms (resource_id, term_id) SELECT r.item_id, t.id FROM resource_translations r, terms t \
-             WHERE r.slug = 'sex-worker-implementation-tool-swit' AND t.taxonomy = 'country' AND t.code = 'KE'",
+             WHERE r.slug = 'sex-worker-implementation-tool-swit' AND r.version = 'live' AND t.taxonomy = 'country' AND t.code = 'KE'",
         )
         .await
         .unwrap();

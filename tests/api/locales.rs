@@ -96,7 +96,7 @@ async fn fields_fall_back_independently(backend: Backend) {
     app.db
         .execute_unprepared(
             "UPDATE resource_translations SET summary = '' WHERE locale = 'fr' AND item_id = \
-             (SELECT item_id FROM resource_translations WHERE slug = 'sex-worker-implementation-tool-swit')",
+             (SELECT item_id FROM resource_translations WHERE slug = 'sex-worker-implementation-tool-swit' AND version = 'live')",
         )
         .await
         .unwrap();

@@ -29,7 +29,7 @@ fn visible_translations(
     }
     q.from(Alias::new(ty.translation_table()))
         .and_where(Expr::col(Alias::new("item_id")).is_in(ids.iter().copied()))
-        .and_where(Expr::col(Alias::new("status")).is_in(visibility.statuses()))
+        .and_where(visibility.condition(ty.translation_table()))
         .and_where(Expr::col(Alias::new("locale")).is_in(locales.iter().cloned()));
     q
 }

@@ -24,11 +24,17 @@ pub enum Visibility {
 }
 
 impl Visibility {
-    pub fn statuses(self) -> Vec<e::PublicationStatus> {
+    /// The condition a translation row (under `table`, a name or alias) must meet: the public
+    /// reads live copies; preview reads working copies that are not archived.
+    pub fn condition(self, table: &str) -> sea_orm::sea_query::Expr {
         use e::PublicationStatus::*;
+        use sea_orm::sea_query::{Alias, Expr, ExprTrait};
+        let c = |column: &str| Expr::col((Alias::new(table), Alias::new(column)));
         match self {
-            Visibility::Public => vec![Published],
-            Visibility::Preview => vec![Draft, InReview, Published],
+            Visibility::Public => c("version").eq(e::TranslationVersion::Live).and(c("status").eq(Published)),
+            Visibility::Preview => {
+                c("version").eq(e::TranslationVersion::Working).and(c("status").is_in([Draft, InReview, Published]))
+            }
         }
     }
 }

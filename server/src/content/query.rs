@@ -197,7 +197,7 @@ fn translation_exists(ty: ContentType, locales: &[String], visibility: Visibilit
             .expr(Expr::val(1))
             .from_as(a(ty.translation_table()), a("vt"))
             .and_where(col("vt", "item_id").equals((a(base), a("id"))))
-            .and_where(col("vt", "status").is_in(visibility.statuses()))
+            .and_where(visibility.condition("vt"))
             .and_where(col("vt", "locale").is_in(locales.iter().cloned()))
             .to_owned(),
     )
@@ -281,7 +281,7 @@ fn title_expr(spec: &ListSpec) -> Expr {
             .from_as(a(spec.ty.translation_table()), a("st"))
             .and_where(col("st", "item_id").equals((a(base), a("id"))))
             .and_where(col("st", "locale").eq(locale))
-            .and_where(col("st", "status").is_in(spec.visibility.statuses()))
+            .and_where(spec.visibility.condition("st"))
             .to_owned()
             .into()
     };
@@ -392,7 +392,7 @@ pub async fn find_by_slug<C: ConnectionTrait>(
             .from(a(ty.translation_table()))
             .and_where(Expr::col(a("slug")).eq(slug))
             .and_where(Expr::col(a("locale")).eq(locale.as_str()))
-            .and_where(Expr::col(a("status")).is_in(visibility.statuses()))
+            .and_where(visibility.condition(ty.translation_table()))
             .to_owned();
         if let Some(row) = db.query_one(&q).await? {
             return Ok(Some(row.try_get("", "item_id")?));

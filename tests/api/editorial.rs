@@ -137,3 +137,112 @@ async fn taxonomy_writes(backend: Backend) {
     app.stop().await;
 }
 backend_test!(taxonomy_writes);
+
+const SAVE: &str = "mutation($id: ID!, $l: String!, $i: TranslationInput!) { saveTranslation(id: $id, locale: $l, input: $i) { locale status title slug live } }";
+const STATUS: &str = "mutation($id: ID!, $l: String!, $s: TranslationStatus!) { setTranslationStatus(id: $id, locale: $l, status: $s) { status live } }";
+const UNPUBLISH: &str = "mutation($id: ID!, $l: String!) { unpublishTranslation(id: $id, locale: $l) { status live } }";
+const PUBLIC: &str =
+    "query($id: ID!, $l: String) { resource(id: $id, locale: $l) { title locale availableLocales body } }";
+
+async fn translation_workflow(backend: Backend) {
+    let Some(app) = spawn_with(backend, true, |c| c.graphql.cache_ttl_ms = 60_000).await else { return };
+    let editor = token_for(&app, "ed@example.org", Role::Editor, &[]).await;
+    let translator = token_for(&app, "tr@example.org", Role::Translator, &["es"]).await;
+    let reviewer = token_for(&app, "rv@example.org", Role::Reviewer, &["es"]).await;
+    let list = app
+        .data(r#"{ resources(first: 100, locale: "en") { edges { node { id title availableLocales } } } }"#, json!({}))
+        .await;
+    let report = crate::nodes(&list["resources"])
+        .into_iter()
+        .find(|n| n["title"].as_str().unwrap().starts_with("Global Fund project quarterly report: April"))
+        .unwrap();
+    let id = report["id"].as_str().unwrap().to_owned();
+    assert_eq!(report["availableLocales"], json!(["en", "fr"]));
+    let public = |l: &'static str| {
+        let app = &app;
+        let id = id.clone();
+        async move { app.data(PUBLIC, json!({ "id": id, "l": l })).await["resource"].clone() }
+    };
+    let log_before = count(&app, "SELECT COUNT(*) FROM change_log").await;
+
+    // The translator writes Spanish: a draft, invisible to the public.
+    let es = json!({ "title": "Informe trimestral del proyecto del Fondo Mundial: abril–junio de 2016",
+        "summary": "Resumen", "body": "<p onclick=\"x()\">Texto <a href=\"javascript:alert(1)\">enlace</a><script>alert(1)</script></p>" });
+    let saved = as_user(&app, &translator, SAVE, json!({ "id": id, "l": "es", "i": es })).await;
+    let w = &saved["data"]["saveTranslation"];
+    assert_eq!((w["status"].as_str(), w["live"].as_bool()), (Some("DRAFT"), Some(false)), "{saved}");
+    assert_eq!(w["slug"], "informe-trimestral-del-proyecto-del-fondo-mundial-abril-junio-de-2016");
+    assert_eq!(public("es").await["locale"], "en", "drafts stay private");
+
+    // The translator may not touch the English source, French, or publish.
+    for (l, input) in [("en", json!({ "summary": "changed" })), ("fr", json!({ "summary": "changé" }))] {
+        assert_eq!(
+            first_code(&as_user(&app, &translator, SAVE, json!({ "id": id, "l": l, "i": input })).await),
+            "FORBIDDEN"
+        );
+    }
+    assert_eq!(
+        first_code(&as_user(&app, &translator, STATUS, json!({ "id": id, "l": "es", "s": "PUBLISHED" })).await),
+        "FORBIDDEN"
+    );
+    let r = as_user(&app, &translator, STATUS, json!({ "id": id, "l": "es", "s": "IN_REVIEW" })).await;
+    assert_eq!(r["data"]["setTranslationStatus"]["status"], "IN_REVIEW", "{r}");
+
+    // The reviewer publishes: the public API (cached a moment ago) shows Spanish at once, sanitised.
+    let r = as_user(&app, &reviewer, STATUS, json!({ "id": id, "l": "es", "s": "PUBLISHED" })).await;
+    assert_eq!(r["data"]["setTranslationStatus"], json!({ "status": "PUBLISHED", "live": true }), "{r}");
+    let live = public("es").await;
+    assert_eq!(live["locale"], "es");
+    assert_eq!(live["availableLocales"], json!(["en", "fr", "es"]));
+    let body = live["body"].as_str().unwrap();
+    for bad in ["onclick", "javascript:", "<script"] {
+        assert!(!body.contains(bad), "{bad} in {body}");
+    }
+
+    // A later edit is a draft again while the published text stays online, unchanged.
+    let edit = json!({ "title": "Informe trimestral (revisado)" });
+    let r = as_user(&app, &translator, SAVE, json!({ "id": id, "l": "es", "i": edit })).await;
+    assert_eq!(r["data"]["saveTranslation"]["status"], "DRAFT");
+    assert_eq!(r["data"]["saveTranslation"]["live"], true);
+    assert_eq!(public("es").await["title"], live["title"]);
+    as_user(&app, &reviewer, STATUS, json!({ "id": id, "l": "es", "s": "PUBLISHED" })).await;
+    assert_eq!(public("es").await["title"], "Informe trimestral (revisado)");
+
+    // Unpublishing takes it offline; translators cannot.
+    assert_eq!(first_code(&as_user(&app, &translator, UNPUBLISH, json!({ "id": id, "l": "es" })).await), "FORBIDDEN");
+    let r = as_user(&app, &reviewer, UNPUBLISH, json!({ "id": id, "l": "es" })).await;
+    assert_eq!(r["data"]["unpublishTranslation"], json!({ "status": "DRAFT", "live": false }), "{r}");
+    assert_eq!(public("es").await["availableLocales"], json!(["en", "fr"]));
+
+    // Editors write any locale; Cyrillic titles get transliterated slugs.
+    let r = as_user(&app, &editor, SAVE, json!({ "id": id, "l": "ru", "i": { "title": "Квартальный отчёт" } })).await;
+    assert_eq!(r["data"]["saveTranslation"]["slug"], "kvartal-nyi-otchiot", "{r}");
+
+    // Bad input: a precise error, nothing written.
+    let before = count(&app, "SELECT COUNT(*) FROM resource_translations").await;
+    for (vars, prefix) in [
+        (json!({ "id": id, "l": "pt", "i": { "title": "x" } }), "locale"),
+        (json!({ "id": id, "l": "zh-Hans", "i": { "summary": "没有标题" } }), "input.title"),
+        (json!({ "id": id, "l": "ru", "i": {} }), "input"),
+        (json!({ "id": id, "l": "ru", "i": { "title": "x".repeat(501) } }), "input.title"),
+    ] {
+        let body = as_user(&app, &editor, SAVE, vars).await;
+        assert_eq!(first_code(&body), "BAD_USER_INPUT", "{body}");
+        assert!(body["errors"][0]["message"].as_str().unwrap().starts_with(prefix), "{prefix}: {body}");
+    }
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM resource_translations").await, before);
+    let missing =
+        as_user(&app, &editor, SAVE, json!({ "id": "UmVzb3VyY2U6OTk5OTk", "l": "ru", "i": { "title": "x" } })).await;
+    assert_eq!(first_code(&missing), "NOT_FOUND");
+
+    // Every step is in the change log, with its locale.
+    let steps = count(&app, "SELECT COUNT(*) FROM change_log WHERE entity = 'resource'").await;
+    assert_eq!(steps - log_before, 7, "save, in review, publish, save, publish, unpublish, save (ru)");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM change_log WHERE operation = 'published' AND locale = 'es'").await, 2);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM change_log WHERE operation = 'unpublished' AND locale = 'es'").await,
+        1
+    );
+    app.stop().await;
+}
+backend_test!(translation_workflow);

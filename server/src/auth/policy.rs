@@ -69,6 +69,10 @@ pub enum Action<'a> {
         locale: &'a str,
         to: PublicationStatus,
     },
+    /// Take one locale version offline.
+    Unpublish {
+        locale: &'a str,
+    },
     ManageTaxonomy,
     ManageUsers,
     ManageWebhooks,
@@ -99,7 +103,7 @@ fn required_scope(action: &Action) -> Scope {
         | Action::EditText { .. }
         | Action::ManageTaxonomy => Scope::Write,
         Action::SetStatus { to: PublicationStatus::Draft | PublicationStatus::InReview, .. } => Scope::Write,
-        Action::SetStatus { .. } => Scope::Publish,
+        Action::SetStatus { .. } | Action::Unpublish { .. } => Scope::Publish,
         Action::ManageUsers | Action::ManageWebhooks | Action::ReadAudit => Scope::Admin,
     }
 }
@@ -119,7 +123,7 @@ fn role_allows(role: Role, locales: &[String], action: &Action) -> bool {
         },
         Role::Reviewer => match *action {
             Action::ReadDrafts => true,
-            Action::SetStatus { locale, .. } => listed(locale),
+            Action::SetStatus { locale, .. } | Action::Unpublish { locale } => listed(locale),
             _ => false,
         },
         Role::Viewer => matches!(action, Action::ReadDrafts),
@@ -185,6 +189,13 @@ mod tests {
                     };
                     assert_eq!(allows(&p, &a), expected, "{role:?} {a:?}");
                 }
+                let a = Action::Unpublish { locale };
+                let expected = match role {
+                    Role::Admin | Role::Editor => true,
+                    Role::Reviewer => locale == "fr",
+                    Role::Translator | Role::Viewer => false,
+                };
+                assert_eq!(allows(&p, &a), expected, "{role:?} {a:?}");
             }
         }
     }

@@ -9,6 +9,7 @@ pub mod load;
 pub mod localize;
 pub mod query;
 pub mod text;
+pub mod translate;
 pub mod write;
 
 use chorus_entities as e;

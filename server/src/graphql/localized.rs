@@ -36,6 +36,17 @@ impl From<PublicationStatus> for TranslationStatus {
     }
 }
 
+impl From<TranslationStatus> for PublicationStatus {
+    fn from(s: TranslationStatus) -> Self {
+        match s {
+            TranslationStatus::Draft => PublicationStatus::Draft,
+            TranslationStatus::InReview => PublicationStatus::InReview,
+            TranslationStatus::Published => PublicationStatus::Published,
+            TranslationStatus::Archived => PublicationStatus::Archived,
+        }
+    }
+}
+
 /// One locale version of an item.
 #[derive(SimpleObject)]
 pub struct TranslationInfo {

@@ -17,6 +17,7 @@ mod organizations;
 mod programmes;
 mod resources;
 mod taxonomy;
+mod translate;
 
 use std::sync::Arc;
 
@@ -43,7 +44,12 @@ pub struct QueryRoot(
 
 /// Mutations: sent only by POST with `Content-Type: application/json` (the endpoint enforces it).
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(auth::AuthMutation, taxonomy::TaxonomyMutation, admin::AdminMutation);
+pub struct MutationRoot(
+    auth::AuthMutation,
+    taxonomy::TaxonomyMutation,
+    translate::TranslationMutation,
+    admin::AdminMutation,
+);
 
 pub type ChorusSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 

@@ -1,0 +1,433 @@
+//! The translation workflow: saving the working copy of a locale version, moving it through
+//! draft → in review → published → archived, and unpublishing.
+//!
+//! Saving never touches the live copy: a published text stays online, unchanged, until the
+//! working copy is published again. Every step checks the policy, runs in one transaction with
+//! its change-log and audit rows, and clears the response cache once committed.
+
+use chorus_entities::{self as e, PublicationStatus, TranslationVersion};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
+};
+
+use super::ContentType;
+use super::text::{sanitize_html, slugify, sort_key};
+use super::write::record;
+use crate::auth::policy::{Action, Field, Principal, allows};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+const MAX_TITLE: usize = 500;
+const MAX_SUMMARY: usize = 5_000;
+const MAX_BODY: usize = 500_000;
+
+/// The fields to change; absent fields keep their value.
+#[derive(Debug, Clone, Default)]
+pub struct TextInput {
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub body: Option<String>,
+    pub slug: Option<String>,
+}
+
+/// The working copy of a locale version after a change.
+#[derive(Debug, Clone)]
+pub struct WorkingCopy {
+    pub locale: String,
+    pub status: PublicationStatus,
+    pub title: String,
+    pub summary: String,
+    pub slug: String,
+    pub updated_at: DateTime<Utc>,
+    /// Whether a live copy is online.
+    pub live: bool,
+}
+
+fn entity_name(ty: ContentType) -> &'static str {
+    match ty {
+        ContentType::Resource => "resource",
+        ContentType::GoodPractice => "good_practice",
+        ContentType::Organization => "organization",
+        ContentType::Programme => "programme",
+    }
+}
+
+async fn source_locale(txn: &DatabaseTransaction, ty: ContentType, id: i32) -> AppResult<String> {
+    let q = Query::select()
+        .column(Alias::new("source_locale"))
+        .from(Alias::new(ty.base_table()))
+        .and_where(Expr::col(Alias::new("id")).eq(id))
+        .to_owned();
+    let row = txn.query_one(&q).await?.ok_or_else(|| AppError::NotFound("no such item".into()))?;
+    Ok(row.try_get("", "source_locale")?)
+}
+
+async fn touch(txn: &DatabaseTransaction, ty: ContentType, id: i32) -> AppResult<()> {
+    let q = Query::update()
+        .table(Alias::new(ty.base_table()))
+        .value(Alias::new("updated_at"), Utc::now())
+        .and_where(Expr::col(Alias::new("id")).eq(id))
+        .to_owned();
+    txn.execute(&q).await?;
+    Ok(())
+}
+
+fn check_len(value: &Option<String>, field: &str, max: usize) -> AppResult<()> {
+    if value.as_ref().is_some_and(|v| v.chars().count() > max) {
+        return Err(AppError::bad_input(format!("input.{field}: at most {max} characters")));
+    }
+    Ok(())
+}
+
+fn hashes_json(title: &str, summary: &str, body: &str) -> String {
+    super::text::source_hashes(title, summary, body)
+}
+
+/// Per translation table: the operations, written once for the four shapes.
+macro_rules! translation_ops {
+    ($module:ident) => {
+        pub mod $module {
+            use super::*;
+            use e::$module as t;
+
+            async fn working(txn: &DatabaseTransaction, id: i32, locale: &str) -> AppResult<Option<t::Model>> {
+                Ok(t::Entity::find()
+                    .filter(t::Column::ItemId.eq(id))
+                    .filter(t::Column::Locale.eq(locale))
+                    .filter(t::Column::Version.eq(TranslationVersion::Working))
+                    .one(txn)
+                    .await?)
+            }
+
+            async fn live(txn: &DatabaseTransaction, id: i32, locale: &str) -> AppResult<Option<t::Model>> {
+                Ok(t::Entity::find()
+                    .filter(t::Column::ItemId.eq(id))
+                    .filter(t::Column::Locale.eq(locale))
+                    .filter(t::Column::Version.eq(TranslationVersion::Live))
+                    .one(txn)
+                    .await?)
+            }
+
+            async fn slug_taken(
+                txn: &DatabaseTransaction,
+                id: i32,
+                locale: &str,
+                slug: &str,
+                version: TranslationVersion,
+            ) -> AppResult<bool> {
+                Ok(t::Entity::find()
+                    .filter(t::Column::Locale.eq(locale))
+                    .filter(t::Column::Slug.eq(slug))
+                    .filter(t::Column::Version.eq(version))
+                    .filter(t::Column::ItemId.ne(id))
+                    .one(txn)
+                    .await?
+                    .is_some())
+            }
+
+            async fn free_slug(txn: &DatabaseTransaction, id: i32, locale: &str, base: &str) -> AppResult<String> {
+                let mut slug = base.to_owned();
+                let mut n = 2;
+                while slug_taken(txn, id, locale, &slug, TranslationVersion::Working).await? {
+                    slug = format!("{base}-{n}");
+                    n += 1;
+                }
+                Ok(slug)
+            }
+
+            pub(crate) fn copy(m: &t::Model, live: bool) -> WorkingCopy {
+                WorkingCopy {
+                    locale: m.locale.clone(),
+                    status: m.status,
+                    title: m.title.clone(),
+                    summary: m.summary.clone(),
+                    slug: m.slug.clone(),
+                    updated_at: m.updated_at,
+                    live,
+                }
+            }
+
+            pub async fn save(
+                txn: &DatabaseTransaction,
+                id: i32,
+                locale: &str,
+                source: &str,
+                input: TextInput,
+            ) -> AppResult<WorkingCopy> {
+                let now = Utc::now();
+                let existing = working(txn, id, locale).await?;
+                let body = input.body.as_deref().map(sanitize_html);
+                let slug = match input.slug.as_deref() {
+                    Some(raw) => {
+                        let slug = slugify(raw);
+                        if slug_taken(txn, id, locale, &slug, TranslationVersion::Working).await? {
+                            return Err(AppError::bad_input(format!("input.slug: `{slug}` is taken in this locale")));
+                        }
+                        Some(slug)
+                    }
+                    None => None,
+                };
+                // The source text this version is made from: its own text for the source locale.
+                let source_row = if locale == source { None } else { working(txn, id, source).await? };
+                let saved = match existing {
+                    None => {
+                        let title = input
+                            .title
+                            .filter(|t| !t.trim().is_empty())
+                            .ok_or_else(|| AppError::bad_input("input.title: required for a new translation"))?;
+                        let summary = input.summary.unwrap_or_default();
+                        let body = body.unwrap_or_default();
+                        let slug = match slug {
+                            Some(s) => s,
+                            None => free_slug(txn, id, locale, &slugify(&title)).await?,
+                        };
+                        let hashes = match &source_row {
+                            Some(s) => s.source_hashes.clone(),
+                            None => hashes_json(&title, &summary, &body),
+                        };
+                        t::ActiveModel {
+                            item_id: Set(id),
+                            locale: Set(locale.to_owned()),
+                            status: Set(PublicationStatus::Draft),
+                            sort_key: Set(sort_key(locale, &title)),
+                            title: Set(title),
+                            summary: Set(summary),
+                            body: Set(body),
+                            slug: Set(slug),
+                            source_hashes: Set(hashes),
+                            created_at: Set(now),
+                            updated_at: Set(now),
+                            published_at: Set(None),
+                            version: Set(TranslationVersion::Working),
+                            ..Default::default()
+                        }
+                        .insert(txn)
+                        .await?
+                    }
+                    Some(row) => {
+                        let mut active: t::ActiveModel = row.clone().into();
+                        let title = input.title.clone().unwrap_or_else(|| row.title.clone());
+                        if title.trim().is_empty() {
+                            return Err(AppError::bad_input("input.title: cannot be empty"));
+                        }
+                        let summary = input.summary.clone().unwrap_or_else(|| row.summary.clone());
+                        let body = body.unwrap_or_else(|| row.body.clone());
+                        active.sort_key = Set(sort_key(locale, &title));
+                        active.source_hashes = Set(match &source_row {
+                            Some(s) => s.source_hashes.clone(),
+                            None => hashes_json(&title, &summary, &body),
+                        });
+                        active.title = Set(title);
+                        active.summary = Set(summary);
+                        active.body = Set(body);
+                        if let Some(s) = slug {
+                            active.slug = Set(s);
+                        }
+                        // An edit leaves review in review; anything else becomes a draft again,
+                        // while the live copy stays online as it was.
+                        if row.status != PublicationStatus::InReview {
+                            active.status = Set(PublicationStatus::Draft);
+                        }
+                        active.updated_at = Set(now);
+                        active.update(txn).await?
+                    }
+                };
+                let is_live = live(txn, id, locale).await?.is_some();
+                Ok(copy(&saved, is_live))
+            }
+
+            pub async fn set_status(
+                txn: &DatabaseTransaction,
+                id: i32,
+                locale: &str,
+                to: PublicationStatus,
+            ) -> AppResult<(WorkingCopy, Option<&'static str>)> {
+                let now = Utc::now();
+                let row =
+                    working(txn, id, locale).await?.ok_or_else(|| AppError::NotFound("no such translation".into()))?;
+                let current_live = live(txn, id, locale).await?;
+                let mut operation = None;
+                match to {
+                    PublicationStatus::Published => {
+                        if slug_taken(txn, id, locale, &row.slug, TranslationVersion::Live).await? {
+                            return Err(AppError::bad_input("slug: taken by another published item in this locale"));
+                        }
+                        let fields = |m: &mut t::ActiveModel| {
+                            m.status = Set(PublicationStatus::Published);
+                            m.title = Set(row.title.clone());
+                            m.summary = Set(row.summary.clone());
+                            m.body = Set(row.body.clone());
+                            m.slug = Set(row.slug.clone());
+                            m.sort_key = Set(row.sort_key.clone());
+                            m.source_hashes = Set(row.source_hashes.clone());
+                            m.updated_at = Set(now);
+                            m.published_at = Set(Some(now));
+                        };
+                        match current_live {
+                            Some(l) => {
+                                let mut active: t::ActiveModel = l.into();
+                                fields(&mut active);
+                                active.update(txn).await?;
+                            }
+                            None => {
+                                let mut active = t::ActiveModel {
+                                    item_id: Set(id),
+                                    locale: Set(locale.to_owned()),
+                                    created_at: Set(now),
+                                    version: Set(TranslationVersion::Live),
+                                    ..Default::default()
+                                };
+                                fields(&mut active);
+                                active.insert(txn).await?;
+                            }
+                        }
+                        operation = Some("published");
+                    }
+                    PublicationStatus::Archived => {
+                        if let Some(l) = current_live {
+                            t::Entity::delete_by_id(l.id).exec(txn).await?;
+                            operation = Some("unpublished");
+                        }
+                    }
+                    PublicationStatus::Draft | PublicationStatus::InReview => {}
+                }
+                let mut active: t::ActiveModel = row.into();
+                active.status = Set(to);
+                active.updated_at = Set(now);
+                if to == PublicationStatus::Published {
+                    active.published_at = Set(Some(now));
+                }
+                let saved = active.update(txn).await?;
+                let is_live = live(txn, id, locale).await?.is_some();
+                Ok((copy(&saved, is_live), operation))
+            }
+
+            pub async fn unpublish(txn: &DatabaseTransaction, id: i32, locale: &str) -> AppResult<WorkingCopy> {
+                let row =
+                    working(txn, id, locale).await?.ok_or_else(|| AppError::NotFound("no such translation".into()))?;
+                let l = live(txn, id, locale)
+                    .await?
+                    .ok_or_else(|| AppError::bad_input("locale: this version is not published"))?;
+                t::Entity::delete_by_id(l.id).exec(txn).await?;
+                let mut active: t::ActiveModel = row.into();
+                active.status = Set(PublicationStatus::Draft);
+                active.updated_at = Set(Utc::now());
+                let saved = active.update(txn).await?;
+                Ok(copy(&saved, false))
+            }
+        }
+    };
+}
+
+translation_ops!(resource_translations);
+translation_ops!(good_practice_translations);
+translation_ops!(organization_translations);
+translation_ops!(programme_translations);
+
+macro_rules! dispatch {
+    ($ty:expr, $f:ident ( $($arg:expr),* )) => {
+        match $ty {
+            ContentType::Resource => resource_translations::$f($($arg),*).await,
+            ContentType::GoodPractice => good_practice_translations::$f($($arg),*).await,
+            ContentType::Organization => organization_translations::$f($($arg),*).await,
+            ContentType::Programme => programme_translations::$f($($arg),*).await,
+        }
+    };
+}
+
+fn configured(state: &AppState, raw: &str) -> AppResult<String> {
+    state.locales.configured_code(raw).map(str::to_owned).map_err(|e| AppError::bad_input(format!("locale: {e}")))
+}
+
+fn forbidden() -> AppError {
+    AppError::Forbidden("your role does not allow this for this locale or field".into())
+}
+
+/// Saves the working copy of one locale version (creating it as a draft when new).
+pub async fn save(
+    state: &AppState,
+    who: &Principal,
+    ty: ContentType,
+    id: i32,
+    locale: &str,
+    input: TextInput,
+) -> AppResult<WorkingCopy> {
+    let locale = configured(state, locale)?;
+    check_len(&input.title, "title", MAX_TITLE)?;
+    check_len(&input.summary, "summary", MAX_SUMMARY)?;
+    check_len(&input.body, "body", MAX_BODY)?;
+    let fields: Vec<Field> = [
+        (input.title.is_some(), Field::Title),
+        (input.summary.is_some(), Field::Summary),
+        (input.body.is_some(), Field::Body),
+        (input.slug.is_some(), Field::Slug),
+    ]
+    .into_iter()
+    .filter_map(|(given, f)| given.then_some(f))
+    .collect();
+    if fields.is_empty() {
+        return Err(AppError::bad_input("input: nothing to change"));
+    }
+    let txn = state.db.begin().await?;
+    let source = source_locale(&txn, ty, id).await?;
+    for field in fields {
+        if !allows(who, &Action::EditText { locale: &locale, source_locale: &source, field }) {
+            return Err(forbidden());
+        }
+    }
+    let saved = dispatch!(ty, save(&txn, id, &locale, &source, input))?;
+    touch(&txn, ty, id).await?;
+    record(&txn, who, "translation.save", entity_name(ty), id, Some(&locale), "updated").await?;
+    txn.commit().await?;
+    state.cache.invalidate();
+    Ok(saved)
+}
+
+/// Moves the working copy of one locale version to a status; publishing copies it live,
+/// archiving takes the live copy offline.
+pub async fn set_status(
+    state: &AppState,
+    who: &Principal,
+    ty: ContentType,
+    id: i32,
+    locale: &str,
+    to: PublicationStatus,
+) -> AppResult<WorkingCopy> {
+    let locale = configured(state, locale)?;
+    if !allows(who, &Action::SetStatus { locale: &locale, to }) {
+        return Err(forbidden());
+    }
+    let txn = state.db.begin().await?;
+    source_locale(&txn, ty, id).await?;
+    let (saved, operation) = dispatch!(ty, set_status(&txn, id, &locale, to))?;
+    touch(&txn, ty, id).await?;
+    record(&txn, who, "translation.status", entity_name(ty), id, Some(&locale), operation.unwrap_or("updated")).await?;
+    txn.commit().await?;
+    state.cache.invalidate();
+    Ok(saved)
+}
+
+/// Takes one locale version offline; its working copy goes back to draft.
+pub async fn unpublish(
+    state: &AppState,
+    who: &Principal,
+    ty: ContentType,
+    id: i32,
+    locale: &str,
+) -> AppResult<WorkingCopy> {
+    let locale = configured(state, locale)?;
+    if !allows(who, &Action::Unpublish { locale: &locale }) {
+        return Err(forbidden());
+    }
+    let txn = state.db.begin().await?;
+    source_locale(&txn, ty, id).await?;
+    let saved = dispatch!(ty, unpublish(&txn, id, &locale))?;
+    touch(&txn, ty, id).await?;
+    record(&txn, who, "translation.unpublish", entity_name(ty), id, Some(&locale), "unpublished").await?;
+    txn.commit().await?;
+    state.cache.invalidate();
+    Ok(saved)
+}

@@ -1,0 +1,110 @@
+//! The translation workflow over GraphQL: save a working copy, change its status, unpublish.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use super::auth::principal;
+use super::error::IntoGql;
+use super::ids::{self, NodeType};
+use super::localized::TranslationStatus;
+use super::state;
+use crate::content::ContentType;
+use crate::content::translate::{self, TextInput, WorkingCopy};
+use crate::error::{AppError, AppResult};
+
+/// New text for a locale version; absent fields keep their value. Ids, statuses, timestamps and
+/// authors are never input: they follow from who does what, and when.
+#[derive(InputObject)]
+pub struct TranslationInput {
+    title: Option<String>,
+    /// Plain text.
+    summary: Option<String>,
+    /// HTML; scripts, event handlers, `javascript:` and `data:` URLs are removed.
+    body: Option<String>,
+    /// Generated from the title (transliterated) when a new version has none.
+    slug: Option<String>,
+}
+
+/// The working copy of a locale version, as editors see it.
+#[derive(SimpleObject)]
+pub struct WorkingTranslation {
+    locale: String,
+    status: TranslationStatus,
+    title: String,
+    summary: String,
+    slug: String,
+    updated_at: DateTime<Utc>,
+    /// Whether a published copy is online.
+    live: bool,
+}
+
+impl From<WorkingCopy> for WorkingTranslation {
+    fn from(w: WorkingCopy) -> Self {
+        WorkingTranslation {
+            locale: w.locale,
+            status: w.status.into(),
+            title: w.title,
+            summary: w.summary,
+            slug: w.slug,
+            updated_at: w.updated_at,
+            live: w.live,
+        }
+    }
+}
+
+fn item(id: &ID) -> AppResult<(ContentType, i32)> {
+    match ids::decode(id)? {
+        (NodeType::Resource, n) => Ok((ContentType::Resource, n)),
+        (NodeType::GoodPractice, n) => Ok((ContentType::GoodPractice, n)),
+        (NodeType::Organization, n) => Ok((ContentType::Organization, n)),
+        (NodeType::Programme, n) => Ok((ContentType::Programme, n)),
+        _ => Err(AppError::bad_input("id: not a resource, good practice, organisation or programme")),
+    }
+}
+
+#[derive(Default)]
+pub struct TranslationMutation;
+
+#[Object]
+impl TranslationMutation {
+    /// Saves the working copy of an item in a locale (a new one starts as a draft). The live copy,
+    /// if any, stays online unchanged until the working copy is published again.
+    async fn save_translation(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        locale: String,
+        input: TranslationInput,
+    ) -> async_graphql::Result<WorkingTranslation> {
+        let who = principal(ctx).gql()?;
+        let (ty, n) = item(&id).gql()?;
+        let input = TextInput { title: input.title, summary: input.summary, body: input.body, slug: input.slug };
+        Ok(translate::save(state(ctx), who, ty, n, &locale, input).await.gql()?.into())
+    }
+
+    /// Moves a locale version to a status: `PUBLISHED` puts the working copy online,
+    /// `ARCHIVED` takes it offline.
+    async fn set_translation_status(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        locale: String,
+        status: TranslationStatus,
+    ) -> async_graphql::Result<WorkingTranslation> {
+        let who = principal(ctx).gql()?;
+        let (ty, n) = item(&id).gql()?;
+        Ok(translate::set_status(state(ctx), who, ty, n, &locale, status.into()).await.gql()?.into())
+    }
+
+    /// Takes a locale version offline; its working copy becomes a draft.
+    async fn unpublish_translation(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        locale: String,
+    ) -> async_graphql::Result<WorkingTranslation> {
+        let who = principal(ctx).gql()?;
+        let (ty, n) = item(&id).gql()?;
+        Ok(translate::unpublish(state(ctx), who, ty, n, &locale).await.gql()?.into())
+    }
+}

@@ -24,6 +24,7 @@ pub mod programmes;
 pub mod resource_organizations;
 pub mod resource_terms;
 pub mod resources;
+pub mod revisions;
 pub mod sessions;
 pub mod term_labels;
 pub mod terms;

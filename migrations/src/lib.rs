@@ -10,6 +10,7 @@ mod m20261129_000001_content_model;
 mod m20261129_000002_accounts;
 mod m20261129_000003_change_log;
 mod m20261129_000004_live_versions;
+mod m20261129_000005_revisions;
 
 /// The ordered list of migrations this binary knows.
 #[derive(Debug)]
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_accounts::Migration),
             Box::new(m20261129_000003_change_log::Migration),
             Box::new(m20261129_000004_live_versions::Migration),
+            Box::new(m20261129_000005_revisions::Migration),
         ]
     }
 }

@@ -246,3 +246,69 @@ async fn translation_workflow(backend: Backend) {
     app.stop().await;
 }
 backend_test!(translation_workflow);
+
+const WORKING: &str = "query($id: ID!) { workingTranslations(id: $id) { locale status live outdated { fields { field oldText newText } sourceChangedAt } } }";
+
+async fn outdated_translations(backend: Backend) {
+    let Some(app) = spawn_with(backend, true, |_| {}).await else { return };
+    let editor = token_for(&app, "ed@example.org", Role::Editor, &[]).await;
+    let translator = token_for(&app, "tr@example.org", Role::Translator, &["fr"]).await;
+    let swit = app
+        .data(r#"{ resource(slug: "sex-worker-implementation-tool-swit", locale: "en") { id summary } }"#, json!({}))
+        .await["resource"]
+        .clone();
+    let id = swit["id"].as_str().unwrap().to_owned();
+    let old_summary = swit["summary"].as_str().unwrap().to_owned();
+    let views = |token: &str| {
+        let app = &app;
+        let (token, id) = (token.to_owned(), id.clone());
+        async move { as_user(app, &token, WORKING, json!({ "id": id })).await["data"]["workingTranslations"].clone() }
+    };
+    let up_to_date = views(&editor).await;
+    assert_eq!(up_to_date.as_array().unwrap().len(), 5);
+    assert!(up_to_date.as_array().unwrap().iter().all(|v| v["outdated"].is_null()), "{up_to_date}");
+    assert_eq!(first_code(&app.gql(WORKING, json!({ "id": id })).await), "UNAUTHENTICATED");
+
+    // The editor changes the English summary: every translation is outdated, field by field.
+    let save =
+        as_user(&app, &editor, SAVE, json!({ "id": id, "l": "en", "i": { "summary": "A new English summary." } }))
+            .await;
+    assert!(save.get("errors").is_none(), "{save}");
+    let after = views(&editor).await;
+    for v in after.as_array().unwrap() {
+        if v["locale"] == "en" {
+            assert!(v["outdated"].is_null());
+            continue;
+        }
+        let fields = &v["outdated"]["fields"];
+        assert_eq!(
+            fields,
+            &json!([{ "field": "summary", "oldText": old_summary, "newText": "A new English summary." }]),
+            "{}",
+            v["locale"]
+        );
+        assert!(v["outdated"]["sourceChangedAt"].is_string());
+    }
+    // The live English text is untouched until the editor publishes again.
+    assert_eq!(
+        app.data(r#"{ resource(slug: "sex-worker-implementation-tool-swit", locale: "en") { summary } }"#, json!({}))
+            .await["resource"]["summary"],
+        old_summary.as_str()
+    );
+
+    // The French translator updates the French summary: French is up to date, Spanish is not.
+    let fr = as_user(&app, &translator, SAVE, json!({ "id": id, "l": "fr", "i": { "summary": "Un nouveau résumé." } }))
+        .await;
+    assert!(fr.get("errors").is_none(), "{fr}");
+    let now = views(&translator).await;
+    let by_locale = |l: &str| now.as_array().unwrap().iter().find(|v| v["locale"] == l).unwrap().clone();
+    assert!(by_locale("fr")["outdated"].is_null(), "{now}");
+    assert!(!by_locale("es")["outdated"].is_null());
+    assert_eq!(by_locale("fr")["status"], "DRAFT");
+    assert_eq!(by_locale("fr")["live"], true);
+    // Revisions keep who did what: the baseline, the editor's save, the translator's save.
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM revisions").await, 4);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM revisions WHERE user_id IS NULL").await, 2, "one baseline per locale");
+    app.stop().await;
+}
+backend_test!(outdated_translations);

@@ -40,6 +40,7 @@ pub struct WorkingCopy {
     pub status: PublicationStatus,
     pub title: String,
     pub summary: String,
+    pub body: String,
     pub slug: String,
     pub updated_at: DateTime<Utc>,
     /// Whether a live copy is online.
@@ -144,10 +145,16 @@ macro_rules! translation_ops {
                     status: m.status,
                     title: m.title.clone(),
                     summary: m.summary.clone(),
+                    body: m.body.clone(),
                     slug: m.slug.clone(),
                     updated_at: m.updated_at,
                     live,
                 }
+            }
+
+            /// The working copy as it is now, if any.
+            pub async fn current(txn: &DatabaseTransaction, id: i32, locale: &str) -> AppResult<Option<WorkingCopy>> {
+                Ok(working(txn, id, locale).await?.map(|m| copy(&m, false)))
             }
 
             pub async fn save(
@@ -156,9 +163,11 @@ macro_rules! translation_ops {
                 locale: &str,
                 source: &str,
                 input: TextInput,
-            ) -> AppResult<WorkingCopy> {
+            ) -> AppResult<(WorkingCopy, Vec<&'static str>)> {
                 let now = Utc::now();
                 let existing = working(txn, id, locale).await?;
+                let before =
+                    existing.as_ref().map(|r| (r.title.clone(), r.summary.clone(), r.body.clone(), r.slug.clone()));
                 let body = input.body.as_deref().map(sanitize_html);
                 let slug = match input.slug.as_deref() {
                     Some(raw) => {
@@ -236,7 +245,19 @@ macro_rules! translation_ops {
                     }
                 };
                 let is_live = live(txn, id, locale).await?.is_some();
-                Ok(copy(&saved, is_live))
+                let changed: Vec<&'static str> = match before {
+                    None => vec!["title", "summary", "body", "slug"],
+                    Some((title, summary, body, slug)) => [
+                        (title != saved.title, "title"),
+                        (summary != saved.summary, "summary"),
+                        (body != saved.body, "body"),
+                        (slug != saved.slug, "slug"),
+                    ]
+                    .into_iter()
+                    .filter_map(|(c, f)| c.then_some(f))
+                    .collect(),
+                };
+                Ok((copy(&saved, is_live), changed))
             }
 
             pub async fn set_status(
@@ -338,6 +359,36 @@ macro_rules! dispatch {
     };
 }
 
+/// Keeps the state of a locale version after a change as a revision.
+async fn revision(
+    txn: &DatabaseTransaction,
+    who: &Principal,
+    ty: ContentType,
+    id: i32,
+    saved: &WorkingCopy,
+    changed: &[&str],
+) -> AppResult<()> {
+    e::revisions::ActiveModel {
+        entity: Set(entity_name(ty).to_owned()),
+        entity_id: Set(id),
+        locale: Set(saved.locale.clone()),
+        user_id: Set((who.user_id > 0).then_some(who.user_id)),
+        display_name: Set(who.display_name.clone()),
+        at: Set(Utc::now()),
+        status: Set(saved.status),
+        title: Set(saved.title.clone()),
+        summary: Set(saved.summary.clone()),
+        body: Set(saved.body.clone()),
+        slug: Set(saved.slug.clone()),
+        hashes: Set(hashes_json(&saved.title, &saved.summary, &saved.body)),
+        changed: Set(changed.join(",")),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
 fn configured(state: &AppState, raw: &str) -> AppResult<String> {
     state.locales.configured_code(raw).map(str::to_owned).map_err(|e| AppError::bad_input(format!("locale: {e}")))
 }
@@ -378,7 +429,28 @@ pub async fn save(
             return Err(forbidden());
         }
     }
-    let saved = dispatch!(ty, save(&txn, id, &locale, &source, input))?;
+    // The first change of a version that predates revisions keeps its earlier state as a baseline,
+    // so that outdated translations can still show the text they were made from.
+    let has_history = e::revisions::Entity::find()
+        .filter(e::revisions::Column::Entity.eq(entity_name(ty)))
+        .filter(e::revisions::Column::EntityId.eq(id))
+        .filter(e::revisions::Column::Locale.eq(locale.as_str()))
+        .one(&txn)
+        .await?
+        .is_some();
+    if !has_history && let Some(before) = dispatch!(ty, current(&txn, id, &locale))? {
+        let baseline = Principal {
+            user_id: 0,
+            display_name: "(before history)".into(),
+            role: chorus_entities::Role::Viewer,
+            locales: vec![],
+            scopes: None,
+            session_id: None,
+        };
+        revision(&txn, &baseline, ty, id, &before, &[]).await?;
+    }
+    let (saved, changed) = dispatch!(ty, save(&txn, id, &locale, &source, input))?;
+    revision(&txn, who, ty, id, &saved, &changed).await?;
     touch(&txn, ty, id).await?;
     record(&txn, who, "translation.save", entity_name(ty), id, Some(&locale), "updated").await?;
     txn.commit().await?;
@@ -403,6 +475,7 @@ pub async fn set_status(
     let txn = state.db.begin().await?;
     source_locale(&txn, ty, id).await?;
     let (saved, operation) = dispatch!(ty, set_status(&txn, id, &locale, to))?;
+    revision(&txn, who, ty, id, &saved, &["status"]).await?;
     touch(&txn, ty, id).await?;
     record(&txn, who, "translation.status", entity_name(ty), id, Some(&locale), operation.unwrap_or("updated")).await?;
     txn.commit().await?;
@@ -425,9 +498,127 @@ pub async fn unpublish(
     let txn = state.db.begin().await?;
     source_locale(&txn, ty, id).await?;
     let saved = dispatch!(ty, unpublish(&txn, id, &locale))?;
+    revision(&txn, who, ty, id, &saved, &["status"]).await?;
     touch(&txn, ty, id).await?;
     record(&txn, who, "translation.unpublish", entity_name(ty), id, Some(&locale), "unpublished").await?;
     txn.commit().await?;
     state.cache.invalidate();
     Ok(saved)
+}
+
+/// One source field that changed after a translation was made from it.
+#[derive(Debug, Clone)]
+pub struct ChangedField {
+    pub field: &'static str,
+    /// The source text the translation was made from, when a revision still holds it.
+    pub old_text: Option<String>,
+    pub new_text: String,
+}
+
+/// Why a translation is outdated.
+#[derive(Debug, Clone)]
+pub struct Outdated {
+    pub fields: Vec<ChangedField>,
+    /// When the source locale version last changed.
+    pub source_changed_at: DateTime<Utc>,
+}
+
+/// A working copy with its outdated report, for editors.
+#[derive(Debug, Clone)]
+pub struct EditorView {
+    pub copy: WorkingCopy,
+    pub outdated: Option<Outdated>,
+}
+
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct Row {
+    locale: String,
+    status: PublicationStatus,
+    title: String,
+    summary: String,
+    body: String,
+    slug: String,
+    source_hashes: String,
+    updated_at: DateTime<Utc>,
+    version: TranslationVersion,
+}
+
+fn parse_hashes(json: &str) -> std::collections::BTreeMap<String, String> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+/// The working copies of an item in every locale, each translation with what changed in its
+/// source since it was made (field by field, with the old and new source text).
+pub async fn editor_views(state: &AppState, who: &Principal, ty: ContentType, id: i32) -> AppResult<Vec<EditorView>> {
+    if !allows(who, &Action::ReadDrafts) {
+        return Err(forbidden());
+    }
+    let txn = state.db.begin().await?;
+    let source = source_locale(&txn, ty, id).await?;
+    let q = Query::select()
+        .columns(
+            ["locale", "status", "title", "summary", "body", "slug", "source_hashes", "updated_at", "version"]
+                .map(Alias::new),
+        )
+        .from(Alias::new(ty.translation_table()))
+        .and_where(Expr::col(Alias::new("item_id")).eq(id))
+        .to_owned();
+    let rows =
+        <Row as sea_orm::FromQueryResult>::find_by_statement(txn.get_database_backend().build(&q)).all(&txn).await?;
+    let revisions = e::revisions::Entity::find()
+        .filter(e::revisions::Column::Entity.eq(entity_name(ty)))
+        .filter(e::revisions::Column::EntityId.eq(id))
+        .filter(e::revisions::Column::Locale.eq(source.as_str()))
+        .all(&txn)
+        .await?;
+    txn.commit().await?;
+    let live: Vec<&str> =
+        rows.iter().filter(|r| r.version == TranslationVersion::Live).map(|r| r.locale.as_str()).collect();
+    let source_row = rows.iter().find(|r| r.version == TranslationVersion::Working && r.locale == source);
+    let mut views: Vec<EditorView> = rows
+        .iter()
+        .filter(|r| r.version == TranslationVersion::Working)
+        .map(|r| {
+            let outdated = match source_row {
+                Some(src) if r.locale != source => outdated(r, src, &revisions),
+                _ => None,
+            };
+            EditorView {
+                copy: WorkingCopy {
+                    locale: r.locale.clone(),
+                    status: r.status,
+                    title: r.title.clone(),
+                    summary: r.summary.clone(),
+                    body: r.body.clone(),
+                    slug: r.slug.clone(),
+                    updated_at: r.updated_at,
+                    live: live.contains(&r.locale.as_str()),
+                },
+                outdated,
+            }
+        })
+        .collect();
+    let order = state.locales.codes();
+    views.sort_by_key(|v| order.iter().position(|c| *c == v.copy.locale));
+    Ok(views)
+}
+
+fn outdated(translation: &Row, source: &Row, revisions: &[e::revisions::Model]) -> Option<Outdated> {
+    let made_from = parse_hashes(&translation.source_hashes);
+    let current = [("title", &source.title), ("summary", &source.summary), ("body", &source.body)];
+    let fields: Vec<ChangedField> = current
+        .into_iter()
+        .filter(|(field, text)| made_from.get(*field).is_some_and(|h| *h != super::text::field_hash(text)))
+        .map(|(field, text)| {
+            let wanted = made_from.get(field);
+            let old_text =
+                revisions.iter().rev().find(|r| parse_hashes(&r.hashes).get(field) == wanted).map(|r| match field {
+                    "title" => r.title.clone(),
+                    "summary" => r.summary.clone(),
+                    _ => r.body.clone(),
+                });
+            ChangedField { field, old_text, new_text: text.clone() }
+        })
+        .collect();
+    (!fields.is_empty()).then(|| Outdated { fields, source_changed_at: source.updated_at })
 }

@@ -40,6 +40,7 @@ pub struct QueryRoot(
     node::NodeQuery,
     auth::AuthQuery,
     admin::AdminQuery,
+    translate::TranslationQuery,
 );
 
 /// Mutations: sent only by POST with `Content-Type: application/json` (the endpoint enforces it).

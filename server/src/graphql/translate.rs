@@ -108,3 +108,75 @@ impl TranslationMutation {
         Ok(translate::unpublish(state(ctx), who, ty, n, &locale).await.gql()?.into())
     }
 }
+
+/// A source field that changed after a translation was made from it.
+#[derive(SimpleObject)]
+pub struct ChangedSourceField {
+    /// `title`, `summary` or `body`.
+    field: String,
+    /// The source text the translation was made from (null when no revision holds it).
+    old_text: Option<String>,
+    new_text: String,
+}
+
+/// Why a translation is outdated.
+#[derive(SimpleObject)]
+pub struct OutdatedInfo {
+    fields: Vec<ChangedSourceField>,
+    source_changed_at: DateTime<Utc>,
+}
+
+/// A working copy as editors and translators see it.
+#[derive(SimpleObject)]
+pub struct EditorTranslation {
+    locale: String,
+    status: TranslationStatus,
+    title: String,
+    summary: String,
+    body: String,
+    slug: String,
+    updated_at: DateTime<Utc>,
+    /// Whether a published copy is online.
+    live: bool,
+    /// Set when the source text changed after this translation was made; null when up to date
+    /// (and for the source locale itself).
+    outdated: Option<OutdatedInfo>,
+}
+
+#[derive(Default)]
+pub struct TranslationQuery;
+
+#[Object]
+impl TranslationQuery {
+    /// Every working copy of an item, with outdated reports (needs the right to read drafts).
+    async fn working_translations(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Vec<EditorTranslation>> {
+        let who = principal(ctx).gql()?;
+        let (ty, n) = item(&id).gql()?;
+        let views = translate::editor_views(state(ctx), who, ty, n).await.gql()?;
+        Ok(views
+            .into_iter()
+            .map(|v| EditorTranslation {
+                locale: v.copy.locale,
+                status: v.copy.status.into(),
+                title: v.copy.title,
+                summary: v.copy.summary,
+                body: v.copy.body,
+                slug: v.copy.slug,
+                updated_at: v.copy.updated_at,
+                live: v.copy.live,
+                outdated: v.outdated.map(|o| OutdatedInfo {
+                    fields: o
+                        .fields
+                        .into_iter()
+                        .map(|f| ChangedSourceField {
+                            field: f.field.to_owned(),
+                            old_text: f.old_text,
+                            new_text: f.new_text,
+                        })
+                        .collect(),
+                    source_changed_at: o.source_changed_at,
+                }),
+            })
+            .collect())
+    }
+}

@@ -620,5 +620,5 @@ fn outdated(translation: &Row, source: &Row, revisions: &[e::revisions::Model]) 
             ChangedField { field, old_text, new_text: text.clone() }
         })
         .collect();
-    (!fields.is_empty()).then(|| Outdated { fields, source_changed_at: source.updated_at })
+    (!fields.is_empty()).then_some(Outdated { fields, source_changed_at: source.updated_at })
 }

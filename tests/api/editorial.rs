@@ -312,3 +312,77 @@ async fn outdated_translations(backend: Backend) {
     app.stop().await;
 }
 backend_test!(outdated_translations);
+
+async fn the_editorial_story(backend: Backend) {
+    let Some(app) = spawn_with(backend, true, |_| {}).await else { return };
+    let editor = token_for(&app, "ed@example.org", Role::Editor, &[]).await;
+    let fr_translator = token_for(&app, "trfr@example.org", Role::Translator, &["fr"]).await;
+    let es_translator = token_for(&app, "tres@example.org", Role::Translator, &["es"]).await;
+    let fr_reviewer = token_for(&app, "rvfr@example.org", Role::Reviewer, &["fr"]).await;
+    let nswp = app
+        .data(r#"{ organizations(filter: { kinds: [GLOBAL_NETWORK] }) { edges { node { id } } } }"#, json!({}))
+        .await;
+    let nswp = nswp["organizations"]["edges"][0]["node"]["id"].as_str().unwrap().to_owned();
+
+    let create = "mutation($i: CreateResourceInput!) { createResource(input: $i) }";
+    let input = json!({ "kind": "BRIEFING_PAPER", "publishedOn": "2026-11-01", "sourceLocale": "en",
+        "regions": ["global"], "topics": ["hiv", "human-rights"], "organizations": [{ "id": nswp, "role": "PUBLISHER" }],
+        "text": { "title": "Community-led HIV responses", "summary": "Why rights-based programmes work.", "body": "<p>Text.</p>" } });
+    assert_eq!(first_code(&as_user(&app, &fr_translator, create, json!({ "i": input })).await), "FORBIDDEN");
+    let bad = as_user(&app, &editor, create, json!({ "i": { "kind": "REPORT", "publishedOn": "2026-11-01", "sourceLocale": "en", "topics": ["nope"], "text": { "title": "x" } } })).await;
+    assert!(bad["errors"][0]["message"].as_str().unwrap().starts_with("input.topics[0]"), "{bad}");
+    let created = as_user(&app, &editor, create, json!({ "i": input })).await;
+    let id = created["data"]["createResource"].as_str().unwrap_or_else(|| panic!("{created}")).to_owned();
+    let public = |l: &'static str| {
+        let (app, id) = (&app, id.clone());
+        async move { app.data(PUBLIC, json!({ "id": id, "l": l })).await["resource"].clone() }
+    };
+    assert!(public("en").await.is_null(), "a new resource is a draft");
+
+    as_user(&app, &editor, STATUS, json!({ "id": id, "l": "en", "s": "PUBLISHED" })).await;
+    let fr = json!({ "title": "Des réponses au VIH menées par les communautés", "summary": "Pourquoi les programmes fondés sur les droits fonctionnent." });
+    as_user(&app, &fr_translator, SAVE, json!({ "id": id, "l": "fr", "i": fr })).await;
+    as_user(&app, &fr_translator, STATUS, json!({ "id": id, "l": "fr", "s": "IN_REVIEW" })).await;
+    as_user(
+        &app,
+        &es_translator,
+        SAVE,
+        json!({ "id": id, "l": "es", "i": { "title": "Respuestas comunitarias al VIH" } }),
+    )
+    .await;
+    let published = as_user(&app, &fr_reviewer, STATUS, json!({ "id": id, "l": "fr", "s": "PUBLISHED" })).await;
+    assert_eq!(published["data"]["setTranslationStatus"]["live"], true, "{published}");
+    assert_eq!(
+        first_code(&as_user(&app, &fr_reviewer, STATUS, json!({ "id": id, "l": "es", "s": "PUBLISHED" })).await),
+        "FORBIDDEN"
+    );
+
+    let en = public("en").await;
+    assert_eq!(en["availableLocales"], json!(["en", "fr"]), "French and English only: {en}");
+    assert_eq!(public("fr").await["title"], "Des réponses au VIH menées par les communautés");
+    assert_eq!(public("es").await["locale"], "en", "Spanish is still a draft");
+
+    // The editor changes the English summary: the French translation is outdated until updated.
+    as_user(
+        &app,
+        &editor,
+        SAVE,
+        json!({ "id": id, "l": "en", "i": { "summary": "Why rights-based programmes work, with evidence." } }),
+    )
+    .await;
+    let views = as_user(&app, &editor, WORKING, json!({ "id": id })).await["data"]["workingTranslations"].clone();
+    let fr_view = views.as_array().unwrap().iter().find(|v| v["locale"] == "fr").unwrap();
+    assert_eq!(fr_view["outdated"]["fields"][0]["field"], "summary", "{views}");
+    assert_eq!(fr_view["outdated"]["fields"][0]["oldText"], "Why rights-based programmes work.");
+
+    // Deleting removes it everywhere, and the change log says so.
+    let body = as_user(&app, &editor, "mutation($id: ID!) { deleteItem(id: $id) }", json!({ "id": id })).await;
+    assert_eq!(body["data"]["deleteItem"], true, "{body}");
+    assert!(public("en").await.is_null());
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM change_log WHERE entity = 'resource' AND operation = 'deleted'").await,
+        1
+    );
+    app.stop().await;
+}
+backend_test!(the_editorial_story);

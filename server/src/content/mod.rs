@@ -5,6 +5,7 @@
 //! batches for the data loaders; `localize` picks, field by field, the text to serve along a
 //! locale chain; `text` holds the write-side text rules.
 
+pub mod items;
 pub mod load;
 pub mod localize;
 pub mod query;

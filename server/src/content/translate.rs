@@ -47,7 +47,7 @@ pub struct WorkingCopy {
     pub live: bool,
 }
 
-fn entity_name(ty: ContentType) -> &'static str {
+pub fn entity_name(ty: ContentType) -> &'static str {
     match ty {
         ContentType::Resource => "resource",
         ContentType::GoodPractice => "good_practice",
@@ -407,6 +407,24 @@ pub async fn save(
     input: TextInput,
 ) -> AppResult<WorkingCopy> {
     let locale = configured(state, locale)?;
+    let txn = state.db.begin().await?;
+    let source = source_locale(&txn, ty, id).await?;
+    let saved = save_in(&txn, who, ty, id, &locale, &source, input).await?;
+    txn.commit().await?;
+    state.cache.invalidate();
+    Ok(saved)
+}
+
+/// `save` inside the caller's transaction (`locale` already a configured code).
+pub async fn save_in(
+    txn: &DatabaseTransaction,
+    who: &Principal,
+    ty: ContentType,
+    id: i32,
+    locale: &str,
+    source: &str,
+    input: TextInput,
+) -> AppResult<WorkingCopy> {
     check_len(&input.title, "title", MAX_TITLE)?;
     check_len(&input.summary, "summary", MAX_SUMMARY)?;
     check_len(&input.body, "body", MAX_BODY)?;
@@ -422,10 +440,8 @@ pub async fn save(
     if fields.is_empty() {
         return Err(AppError::bad_input("input: nothing to change"));
     }
-    let txn = state.db.begin().await?;
-    let source = source_locale(&txn, ty, id).await?;
     for field in fields {
-        if !allows(who, &Action::EditText { locale: &locale, source_locale: &source, field }) {
+        if !allows(who, &Action::EditText { locale, source_locale: source, field }) {
             return Err(forbidden());
         }
     }
@@ -434,11 +450,11 @@ pub async fn save(
     let has_history = e::revisions::Entity::find()
         .filter(e::revisions::Column::Entity.eq(entity_name(ty)))
         .filter(e::revisions::Column::EntityId.eq(id))
-        .filter(e::revisions::Column::Locale.eq(locale.as_str()))
-        .one(&txn)
+        .filter(e::revisions::Column::Locale.eq(locale))
+        .one(txn)
         .await?
         .is_some();
-    if !has_history && let Some(before) = dispatch!(ty, current(&txn, id, &locale))? {
+    if !has_history && let Some(before) = dispatch!(ty, current(txn, id, locale))? {
         let baseline = Principal {
             user_id: 0,
             display_name: "(before history)".into(),
@@ -447,14 +463,12 @@ pub async fn save(
             scopes: None,
             session_id: None,
         };
-        revision(&txn, &baseline, ty, id, &before, &[]).await?;
+        revision(txn, &baseline, ty, id, &before, &[]).await?;
     }
-    let (saved, changed) = dispatch!(ty, save(&txn, id, &locale, &source, input))?;
-    revision(&txn, who, ty, id, &saved, &changed).await?;
-    touch(&txn, ty, id).await?;
-    record(&txn, who, "translation.save", entity_name(ty), id, Some(&locale), "updated").await?;
-    txn.commit().await?;
-    state.cache.invalidate();
+    let (saved, changed) = dispatch!(ty, save(txn, id, locale, source, input))?;
+    revision(txn, who, ty, id, &saved, &changed).await?;
+    touch(txn, ty, id).await?;
+    record(txn, who, "translation.save", entity_name(ty), id, Some(locale), "updated").await?;
     Ok(saved)
 }
 

@@ -49,6 +49,7 @@ pub struct MutationRoot(
     auth::AuthMutation,
     taxonomy::TaxonomyMutation,
     translate::TranslationMutation,
+    resources::ResourceMutation,
     admin::AdminMutation,
 );
 

@@ -300,3 +300,68 @@ impl ResourceQuery {
         connection::single(ctx, id, slug, locale, preview).await
     }
 }
+
+/// An organisation linked to a new resource.
+#[derive(InputObject)]
+pub struct OrganizationLinkInput {
+    id: ID,
+    role: OrganizationRole,
+}
+
+/// A new resource. Ids of the resource itself, statuses, timestamps and authors are never input.
+#[derive(InputObject)]
+pub struct CreateResourceInput {
+    kind: ResourceKind,
+    published_on: NaiveDate,
+    /// The locale the resource is written in.
+    source_locale: String,
+    /// Region codes.
+    regions: Option<Vec<String>>,
+    /// ISO 3166-1 alpha-2 country codes.
+    countries: Option<Vec<String>>,
+    /// Topic codes.
+    topics: Option<Vec<String>>,
+    organizations: Option<Vec<OrganizationLinkInput>>,
+    programme: Option<ID>,
+    /// The source-locale text; `title` is required.
+    text: super::translate::TranslationInput,
+}
+
+#[derive(Default)]
+pub struct ResourceMutation;
+
+#[Object]
+impl ResourceMutation {
+    /// Creates a resource with a draft in its source locale; returns its id.
+    async fn create_resource(&self, ctx: &Context<'_>, input: CreateResourceInput) -> async_graphql::Result<ID> {
+        let who = super::auth::principal(ctx).gql()?;
+        let mut organizations = Vec::new();
+        for (i, link) in input.organizations.unwrap_or_default().into_iter().enumerate() {
+            let id = ids::decode_as(&link.id, NodeType::Organization)
+                .map_err(|_| AppError::bad_input(format!("input.organizations[{i}].id: not an organisation id")))
+                .gql()?;
+            organizations.push((id, link.role.into()));
+        }
+        let programme = match input.programme {
+            Some(p) => Some(
+                ids::decode_as(&p, NodeType::Programme)
+                    .map_err(|_| AppError::bad_input("input.programme: not a programme id"))
+                    .gql()?,
+            ),
+            None => None,
+        };
+        let new = crate::content::items::NewResource {
+            kind: input.kind.into(),
+            published_on: input.published_on,
+            source_locale: input.source_locale,
+            regions: input.regions.unwrap_or_default(),
+            countries: input.countries.unwrap_or_default(),
+            topics: input.topics.unwrap_or_default(),
+            organizations,
+            programme,
+            text: input.text.into(),
+        };
+        let id = crate::content::items::create_resource(super::state(ctx), who, new).await.gql()?;
+        Ok(ids::encode(NodeType::Resource, id))
+    }
+}

@@ -62,6 +62,12 @@ fn item(id: &ID) -> AppResult<(ContentType, i32)> {
     }
 }
 
+impl From<TranslationInput> for TextInput {
+    fn from(i: TranslationInput) -> Self {
+        TextInput { title: i.title, summary: i.summary, body: i.body, slug: i.slug }
+    }
+}
+
 #[derive(Default)]
 pub struct TranslationMutation;
 
@@ -78,8 +84,7 @@ impl TranslationMutation {
     ) -> async_graphql::Result<WorkingTranslation> {
         let who = principal(ctx).gql()?;
         let (ty, n) = item(&id).gql()?;
-        let input = TextInput { title: input.title, summary: input.summary, body: input.body, slug: input.slug };
-        Ok(translate::save(state(ctx), who, ty, n, &locale, input).await.gql()?.into())
+        Ok(translate::save(state(ctx), who, ty, n, &locale, input.into()).await.gql()?.into())
     }
 
     /// Moves a locale version to a status: `PUBLISHED` puts the working copy online,
@@ -94,6 +99,14 @@ impl TranslationMutation {
         let who = principal(ctx).gql()?;
         let (ty, n) = item(&id).gql()?;
         Ok(translate::set_status(state(ctx), who, ty, n, &locale, status.into()).await.gql()?.into())
+    }
+
+    /// Deletes an item with all its locale versions (editors and admins).
+    async fn delete_item(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
+        let who = principal(ctx).gql()?;
+        let (ty, n) = item(&id).gql()?;
+        crate::content::items::delete(state(ctx), who, ty, n).await.gql()?;
+        Ok(true)
     }
 
     /// Takes a locale version offline; its working copy becomes a draft.

@@ -386,3 +386,45 @@ async fn the_editorial_story(backend: Backend) {
     app.stop().await;
 }
 backend_test!(the_editorial_story);
+
+async fn translation_progress(backend: Backend) {
+    let Some(app) = spawn_with(backend, true, |_| {}).await else { return };
+    let editor = token_for(&app, "ed@example.org", Role::Editor, &[]).await;
+    let q = r#"query($l: String!) { translationProgress(locale: $l) { kind items missing draft inReview published archived outdated } }"#;
+    let progress = |l: &'static str| {
+        let (app, editor) = (&app, editor.clone());
+        async move { as_user(app, &editor, q, json!({ "l": l })).await["data"]["translationProgress"].clone() }
+    };
+    let fr = progress("fr").await;
+    let rows = fr.as_array().unwrap();
+    let n = |v: &Value, k: &str| v[k].as_i64().unwrap();
+    for r in rows {
+        assert_eq!(
+            n(r, "items"),
+            n(r, "missing") + n(r, "draft") + n(r, "inReview") + n(r, "published") + n(r, "archived"),
+            "{r}"
+        );
+    }
+    let resources: i64 =
+        rows.iter().filter(|r| r["kind"].as_str().unwrap().starts_with("resource:")).map(|r| n(r, "items")).sum();
+    assert_eq!(resources, count(&app, "SELECT COUNT(*) FROM resources").await);
+    let orgs = rows.iter().find(|r| r["kind"] == "organization").unwrap();
+    assert_eq!(n(orgs, "items"), count(&app, "SELECT COUNT(*) FROM organizations").await);
+    let outdated_before: i64 = rows.iter().map(|r| n(r, "outdated")).sum();
+    assert_eq!(outdated_before, 0, "the demo starts up to date");
+
+    // Changing the SWIT's English summary makes its French version outdated.
+    let swit = app
+        .data(r#"{ resource(slug: "sex-worker-implementation-tool-swit", locale: "en") { id kind } }"#, json!({}))
+        .await;
+    let id = swit["resource"]["id"].as_str().unwrap().to_owned();
+    as_user(&app, &editor, SAVE, json!({ "id": id, "l": "en", "i": { "summary": "Changed." } })).await;
+    let after = progress("fr").await;
+    let tools = after.as_array().unwrap().iter().find(|r| r["kind"] == "resource:advocacy_tool").unwrap().clone();
+    assert_eq!(n(&tools, "outdated"), 1, "{after}");
+    let en_outdated: i64 = progress("en").await.as_array().unwrap().iter().map(|r| n(r, "outdated")).sum();
+    assert_eq!(en_outdated, 0, "a source is never outdated");
+    assert_eq!(first_code(&app.gql(q, json!({ "l": "fr" })).await), "UNAUTHENTICATED");
+    app.stop().await;
+}
+backend_test!(translation_progress);

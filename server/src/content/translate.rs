@@ -636,3 +636,79 @@ fn outdated(translation: &Row, source: &Row, revisions: &[e::revisions::Model]) 
         .collect();
     (!fields.is_empty()).then_some(Outdated { fields, source_changed_at: source.updated_at })
 }
+
+/// Counts of one locale's versions for one kind of item.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// `resource:report`, `resource:guide`..., `good_practice`, `organization`, `programme`.
+    pub kind: String,
+    pub items: u64,
+    /// Items with no version in this locale yet.
+    pub missing: u64,
+    pub draft: u64,
+    pub in_review: u64,
+    pub published: u64,
+    pub archived: u64,
+    /// Versions made from a source text that has changed since (never the source locale).
+    pub outdated: u64,
+}
+
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct ProgressRow {
+    kind: String,
+    status: Option<PublicationStatus>,
+    outdated: Option<bool>,
+}
+
+/// Translation progress of one locale: counts by kind and status, outdated ones included.
+pub async fn progress(state: &AppState, who: &Principal, locale: &str) -> AppResult<Vec<Progress>> {
+    if !allows(who, &Action::ReadDrafts) {
+        return Err(forbidden());
+    }
+    let locale = configured(state, locale)?;
+    let db = &state.db;
+    let mut out: Vec<Progress> = Vec::new();
+    for ty in ContentType::ALL {
+        let (base, table) = (ty.base_table(), ty.translation_table());
+        let kind = match ty {
+            ContentType::Resource => "'resource:' || b.kind".to_owned(),
+            other => format!("'{}'", entity_name(other)),
+        };
+        // `outdated`: the version's recorded source hashes differ from the source's own.
+        let sql = format!(
+            "SELECT {kind} AS kind, t.status AS status, \
+             CASE WHEN t.locale <> b.source_locale AND t.source_hashes <> s.source_hashes THEN TRUE ELSE FALSE END AS outdated \
+             FROM {base} b \
+             LEFT JOIN {table} t ON t.item_id = b.id AND t.locale = $1 AND t.version = 'working' \
+             LEFT JOIN {table} s ON s.item_id = b.id AND s.locale = b.source_locale AND s.version = 'working'"
+        );
+        let sql = match db.get_database_backend() {
+            sea_orm::DatabaseBackend::Postgres => sql,
+            _ => sql.replace("$1", "?"),
+        };
+        let stmt = sea_orm::Statement::from_sql_and_values(db.get_database_backend(), sql, [locale.clone().into()]);
+        let rows = <ProgressRow as sea_orm::FromQueryResult>::find_by_statement(stmt).all(db).await?;
+        for row in rows {
+            let entry = match out.iter_mut().position(|p| p.kind == row.kind) {
+                Some(i) => &mut out[i],
+                None => {
+                    out.push(Progress { kind: row.kind.clone(), ..Default::default() });
+                    out.last_mut().expect("just pushed")
+                }
+            };
+            entry.items += 1;
+            match row.status {
+                None => entry.missing += 1,
+                Some(PublicationStatus::Draft) => entry.draft += 1,
+                Some(PublicationStatus::InReview) => entry.in_review += 1,
+                Some(PublicationStatus::Published) => entry.published += 1,
+                Some(PublicationStatus::Archived) => entry.archived += 1,
+            }
+            if row.status.is_some() && row.outdated == Some(true) {
+                entry.outdated += 1;
+            }
+        }
+    }
+    out.sort_by(|a, b| a.kind.cmp(&b.kind));
+    Ok(out)
+}

@@ -41,6 +41,7 @@ pub struct QueryRoot(
     auth::AuthQuery,
     admin::AdminQuery,
     translate::TranslationQuery,
+    translate::ProgressQuery,
 );
 
 /// Mutations: sent only by POST with `Content-Type: application/json` (the endpoint enforces it).

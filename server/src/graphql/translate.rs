@@ -193,3 +193,48 @@ impl TranslationQuery {
             .collect())
     }
 }
+
+/// How far one locale's translations are, for one kind of item.
+#[derive(SimpleObject)]
+pub struct TranslationProgress {
+    /// `resource:report`, `resource:guide`..., `good_practice`, `organization` or `programme`.
+    kind: String,
+    items: u64,
+    /// Items with no version in this locale yet.
+    missing: u64,
+    draft: u64,
+    in_review: u64,
+    published: u64,
+    archived: u64,
+    /// Versions made from a source text that has changed since.
+    outdated: u64,
+}
+
+#[derive(Default)]
+pub struct ProgressQuery;
+
+#[Object]
+impl ProgressQuery {
+    /// Translation progress of a locale, by kind and status (needs the right to read drafts).
+    async fn translation_progress(
+        &self,
+        ctx: &Context<'_>,
+        locale: String,
+    ) -> async_graphql::Result<Vec<TranslationProgress>> {
+        let who = principal(ctx).gql()?;
+        let rows = translate::progress(state(ctx), who, &locale).await.gql()?;
+        Ok(rows
+            .into_iter()
+            .map(|p| TranslationProgress {
+                kind: p.kind,
+                items: p.items,
+                missing: p.missing,
+                draft: p.draft,
+                in_review: p.in_review,
+                published: p.published,
+                archived: p.archived,
+                outdated: p.outdated,
+            })
+            .collect())
+    }
+}

@@ -66,6 +66,8 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
     config.database.max_connections = 4;
     // Tests edit the database behind the server's back; the response cache has its own test.
     config.graphql.cache_ttl_ms = 0;
+    // No background statements unless a test asks for the scheduler.
+    config.server.scheduler_interval_ms = 0;
     config
 }
 
@@ -148,6 +150,33 @@ impl TestApp {
                 l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')).and_then(|v| v.trim().parse().ok())
             })
             .unwrap_or(0.0)
+    }
+
+    /// Another server process on the same database (its own data directory and port); the
+    /// database stays owned by `self`.
+    pub async fn sibling(&self, configure: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = self.config.clone();
+        config.server.data_dir = dir.path().to_owned();
+        configure(&mut config);
+        let app = Application::build(config.clone()).await.expect("sibling builds");
+        let port = app.port();
+        let db = app.state().db.clone();
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until_stopped(async {
+            rx.await.ok();
+        }));
+        TestApp {
+            base: format!("http://127.0.0.1:{port}"),
+            client: reqwest::Client::builder().build().expect("http client"),
+            db,
+            backend: self.backend,
+            config,
+            shutdown: Some(tx),
+            server: Some(server),
+            postgres: None,
+            _dir: dir,
+        }
     }
 
     /// Stops the server and drops its PostgreSQL database.

@@ -25,6 +25,7 @@ pub mod resource_organizations;
 pub mod resource_terms;
 pub mod resources;
 pub mod revisions;
+pub mod scheduled_publications;
 pub mod sessions;
 pub mod term_labels;
 pub mod terms;

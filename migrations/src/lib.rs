@@ -11,6 +11,7 @@ mod m20261129_000002_accounts;
 mod m20261129_000003_change_log;
 mod m20261129_000004_live_versions;
 mod m20261129_000005_revisions;
+mod m20261129_000006_schedule;
 
 /// The ordered list of migrations this binary knows.
 #[derive(Debug)]
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_change_log::Migration),
             Box::new(m20261129_000004_live_versions::Migration),
             Box::new(m20261129_000005_revisions::Migration),
+            Box::new(m20261129_000006_schedule::Migration),
         ]
     }
 }

@@ -62,6 +62,8 @@ pub struct ServerConfig {
     pub bind: SocketAddr,
     pub data_dir: PathBuf,
     pub shutdown_grace_seconds: u64,
+    /// How often this process looks for scheduled publications that are due; 0 turns it off.
+    pub scheduler_interval_ms: u64,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -142,6 +144,7 @@ impl Default for ServerConfig {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("./data"),
             shutdown_grace_seconds: 10,
+            scheduler_interval_ms: 1000,
         }
     }
 }

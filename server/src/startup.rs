@@ -62,10 +62,13 @@ impl Application {
         let grace = Duration::from_secs(self.state.config.server.shutdown_grace_seconds);
         let schema = graphql::build_schema(self.state.clone());
         let app = http::app(self.state.clone(), schema);
-        poem::Server::new_with_acceptor(self.acceptor)
+        let scheduler = tokio::spawn(crate::content::schedule::run(self.state.clone()));
+        let served = poem::Server::new_with_acceptor(self.acceptor)
             .idle_timeout(Duration::from_secs(60))
             .run_with_graceful_shutdown(app, shutdown, Some(grace))
-            .await?;
+            .await;
+        scheduler.abort();
+        served?;
         self.state.db.clone().close().await.ok();
         Ok(())
     }

@@ -428,3 +428,64 @@ async fn translation_progress(backend: Backend) {
     app.stop().await;
 }
 backend_test!(translation_progress);
+
+async fn scheduled_publication(backend: Backend) {
+    // This process does not run the scheduler: the job must be carried out by another one.
+    let Some(app) = spawn_with(backend, true, |_| {}).await else { return };
+    let editor = token_for(&app, "ed@example.org", Role::Editor, &[]).await;
+    let translator = token_for(&app, "tr@example.org", Role::Translator, &["es"]).await;
+    let list = app.data(r#"{ resources(first: 100, locale: "en") { edges { node { id title } } } }"#, json!({})).await;
+    let id = crate::nodes(&list["resources"])
+        .into_iter()
+        .find(|n| n["title"].as_str().unwrap().starts_with("Global Fund project quarterly report: April"))
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    as_user(
+        &app,
+        &editor,
+        SAVE,
+        json!({ "id": id, "l": "es", "i": { "title": "Informe trimestral: abril–junio de 2016" } }),
+    )
+    .await;
+    let schedule = "mutation($id: ID!, $l: String!, $at: DateTime!) { schedulePublication(id: $id, locale: $l, publishAt: $at) { locale publishAt } }";
+    let at = (chrono::Utc::now() + chrono::Duration::milliseconds(800)).to_rfc3339();
+    assert_eq!(
+        first_code(&as_user(&app, &translator, schedule, json!({ "id": id, "l": "es", "at": at })).await),
+        "FORBIDDEN"
+    );
+    let body = as_user(&app, &editor, schedule, json!({ "id": id, "l": "es", "at": at })).await;
+    assert_eq!(body["data"]["schedulePublication"]["locale"], "es", "{body}");
+    let missing = as_user(&app, &editor, schedule, json!({ "id": id, "l": "zh-Hans", "at": at })).await;
+    assert_eq!(first_code(&missing), "NOT_FOUND");
+
+    // A second process (as after a restart) finds the job in the database and publishes it once.
+    let other = app.sibling(|c| c.server.scheduler_interval_ms = 200).await;
+    let third = app.sibling(|c| c.server.scheduler_interval_ms = 200).await;
+    let mut published = false;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let r = app.data(PUBLIC, json!({ "id": id, "l": "es" })).await;
+        if r["resource"]["locale"] == "es" {
+            published = true;
+            break;
+        }
+    }
+    assert!(published, "published within seconds of its time");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM change_log WHERE operation = 'published' AND locale = 'es'").await,
+        1,
+        "exactly once"
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM scheduled_publications WHERE outcome = 'published' AND done_at IS NOT NULL")
+            .await,
+        1
+    );
+    other.stop().await;
+    third.stop().await;
+    app.stop().await;
+}
+backend_test!(scheduled_publication);

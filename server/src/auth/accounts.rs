@@ -205,6 +205,11 @@ fn principal(user: users::Model, scopes: Option<Vec<Scope>>, session_id: Option<
     }
 }
 
+/// The principal of an active user (for work done on their behalf, such as scheduled publishing).
+pub async fn principal_for_user(db: &DatabaseConnection, user_id: i32) -> AppResult<Option<Principal>> {
+    Ok(users::Entity::find_by_id(user_id).one(db).await?.filter(|u| !u.disabled).map(|u| principal(u, None, None)))
+}
+
 /// Resolves a bearer token (session or API token) into the principal it stands for.
 pub async fn authenticate(db: &DatabaseConnection, token: &str) -> AppResult<Principal> {
     let invalid = || AppError::Unauthenticated("invalid or expired token".into());

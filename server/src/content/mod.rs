@@ -9,6 +9,7 @@ pub mod items;
 pub mod load;
 pub mod localize;
 pub mod query;
+pub mod schedule;
 pub mod text;
 pub mod translate;
 pub mod write;

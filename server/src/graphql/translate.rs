@@ -68,6 +68,14 @@ impl From<TranslationInput> for TextInput {
     }
 }
 
+/// A publication waiting for its time.
+#[derive(SimpleObject)]
+pub struct ScheduledPublication {
+    id: ID,
+    locale: String,
+    publish_at: DateTime<Utc>,
+}
+
 #[derive(Default)]
 pub struct TranslationMutation;
 
@@ -107,6 +115,21 @@ impl TranslationMutation {
         let (ty, n) = item(&id).gql()?;
         crate::content::items::delete(state(ctx), who, ty, n).await.gql()?;
         Ok(true)
+    }
+
+    /// Publishes the working copy of a locale version at a given time (a server process carries
+    /// it out within seconds of that time, also after restarts).
+    async fn schedule_publication(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        locale: String,
+        publish_at: DateTime<Utc>,
+    ) -> async_graphql::Result<ScheduledPublication> {
+        let who = principal(ctx).gql()?;
+        let (ty, n) = item(&id).gql()?;
+        let job = crate::content::schedule::schedule(state(ctx), who, ty, n, &locale, publish_at).await.gql()?;
+        Ok(ScheduledPublication { id: ID(job.id.to_string()), locale: job.locale, publish_at: job.publish_at })
     }
 
     /// Takes a locale version offline; its working copy becomes a draft.

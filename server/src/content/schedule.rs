@@ -1,0 +1,134 @@
+//! Scheduled publication: a job row per (item, locale, time), carried out by a loop in every
+//! server process. A process claims a due job with a conditional update, so only one publishes
+//! it; a claim left by a crashed process is taken again after a minute. Jobs live in the
+//! database, so they survive restarts.
+
+use std::time::Duration;
+
+use chorus_entities::{PublicationStatus, scheduled_publications as jobs};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, Set};
+
+use super::ContentType;
+use super::translate::{self, entity_name};
+use super::write::audit;
+use crate::auth::policy::{Action, Principal, allows};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// A claim older than this belongs to a process that died; the job is taken again.
+const STALE_CLAIM: chrono::Duration = chrono::Duration::seconds(60);
+
+fn content_type(entity: &str) -> Option<ContentType> {
+    ContentType::ALL.into_iter().find(|t| entity_name(*t) == entity)
+}
+
+/// Schedules the publication of a locale version's working copy.
+pub async fn schedule(
+    state: &AppState,
+    who: &Principal,
+    ty: ContentType,
+    id: i32,
+    locale: &str,
+    at: DateTime<Utc>,
+) -> AppResult<jobs::Model> {
+    let locale =
+        state.locales.configured_code(locale).map_err(|e| AppError::bad_input(format!("locale: {e}")))?.to_owned();
+    if !allows(who, &Action::SetStatus { locale: &locale, to: PublicationStatus::Published }) {
+        return Err(AppError::Forbidden("your role does not allow publishing in this locale".into()));
+    }
+    if at > Utc::now() + chrono::Duration::days(5 * 366) {
+        return Err(AppError::bad_input("publishAt: at most five years ahead"));
+    }
+    let views = translate::editor_views(state, who, ty, id).await?;
+    if !views.iter().any(|v| v.copy.locale == locale) {
+        return Err(AppError::NotFound("no such translation".into()));
+    }
+    let job = jobs::ActiveModel {
+        entity: Set(entity_name(ty).to_owned()),
+        entity_id: Set(id),
+        locale: Set(locale.clone()),
+        publish_at: Set(at),
+        user_id: Set(who.user_id),
+        claimed_at: Set(None),
+        done_at: Set(None),
+        outcome: Set(None),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await?;
+    audit(&state.db, who, "translation.schedule", entity_name(ty), id, Some(&locale)).await?;
+    Ok(job)
+}
+
+/// Carries out every due job this process can claim; returns how many it ran.
+pub async fn run_due(state: &AppState) -> AppResult<usize> {
+    let now = Utc::now();
+    let stale = now - STALE_CLAIM;
+    let unclaimed = || Condition::any().add(jobs::Column::ClaimedAt.is_null()).add(jobs::Column::ClaimedAt.lt(stale));
+    let due = jobs::Entity::find()
+        .filter(jobs::Column::DoneAt.is_null())
+        .filter(jobs::Column::PublishAt.lte(now))
+        .filter(unclaimed())
+        .all(&state.db)
+        .await?;
+    let mut ran = 0;
+    for job in due {
+        let claimed = jobs::Entity::update_many()
+            .col_expr(jobs::Column::ClaimedAt, Expr::val(now))
+            .filter(jobs::Column::Id.eq(job.id))
+            .filter(jobs::Column::DoneAt.is_null())
+            .filter(unclaimed())
+            .exec(&state.db)
+            .await?;
+        if claimed.rows_affected != 1 {
+            continue; // another process has it
+        }
+        let outcome =
+            match (content_type(&job.entity), crate::auth::accounts::principal_for_user(&state.db, job.user_id).await?)
+            {
+                (Some(ty), Some(who)) => {
+                    match translate::set_status(
+                        state,
+                        &who,
+                        ty,
+                        job.entity_id,
+                        &job.locale,
+                        PublicationStatus::Published,
+                    )
+                    .await
+                    {
+                        Ok(_) => "published".to_owned(),
+                        Err(e) => {
+                            e.log_if_internal();
+                            e.public_message()
+                        }
+                    }
+                }
+                (None, _) => "unknown item type".to_owned(),
+                (_, None) => "the user who scheduled it is no longer active".to_owned(),
+            };
+        let mut active: jobs::ActiveModel = job.into();
+        active.done_at = Set(Some(Utc::now()));
+        active.outcome = Set(Some(outcome));
+        active.update(&state.db).await?;
+        ran += 1;
+    }
+    Ok(ran)
+}
+
+/// The loop every server process runs until shutdown (unless its interval is 0).
+pub async fn run(state: AppState) {
+    let every = state.config.server.scheduler_interval_ms;
+    if every == 0 {
+        return;
+    }
+    let mut tick = tokio::time::interval(Duration::from_millis(every));
+    loop {
+        tick.tick().await;
+        if let Err(e) = run_due(&state).await {
+            e.log_if_internal();
+        }
+    }
+}

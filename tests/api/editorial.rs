@@ -489,3 +489,47 @@ async fn scheduled_publication(backend: Backend) {
     app.stop().await;
 }
 backend_test!(scheduled_publication);
+
+async fn history_diff_and_restore(backend: Backend) {
+    let Some(app) = spawn_with(backend, true, |_| {}).await else { return };
+    let editor = token_for(&app, "ed@example.org", Role::Editor, &[]).await;
+    let swit = app
+        .data(r#"{ resource(slug: "sex-worker-implementation-tool-swit", locale: "en") { id summary } }"#, json!({}))
+        .await;
+    let id = swit["resource"]["id"].as_str().unwrap().to_owned();
+    let original = swit["resource"]["summary"].as_str().unwrap().to_owned();
+    for summary in ["First rewrite.", "Second rewrite."] {
+        as_user(&app, &editor, SAVE, json!({ "id": id, "l": "en", "i": { "summary": summary } })).await;
+    }
+    let history = "query($id: ID!) { history(id: $id, locale: \"en\") { id displayName changed summary status } }";
+    let h = as_user(&app, &editor, history, json!({ "id": id })).await["data"]["history"].clone();
+    let revisions = h.as_array().unwrap();
+    assert_eq!(revisions.len(), 3, "{h}");
+    assert_eq!(revisions[0]["summary"], "Second rewrite.");
+    assert_eq!(revisions[0]["changed"], json!(["summary"]));
+    assert_eq!(revisions[0]["displayName"], "Editor user");
+    assert_eq!(revisions[2]["displayName"], "(before history)");
+    assert_eq!(revisions[2]["summary"], original.as_str());
+
+    let diff = "query($a: ID!, $b: ID!) { revisionDiff(from: $a, to: $b) { field before after } }";
+    let d = as_user(&app, &editor, diff, json!({ "a": revisions[2]["id"], "b": revisions[0]["id"] })).await;
+    assert_eq!(
+        d["data"]["revisionDiff"],
+        json!([
+            { "field": "summary", "before": original, "after": "Second rewrite." },
+            { "field": "status", "before": "PUBLISHED", "after": "DRAFT" }
+        ]),
+        "{d}"
+    );
+
+    let restore = "mutation($r: ID!) { restoreRevision(id: $r) { summary status live } }";
+    let r = as_user(&app, &editor, restore, json!({ "r": revisions[2]["id"] })).await;
+    assert_eq!(r["data"]["restoreRevision"]["summary"], original.as_str(), "{r}");
+    let h = as_user(&app, &editor, history, json!({ "id": id })).await["data"]["history"].clone();
+    assert_eq!(h.as_array().unwrap().len(), 4, "a restore is a new revision");
+    assert_eq!(first_code(&app.gql(history, json!({ "id": id })).await), "UNAUTHENTICATED");
+    let translator = token_for(&app, "tr@example.org", Role::Translator, &["fr"]).await;
+    assert_eq!(first_code(&as_user(&app, &translator, restore, json!({ "r": revisions[2]["id"] })).await), "FORBIDDEN");
+    app.stop().await;
+}
+backend_test!(history_diff_and_restore);

@@ -712,3 +712,76 @@ pub async fn progress(state: &AppState, who: &Principal, locale: &str) -> AppRes
     out.sort_by(|a, b| a.kind.cmp(&b.kind));
     Ok(out)
 }
+
+/// The saved states of one locale version, newest first.
+pub async fn history(
+    state: &AppState,
+    who: &Principal,
+    ty: ContentType,
+    id: i32,
+    locale: &str,
+) -> AppResult<Vec<e::revisions::Model>> {
+    if !allows(who, &Action::ReadDrafts) {
+        return Err(forbidden());
+    }
+    let locale = configured(state, locale)?;
+    use sea_orm::QueryOrder;
+    Ok(e::revisions::Entity::find()
+        .filter(e::revisions::Column::Entity.eq(entity_name(ty)))
+        .filter(e::revisions::Column::EntityId.eq(id))
+        .filter(e::revisions::Column::Locale.eq(locale))
+        .order_by_desc(e::revisions::Column::Id)
+        .all(&state.db)
+        .await?)
+}
+
+async fn revision_by_id(state: &AppState, id: i64) -> AppResult<e::revisions::Model> {
+    e::revisions::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("no such revision".into()))
+}
+
+/// One field that differs between two revisions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldDiff {
+    pub field: &'static str,
+    pub before: String,
+    pub after: String,
+}
+
+/// The fields that differ between two revisions of the same locale version.
+pub async fn diff(state: &AppState, who: &Principal, from: i64, to: i64) -> AppResult<Vec<FieldDiff>> {
+    if !allows(who, &Action::ReadDrafts) {
+        return Err(forbidden());
+    }
+    let (a, b) = (revision_by_id(state, from).await?, revision_by_id(state, to).await?);
+    if (a.entity.as_str(), a.entity_id, a.locale.as_str()) != (b.entity.as_str(), b.entity_id, b.locale.as_str()) {
+        return Err(AppError::bad_input("to: not a revision of the same locale version"));
+    }
+    // As the API spells statuses: IN_REVIEW, PUBLISHED...
+    let status = |s: PublicationStatus| sea_orm::ActiveEnum::to_value(&s).to_ascii_uppercase();
+    Ok([
+        ("title", a.title.clone(), b.title.clone()),
+        ("summary", a.summary.clone(), b.summary.clone()),
+        ("body", a.body.clone(), b.body.clone()),
+        ("slug", a.slug.clone(), b.slug.clone()),
+        ("status", status(a.status), status(b.status)),
+    ]
+    .into_iter()
+    .filter(|(_, x, y)| x != y)
+    .map(|(field, before, after)| FieldDiff { field, before, after })
+    .collect())
+}
+
+/// Restores a revision's text as a new save of the working copy (a new revision; the live copy
+/// changes only when published again).
+pub async fn restore(state: &AppState, who: &Principal, revision: i64) -> AppResult<WorkingCopy> {
+    let r = revision_by_id(state, revision).await?;
+    let ty = ContentType::ALL
+        .into_iter()
+        .find(|t| entity_name(*t) == r.entity)
+        .ok_or_else(|| AppError::bad_input("id: not a revision of content"))?;
+    let input = TextInput { title: Some(r.title), summary: Some(r.summary), body: Some(r.body), slug: Some(r.slug) };
+    save(state, who, ty, r.entity_id, &r.locale, input).await
+}

@@ -42,6 +42,7 @@ pub struct QueryRoot(
     admin::AdminQuery,
     translate::TranslationQuery,
     translate::ProgressQuery,
+    translate::HistoryQuery,
 );
 
 /// Mutations: sent only by POST with `Content-Type: application/json` (the endpoint enforces it).

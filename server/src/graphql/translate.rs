@@ -132,6 +132,13 @@ impl TranslationMutation {
         Ok(ScheduledPublication { id: ID(job.id.to_string()), locale: job.locale, publish_at: job.publish_at })
     }
 
+    /// Saves an old revision's text as the working copy again (recorded as a new revision).
+    async fn restore_revision(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<WorkingTranslation> {
+        let who = principal(ctx).gql()?;
+        let revision = revision_id(&id).gql()?;
+        Ok(translate::restore(state(ctx), who, revision).await.gql()?.into())
+    }
+
     /// Takes a locale version offline; its working copy becomes a draft.
     async fn unpublish_translation(
         &self,
@@ -258,6 +265,72 @@ impl ProgressQuery {
                 archived: p.archived,
                 outdated: p.outdated,
             })
+            .collect())
+    }
+}
+
+/// One saved state of a locale version.
+#[derive(SimpleObject)]
+pub struct Revision {
+    id: ID,
+    at: DateTime<Utc>,
+    /// Who saved it ("(before history)" for the state found when history began).
+    display_name: String,
+    status: TranslationStatus,
+    /// The fields this save changed (`status` for status changes).
+    changed: Vec<String>,
+    title: String,
+    summary: String,
+    body: String,
+    slug: String,
+}
+
+/// A field that differs between two revisions.
+#[derive(SimpleObject)]
+pub struct FieldDiff {
+    field: String,
+    before: String,
+    after: String,
+}
+
+fn revision_id(id: &ID) -> AppResult<i64> {
+    id.parse().map_err(|_| AppError::bad_input("id: a revision id"))
+}
+
+#[derive(Default)]
+pub struct HistoryQuery;
+
+#[Object]
+impl HistoryQuery {
+    /// Every saved state of an item in a locale, newest first (needs the right to read drafts).
+    async fn history(&self, ctx: &Context<'_>, id: ID, locale: String) -> async_graphql::Result<Vec<Revision>> {
+        let who = principal(ctx).gql()?;
+        let (ty, n) = item(&id).gql()?;
+        let rows = translate::history(state(ctx), who, ty, n, &locale).await.gql()?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Revision {
+                id: ID(r.id.to_string()),
+                at: r.at,
+                display_name: r.display_name,
+                status: r.status.into(),
+                changed: r.changed.split(',').filter(|c| !c.is_empty()).map(str::to_owned).collect(),
+                title: r.title,
+                summary: r.summary,
+                body: r.body,
+                slug: r.slug,
+            })
+            .collect())
+    }
+
+    /// The fields that differ between two revisions of the same locale version.
+    async fn revision_diff(&self, ctx: &Context<'_>, from: ID, to: ID) -> async_graphql::Result<Vec<FieldDiff>> {
+        let who = principal(ctx).gql()?;
+        let (from, to) = (revision_id(&from).gql()?, revision_id(&to).gql()?);
+        let diffs = translate::diff(state(ctx), who, from, to).await.gql()?;
+        Ok(diffs
+            .into_iter()
+            .map(|d| FieldDiff { field: d.field.to_owned(), before: d.before, after: d.after })
             .collect())
     }
 }

@@ -11,3 +11,16 @@ pub fn n(name: &str) -> Alias {
 pub fn col(name: &str) -> ColumnDef {
     ColumnDef::new(n(name))
 }
+
+/// An index named after its table and columns.
+pub fn index(table: &str, cols: &[&str], unique: bool) -> IndexCreateStatement {
+    let mut idx = Index::create();
+    idx.name(format!("idx_{table}_{}", cols.join("_"))).table(n(table));
+    for c in cols {
+        idx.col(n(c));
+    }
+    if unique {
+        idx.unique();
+    }
+    idx.to_owned()
+}

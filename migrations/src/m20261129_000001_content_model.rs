@@ -4,7 +4,7 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
-use crate::builders::n;
+use crate::builders::{index, n};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -70,18 +70,6 @@ fn sort_key(backend: DatabaseBackend) -> ColumnDef {
 
 fn fk(from: &str, col: &str, to: &str, on_delete: ForeignKeyAction) -> ForeignKeyCreateStatement {
     ForeignKey::create().from(n(from), n(col)).to(n(to), n("id")).on_delete(on_delete).to_owned()
-}
-
-fn index(table: &str, cols: &[&str], unique: bool) -> IndexCreateStatement {
-    let mut idx = Index::create();
-    idx.name(format!("idx_{table}_{}", cols.join("_"))).table(n(table));
-    for c in cols {
-        idx.col(n(c));
-    }
-    if unique {
-        idx.unique();
-    }
-    idx.to_owned()
 }
 
 /// The base-table columns every content type shares.

@@ -5,7 +5,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::builders::{col, n};
+use crate::builders::{col, index, n};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -14,18 +14,6 @@ const TABLES: [&str; 4] =
     ["resource_translations", "good_practice_translations", "organization_translations", "programme_translations"];
 
 const COLUMNS: &str = "item_id, locale, status, title, summary, body, slug, sort_key, source_hashes, created_at, updated_at, published_at";
-
-fn index(table: &str, cols: &[&str], unique: bool) -> IndexCreateStatement {
-    let mut idx = Index::create();
-    idx.name(format!("idx_{table}_{}", cols.join("_"))).table(n(table));
-    for c in cols {
-        idx.col(n(c));
-    }
-    if unique {
-        idx.unique();
-    }
-    idx.to_owned()
-}
 
 fn drop_index(table: &str, cols: &[&str]) -> IndexDropStatement {
     Index::drop().name(format!("idx_{table}_{}", cols.join("_"))).table(n(table)).to_owned()

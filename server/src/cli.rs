@@ -227,8 +227,7 @@ async fn run(command: Command, mut config: Config) -> Result<(), AppError> {
             Ok(())
         }
         Command::Demo { action: DemoAction::Load } => {
-            let db = db::connect(&config, None).await?;
-            db::prepare(&db, config.database.migrate_on_start).await?;
+            let db = open(&config).await?;
             let report = demo::load(&db).await?;
             println!("demo content: {} created, {} already present", report.created, report.existing);
             Ok(())
@@ -242,6 +241,13 @@ async fn run(command: Command, mut config: Config) -> Result<(), AppError> {
         Command::User { action } => user(action, &config).await,
         Command::Token { action } => token(action, &config).await,
     }
+}
+
+/// The database, migrated as the start-up policy says.
+async fn open(config: &Config) -> Result<sea_orm::DatabaseConnection, AppError> {
+    let db = db::connect(config, None).await?;
+    db::prepare(&db, config.database.migrate_on_start).await?;
+    Ok(db)
 }
 
 fn parse_role(raw: &str) -> Result<Role, AppError> {
@@ -258,8 +264,7 @@ fn parse_role(raw: &str) -> Result<Role, AppError> {
 }
 
 async fn user(action: UserAction, config: &Config) -> Result<(), AppError> {
-    let db = db::connect(config, None).await?;
-    db::prepare(&db, config.database.migrate_on_start).await?;
+    let db = open(config).await?;
     match action {
         UserAction::Create { email, name, role, locales } => {
             let mut password = String::new();
@@ -290,8 +295,7 @@ async fn user(action: UserAction, config: &Config) -> Result<(), AppError> {
 }
 
 async fn token(action: TokenAction, config: &Config) -> Result<(), AppError> {
-    let db = db::connect(config, None).await?;
-    db::prepare(&db, config.database.migrate_on_start).await?;
+    let db = open(config).await?;
     match action {
         TokenAction::Create { email, name, scopes, expires_in_days } => {
             let scopes = scopes

@@ -533,3 +533,80 @@ async fn history_diff_and_restore(backend: Backend) {
     app.stop().await;
 }
 backend_test!(history_diff_and_restore);
+
+async fn creating_every_kind_of_item(backend: Backend) {
+    let Some(app) = spawn_with(backend, true, |_| {}).await else { return };
+    let editor = token_for(&app, "ed@example.org", Role::Editor, &[]).await;
+    let translator = token_for(&app, "tr@example.org", Role::Translator, &["fr"]).await;
+    let ok = |body: &Value, field: &str| body["data"][field].as_str().unwrap_or_else(|| panic!("{body}")).to_owned();
+
+    let org = "mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) }";
+    let org_input = json!({ "kind": "MEMBER_ORGANIZATION", "acronym": "KESWA", "website": "https://example.org", "region": "africa",
+        "sourceLocale": "en", "text": { "title": "Kenya Sex Workers Alliance (example)" } });
+    assert_eq!(first_code(&as_user(&app, &translator, org, json!({ "i": org_input })).await), "FORBIDDEN");
+    let bad = as_user(&app, &editor, org, json!({ "i": { "kind": "FUNDER", "website": "javascript:alert(1)", "sourceLocale": "en", "text": { "title": "X" } } })).await;
+    assert!(bad["errors"][0]["message"].as_str().unwrap().starts_with("input.website"), "{bad}");
+    let org_id = ok(&as_user(&app, &editor, org, json!({ "i": org_input })).await, "createOrganization");
+
+    let prog = "mutation($i: CreateProgrammeInput!) { createProgramme(input: $i) }";
+    let bad = as_user(
+        &app,
+        &editor,
+        prog,
+        json!({ "i": { "startYear": 2020, "endYear": 2019, "sourceLocale": "en", "text": { "title": "P" } } }),
+    )
+    .await;
+    assert!(bad["errors"][0]["message"].as_str().unwrap().starts_with("input.endYear"), "{bad}");
+    let prog_id = ok(
+        &as_user(&app, &editor, prog, json!({ "i": { "startYear": 2024, "funders": [org_id], "sourceLocale": "fr", "text": { "title": "Programme exemple" } } })).await,
+        "createProgramme",
+    );
+
+    let gp = "mutation($i: CreateGoodPracticeInput!) { createGoodPractice(input: $i) }";
+    let bad =
+        as_user(&app, &editor, gp, json!({ "i": { "year": 1200, "sourceLocale": "en", "text": { "title": "G" } } }))
+            .await;
+    assert!(bad["errors"][0]["message"].as_str().unwrap().starts_with("input.year"), "{bad}");
+    let gp_id = ok(
+        &as_user(&app, &editor, gp, json!({ "i": { "year": 2025, "country": "KE", "region": "africa", "organization": org_id, "topics": ["hiv"], "sourceLocale": "en", "text": { "title": "Peer outreach example" } } })).await,
+        "createGoodPractice",
+    );
+
+    // Publishing the sources makes them public, with their relations.
+    for (id, l) in [(&org_id, "en"), (&prog_id, "fr"), (&gp_id, "en")] {
+        let r = as_user(&app, &editor, STATUS, json!({ "id": id, "l": l, "s": "PUBLISHED" })).await;
+        assert_eq!(r["data"]["setTranslationStatus"]["live"], true, "{r}");
+    }
+    let q = r#"query($g: ID!, $p: ID!) { goodPractice(id: $g) { title year country { code } organization { acronym } topics { code } }
+        programme(id: $p) { title locale isFallback funders { acronym } } }"#;
+    let d = app.data(q, json!({ "g": gp_id, "p": prog_id })).await;
+    assert_eq!(d["goodPractice"]["organization"]["acronym"], "KESWA", "{d}");
+    assert_eq!(d["goodPractice"]["country"]["code"], "KE");
+    assert_eq!(d["programme"]["funders"][0]["acronym"], "KESWA");
+    assert_eq!((d["programme"]["locale"].as_str(), d["programme"]["isFallback"].as_bool()), (Some("fr"), Some(true)));
+
+    // A resource's facts and links change; lists replace, null removes the programme.
+    let swit = app
+        .data(
+            r#"{ resource(slug: "sex-worker-implementation-tool-swit", locale: "en") { id programme { id } } }"#,
+            json!({}),
+        )
+        .await;
+    let swit_id = swit["resource"]["id"].as_str().unwrap().to_owned();
+    assert!(swit["resource"]["programme"]["id"].is_string());
+    let update = "mutation($id: ID!, $i: UpdateResourceInput!) { updateResource(id: $id, input: $i) }";
+    let r = as_user(&app, &editor, update, json!({ "id": swit_id, "i": { "kind": "TOOLKIT", "topics": ["gender"], "countries": ["KE"], "organizations": [{ "id": org_id, "role": "AUTHOR" }], "programme": null } })).await;
+    assert!(r.get("errors").is_none(), "{r}");
+    let d = app.data(r#"query($id: ID!) { resource(id: $id) { kind topics { code } regions { code } countries { code } organizations { acronym } programme { id } } }"#, json!({ "id": swit_id })).await;
+    assert_eq!(
+        d["resource"],
+        json!({ "kind": "TOOLKIT", "topics": [{ "code": "gender" }], "regions": [{ "code": "global" }], "countries": [{ "code": "KE" }], "organizations": [{ "acronym": "KESWA" }], "programme": null }),
+        "regions were not in the update and stay"
+    );
+    assert_eq!(
+        first_code(&as_user(&app, &translator, update, json!({ "id": swit_id, "i": { "kind": "GUIDE" } })).await),
+        "FORBIDDEN"
+    );
+    app.stop().await;
+}
+backend_test!(creating_every_kind_of_item);

@@ -54,25 +54,15 @@ async fn term_ids<C: sea_orm::ConnectionTrait>(
 
 /// Creates a resource with a draft working copy in its source locale.
 pub async fn create_resource(state: &AppState, who: &Principal, input: NewResource) -> AppResult<i32> {
-    if !allows(who, &Action::CreateItem) {
-        return Err(AppError::Forbidden("your role does not allow creating items".into()));
-    }
-    let source = state
-        .locales
-        .configured_code(&input.source_locale)
-        .map_err(|e| AppError::bad_input(format!("input.sourceLocale: {e}")))?
-        .to_owned();
-    if input.text.title.as_deref().is_none_or(|t| t.trim().is_empty()) {
-        return Err(AppError::bad_input("input.text.title: required"));
-    }
+    require(who, Action::CreateItem)?;
+    let source = source_code(state, &input.source_locale)?;
+    require_title(&input.text)?;
     let txn = state.db.begin().await?;
     let mut terms = term_ids(&txn, Taxonomy::Region, &input.regions, "regions").await?;
     terms.extend(term_ids(&txn, Taxonomy::Country, &input.countries, "countries").await?);
     terms.extend(term_ids(&txn, Taxonomy::Topic, &input.topics, "topics").await?);
     for (i, (org, _)) in input.organizations.iter().enumerate() {
-        if e::organizations::Entity::find_by_id(*org).one(&txn).await?.is_none() {
-            return Err(AppError::bad_input(format!("input.organizations[{i}].id: no such organisation")));
-        }
+        organization_exists(&txn, *org, &format!("input.organizations[{i}].id")).await?;
     }
     if let Some(p) = input.programme
         && e::programmes::Entity::find_by_id(p).one(&txn).await?.is_none()
@@ -114,11 +104,288 @@ pub async fn create_resource(state: &AppState, who: &Principal, input: NewResour
     Ok(resource.id)
 }
 
+fn require(who: &Principal, action: Action) -> AppResult<()> {
+    if allows(who, &action) { Ok(()) } else { Err(AppError::Forbidden("your role does not allow this".into())) }
+}
+
+fn source_code(state: &AppState, raw: &str) -> AppResult<String> {
+    state
+        .locales
+        .configured_code(raw)
+        .map(str::to_owned)
+        .map_err(|e| AppError::bad_input(format!("input.sourceLocale: {e}")))
+}
+
+fn require_title(text: &TextInput) -> AppResult<()> {
+    if text.title.as_deref().is_none_or(|t| t.trim().is_empty()) {
+        return Err(AppError::bad_input("input.text.title: required"));
+    }
+    Ok(())
+}
+
+async fn one_term<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    taxonomy: Taxonomy,
+    code: Option<&String>,
+    field: &str,
+) -> AppResult<Option<i32>> {
+    match code {
+        None => Ok(None),
+        Some(c) => {
+            let ids = term_ids(db, taxonomy, std::slice::from_ref(c), field).await?;
+            Ok(ids.first().copied())
+        }
+    }
+}
+
+async fn organization_exists<C: sea_orm::ConnectionTrait>(db: &C, id: i32, field: &str) -> AppResult<()> {
+    if e::organizations::Entity::find_by_id(id).one(db).await?.is_none() {
+        return Err(AppError::bad_input(format!("{field}: no such organisation")));
+    }
+    Ok(())
+}
+
+/// A new good-practice example.
+#[derive(Debug, Clone)]
+pub struct NewGoodPractice {
+    pub year: i32,
+    pub country: Option<String>,
+    pub region: Option<String>,
+    pub organization: Option<i32>,
+    pub topics: Vec<String>,
+    pub source_locale: String,
+    pub text: TextInput,
+}
+
+pub async fn create_good_practice(state: &AppState, who: &Principal, input: NewGoodPractice) -> AppResult<i32> {
+    require(who, Action::CreateItem)?;
+    let source = source_code(state, &input.source_locale)?;
+    require_title(&input.text)?;
+    if !(1900..=2200).contains(&input.year) {
+        return Err(AppError::bad_input("input.year: between 1900 and 2200"));
+    }
+    let txn = state.db.begin().await?;
+    let country_id = one_term(&txn, Taxonomy::Country, input.country.as_ref(), "input.country").await?;
+    let region_id = one_term(&txn, Taxonomy::Region, input.region.as_ref(), "input.region").await?;
+    let topics = term_ids(&txn, Taxonomy::Topic, &input.topics, "topics").await?;
+    if let Some(o) = input.organization {
+        organization_exists(&txn, o, "input.organization").await?;
+    }
+    let now = Utc::now();
+    let m = e::good_practices::ActiveModel {
+        year: Set(input.year),
+        country_id: Set(country_id),
+        region_id: Set(region_id),
+        organization_id: Set(input.organization),
+        source_locale: Set(source.clone()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    for term_id in topics {
+        e::good_practice_topics::ActiveModel { good_practice_id: Set(m.id), term_id: Set(term_id) }
+            .insert(&txn)
+            .await?;
+    }
+    record(&txn, who, "good_practice.create", "good_practice", m.id, None, "created").await?;
+    translate::save_in(&txn, who, ContentType::GoodPractice, m.id, &source, &source, input.text).await?;
+    txn.commit().await?;
+    state.cache.invalidate();
+    Ok(m.id)
+}
+
+/// A new organisation.
+#[derive(Debug, Clone)]
+pub struct NewOrganization {
+    pub kind: e::OrganizationKind,
+    pub acronym: Option<String>,
+    pub website: Option<String>,
+    pub region: Option<String>,
+    pub parent: Option<i32>,
+    pub source_locale: String,
+    pub text: TextInput,
+}
+
+pub async fn create_organization(state: &AppState, who: &Principal, input: NewOrganization) -> AppResult<i32> {
+    require(who, Action::CreateItem)?;
+    let source = source_code(state, &input.source_locale)?;
+    require_title(&input.text)?;
+    if let Some(w) = &input.website {
+        let ok = (w.starts_with("https://") || w.starts_with("http://"))
+            && w.len() <= 500
+            && !w.contains(char::is_whitespace);
+        if !ok {
+            return Err(AppError::bad_input("input.website: an http or https address"));
+        }
+    }
+    if input.acronym.as_ref().is_some_and(|a| a.trim().is_empty() || a.chars().count() > 32) {
+        return Err(AppError::bad_input("input.acronym: between 1 and 32 characters"));
+    }
+    let txn = state.db.begin().await?;
+    let region_id = one_term(&txn, Taxonomy::Region, input.region.as_ref(), "input.region").await?;
+    if let Some(p) = input.parent {
+        organization_exists(&txn, p, "input.parent").await?;
+    }
+    let now = Utc::now();
+    let m = e::organizations::ActiveModel {
+        kind: Set(input.kind),
+        acronym: Set(input.acronym.map(|a| a.trim().to_owned())),
+        website: Set(input.website),
+        region_id: Set(region_id),
+        parent_id: Set(input.parent),
+        source_locale: Set(source.clone()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    record(&txn, who, "organization.create", "organization", m.id, None, "created").await?;
+    translate::save_in(&txn, who, ContentType::Organization, m.id, &source, &source, input.text).await?;
+    txn.commit().await?;
+    state.cache.invalidate();
+    Ok(m.id)
+}
+
+/// A new programme.
+#[derive(Debug, Clone)]
+pub struct NewProgramme {
+    pub start_year: i32,
+    pub end_year: Option<i32>,
+    pub funders: Vec<i32>,
+    pub source_locale: String,
+    pub text: TextInput,
+}
+
+pub async fn create_programme(state: &AppState, who: &Principal, input: NewProgramme) -> AppResult<i32> {
+    require(who, Action::CreateItem)?;
+    let source = source_code(state, &input.source_locale)?;
+    require_title(&input.text)?;
+    if input.end_year.is_some_and(|end| end < input.start_year) {
+        return Err(AppError::bad_input("input.endYear: not before startYear"));
+    }
+    let txn = state.db.begin().await?;
+    for (i, f) in input.funders.iter().enumerate() {
+        organization_exists(&txn, *f, &format!("input.funders[{i}]")).await?;
+    }
+    let now = Utc::now();
+    let m = e::programmes::ActiveModel {
+        start_year: Set(input.start_year),
+        end_year: Set(input.end_year),
+        source_locale: Set(source.clone()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let mut seen = Vec::new();
+    for f in input.funders {
+        if !seen.contains(&f) {
+            seen.push(f);
+            e::programme_funders::ActiveModel { programme_id: Set(m.id), organization_id: Set(f) }.insert(&txn).await?;
+        }
+    }
+    record(&txn, who, "programme.create", "programme", m.id, None, "created").await?;
+    translate::save_in(&txn, who, ContentType::Programme, m.id, &source, &source, input.text).await?;
+    txn.commit().await?;
+    state.cache.invalidate();
+    Ok(m.id)
+}
+
+/// Changes to a resource's language-neutral facts and links; absent fields keep their value.
+#[derive(Debug, Clone, Default)]
+pub struct ResourceUpdate {
+    pub kind: Option<ResourceKind>,
+    pub published_on: Option<NaiveDate>,
+    pub regions: Option<Vec<String>>,
+    pub countries: Option<Vec<String>>,
+    pub topics: Option<Vec<String>>,
+    pub organizations: Option<Vec<(i32, OrganizationRole)>>,
+    /// `Some(None)` removes the programme.
+    pub programme: Option<Option<i32>>,
+}
+
+pub async fn update_resource(state: &AppState, who: &Principal, id: i32, input: ResourceUpdate) -> AppResult<()> {
+    require(who, Action::EditStructure)?;
+    let txn = state.db.begin().await?;
+    let resource = e::resources::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound("no such item".into()))?;
+    let mut active: e::resources::ActiveModel = resource.into();
+    if let Some(kind) = input.kind {
+        active.kind = Set(kind);
+    }
+    if let Some(day) = input.published_on {
+        active.published_on = Set(day);
+    }
+    if let Some(programme) = input.programme {
+        if let Some(p) = programme
+            && e::programmes::Entity::find_by_id(p).one(&txn).await?.is_none()
+        {
+            return Err(AppError::bad_input("input.programme: no such programme"));
+        }
+        active.programme_id = Set(programme);
+    }
+    active.updated_at = Set(Utc::now());
+    active.update(&txn).await?;
+    for (taxonomy, codes, field) in [
+        (Taxonomy::Region, &input.regions, "regions"),
+        (Taxonomy::Country, &input.countries, "countries"),
+        (Taxonomy::Topic, &input.topics, "topics"),
+    ] {
+        let Some(codes) = codes else { continue };
+        let ids = term_ids(&txn, taxonomy, codes, field).await?;
+        let old: Vec<i32> = e::terms::Entity::find()
+            .filter(e::terms::Column::Taxonomy.eq(taxonomy))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        e::resource_terms::Entity::delete_many()
+            .filter(e::resource_terms::Column::ResourceId.eq(id))
+            .filter(e::resource_terms::Column::TermId.is_in(old))
+            .exec(&txn)
+            .await?;
+        for term_id in ids {
+            e::resource_terms::ActiveModel { resource_id: Set(id), term_id: Set(term_id) }.insert(&txn).await?;
+        }
+    }
+    if let Some(orgs) = input.organizations {
+        for (i, (org, _)) in orgs.iter().enumerate() {
+            organization_exists(&txn, *org, &format!("input.organizations[{i}].id")).await?;
+        }
+        e::resource_organizations::Entity::delete_many()
+            .filter(e::resource_organizations::Column::ResourceId.eq(id))
+            .exec(&txn)
+            .await?;
+        let mut seen = Vec::new();
+        for (org, role) in orgs {
+            if !seen.contains(&(org, role)) {
+                seen.push((org, role));
+                e::resource_organizations::ActiveModel {
+                    resource_id: Set(id),
+                    organization_id: Set(org),
+                    role: Set(role),
+                }
+                .insert(&txn)
+                .await?;
+            }
+        }
+    }
+    record(&txn, who, "resource.update", "resource", id, None, "updated").await?;
+    txn.commit().await?;
+    state.cache.invalidate();
+    Ok(())
+}
+
 /// Deletes an item with every locale version, link and live copy.
 pub async fn delete(state: &AppState, who: &Principal, ty: ContentType, id: i32) -> AppResult<()> {
-    if !allows(who, &Action::DeleteItem) {
-        return Err(AppError::Forbidden("your role does not allow deleting items".into()));
-    }
+    require(who, Action::DeleteItem)?;
     let txn = state.db.begin().await?;
     let q = sea_orm::sea_query::Query::delete()
         .from_table(sea_orm::sea_query::Alias::new(ty.base_table()))

@@ -219,3 +219,52 @@ impl GoodPracticeQuery {
         connection::single(ctx, id, slug, locale, preview).await
     }
 }
+
+/// A new good-practice example. Ids, statuses, timestamps and authors are never input.
+#[derive(InputObject)]
+pub struct CreateGoodPracticeInput {
+    year: i32,
+    /// ISO 3166-1 alpha-2 code.
+    country: Option<String>,
+    /// Region code.
+    region: Option<String>,
+    organization: Option<ID>,
+    topics: Option<Vec<String>>,
+    source_locale: String,
+    /// The source-locale text; `title` is required.
+    text: super::translate::TranslationInput,
+}
+
+#[derive(Default)]
+pub struct GoodPracticeMutation;
+
+#[Object]
+impl GoodPracticeMutation {
+    /// Creates a good-practice example with a draft in its source locale; returns its id.
+    async fn create_good_practice(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateGoodPracticeInput,
+    ) -> async_graphql::Result<ID> {
+        let who = super::auth::principal(ctx).gql()?;
+        let organization = match input.organization {
+            Some(o) => Some(
+                ids::decode_as(&o, NodeType::Organization)
+                    .map_err(|_| AppError::bad_input("input.organization: not an organisation id"))
+                    .gql()?,
+            ),
+            None => None,
+        };
+        let new = crate::content::items::NewGoodPractice {
+            year: input.year,
+            country: input.country,
+            region: input.region,
+            organization,
+            topics: input.topics.unwrap_or_default(),
+            source_locale: input.source_locale,
+            text: input.text.into(),
+        };
+        let id = crate::content::items::create_good_practice(super::state(ctx), who, new).await.gql()?;
+        Ok(ids::encode(NodeType::GoodPractice, id))
+    }
+}

@@ -52,6 +52,9 @@ pub struct MutationRoot(
     taxonomy::TaxonomyMutation,
     translate::TranslationMutation,
     resources::ResourceMutation,
+    good_practices::GoodPracticeMutation,
+    organizations::OrganizationMutation,
+    programmes::ProgrammeMutation,
     admin::AdminMutation,
 );
 

@@ -230,3 +230,53 @@ impl OrganizationQuery {
         connection::single(ctx, id, slug, locale, preview).await
     }
 }
+
+/// A new organisation. Ids, statuses, timestamps and authors are never input.
+#[derive(InputObject)]
+pub struct CreateOrganizationInput {
+    kind: OrganizationKind,
+    acronym: Option<String>,
+    /// An http or https address.
+    website: Option<String>,
+    /// Region code.
+    region: Option<String>,
+    /// The network it belongs to.
+    parent: Option<ID>,
+    source_locale: String,
+    /// The source-locale text (`title` is the name and is required).
+    text: super::translate::TranslationInput,
+}
+
+#[derive(Default)]
+pub struct OrganizationMutation;
+
+#[Object]
+impl OrganizationMutation {
+    /// Creates an organisation with a draft in its source locale; returns its id.
+    async fn create_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateOrganizationInput,
+    ) -> async_graphql::Result<ID> {
+        let who = super::auth::principal(ctx).gql()?;
+        let parent = match input.parent {
+            Some(p) => Some(
+                ids::decode_as(&p, NodeType::Organization)
+                    .map_err(|_| AppError::bad_input("input.parent: not an organisation id"))
+                    .gql()?,
+            ),
+            None => None,
+        };
+        let new = crate::content::items::NewOrganization {
+            kind: input.kind.into(),
+            acronym: input.acronym,
+            website: input.website,
+            region: input.region,
+            parent,
+            source_locale: input.source_locale,
+            text: input.text.into(),
+        };
+        let id = crate::content::items::create_organization(super::state(ctx), who, new).await.gql()?;
+        Ok(ids::encode(NodeType::Organization, id))
+    }
+}

@@ -200,3 +200,43 @@ impl ProgrammeQuery {
         connection::single(ctx, id, slug, locale, preview).await
     }
 }
+
+/// A new programme. Ids, statuses, timestamps and authors are never input.
+#[derive(InputObject)]
+pub struct CreateProgrammeInput {
+    start_year: i32,
+    end_year: Option<i32>,
+    /// Funder organisation ids.
+    funders: Option<Vec<ID>>,
+    source_locale: String,
+    /// The source-locale text (`body` describes the objectives); `title` is required.
+    text: super::translate::TranslationInput,
+}
+
+#[derive(Default)]
+pub struct ProgrammeMutation;
+
+#[Object]
+impl ProgrammeMutation {
+    /// Creates a programme with a draft in its source locale; returns its id.
+    async fn create_programme(&self, ctx: &Context<'_>, input: CreateProgrammeInput) -> async_graphql::Result<ID> {
+        let who = super::auth::principal(ctx).gql()?;
+        let mut funders = Vec::new();
+        for (i, f) in input.funders.unwrap_or_default().iter().enumerate() {
+            funders.push(
+                ids::decode_as(f, NodeType::Organization)
+                    .map_err(|_| AppError::bad_input(format!("input.funders[{i}]: not an organisation id")))
+                    .gql()?,
+            );
+        }
+        let new = crate::content::items::NewProgramme {
+            start_year: input.start_year,
+            end_year: input.end_year,
+            funders,
+            source_locale: input.source_locale,
+            text: input.text.into(),
+        };
+        let id = crate::content::items::create_programme(super::state(ctx), who, new).await.gql()?;
+        Ok(ids::encode(NodeType::Programme, id))
+    }
+}

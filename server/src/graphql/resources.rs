@@ -327,6 +327,31 @@ pub struct CreateResourceInput {
     text: super::translate::TranslationInput,
 }
 
+/// Changes to a resource's facts and links; absent fields keep their value, lists replace.
+#[derive(InputObject)]
+pub struct UpdateResourceInput {
+    kind: Option<ResourceKind>,
+    published_on: Option<NaiveDate>,
+    regions: Option<Vec<String>>,
+    countries: Option<Vec<String>>,
+    topics: Option<Vec<String>>,
+    organizations: Option<Vec<OrganizationLinkInput>>,
+    /// A programme id; `null` removes the programme.
+    programme: async_graphql::MaybeUndefined<ID>,
+}
+
+fn organization_links(links: Vec<OrganizationLinkInput>) -> Result<Vec<(i32, e::OrganizationRole)>, AppError> {
+    links
+        .into_iter()
+        .enumerate()
+        .map(|(i, link)| {
+            ids::decode_as(&link.id, NodeType::Organization)
+                .map(|id| (id, link.role.into()))
+                .map_err(|_| AppError::bad_input(format!("input.organizations[{i}].id: not an organisation id")))
+        })
+        .collect()
+}
+
 #[derive(Default)]
 pub struct ResourceMutation;
 
@@ -335,13 +360,7 @@ impl ResourceMutation {
     /// Creates a resource with a draft in its source locale; returns its id.
     async fn create_resource(&self, ctx: &Context<'_>, input: CreateResourceInput) -> async_graphql::Result<ID> {
         let who = super::auth::principal(ctx).gql()?;
-        let mut organizations = Vec::new();
-        for (i, link) in input.organizations.unwrap_or_default().into_iter().enumerate() {
-            let id = ids::decode_as(&link.id, NodeType::Organization)
-                .map_err(|_| AppError::bad_input(format!("input.organizations[{i}].id: not an organisation id")))
-                .gql()?;
-            organizations.push((id, link.role.into()));
-        }
+        let organizations = organization_links(input.organizations.unwrap_or_default()).gql()?;
         let programme = match input.programme {
             Some(p) => Some(
                 ids::decode_as(&p, NodeType::Programme)
@@ -363,5 +382,36 @@ impl ResourceMutation {
         };
         let id = crate::content::items::create_resource(super::state(ctx), who, new).await.gql()?;
         Ok(ids::encode(NodeType::Resource, id))
+    }
+
+    /// Changes a resource's kind, date and links (its texts change through `saveTranslation`).
+    async fn update_resource(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateResourceInput,
+    ) -> async_graphql::Result<ID> {
+        let who = super::auth::principal(ctx).gql()?;
+        let n = ids::decode_as(&id, NodeType::Resource).gql()?;
+        let programme = match input.programme {
+            async_graphql::MaybeUndefined::Undefined => None,
+            async_graphql::MaybeUndefined::Null => Some(None),
+            async_graphql::MaybeUndefined::Value(p) => Some(Some(
+                ids::decode_as(&p, NodeType::Programme)
+                    .map_err(|_| AppError::bad_input("input.programme: not a programme id"))
+                    .gql()?,
+            )),
+        };
+        let update = crate::content::items::ResourceUpdate {
+            kind: input.kind.map(Into::into),
+            published_on: input.published_on,
+            regions: input.regions,
+            countries: input.countries,
+            topics: input.topics,
+            organizations: input.organizations.map(organization_links).transpose().gql()?,
+            programme,
+        };
+        crate::content::items::update_resource(super::state(ctx), who, n, update).await.gql()?;
+        Ok(id)
     }
 }

@@ -610,3 +610,37 @@ async fn creating_every_kind_of_item(backend: Backend) {
     app.stop().await;
 }
 backend_test!(creating_every_kind_of_item);
+
+async fn filtering_on_translation_state(backend: Backend) {
+    let Some(app) = spawn_with(backend, true, |_| {}).await else { return };
+    let editor = token_for(&app, "ed@example.org", Role::Editor, &[]).await;
+    let q = |state: &str| {
+        format!(
+            r#"{{ resources(first: 100, preview: true, filter: {{ translation: {{ locale: "fr", state: {state} }} }}) {{ totalCount edges {{ node {{ id title }} }} }} }}"#
+        )
+    };
+    let total = |body: Value| body["data"]["resources"]["totalCount"].as_i64().unwrap_or_else(|| panic!("{body}"));
+    assert_eq!(total(as_user(&app, &editor, &q("OUTDATED"), json!({})).await), 0);
+    let missing = total(as_user(&app, &editor, &q("MISSING"), json!({})).await);
+    let published = total(as_user(&app, &editor, &q("PUBLISHED"), json!({})).await);
+    let all = total(as_user(&app, &editor, "{ resources(preview: true) { totalCount } }", json!({})).await);
+    assert!(missing > 0 && published > 0 && missing + published <= all, "{missing} {published} {all}");
+    let swit =
+        app.data(r#"{ resource(slug: "sex-worker-implementation-tool-swit", locale: "en") { id } }"#, json!({})).await;
+    let id = swit["resource"]["id"].as_str().unwrap().to_owned();
+    as_user(
+        &app,
+        &editor,
+        SAVE,
+        json!({ "id": id, "l": "en", "i": { "title": "Sex Worker Implementation Tool (SWIT), 2nd edition" } }),
+    )
+    .await;
+    let outdated = as_user(&app, &editor, &q("OUTDATED"), json!({})).await;
+    assert_eq!(outdated["data"]["resources"]["edges"][0]["node"]["id"], id.as_str(), "{outdated}");
+    assert_eq!(total(outdated), 1);
+    // Never on the public API.
+    let public = q("DRAFT").replace("preview: true, ", "");
+    assert_eq!(first_code(&app.gql(&public, json!({})).await), "FORBIDDEN");
+    app.stop().await;
+}
+backend_test!(filtering_on_translation_state);

@@ -155,6 +155,18 @@ pub enum Filter {
     Funders(Vec<i32>),
     /// Programmes running in this year.
     ActiveIn(i32),
+    /// The working copy in a locale is in this state (preview only).
+    Translation(String, TranslationState),
+}
+
+/// The editorial state of an item's working copy in one locale.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum TranslationState {
+    Status(chorus_entities::PublicationStatus),
+    /// Made from a source text that has changed since.
+    Outdated,
+    /// No version in that locale yet.
+    Missing,
 }
 
 /// Everything that defines one list.
@@ -201,6 +213,34 @@ fn translation_exists(ty: ContentType, locales: &[String], visibility: Visibilit
             .and_where(col("vt", "locale").is_in(locales.iter().cloned()))
             .to_owned(),
     )
+}
+
+/// Items whose working copy in `locale` is in `state`.
+fn translation_state(ty: ContentType, locale: &str, state: TranslationState) -> Expr {
+    let base = ty.base_table();
+    let working = |alias: &str| {
+        Query::select()
+            .expr(Expr::val(1))
+            .from_as(a(ty.translation_table()), a(alias))
+            .and_where(col(alias, "item_id").equals((a(base), a("id"))))
+            .and_where(col(alias, "version").eq(chorus_entities::TranslationVersion::Working))
+            .to_owned()
+    };
+    let mut t = working("tt");
+    t.and_where(col("tt", "locale").eq(locale));
+    match state {
+        TranslationState::Status(status) => Expr::exists(t.and_where(col("tt", "status").eq(status)).to_owned()),
+        TranslationState::Missing => Expr::exists(t).not(),
+        TranslationState::Outdated => {
+            let mut source = working("ts");
+            source
+                .and_where(col("ts", "locale").equals((a(base), a("source_locale"))))
+                .and_where(col("ts", "source_hashes").ne(Expr::col((a("tt"), a("source_hashes")))));
+            t.and_where(col("tt", "locale").ne(Expr::col((a(base), a("source_locale")))))
+                .and_where(Expr::exists(source));
+            Expr::exists(t)
+        }
+    }
 }
 
 /// Ids of the terms of a taxonomy with the given codes.
@@ -260,6 +300,12 @@ fn filter_expr(spec: &ListSpec, filter: &Filter) -> AppResult<Expr> {
         }
         (_, Filter::DateFrom(v)) => {
             col(base, ty.date_column().ok_or_else(unsupported)?).gte(sea_orm::Value::from(v.clone()))
+        }
+        (_, Filter::Translation(locale, state)) => {
+            if spec.visibility != Visibility::Preview {
+                return Err(AppError::Forbidden("filtering on translation status needs preview".into()));
+            }
+            translation_state(ty, locale, *state)
         }
         (_, Filter::DateTo(v)) => {
             col(base, ty.date_column().ok_or_else(unsupported)?).lte(sea_orm::Value::from(v.clone()))

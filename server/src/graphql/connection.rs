@@ -225,6 +225,26 @@ pub enum OrderDirection {
     Desc,
 }
 
+/// The editorial state of a working copy, for filtering in preview.
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq)]
+pub enum TranslationState {
+    Draft,
+    InReview,
+    Published,
+    Archived,
+    /// Made from a source text that has changed since.
+    Outdated,
+    /// No version in that locale yet.
+    Missing,
+}
+
+/// Items whose working copy in `locale` is in `state` (with `preview: true` only).
+#[derive(async_graphql::InputObject)]
+pub struct TranslationFilter {
+    locale: String,
+    state: TranslationState,
+}
+
 /// Longest list accepted in one filter field.
 const MAX_FILTER_VALUES: usize = 100;
 
@@ -295,6 +315,24 @@ impl<'a> FilterBuilder<'a> {
         let Some(list) = list else { return Ok(()) };
         check_len(&list, "kinds")?;
         self.filters.push(query::Filter::Kinds(list.into_iter().map(Into::into).collect()));
+        Ok(())
+    }
+
+    pub fn translation(&mut self, filter: Option<TranslationFilter>) -> Result<(), AppError> {
+        use chorus_entities::PublicationStatus as S;
+        let Some(f) = filter else { return Ok(()) };
+        let locales = &state(self.ctx).locales;
+        let locale =
+            locales.configured_code(&f.locale).map_err(|e| AppError::bad_input(format!("translation.locale: {e}")))?;
+        let state = match f.state {
+            TranslationState::Draft => query::TranslationState::Status(S::Draft),
+            TranslationState::InReview => query::TranslationState::Status(S::InReview),
+            TranslationState::Published => query::TranslationState::Status(S::Published),
+            TranslationState::Archived => query::TranslationState::Status(S::Archived),
+            TranslationState::Outdated => query::TranslationState::Outdated,
+            TranslationState::Missing => query::TranslationState::Missing,
+        };
+        self.filters.push(query::Filter::Translation(locale.to_owned(), state));
         Ok(())
     }
 

@@ -137,6 +137,8 @@ pub struct GoodPracticeFilter {
     available_in: Option<Vec<String>>,
     year_from: Option<i32>,
     year_to: Option<i32>,
+    /// The state of the working copy in a locale (with `preview: true` only).
+    translation: Option<super::connection::TranslationFilter>,
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
@@ -163,6 +165,7 @@ impl GoodPracticeFilter {
         b.available_in(self.available_in)?;
         b.push(self.year_from.map(|y| Filter::DateFrom(SortValue::Int(y))));
         b.push(self.year_to.map(|y| Filter::DateTo(SortValue::Int(y))));
+        b.translation(self.translation)?;
         Ok(b.filters)
     }
 }

@@ -147,6 +147,8 @@ pub struct OrganizationFilter {
     /// Members of this network.
     parent: Option<ID>,
     available_in: Option<Vec<String>>,
+    /// The state of the working copy in a locale (with `preview: true` only).
+    translation: Option<super::connection::TranslationFilter>,
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
@@ -175,6 +177,7 @@ impl OrganizationFilter {
         if let Some(p) = self.parent {
             b.push(Some(Filter::Parent(ids::decode_as(&p, NodeType::Organization)?)));
         }
+        b.translation(self.translation)?;
         Ok(b.filters)
     }
 }

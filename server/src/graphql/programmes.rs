@@ -119,6 +119,8 @@ pub struct ProgrammeFilter {
     /// Programmes running in this year.
     active_in: Option<i32>,
     available_in: Option<Vec<String>>,
+    /// The state of the working copy in a locale (with `preview: true` only).
+    translation: Option<super::connection::TranslationFilter>,
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
@@ -144,6 +146,7 @@ impl ProgrammeFilter {
             b.push(Some(Filter::Funders(ids)));
         }
         b.push(self.active_in.map(Filter::ActiveIn));
+        b.translation(self.translation)?;
         Ok(b.filters)
     }
 }

@@ -206,6 +206,8 @@ pub struct ResourceFilter {
     published_from: Option<NaiveDate>,
     /// Published on or before this date.
     published_to: Option<NaiveDate>,
+    /// The state of the working copy in a locale (with `preview: true` only).
+    translation: Option<super::connection::TranslationFilter>,
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
@@ -238,6 +240,7 @@ impl ResourceFilter {
         }
         b.push(self.published_from.map(|d| Filter::DateFrom(SortValue::Date(d))));
         b.push(self.published_to.map(|d| Filter::DateTo(SortValue::Date(d))));
+        b.translation(self.translation)?;
         Ok(b.filters)
     }
 }

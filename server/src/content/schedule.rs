@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chorus_entities::{PublicationStatus, scheduled_publications as jobs};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, Set};
 
 use super::ContentType;
@@ -41,8 +41,16 @@ pub async fn schedule(
     if at > Utc::now() + chrono::Duration::days(5 * 366) {
         return Err(AppError::bad_input("publishAt: at most five years ahead"));
     }
-    let views = translate::editor_views(state, who, ty, id).await?;
-    if !views.iter().any(|v| v.copy.locale == locale) {
+    let working = sea_orm::sea_query::Query::select()
+        .expr(Expr::val(1))
+        .from(sea_orm::sea_query::Alias::new(ty.translation_table()))
+        .and_where(Expr::col(sea_orm::sea_query::Alias::new("item_id")).eq(id))
+        .and_where(Expr::col(sea_orm::sea_query::Alias::new("locale")).eq(locale.as_str()))
+        .and_where(
+            Expr::col(sea_orm::sea_query::Alias::new("version")).eq(chorus_entities::TranslationVersion::Working),
+        )
+        .to_owned();
+    if sea_orm::ConnectionTrait::query_one(&state.db, &working).await?.is_none() {
         return Err(AppError::NotFound("no such translation".into()));
     }
     let job = jobs::ActiveModel {

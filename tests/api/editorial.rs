@@ -464,7 +464,8 @@ async fn scheduled_publication(backend: Backend) {
     let other = app.sibling(|c| c.server.scheduler_interval_ms = 200).await;
     let third = app.sibling(|c| c.server.scheduler_interval_ms = 200).await;
     let mut published = false;
-    for _ in 0..50 {
+    // Generous on a loaded CI machine: the schedulers tick every 200 ms.
+    for _ in 0..150 {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         let r = app.data(PUBLIC, json!({ "id": id, "l": "es" })).await;
         if r["resource"]["locale"] == "es" {

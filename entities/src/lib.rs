@@ -18,6 +18,7 @@ pub mod audit_log;
 pub mod change_log;
 pub mod good_practice_topics;
 pub mod good_practices;
+pub mod login_failures;
 pub mod organizations;
 pub mod programme_funders;
 pub mod programmes;

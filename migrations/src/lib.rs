@@ -12,6 +12,7 @@ mod m20261129_000003_change_log;
 mod m20261129_000004_live_versions;
 mod m20261129_000005_revisions;
 mod m20261129_000006_schedule;
+mod m20261129_000007_login_failures;
 
 /// The ordered list of migrations this binary knows.
 #[derive(Debug)]
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_live_versions::Migration),
             Box::new(m20261129_000005_revisions::Migration),
             Box::new(m20261129_000006_schedule::Migration),
+            Box::new(m20261129_000007_login_failures::Migration),
         ]
     }
 }

@@ -119,8 +119,26 @@ async fn failed_logins_reveal_nothing_and_are_limited(backend: Backend) {
     login(&app, "rev@example.org", "wrong again, long enough").await;
     login(&app, "rev@example.org", "and again, long enough!").await;
     assert_eq!(first_code(&login(&app, "rev@example.org", PASSWORD).await), "RATE_LIMITED");
-    // Other accounts are not affected.
+    // The limit holds in every server process on the database.
+    let other = app.sibling(|_| {}).await;
+    assert_eq!(first_code(&login(&other, "rev@example.org", PASSWORD).await), "RATE_LIMITED");
+    // Other accounts are not affected; no email is stored in clear for the limit.
     assert!(login(&app, "ed@example.org", PASSWORD).await["data"]["login"]["token"].is_string());
+    use sea_orm::ConnectionTrait;
+    let rows = app
+        .db
+        .query_all_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT account FROM login_failures",
+        ))
+        .await
+        .unwrap();
+    assert!(!rows.is_empty());
+    for row in rows {
+        let account: String = row.try_get("", "account").unwrap();
+        assert!(!account.contains('@') && account.len() == 64, "{account}");
+    }
+    other.stop().await;
     app.stop().await;
 }
 backend_test!(failed_logins_reveal_nothing_and_are_limited);

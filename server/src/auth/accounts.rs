@@ -153,7 +153,7 @@ pub async fn login(
     ttl: Duration,
 ) -> AppResult<LoginSession> {
     let key = normalize_email(email);
-    if !limiter.allowed(&key) {
+    if !limiter.allowed(db, &key).await? {
         return Err(AppError::RateLimited("too many failed logins for this account; try again later".into()));
     }
     let password = password.chars().take(MAX_PASSWORD).collect::<String>();
@@ -163,11 +163,11 @@ pub async fn login(
     let user = match user {
         Some(u) if ok && !u.disabled => u,
         _ => {
-            limiter.record_failure(&key);
+            limiter.record_failure(db, &key).await?;
             return Err(AppError::Unauthenticated(BAD_LOGIN.into()));
         }
     };
-    limiter.reset(&key);
+    limiter.reset(db, &key).await?;
     let token = new_token(SESSION_PREFIX)?;
     let now = Utc::now();
     let expires_at = now + ttl;

@@ -1,68 +1,52 @@
-//! Login rate limiting, per account (never per client address, which Chorus does not record).
+//! Login rate limiting, per account (never per client address, which Chorus does not record),
+//! kept in the database so that the limit holds across every server process.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use chorus_entities::login_failures as failures;
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+
+use super::token_hash;
+use crate::error::AppResult;
 
 /// Failed logins allowed per account within a window; further attempts wait for the window to
 /// pass, whether or not the password is right, so guessing cannot continue in the background.
 pub struct LoginLimiter {
-    max_failures: usize,
-    window: Duration,
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+    max_failures: u64,
+    window: chrono::Duration,
 }
 
 impl LoginLimiter {
     pub fn new(max_failures: usize, window: Duration) -> LoginLimiter {
-        LoginLimiter { max_failures, window, failures: Mutex::new(HashMap::new()) }
-    }
-
-    fn recent<'a>(&self, map: &'a mut HashMap<String, VecDeque<Instant>>, key: &str) -> &'a mut VecDeque<Instant> {
-        let q = map.entry(key.to_owned()).or_default();
-        while q.front().is_some_and(|t| t.elapsed() >= self.window) {
-            q.pop_front();
+        LoginLimiter {
+            max_failures: max_failures as u64,
+            window: chrono::Duration::from_std(window).unwrap_or(chrono::Duration::minutes(15)),
         }
-        q
     }
 
     /// Whether another attempt for this account may be made now.
-    pub fn allowed(&self, key: &str) -> bool {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let allowed = self.recent(&mut map, key).len() < self.max_failures;
-        // Forget idle accounts so the map cannot grow without bound.
-        if map.len() > 100_000 {
-            map.retain(|_, q| q.back().is_some_and(|t| t.elapsed() < self.window));
-        }
-        allowed
+    pub async fn allowed<C: ConnectionTrait>(&self, db: &C, account: &str) -> AppResult<bool> {
+        let recent = failures::Entity::find()
+            .filter(failures::Column::Account.eq(token_hash(account)))
+            .filter(failures::Column::At.gt(Utc::now() - self.window))
+            .count(db)
+            .await?;
+        Ok(recent < self.max_failures)
     }
 
-    pub fn record_failure(&self, key: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        self.recent(&mut map, key).push_back(Instant::now());
+    pub async fn record_failure<C: ConnectionTrait>(&self, db: &C, account: &str) -> AppResult<()> {
+        let now = Utc::now();
+        failures::ActiveModel { account: Set(token_hash(account)), at: Set(now), ..Default::default() }
+            .insert(db)
+            .await?;
+        // Old failures of every account go, so the table stays as small as the window.
+        failures::Entity::delete_many().filter(failures::Column::At.lt(now - self.window)).exec(db).await?;
+        Ok(())
     }
 
-    pub fn reset(&self, key: &str) {
-        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn failures_lock_an_account_for_the_window() {
-        let l = LoginLimiter::new(2, Duration::from_millis(50));
-        assert!(l.allowed("a"));
-        l.record_failure("a");
-        l.record_failure("a");
-        assert!(!l.allowed("a"));
-        assert!(l.allowed("b"), "other accounts are not affected");
-        std::thread::sleep(Duration::from_millis(60));
-        assert!(l.allowed("a"));
-        l.record_failure("a");
-        l.reset("a");
-        l.record_failure("a");
-        assert!(l.allowed("a"));
+    pub async fn reset<C: ConnectionTrait>(&self, db: &C, account: &str) -> AppResult<()> {
+        failures::Entity::delete_many().filter(failures::Column::Account.eq(token_hash(account))).exec(db).await?;
+        Ok(())
     }
 }

@@ -645,3 +645,71 @@ async fn filtering_on_translation_state(backend: Backend) {
     app.stop().await;
 }
 backend_test!(filtering_on_translation_state);
+
+async fn updating_facts_of_every_kind(backend: Backend) {
+    let Some(app) = spawn_with(backend, true, |_| {}).await else { return };
+    let editor = token_for(&app, "ed@example.org", Role::Editor, &[]).await;
+    let d = app
+        .data(
+            r#"{ goodPractices(first: 1, filter: { countries: ["KE"] }) { edges { node { id } } }
+                organizations(filter: { kinds: [REGIONAL_NETWORK], regions: ["africa"] }) { edges { node { id } } }
+                nswp: organizations(filter: { kinds: [GLOBAL_NETWORK] }) { edges { node { id } } }
+                programmes(first: 1) { edges { node { id } } } }"#,
+            json!({}),
+        )
+        .await;
+    let gp = d["goodPractices"]["edges"][0]["node"]["id"].as_str().unwrap().to_owned();
+    let aswa = d["organizations"]["edges"][0]["node"]["id"].as_str().unwrap().to_owned();
+    let nswp = d["nswp"]["edges"][0]["node"]["id"].as_str().unwrap().to_owned();
+    let prog = d["programmes"]["edges"][0]["node"]["id"].as_str().unwrap().to_owned();
+
+    let r = as_user(&app, &editor, "mutation($id: ID!) { updateGoodPractice(id: $id, input: { year: 2019, country: null, topics: [\"violence\"] }) }", json!({ "id": gp })).await;
+    assert!(r.get("errors").is_none(), "{r}");
+    let r = as_user(
+        &app,
+        &editor,
+        "mutation($id: ID!) { updateOrganization(id: $id, input: { acronym: \"ASWA-2\", website: null }) }",
+        json!({ "id": aswa }),
+    )
+    .await;
+    assert!(r.get("errors").is_none(), "{r}");
+    let r = as_user(
+        &app,
+        &editor,
+        "mutation($id: ID!, $f: ID!) { updateProgramme(id: $id, input: { endYear: 2030, funders: [$f] }) }",
+        json!({ "id": prog, "f": nswp }),
+    )
+    .await;
+    assert!(r.get("errors").is_none(), "{r}");
+    let after = app
+        .data(
+            r#"query($g: ID!, $o: ID!, $p: ID!) { goodPractice(id: $g) { year country { code } topics { code } }
+                organization(id: $o) { acronym website parent { acronym } }
+                programme(id: $p) { endYear funders { acronym } } }"#,
+            json!({ "g": gp, "o": aswa, "p": prog }),
+        )
+        .await;
+    assert_eq!(after["goodPractice"], json!({ "year": 2019, "country": null, "topics": [{ "code": "violence" }] }));
+    assert_eq!(after["organization"], json!({ "acronym": "ASWA-2", "website": null, "parent": { "acronym": "NSWP" } }));
+    assert_eq!(after["programme"], json!({ "endYear": 2030, "funders": [{ "acronym": "NSWP" }] }));
+
+    for (q, field) in [
+        ("mutation($id: ID!) { updateProgramme(id: $id, input: { endYear: 1990 }) }", "input.endYear"),
+        ("mutation($id: ID!) { updateOrganization(id: $id, input: { website: \"ftp://x\" }) }", "input.website"),
+        ("mutation($id: ID!) { updateGoodPractice(id: $id, input: { country: \"ZZ\" }) }", "input.country"),
+    ] {
+        let id = if q.contains("Programme") {
+            &prog
+        } else if q.contains("Organization") {
+            &aswa
+        } else {
+            &gp
+        };
+        let body = as_user(&app, &editor, q, json!({ "id": id })).await;
+        assert!(body["errors"][0]["message"].as_str().unwrap().starts_with(field), "{field}: {body}");
+    }
+    let updates = count(&app, "SELECT COUNT(*) FROM change_log WHERE operation = 'updated' AND locale IS NULL").await;
+    assert_eq!(updates, 3, "one change-log row per successful update, none for refused ones");
+    app.stop().await;
+}
+backend_test!(updating_facts_of_every_kind);

@@ -129,13 +129,16 @@ async fn one_term<C: sea_orm::ConnectionTrait>(
     code: Option<&String>,
     field: &str,
 ) -> AppResult<Option<i32>> {
-    match code {
-        None => Ok(None),
-        Some(c) => {
-            let ids = term_ids(db, taxonomy, std::slice::from_ref(c), field).await?;
-            Ok(ids.first().copied())
-        }
-    }
+    let Some(raw) = code else { return Ok(None) };
+    let code =
+        if taxonomy == Taxonomy::Country { raw.trim().to_ascii_uppercase() } else { raw.trim().to_ascii_lowercase() };
+    let term = e::terms::Entity::find()
+        .filter(e::terms::Column::Taxonomy.eq(taxonomy))
+        .filter(e::terms::Column::Code.eq(code.as_str()))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::bad_input(format!("{field}: no such code `{code}`")))?;
+    Ok(Some(term.id))
 }
 
 async fn organization_exists<C: sea_orm::ConnectionTrait>(db: &C, id: i32, field: &str) -> AppResult<()> {
@@ -378,6 +381,177 @@ pub async fn update_resource(state: &AppState, who: &Principal, id: i32, input: 
         }
     }
     record(&txn, who, "resource.update", "resource", id, None, "updated").await?;
+    txn.commit().await?;
+    state.cache.invalidate();
+    Ok(())
+}
+
+/// Changes to a good-practice example's facts; absent fields keep their value, `Some(None)`
+/// clears an optional one, lists replace.
+#[derive(Debug, Clone, Default)]
+pub struct GoodPracticeUpdate {
+    pub year: Option<i32>,
+    pub country: Option<Option<String>>,
+    pub region: Option<Option<String>>,
+    pub organization: Option<Option<i32>>,
+    pub topics: Option<Vec<String>>,
+}
+
+pub async fn update_good_practice(
+    state: &AppState,
+    who: &Principal,
+    id: i32,
+    input: GoodPracticeUpdate,
+) -> AppResult<()> {
+    require(who, Action::EditStructure)?;
+    if input.year.is_some_and(|y| !(1900..=2200).contains(&y)) {
+        return Err(AppError::bad_input("input.year: between 1900 and 2200"));
+    }
+    let txn = state.db.begin().await?;
+    let m = e::good_practices::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound("no such item".into()))?;
+    let mut active: e::good_practices::ActiveModel = m.into();
+    if let Some(year) = input.year {
+        active.year = Set(year);
+    }
+    if let Some(country) = input.country {
+        active.country_id = Set(one_term(&txn, Taxonomy::Country, country.as_ref(), "input.country").await?);
+    }
+    if let Some(region) = input.region {
+        active.region_id = Set(one_term(&txn, Taxonomy::Region, region.as_ref(), "input.region").await?);
+    }
+    if let Some(org) = input.organization {
+        if let Some(o) = org {
+            organization_exists(&txn, o, "input.organization").await?;
+        }
+        active.organization_id = Set(org);
+    }
+    active.updated_at = Set(Utc::now());
+    active.update(&txn).await?;
+    if let Some(topics) = input.topics {
+        let ids = term_ids(&txn, Taxonomy::Topic, &topics, "topics").await?;
+        e::good_practice_topics::Entity::delete_many()
+            .filter(e::good_practice_topics::Column::GoodPracticeId.eq(id))
+            .exec(&txn)
+            .await?;
+        for term_id in ids {
+            e::good_practice_topics::ActiveModel { good_practice_id: Set(id), term_id: Set(term_id) }
+                .insert(&txn)
+                .await?;
+        }
+    }
+    record(&txn, who, "good_practice.update", "good_practice", id, None, "updated").await?;
+    txn.commit().await?;
+    state.cache.invalidate();
+    Ok(())
+}
+
+/// Changes to an organisation's facts; absent fields keep their value, `Some(None)` clears.
+#[derive(Debug, Clone, Default)]
+pub struct OrganizationUpdate {
+    pub kind: Option<e::OrganizationKind>,
+    pub acronym: Option<Option<String>>,
+    pub website: Option<Option<String>>,
+    pub region: Option<Option<String>>,
+    pub parent: Option<Option<i32>>,
+}
+
+pub async fn update_organization(
+    state: &AppState,
+    who: &Principal,
+    id: i32,
+    input: OrganizationUpdate,
+) -> AppResult<()> {
+    require(who, Action::EditStructure)?;
+    if let Some(Some(w)) = &input.website {
+        let ok = (w.starts_with("https://") || w.starts_with("http://"))
+            && w.len() <= 500
+            && !w.contains(char::is_whitespace);
+        if !ok {
+            return Err(AppError::bad_input("input.website: an http or https address"));
+        }
+    }
+    if input.parent == Some(Some(id)) {
+        return Err(AppError::bad_input("input.parent: an organisation is not its own parent"));
+    }
+    let txn = state.db.begin().await?;
+    let m = e::organizations::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound("no such item".into()))?;
+    let mut active: e::organizations::ActiveModel = m.into();
+    if let Some(kind) = input.kind {
+        active.kind = Set(kind);
+    }
+    if let Some(acronym) = input.acronym {
+        active.acronym = Set(acronym.map(|a| a.trim().to_owned()).filter(|a| !a.is_empty()));
+    }
+    if let Some(website) = input.website {
+        active.website = Set(website);
+    }
+    if let Some(region) = input.region {
+        active.region_id = Set(one_term(&txn, Taxonomy::Region, region.as_ref(), "input.region").await?);
+    }
+    if let Some(parent) = input.parent {
+        if let Some(p) = parent {
+            organization_exists(&txn, p, "input.parent").await?;
+        }
+        active.parent_id = Set(parent);
+    }
+    active.updated_at = Set(Utc::now());
+    active.update(&txn).await?;
+    record(&txn, who, "organization.update", "organization", id, None, "updated").await?;
+    txn.commit().await?;
+    state.cache.invalidate();
+    Ok(())
+}
+
+/// Changes to a programme's facts; absent fields keep their value, lists replace.
+#[derive(Debug, Clone, Default)]
+pub struct ProgrammeUpdate {
+    pub start_year: Option<i32>,
+    pub end_year: Option<Option<i32>>,
+    pub funders: Option<Vec<i32>>,
+}
+
+pub async fn update_programme(state: &AppState, who: &Principal, id: i32, input: ProgrammeUpdate) -> AppResult<()> {
+    require(who, Action::EditStructure)?;
+    let txn = state.db.begin().await?;
+    let m = e::programmes::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound("no such item".into()))?;
+    let start = input.start_year.unwrap_or(m.start_year);
+    let end = input.end_year.unwrap_or(m.end_year);
+    if end.is_some_and(|e| e < start) {
+        return Err(AppError::bad_input("input.endYear: not before startYear"));
+    }
+    let mut active: e::programmes::ActiveModel = m.into();
+    active.start_year = Set(start);
+    active.end_year = Set(end);
+    active.updated_at = Set(Utc::now());
+    active.update(&txn).await?;
+    if let Some(funders) = input.funders {
+        for (i, f) in funders.iter().enumerate() {
+            organization_exists(&txn, *f, &format!("input.funders[{i}]")).await?;
+        }
+        e::programme_funders::Entity::delete_many()
+            .filter(e::programme_funders::Column::ProgrammeId.eq(id))
+            .exec(&txn)
+            .await?;
+        let mut seen = Vec::new();
+        for f in funders {
+            if !seen.contains(&f) {
+                seen.push(f);
+                e::programme_funders::ActiveModel { programme_id: Set(id), organization_id: Set(f) }
+                    .insert(&txn)
+                    .await?;
+            }
+        }
+    }
+    record(&txn, who, "programme.update", "programme", id, None, "updated").await?;
     txn.commit().await?;
     state.cache.invalidate();
     Ok(())

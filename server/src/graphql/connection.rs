@@ -341,6 +341,29 @@ impl<'a> FilterBuilder<'a> {
     }
 }
 
+/// An optional input that may also be set to null: absent = keep, null = clear.
+pub fn maybe<T>(m: async_graphql::MaybeUndefined<T>) -> Option<Option<T>> {
+    match m {
+        async_graphql::MaybeUndefined::Undefined => None,
+        async_graphql::MaybeUndefined::Null => Some(None),
+        async_graphql::MaybeUndefined::Value(v) => Some(Some(v)),
+    }
+}
+
+/// Like `maybe`, decoding an id of one node type.
+pub fn maybe_id(
+    m: async_graphql::MaybeUndefined<ID>,
+    ty: ids::NodeType,
+    field: &str,
+) -> Result<Option<Option<i32>>, AppError> {
+    maybe(m)
+        .map(|v| {
+            v.map(|id| ids::decode_as(&id, ty).map_err(|_| AppError::bad_input(format!("{field}: wrong kind of id"))))
+                .transpose()
+        })
+        .transpose()
+}
+
 /// The page arguments of a connection field.
 pub fn page(first: Option<i32>, after: Option<String>, last: Option<i32>, before: Option<String>) -> PageRequest {
     PageRequest { first, after, last, before }

@@ -238,6 +238,16 @@ pub struct CreateGoodPracticeInput {
     text: super::translate::TranslationInput,
 }
 
+/// Changes to a good-practice example's facts; absent fields keep their value, null clears.
+#[derive(InputObject)]
+pub struct UpdateGoodPracticeInput {
+    year: Option<i32>,
+    country: async_graphql::MaybeUndefined<String>,
+    region: async_graphql::MaybeUndefined<String>,
+    organization: async_graphql::MaybeUndefined<ID>,
+    topics: Option<Vec<String>>,
+}
+
 #[derive(Default)]
 pub struct GoodPracticeMutation;
 
@@ -269,5 +279,26 @@ impl GoodPracticeMutation {
         };
         let id = crate::content::items::create_good_practice(super::state(ctx), who, new).await.gql()?;
         Ok(ids::encode(NodeType::GoodPractice, id))
+    }
+
+    /// Changes a good-practice example's year, place, organisation and topics.
+    async fn update_good_practice(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateGoodPracticeInput,
+    ) -> async_graphql::Result<ID> {
+        let who = super::auth::principal(ctx).gql()?;
+        let n = ids::decode_as(&id, NodeType::GoodPractice).gql()?;
+        let update = crate::content::items::GoodPracticeUpdate {
+            year: input.year,
+            country: connection::maybe(input.country),
+            region: connection::maybe(input.region),
+            organization: connection::maybe_id(input.organization, NodeType::Organization, "input.organization")
+                .gql()?,
+            topics: input.topics,
+        };
+        crate::content::items::update_good_practice(super::state(ctx), who, n, update).await.gql()?;
+        Ok(id)
     }
 }

@@ -250,6 +250,16 @@ pub struct CreateOrganizationInput {
     text: super::translate::TranslationInput,
 }
 
+/// Changes to an organisation's facts; absent fields keep their value, null clears.
+#[derive(InputObject)]
+pub struct UpdateOrganizationInput {
+    kind: Option<OrganizationKind>,
+    acronym: async_graphql::MaybeUndefined<String>,
+    website: async_graphql::MaybeUndefined<String>,
+    region: async_graphql::MaybeUndefined<String>,
+    parent: async_graphql::MaybeUndefined<ID>,
+}
+
 #[derive(Default)]
 pub struct OrganizationMutation;
 
@@ -281,5 +291,25 @@ impl OrganizationMutation {
         };
         let id = crate::content::items::create_organization(super::state(ctx), who, new).await.gql()?;
         Ok(ids::encode(NodeType::Organization, id))
+    }
+
+    /// Changes an organisation's kind, acronym, website, region and network.
+    async fn update_organization(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateOrganizationInput,
+    ) -> async_graphql::Result<ID> {
+        let who = super::auth::principal(ctx).gql()?;
+        let n = ids::decode_as(&id, NodeType::Organization).gql()?;
+        let update = crate::content::items::OrganizationUpdate {
+            kind: input.kind.map(Into::into),
+            acronym: connection::maybe(input.acronym),
+            website: connection::maybe(input.website),
+            region: connection::maybe(input.region),
+            parent: connection::maybe_id(input.parent, NodeType::Organization, "input.parent").gql()?,
+        };
+        crate::content::items::update_organization(super::state(ctx), who, n, update).await.gql()?;
+        Ok(id)
     }
 }

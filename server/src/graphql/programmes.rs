@@ -216,6 +216,15 @@ pub struct CreateProgrammeInput {
     text: super::translate::TranslationInput,
 }
 
+/// Changes to a programme's facts; absent fields keep their value, lists replace.
+#[derive(InputObject)]
+pub struct UpdateProgrammeInput {
+    start_year: Option<i32>,
+    /// Null while the programme runs.
+    end_year: async_graphql::MaybeUndefined<i32>,
+    funders: Option<Vec<ID>>,
+}
+
 #[derive(Default)]
 pub struct ProgrammeMutation;
 
@@ -241,5 +250,36 @@ impl ProgrammeMutation {
         };
         let id = crate::content::items::create_programme(super::state(ctx), who, new).await.gql()?;
         Ok(ids::encode(NodeType::Programme, id))
+    }
+
+    /// Changes a programme's years and funders.
+    async fn update_programme(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateProgrammeInput,
+    ) -> async_graphql::Result<ID> {
+        let who = super::auth::principal(ctx).gql()?;
+        let n = ids::decode_as(&id, NodeType::Programme).gql()?;
+        let funders = match input.funders {
+            Some(list) => Some(
+                list.iter()
+                    .enumerate()
+                    .map(|(i, f)| {
+                        ids::decode_as(f, NodeType::Organization)
+                            .map_err(|_| AppError::bad_input(format!("input.funders[{i}]: not an organisation id")))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .gql()?,
+            ),
+            None => None,
+        };
+        let update = crate::content::items::ProgrammeUpdate {
+            start_year: input.start_year,
+            end_year: connection::maybe(input.end_year),
+            funders,
+        };
+        crate::content::items::update_programme(super::state(ctx), who, n, update).await.gql()?;
+        Ok(id)
     }
 }

@@ -16,6 +16,7 @@ mod translation;
 pub mod api_tokens;
 pub mod audit_log;
 pub mod change_log;
+pub mod consumer_cursors;
 pub mod good_practice_topics;
 pub mod good_practices;
 pub mod login_failures;
@@ -31,6 +32,8 @@ pub mod sessions;
 pub mod term_labels;
 pub mod terms;
 pub mod users;
+pub mod webhook_deliveries;
+pub mod webhooks;
 
 translation_entity!(resource_translations, "resource_translations");
 translation_entity!(good_practice_translations, "good_practice_translations");

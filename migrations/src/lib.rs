@@ -13,6 +13,7 @@ mod m20261129_000004_live_versions;
 mod m20261129_000005_revisions;
 mod m20261129_000006_schedule;
 mod m20261129_000007_login_failures;
+mod m20261129_000008_webhooks;
 
 /// The ordered list of migrations this binary knows.
 #[derive(Debug)]
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_revisions::Migration),
             Box::new(m20261129_000006_schedule::Migration),
             Box::new(m20261129_000007_login_failures::Migration),
+            Box::new(m20261129_000008_webhooks::Migration),
         ]
     }
 }

@@ -37,7 +37,15 @@ pub struct Config {
     pub graphql: GraphqlConfig,
     pub http: HttpConfig,
     pub auth: AuthConfig,
+    pub webhooks: WebhooksConfig,
     pub log: LogConfig,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhooksConfig {
+    /// Allow targets on loopback, private and link-local networks (SSRF protection off).
+    pub allow_private_targets: bool,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -23,6 +23,8 @@ pub struct Application {
 impl Application {
     /// Connects to the database, applies the migration policy and binds the listener.
     pub async fn build(config: Config) -> AppResult<Application> {
+        // TLS for outgoing webhooks; a second call (several applications in one process) is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let locales = config.locales().map_err(|e| AppError::internal(format!("locales: {e}")))?;
         let metrics = Metrics::new();
         let db = db::connect(&config, Some(metrics.clone())).await?;
@@ -63,11 +65,13 @@ impl Application {
         let schema = graphql::build_schema(self.state.clone());
         let app = http::app(self.state.clone(), schema);
         let scheduler = tokio::spawn(crate::content::schedule::run(self.state.clone()));
+        let webhooks = tokio::spawn(crate::webhooks::run(self.state.clone()));
         let served = poem::Server::new_with_acceptor(self.acceptor)
             .idle_timeout(Duration::from_secs(60))
             .run_with_graceful_shutdown(app, shutdown, Some(grace))
             .await;
         scheduler.abort();
+        webhooks.abort();
         served?;
         self.state.db.clone().close().await.ok();
         Ok(())

@@ -8,6 +8,7 @@ mod lifecycle;
 mod lists;
 mod locales;
 mod protection;
+mod webhooks;
 
 use serde_json::Value;
 

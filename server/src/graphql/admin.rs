@@ -125,3 +125,125 @@ impl AdminMutation {
         Ok(user.into())
     }
 }
+
+/// A webhook target (its secret is shown only when created).
+#[derive(SimpleObject)]
+pub struct Webhook {
+    id: ID,
+    url: String,
+    events: Vec<String>,
+    active: bool,
+    created_at: DateTime<Utc>,
+}
+
+impl From<chorus_entities::webhooks::Model> for Webhook {
+    fn from(w: chorus_entities::webhooks::Model) -> Self {
+        Webhook {
+            id: ID(w.id.to_string()),
+            url: w.url,
+            events: w.events.split(',').map(str::to_owned).collect(),
+            active: w.active,
+            created_at: w.created_at,
+        }
+    }
+}
+
+/// A new webhook with its signing secret: store it now, it is not shown again.
+#[derive(SimpleObject)]
+pub struct CreatedWebhook {
+    webhook: Webhook,
+    secret: String,
+}
+
+/// One queued event for one webhook, with its attempts.
+#[derive(SimpleObject)]
+pub struct WebhookDelivery {
+    id: ID,
+    idempotency_key: String,
+    event: String,
+    payload: String,
+    attempts: i32,
+    last_status: Option<i32>,
+    last_error: Option<String>,
+    next_attempt_at: DateTime<Utc>,
+    delivered_at: Option<DateTime<Utc>>,
+    failed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(InputObject)]
+pub struct CreateWebhookInput {
+    /// An http or https URL; private and loopback targets need `webhooks.allow_private_targets`.
+    url: String,
+    /// Any of published, unpublished, updated, deleted.
+    events: Vec<String>,
+}
+
+fn parse_webhook_id(id: &ID) -> AppResult<i32> {
+    id.parse().map_err(|_| AppError::bad_input("id: a webhook id"))
+}
+
+#[derive(Default)]
+pub struct WebhookQuery;
+
+#[Object]
+impl WebhookQuery {
+    /// Registered webhooks (admins).
+    async fn webhooks(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Webhook>> {
+        let who = principal(ctx).gql()?;
+        Ok(crate::webhooks::list(state(ctx), who).await.gql()?.into_iter().map(Webhook::from).collect())
+    }
+
+    /// The delivery log of a webhook, newest first (admins).
+    async fn webhook_deliveries(
+        &self,
+        ctx: &Context<'_>,
+        webhook_id: ID,
+        #[graphql(default = 50)] first: i32,
+    ) -> async_graphql::Result<Vec<WebhookDelivery>> {
+        let who = principal(ctx).gql()?;
+        if !(1..=200).contains(&first) {
+            return Err(AppError::bad_input("first: between 1 and 200")).gql();
+        }
+        let rows =
+            crate::webhooks::log(state(ctx), who, parse_webhook_id(&webhook_id).gql()?, first as u64).await.gql()?;
+        Ok(rows
+            .into_iter()
+            .map(|d| WebhookDelivery {
+                id: ID(d.id.to_string()),
+                idempotency_key: d.idempotency_key,
+                event: d.event,
+                payload: d.payload,
+                attempts: d.attempts,
+                last_status: d.last_status,
+                last_error: d.last_error,
+                next_attempt_at: d.next_attempt_at,
+                delivered_at: d.delivered_at,
+                failed_at: d.failed_at,
+            })
+            .collect())
+    }
+}
+
+#[derive(Default)]
+pub struct WebhookMutation;
+
+#[Object]
+impl WebhookMutation {
+    /// Registers a webhook (admins); returns its signing secret once.
+    async fn create_webhook(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateWebhookInput,
+    ) -> async_graphql::Result<CreatedWebhook> {
+        let who = principal(ctx).gql()?;
+        let hook = crate::webhooks::create(state(ctx), who, &input.url, &input.events).await.gql()?;
+        let secret = hook.secret.clone();
+        Ok(CreatedWebhook { webhook: hook.into(), secret })
+    }
+
+    async fn delete_webhook(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
+        let who = principal(ctx).gql()?;
+        crate::webhooks::delete(state(ctx), who, parse_webhook_id(&id).gql()?).await.gql()?;
+        Ok(true)
+    }
+}

@@ -43,6 +43,7 @@ pub struct QueryRoot(
     translate::TranslationQuery,
     translate::ProgressQuery,
     translate::HistoryQuery,
+    admin::WebhookQuery,
 );
 
 /// Mutations: sent only by POST with `Content-Type: application/json` (the endpoint enforces it).
@@ -56,6 +57,7 @@ pub struct MutationRoot(
     organizations::OrganizationMutation,
     programmes::ProgrammeMutation,
     admin::AdminMutation,
+    admin::WebhookMutation,
 );
 
 pub type ChorusSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

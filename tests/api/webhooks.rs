@@ -1,0 +1,163 @@
+//! Webhooks against a real local receiver: signed, retried with backoff, logged, delivered once
+//! per idempotency key, redirects not followed, private targets refused unless allowed.
+
+use std::sync::{Arc, Mutex};
+
+use chorus_entities::Role;
+use chorus_tests::chorus::auth::accounts;
+use chorus_tests::{Backend, TestApp, backend_test, spawn_with};
+use hmac::{Hmac, KeyInit, Mac};
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::{EndpointExt, Request, Response, Route, handler, http::StatusCode, web::Data};
+use serde_json::{Value, json};
+
+use crate::first_code;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+#[derive(Default)]
+struct Received {
+    requests: Vec<(String, String, String, String)>, // (path, signature, idempotency key, body)
+}
+
+#[handler]
+async fn hook(req: &Request, body: String, Data(log): Data<&Arc<Mutex<Received>>>) -> Response {
+    let h = |name: &str| req.header(name).unwrap_or_default().to_owned();
+    let mut log = log.lock().unwrap();
+    log.requests.push((req.uri().path().to_owned(), h("x-chorus-signature"), h("idempotency-key"), body));
+    let n = log.requests.iter().filter(|r| r.0 == "/hook").count();
+    // The receiver fails twice, then accepts.
+    if n <= 2 { StatusCode::INTERNAL_SERVER_ERROR.into() } else { StatusCode::OK.into() }
+}
+
+#[handler]
+fn redirect(Data(log): Data<&Arc<Mutex<Received>>>) -> Response {
+    log.lock().unwrap().requests.push(("/redirect".into(), String::new(), String::new(), String::new()));
+    Response::builder().status(StatusCode::FOUND).header("location", "/hook").finish()
+}
+
+async fn receiver() -> (u16, Arc<Mutex<Received>>) {
+    let log = Arc::new(Mutex::new(Received::default()));
+    let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
+    let port = acceptor.local_addr()[0].as_socket_addr().unwrap().port();
+    let app = Route::new().at("/hook", poem::post(hook)).at("/redirect", poem::post(redirect)).data(log.clone());
+    tokio::spawn(poem::Server::new_with_acceptor(acceptor).run(app));
+    (port, log)
+}
+
+async fn token_for(app: &TestApp, email: &str, role: Role) -> String {
+    let new = accounts::NewUser {
+        email: email.into(),
+        display_name: "Admin".into(),
+        password: PASSWORD.into(),
+        role,
+        locales: vec![],
+    };
+    accounts::create_user(&app.db, &app.config.locales().unwrap(), new).await.unwrap();
+    let q = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }";
+    app.gql(q, json!({ "e": email, "p": PASSWORD })).await["data"]["login"]["token"].as_str().unwrap().to_owned()
+}
+
+async fn as_user(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
+    let resp = app
+        .client
+        .post(app.url("/graphql"))
+        .header("authorization", format!("Bearer {token}"))
+        .json(&json!({ "query": query, "variables": variables }))
+        .send()
+        .await
+        .unwrap();
+    resp.json().await.unwrap()
+}
+
+fn expected_signature(secret: &str, header: &str, body: &str) -> String {
+    let t = header.split(',').next().unwrap().trim_start_matches("t=");
+    let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{t}.{body}").as_bytes());
+    let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    format!("t={t},v1={hex}")
+}
+
+const CREATE: &str = "mutation($u: String!, $e: [String!]!) { createWebhook(input: { url: $u, events: $e }) { secret webhook { id events } } }";
+
+async fn webhooks_are_signed_retried_and_logged(backend: Backend) {
+    let Some(app) = spawn_with(backend, true, |c| {
+        c.server.scheduler_interval_ms = 100;
+        c.webhooks.allow_private_targets = true;
+    })
+    .await
+    else {
+        return;
+    };
+    let (port, log) = receiver().await;
+    let admin = token_for(&app, "root@example.org", Role::Admin).await;
+    let editor = token_for(&app, "ed@example.org", Role::Editor).await;
+    let url = format!("http://127.0.0.1:{port}/hook");
+    assert_eq!(first_code(&as_user(&app, &editor, CREATE, json!({ "u": url, "e": ["published"] })).await), "FORBIDDEN");
+    let created = as_user(&app, &admin, CREATE, json!({ "u": url, "e": ["published"] })).await;
+    let secret = created["data"]["createWebhook"]["secret"].as_str().unwrap_or_else(|| panic!("{created}")).to_owned();
+    let hook_id = created["data"]["createWebhook"]["webhook"]["id"].as_str().unwrap().to_owned();
+    let redirecting =
+        as_user(&app, &admin, CREATE, json!({ "u": format!("http://127.0.0.1:{port}/redirect"), "e": ["published"] }))
+            .await;
+    let redirect_id = redirecting["data"]["createWebhook"]["webhook"]["id"].as_str().unwrap().to_owned();
+    let bad = as_user(&app, &admin, CREATE, json!({ "u": url, "e": ["exploded"] })).await;
+    assert!(bad["errors"][0]["message"].as_str().unwrap().starts_with("input.events[0]"), "{bad}");
+
+    // Publishing a translation is an event.
+    let swit =
+        app.data(r#"{ resource(slug: "sex-worker-implementation-tool-swit", locale: "en") { id } }"#, json!({})).await;
+    let id = swit["resource"]["id"].as_str().unwrap().to_owned();
+    let publish = "mutation($id: ID!) { setTranslationStatus(id: $id, locale: \"fr\", status: PUBLISHED) { live } }";
+    assert_eq!(
+        as_user(&app, &editor, publish, json!({ "id": id })).await["data"]["setTranslationStatus"]["live"],
+        true
+    );
+
+    // Two failures, backoff (2 s, then 4 s), then success.
+    let mut delivered = false;
+    for _ in 0..200 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        if log.lock().unwrap().requests.iter().filter(|r| r.0 == "/hook").count() >= 3 {
+            delivered = true;
+            break;
+        }
+    }
+    assert!(delivered, "delivered after two failures");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let requests: Vec<_> = log.lock().unwrap().requests.iter().filter(|r| r.0 == "/hook").cloned().collect();
+    assert_eq!(requests.len(), 3, "no delivery after success");
+    let (_, signature, key, body) = &requests[2];
+    assert_eq!(signature, &expected_signature(&secret, signature, body), "signature verifies");
+    assert!(requests.iter().all(|r| &r.2 == key), "one idempotency key across retries");
+    let payload: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(
+        (payload["event"].as_str(), payload["locale"].as_str(), payload["entity"].as_str()),
+        (Some("published"), Some("fr"), Some("resource"))
+    );
+
+    // The delivery log says what happened; the redirect was not followed.
+    let q = "query($w: ID!) { webhookDeliveries(webhookId: $w) { attempts lastStatus deliveredAt failedAt } }";
+    let d = as_user(&app, &admin, q, json!({ "w": hook_id })).await;
+    assert_eq!(d["data"]["webhookDeliveries"][0]["attempts"], 3, "{d}");
+    assert_eq!(d["data"]["webhookDeliveries"][0]["lastStatus"], 200);
+    let r = as_user(&app, &admin, q, json!({ "w": redirect_id })).await;
+    assert_eq!(r["data"]["webhookDeliveries"][0]["lastStatus"], 302, "{r}");
+    assert!(r["data"]["webhookDeliveries"][0]["deliveredAt"].is_null());
+
+    // Without the allowance, private and loopback targets are refused.
+    let strict = app.sibling(|c| c.webhooks.allow_private_targets = false).await;
+    let refused = as_user(&strict, &admin, CREATE, json!({ "u": url, "e": ["published"] })).await;
+    assert_eq!(first_code(&refused), "BAD_USER_INPUT");
+    assert!(refused["errors"][0]["message"].as_str().unwrap().contains("loopback"), "{refused}");
+    for bad_url in ["ftp://example.org/x", "http://user:pw@example.org/", "not a url"] {
+        assert_eq!(
+            first_code(&as_user(&strict, &admin, CREATE, json!({ "u": bad_url, "e": ["published"] })).await),
+            "BAD_USER_INPUT",
+            "{bad_url}"
+        );
+    }
+    strict.stop().await;
+    app.stop().await;
+}
+backend_test!(webhooks_are_signed_retried_and_logged);

@@ -71,6 +71,12 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
     config
 }
 
+/// An HTTP client for tests (after installing the TLS provider the client needs).
+pub fn http_client() -> reqwest::Client {
+    chorus::startup::init_tls();
+    reqwest::Client::builder().build().expect("http client")
+}
+
 /// Spawns a server with demo content. `None` (after saying so) when the backend is unavailable.
 pub async fn spawn(backend: Backend) -> Option<TestApp> {
     spawn_with(backend, true, |_| {}).await
@@ -103,7 +109,7 @@ pub async fn spawn_with(backend: Backend, demo: bool, configure: impl FnOnce(&mu
     }));
     Some(TestApp {
         base: format!("http://127.0.0.1:{port}"),
-        client: reqwest::Client::builder().build().expect("http client"),
+        client: http_client(),
         db,
         backend,
         config,
@@ -168,7 +174,7 @@ impl TestApp {
         }));
         TestApp {
             base: format!("http://127.0.0.1:{port}"),
-            client: reqwest::Client::builder().build().expect("http client"),
+            client: http_client(),
             db,
             backend: self.backend,
             config,

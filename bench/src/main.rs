@@ -80,6 +80,7 @@ const QUERY: &str = "query($locale: String) { resources(first: 20, locale: $loca
     organizations { title acronym } topics { label } } } } }";
 
 fn main() {
+    chorus::startup::init_tls();
     let args = Args::parse();
     match args.command {
         Cmd::Load { database_url, resources } => {

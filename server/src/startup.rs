@@ -23,8 +23,7 @@ pub struct Application {
 impl Application {
     /// Connects to the database, applies the migration policy and binds the listener.
     pub async fn build(config: Config) -> AppResult<Application> {
-        // TLS for outgoing webhooks; a second call (several applications in one process) is harmless.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        init_tls();
         let locales = config.locales().map_err(|e| AppError::internal(format!("locales: {e}")))?;
         let metrics = Metrics::new();
         let db = db::connect(&config, Some(metrics.clone())).await?;
@@ -76,6 +75,13 @@ impl Application {
         self.state.db.clone().close().await.ok();
         Ok(())
     }
+}
+
+/// Installs the process's TLS provider (ring) for outgoing HTTPS (webhooks). Any program that
+/// builds an HTTP client with this crate's dependencies (tests, benchmarks) calls it first;
+/// calling it again is harmless.
+pub fn init_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

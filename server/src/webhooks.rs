@@ -30,8 +30,11 @@ pub const EVENTS: [&str; 4] = ["published", "unpublished", "updated", "deleted"]
 /// Attempts before a delivery is given up.
 pub const MAX_ATTEMPTS: i32 = 8;
 const MAX_BACKOFF_SECONDS: i64 = 300;
-const STALE_CLAIM: chrono::Duration = chrono::Duration::seconds(60);
+/// A claim lasts one send (10 s at most); an older one belongs to a process that died.
+const STALE_CLAIM: chrono::Duration = chrono::Duration::seconds(15);
 const CURSOR: &str = "webhooks";
+/// How long a gap in the change log may be waited for (an uncommitted transaction).
+const GAP_TIMEOUT: chrono::Duration = chrono::Duration::seconds(60);
 
 fn require(who: &Principal) -> AppResult<()> {
     if allows(who, &Action::ManageWebhooks) { Ok(()) } else { Err(AppError::Forbidden("administrators only".into())) }
@@ -172,7 +175,21 @@ pub async fn fan_out(state: &AppState) -> AppResult<usize> {
         .limit(500)
         .all(&txn)
         .await?;
-    let Some(last) = changes.last().map(|c| c.seq) else { return Ok(0) };
+    if changes.is_empty() {
+        return Ok(0);
+    }
+    // On PostgreSQL a sequence number is taken before commit, so a later number can become
+    // visible first. The cursor only moves over numbers without a gap before them (or past gaps
+    // older than a minute: rolled-back transactions leave those for good); rows beyond a gap are
+    // queued now and again later, which the idempotency key makes harmless.
+    let mut last = cursor;
+    for change in &changes {
+        if change.seq == last + 1 || change.at < Utc::now() - GAP_TIMEOUT {
+            last = change.seq;
+        } else {
+            break;
+        }
+    }
     let hooks = webhooks::Entity::find().filter(webhooks::Column::Active.eq(true)).all(&txn).await?;
     let now = Utc::now();
     let mut queued = 0;

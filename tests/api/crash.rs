@@ -1,0 +1,215 @@
+//! A server killed with SIGKILL in the middle of a burst of saves restarts with no partial
+//! write, and every pending webhook is delivered, one delivery per idempotency key.
+
+use std::collections::HashSet;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use chorus_entities::{Role, webhooks};
+use chorus_tests::chorus::auth::accounts;
+use chorus_tests::chorus::{db, demo};
+use chorus_tests::{Backend, backend_test, create_postgres_database, drop_postgres_database, test_config};
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::{EndpointExt, Request, Route, handler, web::Data};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set, Statement};
+use serde_json::json;
+
+#[handler]
+fn receive(req: &Request, Data(keys): Data<&Arc<Mutex<Vec<String>>>>) -> &'static str {
+    keys.lock().unwrap().push(req.header("idempotency-key").unwrap_or_default().to_owned());
+    "ok"
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn start(url: &str, dir: &std::path::Path, port: u16) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_chorus-test-server"))
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .arg(dir)
+        .env("CHORUS_DATABASE__URL", url)
+        .env("CHORUS_WEBHOOKS__ALLOW_PRIVATE_TARGETS", "true")
+        .env("CHORUS_SERVER__SCHEDULER_INTERVAL_MS", "100")
+        .env("CHORUS_GRAPHQL__CACHE_TTL_MS", "0")
+        .env("CHORUS_LOG__LEVEL", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("server process starts")
+}
+
+async fn ready(client: &reqwest::Client, port: u16) {
+    for _ in 0..300 {
+        if let Ok(r) = client.get(format!("http://127.0.0.1:{port}/readyz")).send().await
+            && r.status() == 200
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("server not ready");
+}
+
+async fn count(db: &sea_orm::DatabaseConnection, sql: &str) -> i64 {
+    let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
+    row.try_get_by_index(0).unwrap()
+}
+
+async fn killed_mid_burst(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, pg) = match backend {
+        Backend::Sqlite => (format!("sqlite://{}?mode=rwc", dir.path().join("chorus.db").display()), None),
+        Backend::Postgres => match create_postgres_database().await {
+            Some((base, name)) => (format!("{base}/{name}"), Some((base, name))),
+            None => {
+                eprintln!("skipped: {} is not set, PostgreSQL variant not run", chorus_tests::POSTGRES_ENV);
+                return;
+            }
+        },
+    };
+    // Set up through the library: schema, demo content, an editor, a webhook to a local receiver.
+    let config = test_config(dir.path(), url.clone());
+    let conn = db::connect(&config, None).await.unwrap();
+    db::prepare(&conn, config.database.migrate_on_start).await.unwrap();
+    demo::load(&conn).await.unwrap();
+    let new = accounts::NewUser {
+        email: "ed@example.org".into(),
+        display_name: "Editor".into(),
+        password: "correct horse battery staple".into(),
+        role: Role::Editor,
+        locales: vec![],
+    };
+    accounts::create_user(&conn, &config.locales().unwrap(), new).await.unwrap();
+    let keys = Arc::new(Mutex::new(Vec::<String>::new()));
+    let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
+    let hook_port = acceptor.local_addr()[0].as_socket_addr().unwrap().port();
+    tokio::spawn(
+        poem::Server::new_with_acceptor(acceptor).run(Route::new().at("/", poem::post(receive)).data(keys.clone())),
+    );
+    webhooks::ActiveModel {
+        url: Set(format!("http://127.0.0.1:{hook_port}/")),
+        events: Set("updated,published,unpublished,deleted".into()),
+        secret: Set("whsec_test".into()),
+        active: Set(true),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&conn)
+    .await
+    .unwrap();
+
+    let client = chorus_tests::http_client();
+    let port = free_port();
+    let mut server = start(&url, dir.path(), port);
+    ready(&client, port).await;
+    let base = format!("http://127.0.0.1:{port}/graphql");
+    let login = "mutation { login(email: \"ed@example.org\", password: \"correct horse battery staple\") { token } }";
+    let body: serde_json::Value =
+        client.post(&base).json(&json!({ "query": login })).send().await.unwrap().json().await.unwrap();
+    let token = body["data"]["login"]["token"].as_str().unwrap().to_owned();
+    let q = r#"{ resource(slug: "sex-worker-implementation-tool-swit", locale: "en") { id } }"#;
+    let body: serde_json::Value =
+        client.post(&base).json(&json!({ "query": q })).send().await.unwrap().json().await.unwrap();
+    let id = body["data"]["resource"]["id"].as_str().unwrap().to_owned();
+
+    // A burst of saves, and SIGKILL in the middle of it.
+    let save =
+        "mutation($id: ID!, $t: String!) { saveTranslation(id: $id, locale: \"fr\", input: { title: $t }) { title } }";
+    let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    let mut killed = false;
+    for i in 0..60 {
+        let (client, base, token, id, counter) =
+            (client.clone(), base.clone(), token.clone(), id.clone(), done.clone());
+        tasks.push(tokio::spawn(async move {
+            let title = format!("Titre numéro {i}");
+            let resp = client
+                .post(&base)
+                .header("authorization", format!("Bearer {token}"))
+                .json(&json!({ "query": save, "variables": { "id": id, "t": title } }))
+                .send()
+                .await
+                .ok()?;
+            let body: serde_json::Value = resp.json().await.ok()?;
+            let title = body["data"]["saveTranslation"]["title"].as_str().map(str::to_owned);
+            if title.is_some() {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+            title
+        }));
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        // SIGKILL once some saves are through, with more still in flight.
+        if !killed && done.load(std::sync::atomic::Ordering::SeqCst) >= 5 {
+            server.kill().unwrap();
+            killed = true;
+        }
+    }
+    if !killed {
+        server.kill().unwrap();
+    }
+    let mut confirmed = Vec::new();
+    for t in tasks {
+        if let Some(title) = t.await.unwrap() {
+            confirmed.push(title);
+        }
+    }
+    let _ = server.wait();
+
+    // Restart: the server comes back, and every pending webhook goes out.
+    let mut server = start(&url, dir.path(), port);
+    ready(&client, port).await;
+    let mut state = (0, 0, 0);
+    // A send cut off by the kill is retried once its claim is stale (15 s).
+    for _ in 0..400 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let changes = count(&conn, "SELECT COUNT(*) FROM change_log").await;
+        let queued = count(&conn, "SELECT COUNT(*) FROM webhook_deliveries").await;
+        let pending = count(&conn, "SELECT COUNT(*) FROM webhook_deliveries WHERE delivered_at IS NULL").await;
+        state = (changes, queued, pending);
+        if changes > 0 && queued == changes && pending == 0 {
+            break;
+        }
+    }
+    assert!(
+        state.0 > 0 && state.0 == state.1 && state.2 == 0,
+        "every change delivered after the restart: (changes, queued, pending) = {state:?}"
+    );
+
+    // No partial write: every confirmed save is there with its revision, and every change-log row
+    // has its revision (they share a transaction).
+    for title in &confirmed {
+        let sql = format!("SELECT COUNT(*) FROM revisions WHERE locale = 'fr' AND title = '{title}'");
+        let n = count(&conn, &sql).await;
+        assert!(n >= 1, "{title}: {n} revisions");
+    }
+    let saves = count(&conn, "SELECT COUNT(*) FROM change_log WHERE locale = 'fr' AND operation = 'updated'").await;
+    let revisions = count(&conn, "SELECT COUNT(*) FROM revisions WHERE locale = 'fr' AND user_id IS NOT NULL").await;
+    assert_eq!(saves, revisions);
+    assert!(saves >= confirmed.len() as i64 && !confirmed.is_empty());
+    let working = count(&conn, "SELECT COUNT(*) FROM resource_translations WHERE locale = 'fr' AND version = 'working' AND title LIKE 'Titre num%'").await;
+    assert_eq!(working, 1, "one working copy, whole");
+
+    // One delivery per idempotency key, every key received.
+    let expected: HashSet<String> = {
+        let rows = conn
+            .query_all_raw(Statement::from_string(
+                conn.get_database_backend(),
+                "SELECT idempotency_key FROM webhook_deliveries",
+            ))
+            .await
+            .unwrap();
+        rows.iter().map(|r| r.try_get::<String>("", "idempotency_key").unwrap()).collect()
+    };
+    assert_eq!(expected.len() as i64, count(&conn, "SELECT COUNT(*) FROM webhook_deliveries").await, "unique keys");
+    let received: HashSet<String> = keys.lock().unwrap().iter().cloned().collect();
+    assert_eq!(received, expected, "every key delivered");
+
+    server.kill().ok();
+    let _ = server.wait();
+    conn.close().await.ok();
+    if let Some((base, name)) = pg {
+        drop_postgres_database(&base, &name).await;
+    }
+}
+backend_test!(killed_mid_burst);

@@ -84,19 +84,7 @@ pub async fn create_resource(state: &AppState, who: &Principal, input: NewResour
     for term_id in terms {
         e::resource_terms::ActiveModel { resource_id: Set(resource.id), term_id: Set(term_id) }.insert(&txn).await?;
     }
-    let mut seen = Vec::new();
-    for (org, role) in input.organizations {
-        if !seen.contains(&(org, role)) {
-            seen.push((org, role));
-            e::resource_organizations::ActiveModel {
-                resource_id: Set(resource.id),
-                organization_id: Set(org),
-                role: Set(role),
-            }
-            .insert(&txn)
-            .await?;
-        }
-    }
+    link_organizations(&txn, resource.id, input.organizations).await?;
     record(&txn, who, "resource.create", "resource", resource.id, None, "created").await?;
     translate::save_in(&txn, who, ContentType::Resource, resource.id, &source, &source, input.text).await?;
     txn.commit().await?;
@@ -114,6 +102,42 @@ fn source_code(state: &AppState, raw: &str) -> AppResult<String> {
         .configured_code(raw)
         .map(str::to_owned)
         .map_err(|e| AppError::bad_input(format!("input.sourceLocale: {e}")))
+}
+
+fn check_year(year: i32) -> AppResult<()> {
+    if !(1900..=2200).contains(&year) {
+        return Err(AppError::bad_input("input.year: between 1900 and 2200"));
+    }
+    Ok(())
+}
+
+fn check_website(website: &str) -> AppResult<()> {
+    let ok = (website.starts_with("https://") || website.starts_with("http://"))
+        && website.len() <= 500
+        && !website.contains(char::is_whitespace);
+    if ok { Ok(()) } else { Err(AppError::bad_input("input.website: an http or https address")) }
+}
+
+/// Links organisations to a resource, once per (organisation, role).
+async fn link_organizations<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    resource_id: i32,
+    orgs: Vec<(i32, OrganizationRole)>,
+) -> AppResult<()> {
+    let mut seen = Vec::new();
+    for (org, role) in orgs {
+        if !seen.contains(&(org, role)) {
+            seen.push((org, role));
+            e::resource_organizations::ActiveModel {
+                resource_id: Set(resource_id),
+                organization_id: Set(org),
+                role: Set(role),
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 fn require_title(text: &TextInput) -> AppResult<()> {
@@ -164,9 +188,7 @@ pub async fn create_good_practice(state: &AppState, who: &Principal, input: NewG
     require(who, Action::CreateItem)?;
     let source = source_code(state, &input.source_locale)?;
     require_title(&input.text)?;
-    if !(1900..=2200).contains(&input.year) {
-        return Err(AppError::bad_input("input.year: between 1900 and 2200"));
-    }
+    check_year(input.year)?;
     let txn = state.db.begin().await?;
     let country_id = one_term(&txn, Taxonomy::Country, input.country.as_ref(), "input.country").await?;
     let region_id = one_term(&txn, Taxonomy::Region, input.region.as_ref(), "input.region").await?;
@@ -216,12 +238,7 @@ pub async fn create_organization(state: &AppState, who: &Principal, input: NewOr
     let source = source_code(state, &input.source_locale)?;
     require_title(&input.text)?;
     if let Some(w) = &input.website {
-        let ok = (w.starts_with("https://") || w.starts_with("http://"))
-            && w.len() <= 500
-            && !w.contains(char::is_whitespace);
-        if !ok {
-            return Err(AppError::bad_input("input.website: an http or https address"));
-        }
+        check_website(w)?;
     }
     if input.acronym.as_ref().is_some_and(|a| a.trim().is_empty() || a.chars().count() > 32) {
         return Err(AppError::bad_input("input.acronym: between 1 and 32 characters"));
@@ -366,19 +383,7 @@ pub async fn update_resource(state: &AppState, who: &Principal, id: i32, input: 
             .filter(e::resource_organizations::Column::ResourceId.eq(id))
             .exec(&txn)
             .await?;
-        let mut seen = Vec::new();
-        for (org, role) in orgs {
-            if !seen.contains(&(org, role)) {
-                seen.push((org, role));
-                e::resource_organizations::ActiveModel {
-                    resource_id: Set(id),
-                    organization_id: Set(org),
-                    role: Set(role),
-                }
-                .insert(&txn)
-                .await?;
-            }
-        }
+        link_organizations(&txn, id, orgs).await?;
     }
     record(&txn, who, "resource.update", "resource", id, None, "updated").await?;
     txn.commit().await?;
@@ -404,8 +409,8 @@ pub async fn update_good_practice(
     input: GoodPracticeUpdate,
 ) -> AppResult<()> {
     require(who, Action::EditStructure)?;
-    if input.year.is_some_and(|y| !(1900..=2200).contains(&y)) {
-        return Err(AppError::bad_input("input.year: between 1900 and 2200"));
+    if let Some(year) = input.year {
+        check_year(year)?;
     }
     let txn = state.db.begin().await?;
     let m = e::good_practices::Entity::find_by_id(id)
@@ -466,12 +471,7 @@ pub async fn update_organization(
 ) -> AppResult<()> {
     require(who, Action::EditStructure)?;
     if let Some(Some(w)) = &input.website {
-        let ok = (w.starts_with("https://") || w.starts_with("http://"))
-            && w.len() <= 500
-            && !w.contains(char::is_whitespace);
-        if !ok {
-            return Err(AppError::bad_input("input.website: an http or https address"));
-        }
+        check_website(w)?;
     }
     if input.parent == Some(Some(id)) {
         return Err(AppError::bad_input("input.parent: an organisation is not its own parent"));

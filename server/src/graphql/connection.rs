@@ -350,6 +350,12 @@ pub fn maybe<T>(m: async_graphql::MaybeUndefined<T>) -> Option<Option<T>> {
     }
 }
 
+/// Decodes an optional id of one node type, naming the field when it is of another type.
+pub fn optional_id(id: Option<ID>, ty: ids::NodeType, field: &str) -> Result<Option<i32>, AppError> {
+    id.map(|id| ids::decode_as(&id, ty).map_err(|_| AppError::bad_input(format!("{field}: wrong kind of id"))))
+        .transpose()
+}
+
 /// Like `maybe`, decoding an id of one node type.
 pub fn maybe_id(
     m: async_graphql::MaybeUndefined<ID>,

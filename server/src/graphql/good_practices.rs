@@ -260,14 +260,8 @@ impl GoodPracticeMutation {
         input: CreateGoodPracticeInput,
     ) -> async_graphql::Result<ID> {
         let who = super::auth::principal(ctx).gql()?;
-        let organization = match input.organization {
-            Some(o) => Some(
-                ids::decode_as(&o, NodeType::Organization)
-                    .map_err(|_| AppError::bad_input("input.organization: not an organisation id"))
-                    .gql()?,
-            ),
-            None => None,
-        };
+        let organization =
+            connection::optional_id(input.organization, NodeType::Organization, "input.organization").gql()?;
         let new = crate::content::items::NewGoodPractice {
             year: input.year,
             country: input.country,

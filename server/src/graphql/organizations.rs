@@ -272,14 +272,7 @@ impl OrganizationMutation {
         input: CreateOrganizationInput,
     ) -> async_graphql::Result<ID> {
         let who = super::auth::principal(ctx).gql()?;
-        let parent = match input.parent {
-            Some(p) => Some(
-                ids::decode_as(&p, NodeType::Organization)
-                    .map_err(|_| AppError::bad_input("input.parent: not an organisation id"))
-                    .gql()?,
-            ),
-            None => None,
-        };
+        let parent = connection::optional_id(input.parent, NodeType::Organization, "input.parent").gql()?;
         let new = crate::content::items::NewOrganization {
             kind: input.kind.into(),
             acronym: input.acronym,

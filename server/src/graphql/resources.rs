@@ -364,14 +364,7 @@ impl ResourceMutation {
     async fn create_resource(&self, ctx: &Context<'_>, input: CreateResourceInput) -> async_graphql::Result<ID> {
         let who = super::auth::principal(ctx).gql()?;
         let organizations = organization_links(input.organizations.unwrap_or_default()).gql()?;
-        let programme = match input.programme {
-            Some(p) => Some(
-                ids::decode_as(&p, NodeType::Programme)
-                    .map_err(|_| AppError::bad_input("input.programme: not a programme id"))
-                    .gql()?,
-            ),
-            None => None,
-        };
+        let programme = connection::optional_id(input.programme, NodeType::Programme, "input.programme").gql()?;
         let new = crate::content::items::NewResource {
             kind: input.kind.into(),
             published_on: input.published_on,

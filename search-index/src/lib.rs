@@ -1,5 +1,34 @@
 //! The full-text index of Chorus: tantivy only, knowing nothing of SQL or HTTP.
 //!
-//! Empty for now: the multilingual search issue fills it with the tantivy schema, the per-language
-//! analyzers, the writer fed by the change log and the searcher. The crate exists already so that
-//! the workspace layout and its dependency rule (checked in `.ci/run`) are fixed from the start.
+//! - [`analysis`]: per-language analyzers (stemming, stop words, folding, elisions, inclusive
+//!   forms, Chinese segmentation).
+//! - [`schema`]: one document per published (item, locale) with its facets as fast fields.
+//! - [`store`]: an index directory whose commits carry the change-log cursor, rebuilt into a
+//!   fresh directory and switched atomically.
+//! - [`search`]: user text to a bounded tantivy query (never the query parser), grouping by
+//!   item along the reader's locale chain, facets, highlights, "did you mean".
+
+pub mod analysis;
+pub mod schema;
+pub mod search;
+pub mod store;
+
+pub use schema::IndexDoc;
+pub use search::{FacetCount, FacetName, Hit, SearchFilter, SearchRequest, SearchResults};
+pub use store::{Opened, Rebuild, SearchIndex, Store};
+
+/// Errors of the index: tantivy's, the file system's, a payload that is not ours.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("search index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("search index files: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("search index: {0}")]
+    Invalid(String),
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,970 @@
+//! Searching: user text to a bounded query, matches grouped by item, facets, highlights.
+//!
+//! User input is only ever text. It is cut to [`MAX_QUERY_CHARS`] characters and
+//! [`MAX_CLAUSES`] words or quoted phrases, control characters become spaces, and each word is
+//! analysed by every searched language's analyzer; no query-parser syntax exists. Every word must
+//! match (in title, summary or body, boosted in that order); when that finds nothing the words
+//! are OR-ed instead. A word of five letters or more that is in no document is matched with one
+//! typo (two from nine letters), through the spelling vocabulary; codes (words with digits) never
+//! are. The last word, unless followed by a space, also matches as a prefix (as you type).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Bound;
+
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::{Column, StrColumn};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery, TermSetQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader, TantivyDocument, Term};
+
+use crate::Result;
+use crate::analysis::{Analyzer, vocabulary_analyzer};
+use crate::schema::{Fields, TextField};
+use crate::store::SearchIndex;
+
+/// Characters of a query that are considered; the rest is ignored.
+pub const MAX_QUERY_CHARS: usize = 256;
+/// Words and phrases of a query that are considered.
+pub const MAX_CLAUSES: usize = 10;
+const PREFIX_EXPANSIONS: usize = 12;
+const FUZZY_EXPANSIONS: usize = 6;
+/// Dictionary entries scanned per segment for one prefix or typo: bounds the work of any query.
+const SCAN_LIMIT: usize = 4000;
+const FACET_BUCKETS: usize = 100;
+
+/// Facets that can be counted.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum FacetName {
+    Type,
+    Kind,
+    Region,
+    Country,
+    Topic,
+    Language,
+    Organization,
+    Programme,
+    Year,
+}
+
+/// Restrictions on the results; values within one list are alternatives.
+#[derive(Clone, Debug, Default)]
+pub struct SearchFilter {
+    pub types: Vec<String>,
+    pub kinds: Vec<String>,
+    pub regions: Vec<String>,
+    pub countries: Vec<String>,
+    pub topics: Vec<String>,
+    pub organizations: Vec<i64>,
+    pub programmes: Vec<i64>,
+    pub year_from: Option<i64>,
+    pub year_to: Option<i64>,
+}
+
+/// A search.
+#[derive(Clone, Debug, Default)]
+pub struct SearchRequest {
+    pub text: String,
+    /// The locales searched (each with its analyzer); empty for all of the index's locales.
+    pub locales: Vec<String>,
+    /// The reader's locale chain: the locale each item is shown in is the first of these that
+    /// matched, else the first matching locale in configured order.
+    pub preference: Vec<String>,
+    pub filter: SearchFilter,
+    pub facets: Vec<FacetName>,
+    pub offset: usize,
+    pub limit: usize,
+    /// Characters of the snippet.
+    pub snippet_chars: usize,
+}
+
+/// One item found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hit {
+    pub item_key: u64,
+    pub item_type: String,
+    pub item_id: i64,
+    /// The locale the item is shown in.
+    pub locale: String,
+    pub score: f32,
+    /// The title, HTML-escaped, with matches in `<mark>`.
+    pub title_html: String,
+    /// A fragment of the summary or body, HTML-escaped, with matches in `<mark>`.
+    pub snippet_html: String,
+    /// The locales in which the item matched.
+    pub matched_locales: Vec<String>,
+    /// Every locale the item can be read in.
+    pub available_locales: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FacetCount {
+    pub value: String,
+    pub count: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct SearchResults {
+    /// Items found (not documents).
+    pub total: usize,
+    pub hits: Vec<Hit>,
+    pub facets: Vec<(FacetName, Vec<FacetCount>)>,
+    /// When nothing was found and a respelling of the query finds something.
+    pub suggestion: Option<String>,
+    /// False when no item had every word and the words were OR-ed.
+    pub all_words_matched: bool,
+}
+
+/// A word or phrase of the user's query.
+#[derive(Clone, Debug, PartialEq)]
+enum Clause {
+    Word { text: String, prefix: bool },
+    Phrase(String),
+}
+
+/// Splits user text into words and quoted phrases; never fails.
+fn parse(text: &str) -> Vec<Clause> {
+    let cleaned: String =
+        text.chars().take(MAX_QUERY_CHARS).map(|c| if c.is_control() { ' ' } else { c }).collect::<String>();
+    let ends_in_word = cleaned.chars().last().is_some_and(|c| !c.is_whitespace() && c != '"');
+    let mut clauses = Vec::new();
+    let mut rest = cleaned.as_str();
+    loop {
+        rest = rest.trim_start();
+        if rest.is_empty() {
+            break;
+        }
+        if let Some(after) = rest.strip_prefix('"') {
+            match after.find('"') {
+                Some(end) => {
+                    if !after[..end].trim().is_empty() {
+                        clauses.push(Clause::Phrase(after[..end].to_owned()));
+                    }
+                    rest = &after[end + 1..];
+                }
+                // An unclosed quote: the rest is words.
+                None => rest = after,
+            }
+            continue;
+        }
+        let end = rest.find(|c: char| c.is_whitespace() || c == '"').unwrap_or(rest.len());
+        clauses.push(Clause::Word { text: rest[..end].to_owned(), prefix: false });
+        rest = &rest[end..];
+    }
+    clauses.truncate(MAX_CLAUSES);
+    if ends_in_word && let Some(Clause::Word { prefix, .. }) = clauses.last_mut() {
+        *prefix = true;
+    }
+    clauses
+}
+
+/// The terms of a text under an analyzer, grouped by position (alternatives share one).
+fn analyze(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Vec<String>> {
+    let mut stream = analyzer.token_stream(text);
+    let mut groups: Vec<(usize, Vec<String>)> = Vec::new();
+    while stream.advance() {
+        let t = stream.token();
+        match groups.last_mut() {
+            Some((p, alts)) if *p == t.position => {
+                if !alts.contains(&t.text) {
+                    alts.push(t.text.clone());
+                }
+            }
+            _ => groups.push((t.position, vec![t.text.clone()])),
+        }
+    }
+    groups.into_iter().map(|(_, alts)| alts).collect()
+}
+
+fn analyze_with_positions(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize, String)> {
+    let mut stream = analyzer.token_stream(text);
+    let mut out: Vec<(usize, String)> = Vec::new();
+    while stream.advance() {
+        let t = stream.token();
+        if out.last().is_none_or(|(p, _)| *p != t.position) {
+            out.push((t.position, t.text.clone()));
+        }
+    }
+    out
+}
+
+/// Damerau-Levenshtein (optimal string alignment) distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// Typos allowed in a word: none up to four letters or with digits, one up to eight, then two.
+fn typo_budget(word: &str) -> u8 {
+    let n = word.chars().count();
+    if word.chars().any(|c| c.is_numeric()) || !word.chars().all(char::is_alphabetic) || n < 5 {
+        0
+    } else if n < 9 {
+        1
+    } else {
+        2
+    }
+}
+
+/// Other spellings of a word found in the vocabulary, with their weight.
+#[derive(Default, Debug)]
+struct Expansions {
+    words: Vec<(String, f32)>,
+}
+
+struct Context<'a> {
+    searcher: &'a Searcher,
+    fields: &'a Fields,
+}
+
+impl Context<'_> {
+    fn vocabulary_freq(&self, word: &str) -> u64 {
+        self.searcher.doc_freq(&Term::from_field_text(self.fields.vocabulary, word)).unwrap_or(0)
+    }
+
+    /// Vocabulary words starting with `prefix`, most frequent first.
+    fn prefixed(&self, prefix: &str) -> Result<Vec<(String, u64)>> {
+        let mut found: HashMap<String, u64> = HashMap::new();
+        let mut upper = prefix.as_bytes().to_vec();
+        upper.push(0xff);
+        for segment in self.searcher.segment_readers() {
+            let inverted = segment.inverted_index(self.fields.vocabulary)?;
+            let mut stream = inverted.terms().range().ge(prefix.as_bytes()).lt(&upper).into_stream()?;
+            let mut scanned = 0;
+            while stream.advance() && scanned < SCAN_LIMIT {
+                scanned += 1;
+                if let Ok(word) = std::str::from_utf8(stream.key()) {
+                    *found.entry(word.to_owned()).or_default() += u64::from(stream.value().doc_freq);
+                }
+            }
+        }
+        Ok(top(found, PREFIX_EXPANSIONS))
+    }
+
+    /// Vocabulary words within `distance` typos of `word`.
+    fn near(&self, word: &str, distance: u8) -> Result<Vec<(String, u64)>> {
+        let mut found: HashMap<String, u64> = HashMap::new();
+        let automaton = FuzzyTermQuery::new(Term::from_field_text(self.fields.vocabulary, word), distance, true);
+        for segment in self.searcher.segment_readers() {
+            let inverted = segment.inverted_index(self.fields.vocabulary)?;
+            let mut stream = inverted.terms().search(automaton.automaton()?).into_stream()?;
+            let mut scanned = 0;
+            while stream.advance() && scanned < SCAN_LIMIT {
+                scanned += 1;
+                if let Ok(w) = std::str::from_utf8(stream.key()) {
+                    *found.entry(w.to_owned()).or_default() += u64::from(stream.value().doc_freq);
+                }
+            }
+        }
+        Ok(found.into_iter().collect())
+    }
+
+    fn expansions(&self, vocabulary: &mut TextAnalyzer, word: &str, prefix: bool) -> Result<Expansions> {
+        let mut out = Expansions::default();
+        let tokens = analyze(vocabulary, word);
+        let [alternatives] = tokens.as_slice() else { return Ok(out) };
+        let [v] = alternatives.as_slice() else { return Ok(out) };
+        if v.chars().any(|c| c.is_numeric() || is_cjk(c)) {
+            return Ok(out);
+        }
+        if prefix && v.chars().count() >= 2 {
+            for (w, _) in self.prefixed(v)? {
+                if &w != v {
+                    out.words.push((w, 0.6));
+                }
+            }
+        }
+        let budget = typo_budget(v);
+        if budget > 0 && self.vocabulary_freq(v) == 0 {
+            let mut near: Vec<(String, u64, usize)> =
+                self.near(v, budget)?.into_iter().map(|(w, f)| (w.clone(), f, edit_distance(v, &w))).collect();
+            near.sort_by(|a, b| a.2.cmp(&b.2).then(b.1.cmp(&a.1)).then(a.0.cmp(&b.0)));
+            for (w, _, d) in near.into_iter().take(FUZZY_EXPANSIONS) {
+                out.words.push((w, if d <= 1 { 0.5 } else { 0.3 }));
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
+fn top(found: HashMap<String, u64>, n: usize) -> Vec<(String, u64)> {
+    let mut v: Vec<(String, u64)> = found.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    v.truncate(n);
+    v
+}
+
+/// Terms to highlight, per analyzer.
+type Highlights = HashMap<Analyzer, HashSet<String>>;
+
+struct Built {
+    query: Box<dyn Query>,
+    highlights: Highlights,
+}
+
+/// The query for terms grouped by position: every position must match, any alternative, in any
+/// text field of the analyzer, weighted by field.
+fn positions_query(
+    fields: &Fields,
+    analyzer: Analyzer,
+    positions: &[Vec<String>],
+    weight: f32,
+    highlights: &mut HashSet<String>,
+) -> Option<Box<dyn Query>> {
+    let mut musts: Vec<Box<dyn Query>> = Vec::new();
+    for alternatives in positions {
+        let mut shoulds: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for term in alternatives {
+            highlights.insert(term.clone());
+            for f in TextField::ALL {
+                let t = Term::from_field_text(fields.text(analyzer, f), term);
+                let q: Box<dyn Query> = Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs));
+                shoulds.push((Occur::Should, Box::new(BoostQuery::new(q, f.boost() * weight))));
+            }
+        }
+        if !shoulds.is_empty() {
+            musts.push(Box::new(BooleanQuery::new(shoulds)));
+        }
+    }
+    match musts.len() {
+        0 => None,
+        1 => musts.pop(),
+        _ => Some(Box::new(BooleanQuery::intersection(musts))),
+    }
+}
+
+fn phrase_query(
+    fields: &Fields,
+    analyzer: Analyzer,
+    terms: &[(usize, String)],
+    highlights: &mut HashSet<String>,
+) -> Option<Box<dyn Query>> {
+    match terms {
+        [] => None,
+        [(_, one)] => positions_query(fields, analyzer, &[vec![one.clone()]], 1.0, highlights),
+        [(first, _), ..] => {
+            let mut shoulds: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for f in TextField::ALL {
+                let field = fields.text(analyzer, f);
+                let with_offsets =
+                    terms.iter().map(|(p, t)| (p - first, Term::from_field_text(field, t))).collect::<Vec<_>>();
+                let q: Box<dyn Query> = Box::new(PhraseQuery::new_with_offset(with_offsets));
+                shoulds.push((Occur::Should, Box::new(BoostQuery::new(q, f.boost()))));
+            }
+            for (_, t) in terms {
+                highlights.insert(t.clone());
+            }
+            Some(Box::new(BooleanQuery::new(shoulds)))
+        }
+    }
+}
+
+impl SearchIndex {
+    /// The analyzers of the searched locales, with those locales.
+    fn analyzers(&self, locales: &[String]) -> Vec<Analyzer> {
+        let mut out: Vec<Analyzer> = Vec::new();
+        for l in locales {
+            let a = Analyzer::for_locale(l);
+            if !out.contains(&a) {
+                out.push(a);
+            }
+        }
+        out
+    }
+
+    fn filter_clauses(&self, request: &SearchRequest, locales: &[String]) -> Vec<(Occur, Box<dyn Query>)> {
+        let f = &self.fields;
+        let mut out: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut set = |field: Field, values: &[String]| {
+            if !values.is_empty() {
+                let terms = values.iter().map(|v| Term::from_field_text(field, v));
+                out.push((Occur::Must, Box::new(TermSetQuery::new(terms))));
+            }
+        };
+        let filter = &request.filter;
+        set(f.item_type, &filter.types);
+        set(f.kind, &filter.kinds);
+        set(f.region, &filter.regions);
+        set(f.country, &filter.countries);
+        set(f.topic, &filter.topics);
+        if locales.len() < self.locales.len() {
+            set(f.locale, locales);
+        }
+        for (field, values) in [(f.organization, &filter.organizations), (f.programme, &filter.programmes)] {
+            if !values.is_empty() {
+                let terms = values.iter().map(|v| Term::from_field_i64(field, *v));
+                out.push((Occur::Must, Box::new(TermSetQuery::new(terms))));
+            }
+        }
+        if filter.year_from.is_some() || filter.year_to.is_some() {
+            let bound =
+                |v: Option<i64>| v.map_or(Bound::Unbounded, |y| Bound::Included(Term::from_field_i64(f.year, y)));
+            out.push((Occur::Must, Box::new(RangeQuery::new(bound(filter.year_from), bound(filter.year_to)))));
+        }
+        out
+    }
+
+    /// Builds the text part of the query; `None` when the text has no searchable word.
+    fn text_query(
+        &self,
+        ctx: &Context<'_>,
+        clauses: &[Clause],
+        analyzers: &[Analyzer],
+        all_words: bool,
+    ) -> Result<Option<Built>> {
+        let mut vocabulary = vocabulary_analyzer();
+        let mut expansions = Vec::with_capacity(clauses.len());
+        for clause in clauses {
+            expansions.push(match clause {
+                Clause::Word { text, prefix } => ctx.expansions(&mut vocabulary, text, *prefix)?,
+                Clause::Phrase(_) => Expansions::default(),
+            });
+        }
+        let mut highlights: Highlights = HashMap::new();
+        let mut per_language: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for &analyzer in analyzers {
+            let mut a = self.index.tokenizers().get(&analyzer.tokenizer_name()).expect("registered analyzer");
+            let marks = highlights.entry(analyzer).or_default();
+            let mut words: Vec<Box<dyn Query>> = Vec::new();
+            for (clause, extra) in clauses.iter().zip(&expansions) {
+                let q = match clause {
+                    Clause::Phrase(text) => {
+                        phrase_query(&self.fields, analyzer, &analyze_with_positions(&mut a, text), marks)
+                    }
+                    Clause::Word { text, .. } => {
+                        let exact = analyze(&mut a, text);
+                        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                        if let Some(q) = positions_query(&self.fields, analyzer, &exact, 1.0, marks) {
+                            alternatives.push((Occur::Should, q));
+                        }
+                        if analyzer.fuzzy() {
+                            for (word, weight) in &extra.words {
+                                let other = analyze(&mut a, word);
+                                if other.is_empty() || other == exact {
+                                    continue;
+                                }
+                                if let Some(q) = positions_query(&self.fields, analyzer, &other, *weight, marks) {
+                                    alternatives.push((Occur::Should, q));
+                                }
+                            }
+                        }
+                        match alternatives.len() {
+                            0 => None,
+                            1 => alternatives.pop().map(|(_, q)| q),
+                            _ => Some(Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>),
+                        }
+                    }
+                };
+                if let Some(q) = q {
+                    words.push(q);
+                }
+            }
+            let q: Box<dyn Query> = match words.len() {
+                0 => continue,
+                1 => words.pop().expect("one"),
+                _ if all_words => Box::new(BooleanQuery::intersection(words)),
+                _ => Box::new(BooleanQuery::union(words)),
+            };
+            per_language.push((Occur::Should, q));
+        }
+        if per_language.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Built { query: Box::new(BooleanQuery::new(per_language)), highlights }))
+    }
+
+    /// Runs a search.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
+        let searcher = self.reader.searcher();
+        let ctx = Context { searcher: &searcher, fields: &self.fields };
+        let locales: Vec<String> = if request.locales.is_empty() {
+            self.locales.clone()
+        } else {
+            self.locales.iter().filter(|l| request.locales.contains(l)).cloned().collect()
+        };
+        if locales.is_empty() {
+            return Ok(SearchResults { all_words_matched: true, ..Default::default() });
+        }
+        let analyzers = self.analyzers(&locales);
+        let clauses = parse(&request.text);
+        let filters = self.filter_clauses(request, &locales);
+
+        let mut all_words_matched = true;
+        let (matches, highlights) = if clauses.is_empty() {
+            let mut q = filters.iter().map(|(o, q)| (*o, q.box_clone())).collect::<Vec<_>>();
+            q.push((Occur::Must, Box::new(AllQuery)));
+            (self.collect(&searcher, &BooleanQuery::new(q), false)?, Highlights::new())
+        } else {
+            let mut found = (Vec::new(), Highlights::new());
+            for all_words in [true, false] {
+                if !all_words && clauses.len() == 1 {
+                    break;
+                }
+                let Some(built) = self.text_query(&ctx, &clauses, &analyzers, all_words)? else { break };
+                let mut q = filters.iter().map(|(o, q)| (*o, q.box_clone())).collect::<Vec<_>>();
+                q.push((Occur::Must, built.query));
+                let matches = self.collect(&searcher, &BooleanQuery::new(q), true)?;
+                all_words_matched = all_words;
+                found = (matches, built.highlights);
+                if !found.0.is_empty() {
+                    break;
+                }
+            }
+            found
+        };
+
+        let groups = self.group(matches, &request.preference, clauses.is_empty());
+        let facets = self.facets(&searcher, &groups, &request.facets)?;
+        let mut hits = Vec::new();
+        for g in groups.iter().skip(request.offset).take(request.limit) {
+            hits.push(self.hit(&searcher, g, &highlights, request.snippet_chars.clamp(40, 1000))?);
+        }
+        let suggestion = if groups.is_empty() && !clauses.is_empty() {
+            self.suggest(&ctx, &clauses, &analyzers, &filters)?
+        } else {
+            None
+        };
+        Ok(SearchResults { total: groups.len(), hits, facets, suggestion, all_words_matched })
+    }
+
+    fn collect(&self, searcher: &Searcher, query: &dyn Query, scoring: bool) -> Result<Vec<Match>> {
+        let collector = MatchCollector { locales: self.locales.clone(), scoring };
+        Ok(searcher.search(query, &collector)?)
+    }
+
+    fn group(&self, matches: Vec<Match>, preference: &[String], by_date: bool) -> Vec<Group> {
+        let rank = |locale: u16| -> usize {
+            let name = &self.locales[usize::from(locale)];
+            preference.iter().position(|p| p == name).unwrap_or(1000 + usize::from(locale))
+        };
+        let mut by_item: HashMap<u64, usize> = HashMap::new();
+        let mut groups: Vec<Group> = Vec::new();
+        for m in matches {
+            match by_item.get(&m.key) {
+                Some(&i) => {
+                    let g = &mut groups[i];
+                    g.score = g.score.max(m.score);
+                    g.locales |= 1u64 << m.locale.min(63);
+                    if rank(m.locale) < rank(g.shown.locale) {
+                        g.shown = m;
+                    }
+                }
+                None => {
+                    by_item.insert(m.key, groups.len());
+                    groups.push(Group { score: m.score, locales: 1u64 << m.locale.min(63), shown: m });
+                }
+            }
+        }
+        if by_date {
+            groups.sort_by(|a, b| b.shown.date.cmp(&a.shown.date).then(a.shown.key.cmp(&b.shown.key)));
+        } else {
+            groups.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.shown.key.cmp(&b.shown.key)));
+        }
+        groups
+    }
+
+    fn hit(&self, searcher: &Searcher, g: &Group, highlights: &Highlights, snippet_chars: usize) -> Result<Hit> {
+        let doc: TantivyDocument = searcher.doc(DocAddress::new(g.shown.segment, g.shown.doc))?;
+        let f = &self.fields;
+        let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("").to_owned();
+        let strings =
+            |field: Field| doc.get_all(field).filter_map(|v| v.as_str().map(str::to_owned)).collect::<Vec<_>>();
+        let locale = text(f.locale);
+        let analyzer = Analyzer::for_locale(&locale);
+        let terms: BTreeMap<String, Score> =
+            highlights.get(&analyzer).map(|s| s.iter().map(|t| (t.clone(), 1.0)).collect()).unwrap_or_default();
+        let tokenizer = self.index.tokenizers().get(&analyzer.tokenizer_name()).expect("registered analyzer");
+        let title = text(f.text(analyzer, TextField::Title));
+        let title_html = mark_all(&mut tokenizer.clone(), &title, &terms);
+        let mut snippet_html = String::new();
+        for field in [TextField::Summary, TextField::Body] {
+            let source = text(f.text(analyzer, field));
+            let generator =
+                SnippetGenerator::new(terms.clone(), tokenizer.clone(), f.text(analyzer, field), snippet_chars);
+            let snippet = generator.snippet(&source);
+            if !snippet.is_empty() {
+                snippet_html = render(snippet.fragment(), snippet.highlighted());
+                break;
+            }
+        }
+        if snippet_html.is_empty() {
+            let summary = text(f.text(analyzer, TextField::Summary));
+            let source = if summary.trim().is_empty() { text(f.text(analyzer, TextField::Body)) } else { summary };
+            snippet_html = escape(&truncate_words(&source, snippet_chars));
+        }
+        let matched_locales = (0..self.locales.len().min(64))
+            .filter(|i| g.locales & (1u64 << i) != 0)
+            .map(|i| self.locales[i].clone())
+            .collect();
+        Ok(Hit {
+            item_key: g.shown.key,
+            item_type: text(f.item_type),
+            item_id: doc.get_first(f.item_id).and_then(|v| v.as_i64()).unwrap_or_default(),
+            locale,
+            score: g.score,
+            title_html,
+            snippet_html,
+            matched_locales,
+            available_locales: strings(f.available),
+        })
+    }
+
+    fn facets(
+        &self,
+        searcher: &Searcher,
+        groups: &[Group],
+        wanted: &[FacetName],
+    ) -> Result<Vec<(FacetName, Vec<FacetCount>)>> {
+        let mut out = Vec::new();
+        for &facet in wanted {
+            if out.iter().any(|(f, _)| *f == facet) {
+                continue;
+            }
+            let mut counts: HashMap<String, u64> = HashMap::new();
+            match facet {
+                FacetName::Language => {
+                    for g in groups {
+                        for (i, l) in self.locales.iter().enumerate().take(64) {
+                            if g.locales & (1u64 << i) != 0 {
+                                *counts.entry(l.clone()).or_default() += 1;
+                            }
+                        }
+                    }
+                }
+                FacetName::Type | FacetName::Kind | FacetName::Region | FacetName::Country | FacetName::Topic => {
+                    let name = match facet {
+                        FacetName::Type => "type",
+                        FacetName::Kind => "kind",
+                        FacetName::Region => "region",
+                        FacetName::Country => "country",
+                        _ => "topic",
+                    };
+                    let mut per_segment: HashMap<(u32, u64), u64> = HashMap::new();
+                    let mut columns: HashMap<u32, StrColumn> = HashMap::new();
+                    for g in groups {
+                        let seg = g.shown.segment;
+                        if let std::collections::hash_map::Entry::Vacant(e) = columns.entry(seg) {
+                            match searcher.segment_reader(seg).fast_fields().str(name)? {
+                                Some(c) => e.insert(c),
+                                None => continue,
+                            };
+                        }
+                        for ord in columns[&seg].term_ords(g.shown.doc) {
+                            *per_segment.entry((seg, ord)).or_default() += 1;
+                        }
+                    }
+                    let mut value = String::new();
+                    for ((seg, ord), n) in per_segment {
+                        if columns[&seg].ord_to_str(ord, &mut value)? {
+                            *counts.entry(value.clone()).or_default() += n;
+                        }
+                    }
+                }
+                FacetName::Organization | FacetName::Programme | FacetName::Year => {
+                    let name = match facet {
+                        FacetName::Organization => "organization",
+                        FacetName::Programme => "programme",
+                        _ => "year",
+                    };
+                    let mut columns: HashMap<u32, Column<i64>> = HashMap::new();
+                    for g in groups {
+                        let seg = g.shown.segment;
+                        let column = match columns.get(&seg) {
+                            Some(c) => c,
+                            None => {
+                                let c = searcher.segment_reader(seg).fast_fields().i64(name)?;
+                                columns.entry(seg).or_insert(c)
+                            }
+                        };
+                        for v in column.values_for_doc(g.shown.doc) {
+                            *counts.entry(v.to_string()).or_default() += 1;
+                        }
+                    }
+                }
+            }
+            let mut buckets: Vec<FacetCount> =
+                counts.into_iter().map(|(value, count)| FacetCount { value, count }).collect();
+            buckets.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+            buckets.truncate(FACET_BUCKETS);
+            out.push((facet, buckets));
+        }
+        Ok(out)
+    }
+
+    /// "Did you mean": each word absent from the vocabulary replaced by its most frequent close
+    /// spelling, offered only if that finds something.
+    fn suggest(
+        &self,
+        ctx: &Context<'_>,
+        clauses: &[Clause],
+        analyzers: &[Analyzer],
+        filters: &[(Occur, Box<dyn Query>)],
+    ) -> Result<Option<String>> {
+        let mut vocabulary = vocabulary_analyzer();
+        let mut changed = false;
+        let mut respelled: Vec<Clause> = Vec::new();
+        let mut words: Vec<String> = Vec::new();
+        for clause in clauses {
+            let Clause::Word { text, .. } = clause else {
+                respelled.push(clause.clone());
+                if let Clause::Phrase(p) = clause {
+                    words.push(format!("\"{p}\""));
+                }
+                continue;
+            };
+            let tokens = analyze(&mut vocabulary, text);
+            let mut replacement = None;
+            if let [alternatives] = tokens.as_slice()
+                && let [v] = alternatives.as_slice()
+                && !v.chars().any(|c| c.is_numeric() || is_cjk(c))
+                && v.chars().count() >= 3
+                && ctx.vocabulary_freq(v) == 0
+            {
+                let budget = if v.chars().count() < 8 { 1 } else { 2 };
+                let mut near: Vec<(String, u64, usize)> =
+                    ctx.near(v, budget)?.into_iter().map(|(w, f)| (w.clone(), f, edit_distance(v, &w))).collect();
+                near.sort_by(|a, b| a.2.cmp(&b.2).then(b.1.cmp(&a.1)).then(a.0.cmp(&b.0)));
+                replacement = near.into_iter().next().map(|(w, _, _)| w);
+            }
+            match replacement {
+                Some(w) => {
+                    changed = true;
+                    words.push(w.clone());
+                    respelled.push(Clause::Word { text: w, prefix: false });
+                }
+                None => {
+                    words.push(text.clone());
+                    respelled.push(clause.clone());
+                }
+            }
+        }
+        if !changed {
+            return Ok(None);
+        }
+        for all_words in [true, false] {
+            let Some(built) = self.text_query(ctx, &respelled, analyzers, all_words)? else { return Ok(None) };
+            let mut q = filters.iter().map(|(o, q)| (*o, q.box_clone())).collect::<Vec<_>>();
+            q.push((Occur::Must, built.query));
+            if ctx.searcher.search(&BooleanQuery::new(q), &tantivy::collector::Count)? > 0 {
+                return Ok(Some(words.join(" ")));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// Marks every analysed occurrence of the terms in a short text (a title).
+fn mark_all(analyzer: &mut TextAnalyzer, text: &str, terms: &BTreeMap<String, Score>) -> String {
+    let mut ranges = Vec::new();
+    let mut stream = analyzer.token_stream(text);
+    while stream.advance() {
+        let t = stream.token();
+        if terms.contains_key(&t.text) {
+            ranges.push(t.offset_from..t.offset_to);
+        }
+    }
+    render(text, &ranges)
+}
+
+/// Escaped text with the given byte ranges in `<mark>`.
+fn render(text: &str, ranges: &[std::ops::Range<usize>]) -> String {
+    let mut ranges = ranges.to_vec();
+    ranges.sort_by_key(|r| r.start);
+    let mut html = String::with_capacity(text.len() + 16);
+    let mut at = 0;
+    for r in ranges {
+        if r.start < at || r.end > text.len() || !text.is_char_boundary(r.start) || !text.is_char_boundary(r.end) {
+            continue;
+        }
+        html.push_str(&escape(&text[at..r.start]));
+        html.push_str("<mark>");
+        html.push_str(&escape(&text[r.start..r.end]));
+        html.push_str("</mark>");
+        at = r.end;
+    }
+    html.push_str(&escape(&text[at..]));
+    html
+}
+
+/// HTML-escapes text for element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn truncate_words(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.trim().to_owned();
+    }
+    let cut: String = text.chars().take(max_chars).collect();
+    let cut = match cut.rfind(char::is_whitespace) {
+        Some(i) if i > max_chars / 2 => cut[..i].to_owned(),
+        _ => cut,
+    };
+    format!("{}…", cut.trim_end())
+}
+
+/// A matching document.
+#[derive(Clone, Copy, Debug)]
+struct Match {
+    segment: SegmentOrdinal,
+    doc: DocId,
+    key: u64,
+    /// Index into the index's locales.
+    locale: u16,
+    date: i64,
+    score: Score,
+}
+
+/// The matching documents of one item.
+struct Group {
+    /// The best score of its documents.
+    score: Score,
+    /// Bit i: matched in locale i.
+    locales: u64,
+    /// The document shown: the best locale along the reader's chain.
+    shown: Match,
+}
+
+/// Collects every match with its item key, locale and date (results are grouped by item, so
+/// top-k pruning per document does not apply).
+struct MatchCollector {
+    locales: Vec<String>,
+    scoring: bool,
+}
+
+struct MatchSegmentCollector {
+    segment: SegmentOrdinal,
+    keys: Column<u64>,
+    locale_ords: Column<u64>,
+    /// Dictionary ordinal to index in the configured locales.
+    locale_of_ord: Vec<Option<u16>>,
+    dates: Column<tantivy::DateTime>,
+    matches: Vec<Match>,
+}
+
+impl Collector for MatchCollector {
+    type Fruit = Vec<Match>;
+    type Child = MatchSegmentCollector;
+
+    fn for_segment(&self, segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<MatchSegmentCollector> {
+        let fast = reader.fast_fields();
+        let keys = fast.u64("item_key")?;
+        let dates = fast.date("date")?;
+        let locale_column =
+            fast.str("locale")?.ok_or_else(|| tantivy::TantivyError::SchemaError("no locale column".into()))?;
+        let mut locale_of_ord = Vec::new();
+        let mut name = String::new();
+        for ord in 0..locale_column.num_terms() as u64 {
+            locale_column.ord_to_str(ord, &mut name)?;
+            locale_of_ord.push(self.locales.iter().position(|l| *l == name).and_then(|i| u16::try_from(i).ok()));
+        }
+        let (_, locale_ords) = locale_column.into_parts();
+        Ok(MatchSegmentCollector { segment, keys, locale_ords, locale_of_ord, dates, matches: Vec::new() })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        self.scoring
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<Match>>) -> tantivy::Result<Vec<Match>> {
+        Ok(fruits.into_iter().flatten().collect())
+    }
+}
+
+impl SegmentCollector for MatchSegmentCollector {
+    type Fruit = Vec<Match>;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        let Some(key) = self.keys.first(doc) else { return };
+        let Some(locale) =
+            self.locale_ords.first(doc).and_then(|o| self.locale_of_ord.get(o as usize).copied().flatten())
+        else {
+            return;
+        };
+        let date = self.dates.first(doc).map_or(0, |d| d.into_timestamp_secs());
+        self.matches.push(Match { segment: self.segment, doc, key, locale, date, score });
+    }
+
+    fn harvest(self) -> Vec<Match> {
+        self.matches
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parsing_never_fails_and_is_bounded() {
+        assert_eq!(parse(""), vec![]);
+        assert_eq!(parse("  \" "), vec![]);
+        assert_eq!(
+            parse("sex \"work rights\" glob"),
+            vec![
+                Clause::Word { text: "sex".into(), prefix: false },
+                Clause::Phrase("work rights".into()),
+                Clause::Word { text: "glob".into(), prefix: true },
+            ]
+        );
+        assert_eq!(parse("fund "), vec![Clause::Word { text: "fund".into(), prefix: false }]);
+        assert_eq!(parse("\"unclosed phrase").len(), 2);
+        assert_eq!(parse(&"word ".repeat(5000)).len(), MAX_CLAUSES);
+        assert_eq!(
+            parse("a\u{0}b"),
+            vec![Clause::Word { text: "a".into(), prefix: false }, Clause::Word { text: "b".into(), prefix: true }]
+        );
+    }
+
+    #[test]
+    fn typo_budget_grows_with_length_and_spares_codes() {
+        assert_eq!(typo_budget("fund"), 0);
+        assert_eq!(typo_budget("glbal"), 1);
+        assert_eq!(typo_budget("communities"), 2);
+        assert_eq!(typo_budget("3.8.1a"), 0);
+        assert_eq!(typo_budget("SDG2030"), 0);
+        assert_eq!(edit_distance("glbal", "global"), 1);
+        assert_eq!(edit_distance("fnud", "fund"), 1);
+    }
+
+    #[test]
+    fn rendering_escapes_html() {
+        assert_eq!(render("<b>a & b</b>", std::slice::from_ref(&(3..4))), "&lt;b&gt;<mark>a</mark> &amp; b&lt;/b&gt;");
+        assert_eq!(escape("\"'"), "&quot;&#39;");
+    }
+}

@@ -1,0 +1,286 @@
+//! The index end to end: build, search, replace, rebuild, reopen.
+
+use crate::search::FacetName;
+use crate::{IndexDoc, Opened, SearchFilter, SearchIndex, SearchRequest, Store};
+
+fn locales() -> Vec<String> {
+    ["en", "fr", "es", "ru", "zh-Hans", "ar"].iter().map(|s| s.to_string()).collect()
+}
+
+fn doc(key: u64, locale: &str, title: &str, body: &str) -> IndexDoc {
+    IndexDoc {
+        item_key: key,
+        item_type: "resource".into(),
+        item_id: key as i64,
+        locale: locale.into(),
+        kind: Some(if key.is_multiple_of(2) { "guide" } else { "report" }.into()),
+        regions: vec![if key < 5 { "africa" } else { "asia-pacific" }.into()],
+        topics: vec!["health".into()],
+        year: Some(2020 + key as i64),
+        date: Some(18_000 + key as i64),
+        title: title.into(),
+        summary: String::new(),
+        body: body.into(),
+        available_locales: vec![locale.into()],
+        ..Default::default()
+    }
+}
+
+fn corpus() -> Vec<(u64, Vec<IndexDoc>)> {
+    let mut items = vec![
+        (
+            1,
+            vec![
+                doc(
+                    1,
+                    "en",
+                    "Smart Guide to the Global Fund",
+                    "How sex workers can take part in Global Fund processes.",
+                ),
+                doc(
+                    1,
+                    "fr",
+                    "Guide intelligent du Fonds mondial",
+                    "Comment les travailleur·se·s du sexe participent au Fonds mondial.",
+                ),
+                doc(
+                    1,
+                    "es",
+                    "Guía inteligente del Fondo Mundial",
+                    "Cómo las trabajadoras sexuales participan en el Fondo Mundial.",
+                ),
+            ],
+        ),
+        (
+            2,
+            vec![doc(
+                2,
+                "en",
+                "Violence against sex workers",
+                "Briefing paper on violence, policing and <script>alert(1)</script> safety.",
+            )],
+        ),
+        (3, vec![doc(3, "es", "Violencia contra las trabajadoras sexuales", "Documento sobre la violencia policial.")]),
+        (4, vec![doc(4, "ru", "Насилие в отношении секс-работников", "Отчёт о насилии и правах работников.")]),
+        (5, vec![doc(5, "zh-Hans", "性工作者的权利", "消除一切形式的贫困和暴力。")]),
+        (6, vec![doc(6, "ar", "حقوق العاملين في مجال الجنس", "تقرير عن العُنْف ضد العاملين.")]),
+        (7, vec![doc(7, "fr", "La violence envers les travailleurSEs du sexe", "Rapport sur l'accès aux droits.")]),
+    ];
+    for (_, docs) in &mut items {
+        let all: Vec<String> = docs.iter().map(|d| d.locale.clone()).collect();
+        for d in docs.iter_mut() {
+            d.available_locales = all.clone();
+        }
+    }
+    items
+}
+
+fn index(dir: &std::path::Path) -> SearchIndex {
+    let store = Store::new(dir, locales());
+    let mut rebuild = store.begin_rebuild(1).expect("rebuild");
+    for (_, docs) in corpus() {
+        for d in docs {
+            rebuild.add(&d).expect("add");
+        }
+    }
+    rebuild.finish(42).expect("finish")
+}
+
+fn search(index: &SearchIndex, text: &str, preference: &[&str]) -> crate::SearchResults {
+    index
+        .search(&SearchRequest {
+            text: text.into(),
+            preference: preference.iter().map(|s| s.to_string()).collect(),
+            facets: vec![FacetName::Kind, FacetName::Region, FacetName::Language, FacetName::Year],
+            limit: 10,
+            snippet_chars: 120,
+            ..Default::default()
+        })
+        .expect("search")
+}
+
+fn sorted(mut v: Vec<i64>) -> Vec<i64> {
+    v.sort();
+    v
+}
+
+fn ids(r: &crate::SearchResults) -> Vec<i64> {
+    r.hits.iter().map(|h| h.item_id).collect()
+}
+
+#[test]
+fn french_reader_finds_french_versions_and_marked_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = index(dir.path());
+    assert_eq!(index.cursor(), 42);
+    let r = search(&index, "travailleuses du sexe violence", &["fr", "en"]);
+    // Item 7 has every word in French; nothing else does, so only it is found.
+    assert_eq!(ids(&r), [7], "{r:#?}");
+    assert!(r.all_words_matched);
+    assert_eq!(r.hits[0].locale, "fr");
+    assert!(r.hits[0].title_html.contains("<mark>violence</mark>"), "{}", r.hits[0].title_html);
+    assert!(r.hits[0].title_html.contains("<mark>travailleurSEs</mark>"), "{}", r.hits[0].title_html);
+
+    // Grouping: the Global Fund guide matches in three languages, shown once, in French.
+    let r = search(&index, "fonds", &["fr", "en"]);
+    assert_eq!(ids(&r), [1]);
+    assert_eq!(r.hits[0].locale, "fr");
+    let r = search(&index, "fund", &["fr", "en"]);
+    assert_eq!(ids(&r), [1]);
+    assert_eq!(r.hits[0].locale, "en", "only the English version matched");
+    assert_eq!(r.hits[0].available_locales, ["en", "fr", "es"]);
+    let r = search(&index, "violence", &["fr", "en"]);
+    assert_eq!(ids(&r).len(), 2, "{r:#?}");
+    let langs: Vec<&str> = r.hits.iter().map(|h| h.locale.as_str()).collect();
+    assert!(langs.contains(&"en") && langs.contains(&"fr"));
+}
+
+#[test]
+fn languages_are_analysed_their_own_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = index(dir.path());
+    assert_eq!(ids(&search(&index, "насилия", &["ru"])), [4], "Russian inflection");
+    assert_eq!(ids(&search(&index, "权利", &["zh-Hans"])), [5], "Chinese without spaces");
+    assert_eq!(ids(&search(&index, "贫困", &["zh-Hans"])), [5]);
+    assert_eq!(ids(&search(&index, "العنف", &["ar"])), [6], "Arabic diacritics");
+    assert_eq!(ids(&search(&index, "acces droits", &["fr"])), [7], "elision and folding");
+    assert_eq!(sorted(ids(&search(&index, "trabajadora", &["es"]))), [1, 3], "Spanish plural and singular");
+}
+
+#[test]
+fn typos_prefixes_phrases_and_suggestions() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = index(dir.path());
+    let r = search(&index, "Glbal Fund", &["en"]);
+    assert_eq!(ids(&r), [1], "one typo in a five-letter word");
+    assert!(r.hits[0].title_html.contains("<mark>Global</mark>"), "{}", r.hits[0].title_html);
+    assert_eq!(sorted(ids(&search(&index, "viol", &["en"]))), [2, 3, 7], "prefix as you type, in every language");
+    assert!(search(&index, "viol ", &["en"]).hits.is_empty(), "a finished word is not a prefix");
+    assert!(search(&index, "fnud", &["en"]).hits.is_empty(), "no typo in four letters");
+    assert_eq!(sorted(ids(&search(&index, "\"sex workers\"", &["en"]))), [1, 2], "phrase");
+    assert!(search(&index, "\"workers sex\"", &["en"]).hits.is_empty(), "a phrase keeps its order");
+    let r = search(&index, "fnud", &["en"]);
+    assert_eq!(r.suggestion.as_deref(), Some("fund"), "{r:#?}");
+    assert_eq!(search(&index, "fund", &["en"]).suggestion, None);
+}
+
+#[test]
+fn facets_filters_and_escaping() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = index(dir.path());
+    let r = search(&index, "violence", &["en"]);
+    let kinds = &r.facets.iter().find(|(f, _)| *f == FacetName::Kind).unwrap().1;
+    assert_eq!(kinds.iter().map(|c| (c.value.as_str(), c.count)).collect::<Vec<_>>(), [("guide", 1), ("report", 1)]);
+    let langs = &r.facets.iter().find(|(f, _)| *f == FacetName::Language).unwrap().1;
+    assert_eq!(langs.iter().map(|c| (c.value.as_str(), c.count)).collect::<Vec<_>>(), [("en", 1), ("fr", 1)]);
+    let snippet = &r.hits.iter().find(|h| h.item_id == 2).unwrap().snippet_html;
+    assert!(snippet.contains("&lt;script&gt;") && !snippet.contains("<script>"), "{snippet}");
+    assert!(snippet.contains("<mark>violence</mark>"), "{snippet}");
+
+    let filtered = index
+        .search(&SearchRequest {
+            text: "violence".into(),
+            filter: SearchFilter { kinds: vec!["report".into()], ..Default::default() },
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(ids(&filtered), [7]);
+    let by_locale = index
+        .search(&SearchRequest {
+            text: "violencia".into(),
+            locales: vec!["es".into()],
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(ids(&by_locale), [3]);
+    let browse = index
+        .search(&SearchRequest {
+            text: String::new(),
+            filter: SearchFilter { year_from: Some(2024), ..Default::default() },
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(ids(&browse), [7, 6, 5, 4], "an empty query browses by date");
+}
+
+#[test]
+fn hostile_queries_are_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = index(dir.path());
+    let long = "violence ".repeat(2000);
+    for q in
+        ["\"", "*", "(", ")", "field:x", "title_en:fund", "a AND b OR NOT c", "\u{0}\u{1b}[31m", &long, "''''", "+-~^"]
+    {
+        let r = search(&index, q, &["en"]);
+        assert!(r.total <= 7, "{q}");
+    }
+    assert_eq!(sorted(ids(&search(&index, "(violence:", &["en"]))), [2, 7], "punctuation is just a separator");
+    assert!(
+        search(&index, "title_en:violence", &["en"]).hits.is_empty(),
+        "no field syntax: all three words are needed"
+    );
+}
+
+#[test]
+fn apply_replaces_items_and_reopens_at_the_cursor() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let index = index(dir.path());
+        // Item 2 unpublished, item 8 published, item 1 loses its English version.
+        let mut one = corpus().remove(0).1;
+        one.remove(0);
+        index
+            .apply(
+                &[
+                    (2, vec![]),
+                    (8, vec![doc(8, "en", "Decriminalisation explained", "Why decriminalisation matters.")]),
+                    (1, one),
+                ],
+                50,
+            )
+            .unwrap();
+        assert!(search(&index, "policing", &["en"]).hits.is_empty());
+        assert_eq!(ids(&search(&index, "decriminalisation", &["en"])), [8]);
+        assert_eq!(search(&index, "fonds", &["en"]).hits[0].matched_locales, ["fr"]);
+        // Applying the same change again changes nothing (idempotent).
+        index.apply(&[(2, vec![])], 51).unwrap();
+        assert_eq!(index.num_docs(), 9 - 1 - 1 + 1);
+    }
+    let store = Store::new(dir.path(), locales());
+    let Ok(Opened::Ready(index)) = store.open() else { panic!("reopens") };
+    assert_eq!(index.cursor(), 51);
+    assert_eq!(ids(&search(&index, "decriminalisation", &["en"])), [8]);
+    // Other locales: rebuild.
+    let other = Store::new(dir.path(), vec!["en".into()]);
+    drop(index);
+    assert!(matches!(other.open(), Ok(Opened::NeedsRebuild(_))));
+}
+
+#[test]
+fn a_broken_or_missing_index_asks_for_a_rebuild_and_a_rebuild_switches() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new(dir.path(), locales());
+    assert!(matches!(store.open(), Ok(Opened::NeedsRebuild(_))));
+    let first = index(dir.path());
+    let first_name = first.name().to_owned();
+    drop(first);
+    // A second rebuild switches CURRENT and the first directory can be cleaned up.
+    let mut rebuild = store.begin_rebuild(1).unwrap();
+    rebuild.add(&doc(9, "en", "Only document", "")).unwrap();
+    let second = rebuild.finish(7).unwrap();
+    assert_ne!(second.name(), first_name);
+    assert_eq!(store.current().as_deref(), Some(second.name()));
+    store.clean_up();
+    assert!(!dir.path().join(&first_name).exists());
+    let name = second.name().to_owned();
+    drop(second);
+    // Corrupt: the meta file is garbage.
+    std::fs::write(dir.path().join(&name).join("meta.json"), b"{not json").unwrap();
+    assert!(matches!(store.open(), Ok(Opened::NeedsRebuild(_))));
+    // Missing: the directory is gone.
+    std::fs::remove_dir_all(dir.path().join(&name)).unwrap();
+    assert!(matches!(store.open(), Ok(Opened::NeedsRebuild(_))));
+}

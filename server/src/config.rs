@@ -38,7 +38,48 @@ pub struct Config {
     pub http: HttpConfig,
     pub auth: AuthConfig,
     pub webhooks: WebhooksConfig,
+    pub search: SearchConfig,
     pub log: LogConfig,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SearchConfig {
+    /// Where the indexes live; empty means `<data_dir>/search`.
+    pub dir: PathBuf,
+    /// How often each process reads the change log into its index when nothing woke it (ms);
+    /// 0 turns the indexer off (searches then answer SEARCH_UNAVAILABLE until it runs).
+    pub refresh_interval_ms: u64,
+    /// Indexing threads of a full rebuild.
+    pub rebuild_threads: usize,
+    /// Default and largest number of hits per page.
+    pub default_page_size: u64,
+    pub max_page_size: u64,
+    /// Results beyond this position are not served (as Algolia's `paginationLimitedTo`).
+    pub max_results: u64,
+    /// Characters of a hit's snippet.
+    pub snippet_chars: usize,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        SearchConfig {
+            dir: PathBuf::new(),
+            refresh_interval_ms: 200,
+            rebuild_threads: 2,
+            default_page_size: 10,
+            max_page_size: 50,
+            max_results: 1000,
+            snippet_chars: 160,
+        }
+    }
+}
+
+impl SearchConfig {
+    /// The index folder.
+    pub fn dir(&self, data_dir: &Path) -> PathBuf {
+        if self.dir.as_os_str().is_empty() { data_dir.join("search") } else { self.dir.clone() }
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -264,6 +305,19 @@ impl Config {
         let g = &self.graphql;
         if g.max_page_size == 0 || g.default_page_size == 0 || g.default_page_size > g.max_page_size {
             return Err(key_err("graphql.default_page_size", "must be between 1 and graphql.max_page_size".into()));
+        }
+        let s = &self.search;
+        if s.max_page_size == 0 || s.default_page_size == 0 || s.default_page_size > s.max_page_size {
+            return Err(key_err("search.default_page_size", "must be between 1 and search.max_page_size".into()));
+        }
+        if s.rebuild_threads == 0 || s.rebuild_threads > 16 {
+            return Err(key_err("search.rebuild_threads", "must be between 1 and 16".into()));
+        }
+        if s.max_results == 0 || !(40..=10_000).contains(&s.snippet_chars) {
+            return Err(key_err(
+                "search.snippet_chars",
+                "must be between 40 and 10000 (and max_results at least 1)".into(),
+            ));
         }
         let a = &self.auth;
         for (key, value) in [

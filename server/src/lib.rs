@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod cache;
+pub mod changes;
 pub mod cli;
 pub mod config;
 pub mod content;
@@ -15,6 +16,7 @@ pub mod graphql;
 pub mod http;
 pub mod locale;
 pub mod metrics;
+pub mod search;
 pub mod startup;
 pub mod state;
 pub mod webhooks;

@@ -44,8 +44,16 @@ impl Application {
             a.login_max_failures as usize,
             Duration::from_secs(u64::from(a.login_window_minutes) * 60),
         ));
-        let state =
-            AppState { db, config: Arc::new(config), locales: Arc::new(locales), metrics, cache, login_limiter };
+        let search = Arc::new(crate::search::SearchService::new(&config, locales.codes().to_vec()));
+        let state = AppState {
+            db,
+            config: Arc::new(config),
+            locales: Arc::new(locales),
+            metrics,
+            cache,
+            login_limiter,
+            search,
+        };
         Ok(Application { acceptor, port, state })
     }
 
@@ -65,12 +73,14 @@ impl Application {
         let app = http::app(self.state.clone(), schema);
         let scheduler = tokio::spawn(crate::content::schedule::run(self.state.clone()));
         let webhooks = tokio::spawn(crate::webhooks::run(self.state.clone()));
+        let indexer = tokio::spawn(crate::search::indexer::run(self.state.clone()));
         let served = poem::Server::new_with_acceptor(self.acceptor)
             .idle_timeout(Duration::from_secs(60))
             .run_with_graceful_shutdown(app, shutdown, Some(grace))
             .await;
         scheduler.abort();
         webhooks.abort();
+        indexer.abort();
         served?;
         self.state.db.clone().close().await.ok();
         Ok(())

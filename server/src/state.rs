@@ -9,6 +9,7 @@ use crate::cache::ResponseCache;
 use crate::config::Config;
 use crate::locale::Locales;
 use crate::metrics::Metrics;
+use crate::search::SearchService;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -16,7 +17,18 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub locales: Arc<Locales>,
     pub metrics: Metrics,
-    /// Public query responses; every write must call `cache.invalidate()`.
+    /// Public query responses; every write must call `changed()`.
     pub cache: Arc<ResponseCache>,
     pub login_limiter: Arc<LoginLimiter>,
+    /// This process's search indexes.
+    pub search: Arc<SearchService>,
+}
+
+impl AppState {
+    /// To be called after every committed content write: clears cached responses and wakes the
+    /// search indexer.
+    pub fn changed(&self) {
+        self.cache.invalidate();
+        self.search.wake();
+    }
 }

@@ -10,7 +10,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use chorus_entities::{change_log, consumer_cursors, webhook_deliveries as deliveries, webhooks};
+use chorus_entities::{consumer_cursors, webhook_deliveries as deliveries, webhooks};
 use chrono::Utc;
 use hmac::{Hmac, KeyInit, Mac};
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -33,8 +33,6 @@ const MAX_BACKOFF_SECONDS: i64 = 300;
 /// A claim lasts one send (10 s at most); an older one belongs to a process that died.
 const STALE_CLAIM: chrono::Duration = chrono::Duration::seconds(15);
 const CURSOR: &str = "webhooks";
-/// How long a gap in the change log may be waited for (an uncommitted transaction).
-const GAP_TIMEOUT: chrono::Duration = chrono::Duration::seconds(60);
 
 fn require(who: &Principal) -> AppResult<()> {
     if allows(who, &Action::ManageWebhooks) { Ok(()) } else { Err(AppError::Forbidden("administrators only".into())) }
@@ -169,27 +167,12 @@ pub async fn fan_out(state: &AppState) -> AppResult<usize> {
         .exec_without_returning(&txn)
         .await?;
     let cursor = consumer_cursors::Entity::find_by_id(CURSOR.to_owned()).one(&txn).await?.map_or(0, |c| c.seq);
-    let changes = change_log::Entity::find()
-        .filter(change_log::Column::Seq.gt(cursor))
-        .order_by_asc(change_log::Column::Seq)
-        .limit(500)
-        .all(&txn)
-        .await?;
+    let changes = crate::changes::after(&txn, cursor, 500).await?;
     if changes.is_empty() {
         return Ok(0);
     }
-    // On PostgreSQL a sequence number is taken before commit, so a later number can become
-    // visible first. The cursor only moves over numbers without a gap before them (or past gaps
-    // older than a minute: rolled-back transactions leave those for good); rows beyond a gap are
-    // queued now and again later, which the idempotency key makes harmless.
-    let mut last = cursor;
-    for change in &changes {
-        if change.seq == last + 1 || change.at < Utc::now() - GAP_TIMEOUT {
-            last = change.seq;
-        } else {
-            break;
-        }
-    }
+    // Rows beyond a gap are queued now and again later, which the idempotency key makes harmless.
+    let last = crate::changes::advance(cursor, &changes, Utc::now());
     let hooks = webhooks::Entity::find().filter(webhooks::Column::Active.eq(true)).all(&txn).await?;
     let now = Utc::now();
     let mut queued = 0;

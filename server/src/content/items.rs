@@ -88,7 +88,7 @@ pub async fn create_resource(state: &AppState, who: &Principal, input: NewResour
     record(&txn, who, "resource.create", "resource", resource.id, None, "created").await?;
     translate::save_in(&txn, who, ContentType::Resource, resource.id, &source, &source, input.text).await?;
     txn.commit().await?;
-    state.cache.invalidate();
+    state.changed();
     Ok(resource.id)
 }
 
@@ -217,7 +217,7 @@ pub async fn create_good_practice(state: &AppState, who: &Principal, input: NewG
     record(&txn, who, "good_practice.create", "good_practice", m.id, None, "created").await?;
     translate::save_in(&txn, who, ContentType::GoodPractice, m.id, &source, &source, input.text).await?;
     txn.commit().await?;
-    state.cache.invalidate();
+    state.changed();
     Ok(m.id)
 }
 
@@ -265,7 +265,7 @@ pub async fn create_organization(state: &AppState, who: &Principal, input: NewOr
     record(&txn, who, "organization.create", "organization", m.id, None, "created").await?;
     translate::save_in(&txn, who, ContentType::Organization, m.id, &source, &source, input.text).await?;
     txn.commit().await?;
-    state.cache.invalidate();
+    state.changed();
     Ok(m.id)
 }
 
@@ -311,7 +311,7 @@ pub async fn create_programme(state: &AppState, who: &Principal, input: NewProgr
     record(&txn, who, "programme.create", "programme", m.id, None, "created").await?;
     translate::save_in(&txn, who, ContentType::Programme, m.id, &source, &source, input.text).await?;
     txn.commit().await?;
-    state.cache.invalidate();
+    state.changed();
     Ok(m.id)
 }
 
@@ -387,7 +387,7 @@ pub async fn update_resource(state: &AppState, who: &Principal, id: i32, input: 
     }
     record(&txn, who, "resource.update", "resource", id, None, "updated").await?;
     txn.commit().await?;
-    state.cache.invalidate();
+    state.changed();
     Ok(())
 }
 
@@ -449,7 +449,7 @@ pub async fn update_good_practice(
     }
     record(&txn, who, "good_practice.update", "good_practice", id, None, "updated").await?;
     txn.commit().await?;
-    state.cache.invalidate();
+    state.changed();
     Ok(())
 }
 
@@ -504,7 +504,7 @@ pub async fn update_organization(
     active.update(&txn).await?;
     record(&txn, who, "organization.update", "organization", id, None, "updated").await?;
     txn.commit().await?;
-    state.cache.invalidate();
+    state.changed();
     Ok(())
 }
 
@@ -553,7 +553,7 @@ pub async fn update_programme(state: &AppState, who: &Principal, id: i32, input:
     }
     record(&txn, who, "programme.update", "programme", id, None, "updated").await?;
     txn.commit().await?;
-    state.cache.invalidate();
+    state.changed();
     Ok(())
 }
 
@@ -574,6 +574,6 @@ pub async fn delete(state: &AppState, who: &Principal, ty: ContentType, id: i32)
     }
     record(&txn, who, "item.delete", translate::entity_name(ty), id, None, "deleted").await?;
     txn.commit().await?;
-    state.cache.invalidate();
+    state.changed();
     Ok(())
 }

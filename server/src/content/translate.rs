@@ -411,7 +411,7 @@ pub async fn save(
     let source = source_locale(&txn, ty, id).await?;
     let saved = save_in(&txn, who, ty, id, &locale, &source, input).await?;
     txn.commit().await?;
-    state.cache.invalidate();
+    state.changed();
     Ok(saved)
 }
 
@@ -493,7 +493,7 @@ pub async fn set_status(
     touch(&txn, ty, id).await?;
     record(&txn, who, "translation.status", entity_name(ty), id, Some(&locale), operation.unwrap_or("updated")).await?;
     txn.commit().await?;
-    state.cache.invalidate();
+    state.changed();
     Ok(saved)
 }
 
@@ -516,7 +516,7 @@ pub async fn unpublish(
     touch(&txn, ty, id).await?;
     record(&txn, who, "translation.unpublish", entity_name(ty), id, Some(&locale), "unpublished").await?;
     txn.commit().await?;
-    state.cache.invalidate();
+    state.changed();
     Ok(saved)
 }
 

@@ -237,7 +237,7 @@ pub async fn create_term(state: &AppState, who: &Principal, taxonomy: Taxonomy, 
     set_labels(&txn, term.id, &labels, &[]).await?;
     record(&txn, who, "term.create", "term", term.id, None, "created").await?;
     txn.commit().await?;
-    state.cache.invalidate();
+    state.changed();
     reload(state, term.id).await
 }
 
@@ -267,7 +267,7 @@ pub async fn update_term(state: &AppState, who: &Principal, id: i32, input: Term
     }
     record(&txn, who, "term.update", "term", id, None, "updated").await?;
     txn.commit().await?;
-    state.cache.invalidate();
+    state.changed();
     reload(state, id).await
 }
 
@@ -281,6 +281,6 @@ pub async fn delete_term(state: &AppState, who: &Principal, id: i32) -> AppResul
     }
     record(&txn, who, "term.delete", "term", id, None, "deleted").await?;
     txn.commit().await?;
-    state.cache.invalidate();
+    state.changed();
     Ok(())
 }

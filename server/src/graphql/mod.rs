@@ -16,6 +16,7 @@ mod node;
 mod organizations;
 mod programmes;
 mod resources;
+mod search;
 mod taxonomy;
 mod translate;
 
@@ -44,6 +45,7 @@ pub struct QueryRoot(
     translate::ProgressQuery,
     translate::HistoryQuery,
     admin::WebhookQuery,
+    search::SearchQuery,
 );
 
 /// Mutations: sent only by POST with `Content-Type: application/json` (the endpoint enforces it).

@@ -1,0 +1,216 @@
+//! The indexer: opens (or rebuilds) each index, then applies the change log from the index's
+//! own cursor, woken by this process's writes and polling for other processes' writes.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chorus_search_index::{IndexDoc, Opened, SearchIndex, Store};
+use chrono::Utc;
+use sea_orm::DatabaseConnection;
+
+use super::docs::{self, content_type};
+use super::{IndexKind, Slot, index_error};
+use crate::changes;
+use crate::content::ContentType;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// Changes read per round.
+const BATCH: u64 = 1000;
+/// Items read from the database per statement during a rebuild.
+const REBUILD_BATCH: u64 = 500;
+
+/// Keeps both indexes in step until the task is aborted.
+pub async fn run(state: AppState) {
+    let every = state.config.search.refresh_interval_ms;
+    if every == 0 {
+        return;
+    }
+    loop {
+        let mut more = false;
+        for kind in [IndexKind::Public, IndexKind::Drafts] {
+            // A task of its own, so that a bug (a panic) costs one round, not the indexer.
+            let round = tokio::spawn({
+                let state = state.clone();
+                async move { step(&state, state.search.slot(kind)).await }
+            });
+            match round.await.unwrap_or_else(|e| Err(join_error(e))) {
+                Ok(m) => more |= m,
+                Err(e) => {
+                    tracing::warn!(index = kind.name(), error = %e, "search indexing failed; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+        if !more {
+            tokio::select! {
+                () = state.search.wake.notified() => {}
+                () = tokio::time::sleep(Duration::from_millis(every)) => {}
+            }
+        }
+    }
+}
+
+/// Opens or rebuilds the index if needed, then applies one batch of changes; true when more
+/// changes are waiting.
+async fn step(state: &AppState, slot: &Slot) -> AppResult<bool> {
+    let index = ensure_open(state, slot).await?;
+    catch_up(state, slot, &index).await
+}
+
+async fn ensure_open(state: &AppState, slot: &Slot) -> AppResult<Arc<SearchIndex>> {
+    let live = {
+        let store = slot.store.clone();
+        tokio::task::spawn_blocking(move || store.current()).await.map_err(join_error)?
+    };
+    if let Some(index) = slot.get() {
+        if live.as_deref() == Some(index.name()) {
+            return Ok(index);
+        }
+        // `chorus reindex` switched to a new directory: let go of the old one.
+        tracing::info!(index = slot.kind.name(), "search index replaced by a rebuild; switching");
+        slot.set(None);
+        drop(index);
+    }
+    let store = slot.store.clone();
+    let opened = tokio::task::spawn_blocking(move || store.open()).await.map_err(join_error)?.map_err(index_error)?;
+    let index = match opened {
+        Opened::Ready(index) => Arc::new(*index),
+        Opened::NeedsRebuild(reason) => {
+            tracing::info!(index = slot.kind.name(), %reason, "building the search index from the database");
+            let started = Instant::now();
+            let index = rebuild(
+                &state.db,
+                state.locales.codes(),
+                &slot.store,
+                slot.kind,
+                state.config.search.rebuild_threads,
+                &|_, _| {},
+            )
+            .await?;
+            tracing::info!(
+                index = slot.kind.name(),
+                documents = index.num_docs(),
+                seconds = started.elapsed().as_secs_f64(),
+                "search index built"
+            );
+            Arc::new(index)
+        }
+    };
+    slot.set(Some(index.clone()));
+    slot.applied_beyond.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    let store = slot.store.clone();
+    tokio::task::spawn_blocking(move || store.clean_up());
+    state.cache.invalidate();
+    Ok(index)
+}
+
+fn join_error(e: tokio::task::JoinError) -> AppError {
+    AppError::internal(format!("index task: {e}"))
+}
+
+/// Applies the changes after the index's cursor.
+async fn catch_up(state: &AppState, slot: &Slot, index: &Arc<SearchIndex>) -> AppResult<bool> {
+    let cursor = index.cursor();
+    let changes = changes::after(&state.db, cursor, BATCH).await?;
+    if changes.is_empty() {
+        return Ok(false);
+    }
+    let next = changes::advance(cursor, &changes, Utc::now());
+    let todo: Vec<&chorus_entities::change_log::Model> = {
+        let beyond = slot.applied_beyond.lock().unwrap_or_else(|p| p.into_inner());
+        changes.iter().filter(|c| !beyond.contains(&c.seq)).collect()
+    };
+    if todo.is_empty() && next == cursor {
+        return Ok(false);
+    }
+    let mut by_type: BTreeMap<ContentType, Vec<i32>> = BTreeMap::new();
+    for change in &todo {
+        if let Some(ty) = content_type(&change.entity) {
+            let ids = by_type.entry(ty).or_default();
+            if !ids.contains(&change.entity_id) {
+                ids.push(change.entity_id);
+            }
+        }
+    }
+    let mut items: Vec<(u64, Vec<IndexDoc>)> = Vec::new();
+    for (ty, ids) in by_type {
+        for (id, docs) in docs::documents(&state.db, ty, &ids, state.locales.codes(), slot.kind.visibility()).await? {
+            items.push((docs::item_key(ty, id), docs));
+        }
+    }
+    let applying = index.clone();
+    tokio::task::spawn_blocking(move || applying.apply(&items, next))
+        .await
+        .map_err(join_error)?
+        .map_err(index_error)?;
+    {
+        let mut beyond = slot.applied_beyond.lock().unwrap_or_else(|p| p.into_inner());
+        beyond.extend(todo.iter().map(|c| c.seq).filter(|s| *s > next));
+        beyond.retain(|s| *s > next);
+    }
+    state.cache.invalidate();
+    Ok(changes.len() as u64 == BATCH && next > cursor)
+}
+
+/// Builds an index from the database into a new directory and switches to it. `progress` is
+/// called with (items done, items in all).
+pub async fn rebuild(
+    db: &DatabaseConnection,
+    locales: &[String],
+    store: &Store,
+    kind: IndexKind,
+    threads: usize,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> AppResult<SearchIndex> {
+    // Everything up to here is committed; later changes are replayed after the switch.
+    let cursor = changes::settled(db, Utc::now()).await?;
+    let mut total = 0;
+    for ty in ContentType::ALL {
+        total += docs::count(db, ty).await?;
+    }
+    // `None` marks the end: a channel closed without it (an error while reading) leaves the
+    // new directory unfinished and the live index untouched.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Option<Vec<IndexDoc>>>(8);
+    let target = store.clone();
+    let writer = tokio::task::spawn_blocking(move || -> chorus_search_index::Result<SearchIndex> {
+        let mut rebuild = target.begin_rebuild(threads)?;
+        while let Some(message) = rx.blocking_recv() {
+            let Some(batch) = message else { return rebuild.finish(cursor) };
+            for doc in &batch {
+                rebuild.add(doc)?;
+            }
+        }
+        Err(chorus_search_index::Error::Invalid("rebuild abandoned".into()))
+    });
+    let read = async {
+        let mut done = 0;
+        progress(0, total);
+        for ty in ContentType::ALL {
+            let mut after = 0;
+            loop {
+                let ids = docs::ids_after(db, ty, after, REBUILD_BATCH).await?;
+                let Some(&last) = ids.last() else { break };
+                after = last;
+                let batch: Vec<IndexDoc> = docs::documents(db, ty, &ids, locales, kind.visibility())
+                    .await?
+                    .into_iter()
+                    .flat_map(|(_, docs)| docs)
+                    .collect();
+                done += ids.len() as u64;
+                if tx.send(Some(batch)).await.is_err() {
+                    // The writer stopped: its error is reported below.
+                    return Ok(false);
+                }
+                progress(done, total);
+            }
+        }
+        Ok::<bool, AppError>(tx.send(None).await.is_ok())
+    };
+    let read = read.await;
+    drop(tx);
+    let written = writer.await.map_err(join_error)?;
+    read?;
+    written.map_err(index_error)
+}

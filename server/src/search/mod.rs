@@ -1,0 +1,114 @@
+//! Full-text search: the process's two indexes (published content for everyone, working copies
+//! for editors), kept in step with the database from the change log, and the search service the
+//! API calls.
+//!
+//! Each process keeps its own indexes under `search.dir`; each index commit carries the
+//! change-log cursor it reflects (see `chorus_search_index::store`), so a crash anywhere is
+//! followed by a replay from that cursor, and applying a change means re-reading the item and
+//! replacing its documents, which is idempotent.
+
+pub mod docs;
+pub mod indexer;
+
+use std::sync::{Arc, Mutex, RwLock};
+
+use chorus_search_index::{SearchIndex, SearchRequest, SearchResults, Store};
+use tokio::sync::Notify;
+
+use crate::config::Config;
+use crate::content::Visibility;
+use crate::error::{AppError, AppResult};
+
+/// Which index.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum IndexKind {
+    /// Published versions: what `search` reads.
+    Public,
+    /// Working copies (drafts, in review, published): what `searchDrafts` reads, for editors.
+    Drafts,
+}
+
+impl IndexKind {
+    pub fn visibility(self) -> Visibility {
+        match self {
+            IndexKind::Public => Visibility::Public,
+            IndexKind::Drafts => Visibility::Preview,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            IndexKind::Public => "public",
+            IndexKind::Drafts => "drafts",
+        }
+    }
+}
+
+/// One index of this process.
+pub struct Slot {
+    pub kind: IndexKind,
+    pub store: Store,
+    index: RwLock<Option<Arc<SearchIndex>>>,
+    /// Change-log numbers beyond the cursor (after a gap) already applied.
+    applied_beyond: Mutex<std::collections::BTreeSet<i64>>,
+}
+
+impl Slot {
+    fn new(kind: IndexKind, store: Store) -> Slot {
+        Slot { kind, store, index: RwLock::new(None), applied_beyond: Mutex::new(Default::default()) }
+    }
+
+    pub fn get(&self) -> Option<Arc<SearchIndex>> {
+        self.index.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn set(&self, index: Option<Arc<SearchIndex>>) {
+        *self.index.write().unwrap_or_else(|p| p.into_inner()) = index;
+    }
+}
+
+/// The search service of one process.
+pub struct SearchService {
+    pub public: Slot,
+    pub drafts: Slot,
+    wake: Notify,
+}
+
+impl SearchService {
+    pub fn new(config: &Config, locales: Vec<String>) -> SearchService {
+        let root = config.search.dir(&config.server.data_dir);
+        SearchService {
+            public: Slot::new(IndexKind::Public, Store::new(root.join("public"), locales.clone())),
+            drafts: Slot::new(IndexKind::Drafts, Store::new(root.join("drafts"), locales)),
+            wake: Notify::new(),
+        }
+    }
+
+    pub fn slot(&self, kind: IndexKind) -> &Slot {
+        match kind {
+            IndexKind::Public => &self.public,
+            IndexKind::Drafts => &self.drafts,
+        }
+    }
+
+    /// Tells the indexer that this process committed a change.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Runs a search on a blocking thread.
+    pub async fn search(&self, kind: IndexKind, request: SearchRequest) -> AppResult<SearchResults> {
+        let index = self
+            .slot(kind)
+            .get()
+            .ok_or_else(|| AppError::Unavailable("the search index is being built; try again shortly".into()))?;
+        tokio::task::spawn_blocking(move || index.search(&request))
+            .await
+            .map_err(|e| AppError::internal(format!("search task: {e}")))?
+            .map_err(index_error)
+    }
+}
+
+pub fn index_error(e: chorus_search_index::Error) -> AppError {
+    AppError::internal(e.to_string())
+}

@@ -67,6 +67,13 @@ enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Rebuild the search indexes from the database into new directories and switch to them
+    /// atomically (a running server on the same data directory switches too).
+    Reindex {
+        /// Rebuild only this index: public or drafts.
+        #[arg(long, value_name = "INDEX")]
+        only: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -240,6 +247,76 @@ async fn run(command: Command, mut config: Config) -> Result<(), AppError> {
         Command::Schema => Ok(()),
         Command::User { action } => user(action, &config).await,
         Command::Token { action } => token(action, &config).await,
+        Command::Reindex { only } => reindex(&config, only.as_deref()).await,
+    }
+}
+
+async fn reindex(config: &Config, only: Option<&str>) -> Result<(), AppError> {
+    use crate::search::{IndexKind, SearchService, indexer};
+    let kinds = match only {
+        None | Some("all") => vec![IndexKind::Public, IndexKind::Drafts],
+        Some("public") => vec![IndexKind::Public],
+        Some("drafts") => vec![IndexKind::Drafts],
+        Some(other) => return Err(AppError::bad_input(format!("--only: public or drafts, not {other}"))),
+    };
+    let db = open(config).await?;
+    let locales = config.locales().map_err(|e| AppError::internal(format!("locales: {e}")))?;
+    let service = SearchService::new(config, locales.codes().to_vec());
+    for kind in kinds {
+        let slot = service.slot(kind);
+        let started = std::time::Instant::now();
+        let bar = Progress::new(kind.name());
+        let index =
+            indexer::rebuild(&db, locales.codes(), &slot.store, kind, config.search.rebuild_threads, &|done, total| {
+                bar.show(done, total)
+            })
+            .await?;
+        bar.finish();
+        println!(
+            "{} index: {} documents in {:.1} s, now live ({})",
+            kind.name(),
+            index.num_docs(),
+            started.elapsed().as_secs_f64(),
+            index.name()
+        );
+        drop(index);
+        slot.store.clean_up();
+    }
+    Ok(())
+}
+
+/// A progress bar on standard error when it is a terminal; occasional lines otherwise.
+struct Progress {
+    label: &'static str,
+    tty: bool,
+    last: std::sync::atomic::AtomicU64,
+}
+
+impl Progress {
+    fn new(label: &'static str) -> Progress {
+        Progress { label, tty: std::io::IsTerminal::is_terminal(&std::io::stderr()), last: Default::default() }
+    }
+
+    fn show(&self, done: u64, total: u64) {
+        let percent = if total == 0 { 100 } else { (done * 100 / total).min(100) };
+        if self.tty {
+            let filled = (percent / 4) as usize;
+            eprint!(
+                "\r{:>7} [{}{}] {percent:>3}% {done}/{total} items",
+                self.label,
+                "#".repeat(filled),
+                "-".repeat(25 - filled)
+            );
+        } else if percent >= self.last.load(std::sync::atomic::Ordering::Relaxed) + 10 || done == 0 {
+            self.last.store(percent, std::sync::atomic::Ordering::Relaxed);
+            eprintln!("{}: {percent}% ({done}/{total} items)", self.label);
+        }
+    }
+
+    fn finish(&self) {
+        if self.tty {
+            eprintln!();
+        }
     }
 }
 

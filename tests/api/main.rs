@@ -9,6 +9,7 @@ mod lifecycle;
 mod lists;
 mod locales;
 mod protection;
+mod search;
 mod webhooks;
 
 use serde_json::Value;

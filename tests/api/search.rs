@@ -1,0 +1,277 @@
+//! Full-text search through the real API: languages, grouping and fallback, facets, filters,
+//! highlighting, drafts, unpublishing, hostile input, paging, and two processes on one database.
+
+use std::time::Duration;
+
+use chorus_entities::Role;
+use chorus_tests::chorus::auth::accounts;
+use chorus_tests::{Backend, TestApp, backend_test, spawn_with};
+use serde_json::{Value, json};
+
+use crate::first_code;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+const SEARCH: &str = r#"query($q: String!, $l: String, $ls: [String!], $f: SearchFilter, $first: Int, $after: String) {
+  search(query: $q, locale: $l, locales: $ls, filter: $f, first: $first, after: $after,
+         facets: [TYPE, KIND, REGION, TOPIC, LANGUAGE, YEAR]) {
+    total allWordsMatched didYouMean
+    pageInfo { hasNextPage endCursor }
+    hits { locale isFallback titleHtml snippetHtml matchedLocales alsoAvailableIn cursor
+           item { __typename ... on Resource { id title locale } } }
+    facets { facet buckets { value count label } }
+  }
+}"#;
+
+const DRAFTS: &str = r#"query($q: String!) { searchDrafts(query: $q) { total hits { locale titleHtml } } }"#;
+
+async fn editor(app: &TestApp) -> String {
+    let new = accounts::NewUser {
+        email: "editor@example.org".into(),
+        display_name: "Editor".into(),
+        password: PASSWORD.into(),
+        role: Role::Editor,
+        locales: vec![],
+    };
+    accounts::create_user(&app.db, &app.config.locales().unwrap(), new).await.unwrap();
+    let q = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }";
+    let r = app.gql(q, json!({ "e": "editor@example.org", "p": PASSWORD })).await;
+    r["data"]["login"]["token"].as_str().unwrap().to_owned()
+}
+
+async fn as_user(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
+    app.gql_headers(query, variables, &[("authorization", &format!("Bearer {token}"))]).await
+}
+
+/// Creates a resource with one published (or draft) version per (locale, title, summary, body).
+async fn resource(
+    app: &TestApp,
+    token: &str,
+    kind: &str,
+    versions: &[(&str, &str, &str, &str)],
+    publish: bool,
+) -> String {
+    let (source, title, summary, body) = versions[0];
+    let create = "mutation($i: CreateResourceInput!) { createResource(input: $i) }";
+    let input = json!({ "kind": kind, "publishedOn": "2025-06-01", "sourceLocale": source, "regions": ["africa"],
+        "topics": ["violence"], "text": { "title": title, "summary": summary, "body": body } });
+    let created = as_user(app, token, create, json!({ "i": input })).await;
+    let id = created["data"]["createResource"].as_str().unwrap_or_else(|| panic!("{created}")).to_owned();
+    let save = "mutation($id: ID!, $l: String!, $i: TranslationInput!) { saveTranslation(id: $id, locale: $l, input: $i) { locale } }";
+    for (locale, title, summary, body) in &versions[1..] {
+        let r = as_user(
+            app,
+            token,
+            save,
+            json!({ "id": id, "l": locale, "i": { "title": title, "summary": summary, "body": body } }),
+        )
+        .await;
+        assert!(r["errors"].is_null(), "{r}");
+    }
+    if publish {
+        for (locale, ..) in versions {
+            publish_version(app, token, &id, locale).await;
+        }
+    }
+    id
+}
+
+async fn publish_version(app: &TestApp, token: &str, id: &str, locale: &str) {
+    let status =
+        "mutation($id: ID!, $l: String!) { setTranslationStatus(id: $id, locale: $l, status: PUBLISHED) { live } }";
+    let r = as_user(app, token, status, json!({ "id": id, "l": locale })).await;
+    assert_eq!(r["data"]["setTranslationStatus"]["live"], true, "{r}");
+}
+
+async fn search(app: &TestApp, variables: Value) -> Value {
+    let r = app.gql(SEARCH, variables).await;
+    assert!(r["errors"].is_null(), "{r}");
+    r["data"]["search"].clone()
+}
+
+/// Polls a search until `done` holds (the index follows the database asynchronously).
+async fn until(app: &TestApp, variables: Value, done: impl Fn(&Value) -> bool) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..300 {
+        let r = app.gql(SEARCH, variables.clone()).await;
+        if r["errors"].is_null() {
+            last = r["data"]["search"].clone();
+            if done(&last) {
+                return last;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("search never reached the expected state; last: {last}");
+}
+
+fn titles(result: &Value) -> Vec<String> {
+    result["hits"].as_array().unwrap().iter().map(|h| h["item"]["title"].as_str().unwrap_or("").to_owned()).collect()
+}
+
+fn bucket(result: &Value, facet: &str, value: &str) -> i64 {
+    result["facets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["facet"] == facet)
+        .and_then(|f| f["buckets"].as_array().unwrap().iter().find(|b| b["value"] == value))
+        .map_or(0, |b| b["count"].as_i64().unwrap())
+}
+
+async fn readers_language_grouping_facets_and_highlights(backend: Backend) {
+    let Some(app) = spawn_with(backend, true, |_| {}).await else { return };
+    let token = editor(&app).await;
+    let both = resource(
+        &app,
+        &token,
+        "REPORT",
+        &[
+            (
+                "en",
+                "Zephyrine report on violence against sex workers",
+                "Tom & Jerry <script>alert(1)</script> zephyrine",
+                "<p>How the fund helps.</p>",
+            ),
+            (
+                "fr",
+                "Rapport Zéphyrine sur les violences envers les travailleur·se·s du sexe",
+                "Résumé zéphyrine",
+                "<p>L'accès aux droits.</p>",
+            ),
+        ],
+        true,
+    )
+    .await;
+    let spanish =
+        resource(&app, &token, "GUIDE", &[("es", "Guía Zephyrine sobre la violencia", "Solo en español", "")], true)
+            .await;
+
+    // A French reader: the French version of the report, the Spanish-only guide marked.
+    let r = until(&app, json!({ "q": "zephyrine", "l": "fr" }), |r| r["total"] == 2).await;
+    let report = r["hits"].as_array().unwrap().iter().find(|h| h["item"]["id"] == both.as_str()).expect("the report");
+    assert_eq!(report["locale"], "fr");
+    assert_eq!(report["isFallback"], false);
+    assert_eq!(report["item"]["locale"], "fr", "the item is served in the hit's language");
+    assert_eq!(report["alsoAvailableIn"], json!(["en"]));
+    assert_eq!(report["matchedLocales"], json!(["en", "fr"]));
+    let guide = r["hits"].as_array().unwrap().iter().find(|h| h["item"]["id"] == spanish.as_str()).expect("the guide");
+    assert_eq!((guide["locale"].as_str(), guide["isFallback"].as_bool()), (Some("es"), Some(true)));
+    assert_eq!(bucket(&r, "LANGUAGE", "en"), 1);
+    assert_eq!(bucket(&r, "LANGUAGE", "fr"), 1);
+    assert_eq!(bucket(&r, "LANGUAGE", "es"), 1);
+    assert_eq!(bucket(&r, "KIND", "REPORT"), 1);
+    assert_eq!(bucket(&r, "KIND", "GUIDE"), 1);
+    assert_eq!(bucket(&r, "TYPE", "RESOURCE"), 2);
+    assert_eq!(bucket(&r, "REGION", "africa"), 2);
+    assert_eq!(bucket(&r, "YEAR", "2025"), 2);
+
+    // Inclusive forms and stemming, highlighted.
+    let r = search(&app, json!({ "q": "travailleuses du sexe violence", "l": "fr", "first": 50 })).await;
+    let hit = r["hits"].as_array().unwrap().iter().find(|h| h["item"]["id"] == both.as_str()).expect("the report");
+    let html = hit["titleHtml"].as_str().unwrap();
+    assert!(html.contains("<mark>violences</mark>") && html.contains("<mark>travailleur·se·s</mark>"), "{html}");
+    // Snippets escape the text they show.
+    let r = search(&app, json!({ "q": "jerry", "l": "en" })).await;
+    let snippet = r["hits"][0]["snippetHtml"].as_str().unwrap();
+    assert!(
+        snippet.contains("&lt;script&gt;") && !snippet.contains("<script>") && snippet.contains("&amp;"),
+        "{snippet}"
+    );
+    assert!(snippet.contains("<mark>Jerry</mark>"), "{snippet}");
+    // Typos and "did you mean".
+    assert_eq!(search(&app, json!({ "q": "zepyrine ", "l": "en" })).await["total"], 2);
+    let r = search(&app, json!({ "q": "fnud", "l": "en" })).await;
+    assert_eq!((r["total"].as_i64(), r["didYouMean"].as_str()), (Some(0), Some("fund")), "{r}");
+    // Filters, languages and paging.
+    let r = search(&app, json!({ "q": "zephyrine", "f": { "resourceKinds": ["GUIDE"] } })).await;
+    assert_eq!(titles(&r), ["Guía Zephyrine sobre la violencia"]);
+    let r = search(&app, json!({ "q": "zephyrine", "ls": ["es"] })).await;
+    assert_eq!(r["total"], 1);
+    let bad = app.gql(SEARCH, json!({ "q": "x", "ls": ["xx-invalid-"] })).await;
+    assert_eq!(first_code(&bad), "BAD_USER_INPUT");
+    let page = search(&app, json!({ "q": "zephyrine", "first": 1 })).await;
+    assert_eq!((page["hits"].as_array().unwrap().len(), page["pageInfo"]["hasNextPage"].as_bool()), (1, Some(true)));
+    let next = search(&app, json!({ "q": "zephyrine", "first": 1, "after": page["pageInfo"]["endCursor"] })).await;
+    assert_eq!(next["hits"].as_array().unwrap().len(), 1);
+    assert_eq!(next["pageInfo"]["hasNextPage"], false);
+    assert_ne!(next["hits"][0]["item"]["id"], page["hits"][0]["item"]["id"]);
+    assert_eq!(first_code(&app.gql(SEARCH, json!({ "q": "x", "after": "garbage" })).await), "BAD_USER_INPUT");
+    assert_eq!(first_code(&app.gql(SEARCH, json!({ "q": "x", "first": 1000 })).await), "BAD_USER_INPUT");
+}
+backend_test!(readers_language_grouping_facets_and_highlights);
+
+async fn drafts_stay_private_and_unpublishing_removes_at_once(backend: Backend) {
+    let Some(app) = spawn_with(backend, true, |_| {}).await else { return };
+    let token = editor(&app).await;
+    let id = resource(&app, &token, "REPORT", &[("en", "Quillwort policy draft", "Not public yet", "")], false).await;
+    // Wait until the drafts index has it; the public index never does.
+    let mut found = Value::Null;
+    for _ in 0..300 {
+        found = as_user(&app, &token, DRAFTS, json!({ "q": "quillwort" })).await;
+        if found["data"]["searchDrafts"]["total"] == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(found["data"]["searchDrafts"]["total"], 1, "{found}");
+    assert_eq!(search(&app, json!({ "q": "quillwort" })).await["total"], 0);
+    assert_eq!(first_code(&app.gql(DRAFTS, json!({ "q": "quillwort" })).await), "UNAUTHENTICATED");
+
+    publish_version(&app, &token, &id, "en").await;
+    until(&app, json!({ "q": "quillwort" }), |r| r["total"] == 1).await;
+    let unpublish = "mutation($id: ID!) { unpublishTranslation(id: $id, locale: \"en\") { live } }";
+    as_user(&app, &token, unpublish, json!({ "id": id })).await;
+    // Gone from the hits at once (hits are checked against the database), and from the index soon.
+    assert!(search(&app, json!({ "q": "quillwort" })).await["hits"].as_array().unwrap().is_empty());
+    until(&app, json!({ "q": "quillwort" }), |r| r["total"] == 0).await;
+    let drafts = as_user(&app, &token, DRAFTS, json!({ "q": "quillwort" })).await;
+    assert_eq!(drafts["data"]["searchDrafts"]["total"], 1, "still a working copy: {drafts}");
+}
+backend_test!(drafts_stay_private_and_unpublishing_removes_at_once);
+
+async fn hostile_queries_are_just_text(backend: Backend) {
+    let Some(app) = spawn_with(backend, true, |_| {}).await else { return };
+    until(&app, json!({ "q": "" }), |r| r["total"].as_i64().unwrap_or(0) > 50).await;
+    let long = "violence ".repeat(450);
+    let control: String = (0u8..32).map(char::from).collect();
+    for q in [
+        "\"",
+        "*",
+        "(",
+        ")",
+        "field:x",
+        "title_en:fund",
+        "a AND (b OR NOT c)",
+        "\"unclosed",
+        "''",
+        "+-~^:!{}[]",
+        "\\",
+        &long,
+        &control,
+        "ﷺ\u{202e}\u{feff}",
+    ] {
+        let r = app.gql(SEARCH, json!({ "q": q })).await;
+        assert!(r["errors"].is_null(), "{q:?}: {r}");
+    }
+    // The demo's user story: French, Russian, Chinese, a typo.
+    let r = search(&app, json!({ "q": "travailleuses du sexe violence", "l": "fr" })).await;
+    assert!(r["total"].as_i64().unwrap() >= 3, "{r}");
+    assert!(r["hits"].as_array().unwrap().iter().all(|h| h["locale"] == "fr"), "{r}");
+    assert!(search(&app, json!({ "q": "насилия", "l": "ru" })).await["total"].as_i64().unwrap() >= 1);
+    assert!(search(&app, json!({ "q": "性工作者", "l": "zh-Hans" })).await["total"].as_i64().unwrap() >= 1);
+    let r = search(&app, json!({ "q": "Glbal Fund", "l": "en" })).await;
+    assert!(r["hits"][0]["titleHtml"].as_str().unwrap().contains("<mark>Global</mark> <mark>Fund</mark>"), "{r}");
+}
+backend_test!(hostile_queries_are_just_text);
+
+async fn each_process_keeps_its_own_index(backend: Backend) {
+    let Some(app) = spawn_with(backend, true, |_| {}).await else { return };
+    let other = app.sibling(|_| {}).await;
+    let token = editor(&app).await;
+    resource(&app, &token, "REPORT", &[("en", "Marram grass in two processes", "", "")], true).await;
+    let r = until(&other, json!({ "q": "marram" }), |r| r["total"] == 1).await;
+    assert_eq!(titles(&r), ["Marram grass in two processes"]);
+    other.stop().await;
+}
+backend_test!(each_process_keeps_its_own_index);

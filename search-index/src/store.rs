@@ -94,10 +94,12 @@ impl Store {
     }
 
     /// Removes index directories other than the live one that no process is writing to
-    /// (leftovers of a crashed rebuild, or indexes replaced by a rebuild).
-    pub fn clean_up(&self) {
+    /// (leftovers of a crashed rebuild, or indexes replaced by a rebuild); returns those kept,
+    /// with the reason.
+    pub fn clean_up(&self) -> Vec<(String, String)> {
+        let mut kept = Vec::new();
         let current = self.current();
-        let Ok(entries) = fs::read_dir(&self.root) else { return };
+        let Ok(entries) = fs::read_dir(&self.root) else { return kept };
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
             if !name.starts_with("idx-") || Some(&name) == current.as_ref() {
@@ -105,14 +107,22 @@ impl Store {
             }
             let path = entry.path();
             let unused = match Index::open_in_dir(&path) {
-                Ok(index) => index.writer_with_num_threads::<tantivy::TantivyDocument>(1, 15_000_000).is_ok(),
-                // Not an index any more (a rebuild cut short before its first commit).
-                Err(_) => !path.join(".tantivy-writer.lock").exists() || is_older_than(&path, 3600),
+                Ok(index) => match index.writer_with_num_threads::<tantivy::TantivyDocument>(1, 15_000_000) {
+                    Ok(_) => Ok(()),
+                    Err(e) => Err(format!("in use: {e}")),
+                },
+                // Unreadable (corrupt, or a rebuild cut short): removed unless a process holds its
+                // writer lock (tantivy's lock is an flock on this file, released when the process
+                // dies).
+                Err(e) if writer_lock_held(&path) => Err(format!("unreadable but in use: {e}")),
+                Err(_) => Ok(()),
             };
-            if unused {
-                let _ = fs::remove_dir_all(&path);
+            match unused.and_then(|()| fs::remove_dir_all(&path).map_err(|e| format!("cannot remove: {e}"))) {
+                Ok(()) => {}
+                Err(reason) => kept.push((name, reason)),
             }
         }
+        kept
     }
 
     fn switch_to(&self, name: &str) -> Result<()> {
@@ -130,12 +140,17 @@ impl Store {
     }
 }
 
-fn is_older_than(path: &Path, seconds: u64) -> bool {
-    fs::metadata(path)
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|t| t.elapsed().ok())
-        .is_some_and(|age| age.as_secs() > seconds)
+fn writer_lock_held(dir: &Path) -> bool {
+    match fs::File::open(dir.join(".tantivy-writer.lock")) {
+        Ok(file) => match file.try_lock() {
+            Ok(()) => {
+                let _ = file.unlock();
+                false
+            }
+            Err(_) => true,
+        },
+        Err(_) => false,
+    }
 }
 
 /// A fresh index being filled; nothing is visible until [`Rebuild::finish`].

@@ -280,7 +280,37 @@ fn a_broken_or_missing_index_asks_for_a_rebuild_and_a_rebuild_switches() {
     // Corrupt: the meta file is garbage.
     std::fs::write(dir.path().join(&name).join("meta.json"), b"{not json").unwrap();
     assert!(matches!(store.open(), Ok(Opened::NeedsRebuild(_))));
+    // Once replaced, a corrupt directory nobody writes to is removed.
+    let third = store.begin_rebuild(1).unwrap().finish(8).unwrap();
+    assert_eq!(store.clean_up(), vec![]);
+    assert!(!dir.path().join(&name).exists());
+    drop(third);
+    let name = store.current().unwrap();
     // Missing: the directory is gone.
     std::fs::remove_dir_all(dir.path().join(&name)).unwrap();
     assert!(matches!(store.open(), Ok(Opened::NeedsRebuild(_))));
+}
+
+#[test]
+fn clean_up_removes_replaced_and_abandoned_directories() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new(dir.path(), locales());
+    let first = index(dir.path());
+    let first_name = first.name().to_owned();
+    drop(first);
+    std::fs::remove_file(dir.path().join("CURRENT")).unwrap();
+    let mut abandoned = store.begin_rebuild(1).unwrap();
+    abandoned.add(&doc(1, "en", "x", "")).unwrap();
+    drop(abandoned);
+    let mut rebuild = store.begin_rebuild(1).unwrap();
+    rebuild.add(&doc(2, "en", "y", "")).unwrap();
+    let live = rebuild.finish(1).unwrap();
+    store.clean_up();
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("idx-"))
+        .collect();
+    assert_eq!(left, [live.name().to_owned()], "{first_name} and the abandoned rebuild are gone");
 }

@@ -280,7 +280,9 @@ async fn reindex(config: &Config, only: Option<&str>) -> Result<(), AppError> {
             index.name()
         );
         drop(index);
-        slot.store.clean_up();
+        for (name, reason) in slot.store.clean_up() {
+            println!("{} index: kept {name} ({reason})", kind.name());
+        }
     }
     Ok(())
 }

@@ -65,6 +65,14 @@ impl Metrics {
     }
 
     /// Counts a GraphQL error by code.
+    /// The state of a search index: documents, change-log cursor.
+    pub fn search_index(&self, index: &'static str, documents: u64, cursor: i64) {
+        let labels = vec![Label::new("index", index)];
+        let r = &self.inner.recorder;
+        r.register_gauge(&Key::from_parts("chorus_search_documents", labels.clone()), &METADATA).set(documents as f64);
+        r.register_gauge(&Key::from_parts("chorus_search_cursor", labels), &METADATA).set(cursor as f64);
+    }
+
     pub fn graphql_error(&self, code: &str) {
         let labels = vec![Label::new("code", code.to_owned())];
         self.inner

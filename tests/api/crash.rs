@@ -24,8 +24,28 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn start(url: &str, dir: &std::path::Path, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_chorus-test-server"))
+/// A server process, killed when dropped (so that a failing test leaves none behind).
+struct Server(Child);
+
+impl Server {
+    fn kill(&mut self) -> std::io::Result<()> {
+        self.0.kill()
+    }
+
+    fn wait(&mut self) -> std::io::Result<std::process::ExitStatus> {
+        self.0.wait()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(url: &str, dir: &std::path::Path, port: u16) -> Server {
+    let child = Command::new(env!("CARGO_BIN_EXE_chorus-test-server"))
         .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--data-dir"])
         .arg(dir)
         .env("CHORUS_DATABASE__URL", url)
@@ -36,7 +56,8 @@ fn start(url: &str, dir: &std::path::Path, port: u16) -> Child {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("server process starts")
+        .expect("server process starts");
+    Server(child)
 }
 
 async fn ready(client: &reqwest::Client, port: u16) {
@@ -213,3 +234,228 @@ async fn killed_mid_burst(backend: Backend) {
     }
 }
 backend_test!(killed_mid_burst);
+
+/// What the indexes should hold, read from the database: (public documents, draft documents) in
+/// the configured locales (the demo also has versions in a locale the test does not configure).
+async fn expected_documents(db: &sea_orm::DatabaseConnection) -> (i64, i64) {
+    let locales = chorus_tests::chorus::config::Config::default().locales.available;
+    let configured = locales.iter().map(|l| format!("'{l}'")).collect::<Vec<_>>().join(", ");
+    let mut public = 0;
+    let mut drafts = 0;
+    for table in
+        ["resource_translations", "good_practice_translations", "organization_translations", "programme_translations"]
+    {
+        public +=
+            count(db, &format!("SELECT COUNT(*) FROM {table} WHERE version = 'live' AND status = 'published' AND locale IN ({configured})")).await;
+        drafts += count(
+            db,
+            &format!("SELECT COUNT(*) FROM {table} WHERE version = 'working' AND status IN ('draft', 'in_review', 'published') AND locale IN ({configured})"),
+        )
+        .await;
+    }
+    (public, drafts)
+}
+
+/// The documents each index of a server process holds, from its metrics.
+async fn indexed_documents(client: &reqwest::Client, port: u16) -> Option<(i64, i64)> {
+    let text = client.get(format!("http://127.0.0.1:{port}/metrics")).send().await.ok()?.text().await.ok()?;
+    let gauge = |index: &str| {
+        text.lines()
+            .find(|l| l.starts_with("chorus_search_documents") && l.contains(&format!("index=\"{index}\"")))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse::<f64>().ok())
+            .map(|v| v as i64)
+    };
+    Some((gauge("public")?, gauge("drafts")?))
+}
+
+async fn found(client: &reqwest::Client, port: u16, query: &str) -> Option<i64> {
+    let q = "query($q: String!) { search(query: $q) { total } }";
+    let body: serde_json::Value = client
+        .post(format!("http://127.0.0.1:{port}/graphql"))
+        .json(&json!({ "query": q, "variables": { "q": query } }))
+        .send()
+        .await
+        .ok()?
+        .json()
+        .await
+        .ok()?;
+    body["data"]["search"]["total"].as_i64()
+}
+
+/// Waits until both indexes hold exactly the documents the database says, then checks that every
+/// published title token is found once and every other token not at all.
+async fn index_matches_database(client: &reqwest::Client, port: u16, db: &sea_orm::DatabaseConnection, tokens: usize) {
+    let expected = expected_documents(db).await;
+    let mut last = None;
+    for _ in 0..600 {
+        last = indexed_documents(client, port).await;
+        if last == Some(expected) && found(client, port, "").await.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(last, Some(expected), "(public, drafts) documents in the index and in the database");
+    for i in 0..tokens {
+        let live = count(
+            db,
+            &format!("SELECT COUNT(*) FROM resource_translations WHERE version = 'live' AND title LIKE 'Kestrel{i} %'"),
+        )
+        .await;
+        // A trailing space: the token is a whole word, not a prefix of Kestrel1x.
+        assert_eq!(found(client, port, &format!("kestrel{i} ")).await, Some(live), "Kestrel{i}");
+    }
+}
+
+/// The search indexes after SIGKILL: during a burst of publications (commits in flight, database
+/// committed and index not), with a corrupt or deleted index directory, and during a rebuild.
+async fn search_index_survives_kill_9(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, pg) = match backend {
+        Backend::Sqlite => (format!("sqlite://{}?mode=rwc", dir.path().join("chorus.db").display()), None),
+        Backend::Postgres => match create_postgres_database().await {
+            Some((base, name)) => (format!("{base}/{name}"), Some((base, name))),
+            None => {
+                eprintln!("skipped: {} is not set, PostgreSQL variant not run", chorus_tests::POSTGRES_ENV);
+                return;
+            }
+        },
+    };
+    let config = test_config(dir.path(), url.clone());
+    let conn = db::connect(&config, None).await.unwrap();
+    db::prepare(&conn, config.database.migrate_on_start).await.unwrap();
+    demo::load(&conn).await.unwrap();
+    let new = accounts::NewUser {
+        email: "ed@example.org".into(),
+        display_name: "Editor".into(),
+        password: "correct horse battery staple".into(),
+        role: Role::Editor,
+        locales: vec![],
+    };
+    accounts::create_user(&conn, &config.locales().unwrap(), new).await.unwrap();
+
+    let client = chorus_tests::http_client();
+    let port = free_port();
+    let mut server = start(&url, dir.path(), port);
+    ready(&client, port).await;
+    index_matches_database(&client, port, &conn, 0).await;
+    let base = format!("http://127.0.0.1:{port}/graphql");
+    let login = "mutation { login(email: \"ed@example.org\", password: \"correct horse battery staple\") { token } }";
+    let body: serde_json::Value =
+        client.post(&base).json(&json!({ "query": login })).send().await.unwrap().json().await.unwrap();
+    let token = body["data"]["login"]["token"].as_str().unwrap().to_owned();
+    let list = r#"{ resources(first: 40, locale: "en") { edges { node { id } } } }"#;
+    let body: serde_json::Value =
+        client.post(&base).json(&json!({ "query": list })).send().await.unwrap().json().await.unwrap();
+    let ids: Vec<String> = body["data"]["resources"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+        .collect();
+
+    // A burst of publications, each waking the indexer, and SIGKILL in the middle of it.
+    let save =
+        "mutation($id: ID!, $t: String!) { saveTranslation(id: $id, locale: \"fr\", input: { title: $t }) { title } }";
+    let publish = "mutation($id: ID!) { setTranslationStatus(id: $id, locale: \"fr\", status: PUBLISHED) { live } }";
+    let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    let mut killed = false;
+    for (i, id) in ids.iter().enumerate() {
+        let (client, base, token, id, counter) =
+            (client.clone(), base.clone(), token.clone(), id.clone(), done.clone());
+        tasks.push(tokio::spawn(async move {
+            let auth = format!("Bearer {token}");
+            let title = format!("Kestrel{i} rapport");
+            let vars = json!({ "id": id, "t": title });
+            client
+                .post(&base)
+                .header("authorization", &auth)
+                .json(&json!({ "query": save, "variables": vars }))
+                .send()
+                .await
+                .ok()?;
+            let vars = json!({ "id": id });
+            client
+                .post(&base)
+                .header("authorization", &auth)
+                .json(&json!({ "query": publish, "variables": vars }))
+                .send()
+                .await
+                .ok()?;
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Some(())
+        }));
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        if !killed && done.load(std::sync::atomic::Ordering::SeqCst) >= 8 {
+            server.kill().unwrap();
+            killed = true;
+        }
+    }
+    if !killed {
+        server.kill().unwrap();
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    let _ = server.wait();
+    let mut server = start(&url, dir.path(), port);
+    ready(&client, port).await;
+    index_matches_database(&client, port, &conn, ids.len()).await;
+
+    // A corrupt public index and a deleted drafts index are rebuilt on start.
+    server.kill().unwrap();
+    let _ = server.wait();
+    let public = dir.path().join("search/public");
+    let current = std::fs::read_to_string(public.join("CURRENT")).unwrap();
+    std::fs::write(public.join(current.trim()).join("meta.json"), b"{ this is not an index").unwrap();
+    std::fs::remove_dir_all(dir.path().join("search/drafts")).unwrap();
+    let mut server = start(&url, dir.path(), port);
+    ready(&client, port).await;
+    index_matches_database(&client, port, &conn, ids.len()).await;
+
+    // SIGKILL during a rebuild: the next start rebuilds again and catches up.
+    server.kill().unwrap();
+    let _ = server.wait();
+    std::fs::remove_file(public.join("CURRENT")).unwrap();
+    let before: HashSet<_> = std::fs::read_dir(&public).unwrap().flatten().map(|e| e.file_name()).collect();
+    let mut server = start(&url, dir.path(), port);
+    for _ in 0..2000 {
+        let now: HashSet<_> = std::fs::read_dir(&public).unwrap().flatten().map(|e| e.file_name()).collect();
+        if now.difference(&before).next().is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    server.kill().unwrap();
+    let _ = server.wait();
+    let mut server = start(&url, dir.path(), port);
+    ready(&client, port).await;
+    index_matches_database(&client, port, &conn, ids.len()).await;
+    let dirs = std::fs::read_dir(&public)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("idx-"))
+        .count();
+    let listing: Vec<String> = walk(&public);
+    assert_eq!(dirs, 1, "leftovers of the interrupted rebuild are cleaned up: {listing:?}");
+
+    server.kill().ok();
+    let _ = server.wait();
+    conn.close().await.ok();
+    if let Some((base, name)) = pg {
+        drop_postgres_database(&base, &name).await;
+    }
+}
+backend_test!(search_index_survives_kill_9);
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        out.push(e.path().display().to_string());
+        if e.path().is_dir() {
+            out.extend(walk(&e.path()));
+        }
+    }
+    out
+}

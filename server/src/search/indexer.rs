@@ -98,10 +98,13 @@ async fn ensure_open(state: &AppState, slot: &Slot) -> AppResult<Arc<SearchIndex
             Arc::new(index)
         }
     };
+    state.metrics.search_index(slot.kind.name(), index.num_docs(), index.cursor());
     slot.set(Some(index.clone()));
     slot.applied_beyond.lock().unwrap_or_else(|p| p.into_inner()).clear();
     let store = slot.store.clone();
-    tokio::task::spawn_blocking(move || store.clean_up());
+    for (name, reason) in tokio::task::spawn_blocking(move || store.clean_up()).await.map_err(join_error)? {
+        tracing::info!(index = slot.kind.name(), directory = %name, %reason, "old index directory kept");
+    }
     state.cache.invalidate();
     Ok(index)
 }
@@ -151,6 +154,7 @@ async fn catch_up(state: &AppState, slot: &Slot, index: &Arc<SearchIndex>) -> Ap
         beyond.retain(|s| *s > next);
     }
     state.cache.invalidate();
+    state.metrics.search_index(slot.kind.name(), index.num_docs(), next);
     Ok(changes.len() as u64 == BATCH && next > cursor)
 }
 

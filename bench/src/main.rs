@@ -6,6 +6,8 @@
 //! binary runs, so its memory is measured apart from the load generator), and measures a list
 //! query of 20 localised resources with their organisations and topics over HTTP.
 
+mod search;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -52,6 +54,33 @@ enum Cmd {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// Relevance: Chorus against PostgreSQL full-text search on the SDG corpus (MRR@10, recall@10).
+    Relevance {
+        #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432")]
+        postgres: String,
+        #[arg(long)]
+        no_postgres: bool,
+    },
+    /// Search speed: 100,000 documents, reindex, publish-to-searchable, throughput and latency over
+    /// HTTP; Chorus against PostgreSQL full-text search.
+    Search {
+        #[arg(long, default_value_t = 100_000)]
+        documents: usize,
+        #[arg(long, default_value_t = 15)]
+        seconds: u64,
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432")]
+        postgres: String,
+    },
+    /// Internal: the PostgreSQL full-text search endpoint of the speed benchmark.
+    #[command(hide = true)]
+    PgServe {
+        #[arg(long)]
+        database_url: String,
+        #[arg(long)]
+        port: u16,
+    },
     /// Load the benchmark corpus into a database (to study it outside a run).
     Load {
         #[arg(long)]
@@ -93,6 +122,15 @@ fn main() {
                 chorus::demo::load(&db).await.expect("demo");
                 load_resources(&db, resources).await;
             });
+        }
+        Cmd::Search { documents, seconds, concurrency, postgres } => {
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            rt.block_on(search::speed(documents, seconds, concurrency, postgres));
+        }
+        Cmd::PgServe { database_url, port } => search::pg_serve(database_url, port),
+        Cmd::Relevance { postgres, no_postgres } => {
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            rt.block_on(search::relevance((!no_postgres).then_some(postgres)));
         }
         Cmd::Serve { data_dir, database_url, port, cache_ttl_ms } => serve(data_dir, database_url, port, cache_ttl_ms),
         Cmd::Graphql { resources, seconds, concurrency, postgres, no_postgres, data_dir } => {
@@ -247,8 +285,9 @@ async fn measure(
             .collect(),
     );
     // Warm-up, then the measured run.
-    hammer(&client, &base, &bodies, concurrency, Duration::from_secs(3)).await;
-    let (latencies, errors, elapsed) = hammer(&client, &base, &bodies, concurrency, Duration::from_secs(seconds)).await;
+    let url = format!("{base}/graphql");
+    hammer(&client, &url, &bodies, concurrency, Duration::from_secs(3)).await;
+    let (latencies, errors, elapsed) = hammer(&client, &url, &bodies, concurrency, Duration::from_secs(seconds)).await;
     let (rss_mb, peak_mb) = rss(child.id());
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
     let _ = child.wait();
@@ -260,10 +299,11 @@ async fn measure(
     (l.len() as u64, elapsed, pct(0.50), pct(0.99), errors, rss_mb, peak_mb)
 }
 
-/// Sends requests from `concurrency` tasks for `duration`; returns latencies in microseconds.
+/// POSTs the JSON bodies in turn to `url` from `concurrency` tasks for `duration`; returns
+/// latencies in microseconds (of answers that are 200 without `"errors":`), errors, seconds.
 async fn hammer(
     client: &reqwest::Client,
-    base: &str,
+    url: &str,
     bodies: &Arc<Vec<Vec<u8>>>,
     concurrency: usize,
     duration: Duration,
@@ -274,7 +314,7 @@ async fn hammer(
     let mut tasks = Vec::new();
     for worker in 0..concurrency {
         let client = client.clone();
-        let url = format!("{base}/graphql");
+        let url = url.to_owned();
         let bodies = bodies.clone();
         let errors = errors.clone();
         tasks.push(tokio::spawn(async move {
@@ -325,7 +365,7 @@ async fn wait_ready(client: &reqwest::Client, base: &str, child: &mut Child) {
     panic!("benchmark server not ready after 30 s");
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
@@ -373,6 +413,19 @@ async fn load_resources(db: &DatabaseConnection, n: usize) {
         .unwrap();
     let by_locale: Vec<Vec<&e::resource_translations::Model>> =
         LOCALES.iter().map(|l| templates.iter().filter(|t| t.locale == *l).collect()).collect();
+    let text = |i: usize, li: usize| {
+        let t = by_locale[li][i % by_locale[li].len()];
+        (format!("{} ({i})", t.title), t.summary.clone(), t.body.clone())
+    };
+    insert_resources(db, n, &text).await;
+}
+
+/// The texts of resource `i` in `LOCALES[locale]`: (title, summary, body).
+type TextOf<'a> = dyn Fn(usize, usize) -> (String, String, String) + Sync + 'a;
+
+/// Inserts `n` published resources in every locale of `LOCALES` (working and live rows), with
+/// random kinds, dates, programmes, regions, topics and organisations from the demo content.
+async fn insert_resources(db: &DatabaseConnection, n: usize, text: &TextOf<'_>) {
     let orgs: Vec<i32> = e::organizations::Entity::find().all(db).await.unwrap().iter().map(|o| o.id).collect();
     let programmes: Vec<i32> = e::programmes::Entity::find().all(db).await.unwrap().iter().map(|p| p.id).collect();
     let terms = e::terms::Entity::find().all(db).await.unwrap();
@@ -410,19 +463,18 @@ async fn load_resources(db: &DatabaseConnection, n: usize) {
         for (k, id) in ids.iter().enumerate() {
             let i = start + k;
             for (li, locale) in LOCALES.iter().enumerate() {
-                let t = by_locale[li][i % by_locale[li].len()];
-                let title = format!("{} ({i})", t.title);
+                let (title, summary, body) = text(i, li);
                 let row = |version: e::TranslationVersion| e::resource_translations::ActiveModel {
                     version: Set(version),
                     item_id: Set(*id),
                     locale: Set((*locale).to_owned()),
                     status: Set(e::PublicationStatus::Published),
-                    slug: Set(format!("{}-{i}", slugify(&t.title))),
+                    slug: Set(format!("{}-{i}", slugify(&title).chars().take(80).collect::<String>())),
                     sort_key: Set(sort_key(locale, &title)),
-                    source_hashes: Set(source_hashes(&title, &t.summary, &t.body)),
+                    source_hashes: Set(source_hashes(&title, &summary, &body)),
                     title: Set(title.clone()),
-                    summary: Set(t.summary.clone()),
-                    body: Set(t.body.clone()),
+                    summary: Set(summary.clone()),
+                    body: Set(body.clone()),
                     created_at: Set(now),
                     updated_at: Set(now),
                     published_at: Set(Some(now)),

@@ -245,6 +245,11 @@ impl SearchIndex {
         self.cursor.load(Ordering::SeqCst)
     }
 
+    /// Segments of the current searcher.
+    pub fn segments(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
+    }
+
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()
     }

@@ -300,7 +300,7 @@ impl Progress {
     }
 
     fn show(&self, done: u64, total: u64) {
-        let percent = if total == 0 { 100 } else { (done * 100 / total).min(100) };
+        let percent = (done * 100).checked_div(total).unwrap_or(100).min(100);
         if self.tty {
             let filled = (percent / 4) as usize;
             eprint!(

@@ -30,10 +30,14 @@ use crate::store::SearchIndex;
 pub const MAX_QUERY_CHARS: usize = 256;
 /// Words and phrases of a query that are considered.
 pub const MAX_CLAUSES: usize = 10;
-const PREFIX_EXPANSIONS: usize = 12;
+const PREFIX_EXPANSIONS: usize = 6;
+/// A last word found in this many documents is not expanded as a prefix.
+const PREFIX_UNLESS_FREQ: u64 = 50;
 const FUZZY_EXPANSIONS: usize = 6;
 /// Dictionary entries scanned per segment for one prefix or typo: bounds the work of any query.
-const SCAN_LIMIT: usize = 4000;
+const SCAN_LIMIT: usize = 2000;
+/// Characters of a summary or body scanned for a snippet.
+const SNIPPET_SOURCE_CHARS: usize = 4000;
 const FACET_BUCKETS: usize = 100;
 
 /// Facets that can be counted.
@@ -288,7 +292,9 @@ impl Context<'_> {
         if v.chars().any(|c| c.is_numeric() || is_cjk(c)) {
             return Ok(out);
         }
-        if prefix && v.chars().count() >= 2 {
+        // As you type: a partial last word also matches the words it starts (unless it is a
+        // common word already, which finds plenty by itself).
+        if prefix && v.chars().count() >= 3 && self.vocabulary_freq(v) < PREFIX_UNLESS_FREQ {
             for (w, _) in self.prefixed(v)? {
                 if &w != v {
                     out.words.push((w, 0.6));
@@ -327,59 +333,82 @@ struct Built {
     highlights: Highlights,
 }
 
+/// What a word or phrase becomes in one language.
+enum Part {
+    /// Nothing to search (only stop words).
+    Nothing,
+    /// Terms that no document of this language has: the word cannot match here.
+    Impossible,
+    Query(Box<dyn Query>),
+}
+
 /// The query for terms grouped by position: every position must match, any alternative, in any
-/// text field of the analyzer, weighted by field.
+/// text field of the analyzer, weighted by field. Terms absent from a field are left out, so a
+/// word that no document of the language has makes the language impossible, not a big query.
 fn positions_query(
-    fields: &Fields,
+    ctx: &Context<'_>,
     analyzer: Analyzer,
     positions: &[Vec<String>],
     weight: f32,
     highlights: &mut HashSet<String>,
-) -> Option<Box<dyn Query>> {
+) -> Part {
+    if positions.is_empty() {
+        return Part::Nothing;
+    }
     let mut musts: Vec<Box<dyn Query>> = Vec::new();
     for alternatives in positions {
         let mut shoulds: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for term in alternatives {
-            highlights.insert(term.clone());
             for f in TextField::ALL {
-                let t = Term::from_field_text(fields.text(analyzer, f), term);
+                let t = Term::from_field_text(ctx.fields.text(analyzer, f), term);
+                if ctx.searcher.doc_freq(&t).unwrap_or(0) == 0 {
+                    continue;
+                }
+                highlights.insert(term.clone());
                 let q: Box<dyn Query> = Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs));
                 shoulds.push((Occur::Should, Box::new(BoostQuery::new(q, f.boost() * weight))));
             }
         }
-        if !shoulds.is_empty() {
-            musts.push(Box::new(BooleanQuery::new(shoulds)));
+        if shoulds.is_empty() {
+            return Part::Impossible;
         }
+        musts.push(Box::new(BooleanQuery::new(shoulds)));
     }
-    match musts.len() {
-        0 => None,
-        1 => musts.pop(),
-        _ => Some(Box::new(BooleanQuery::intersection(musts))),
+    if musts.len() == 1 {
+        Part::Query(musts.pop().expect("one"))
+    } else {
+        Part::Query(Box::new(BooleanQuery::intersection(musts)))
     }
 }
 
 fn phrase_query(
-    fields: &Fields,
+    ctx: &Context<'_>,
     analyzer: Analyzer,
     terms: &[(usize, String)],
     highlights: &mut HashSet<String>,
-) -> Option<Box<dyn Query>> {
+) -> Part {
     match terms {
-        [] => None,
-        [(_, one)] => positions_query(fields, analyzer, &[vec![one.clone()]], 1.0, highlights),
+        [] => Part::Nothing,
+        [(_, one)] => positions_query(ctx, analyzer, &[vec![one.clone()]], 1.0, highlights),
         [(first, _), ..] => {
             let mut shoulds: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             for f in TextField::ALL {
-                let field = fields.text(analyzer, f);
+                let field = ctx.fields.text(analyzer, f);
                 let with_offsets =
                     terms.iter().map(|(p, t)| (p - first, Term::from_field_text(field, t))).collect::<Vec<_>>();
+                if with_offsets.iter().any(|(_, t)| ctx.searcher.doc_freq(t).unwrap_or(0) == 0) {
+                    continue;
+                }
                 let q: Box<dyn Query> = Box::new(PhraseQuery::new_with_offset(with_offsets));
                 shoulds.push((Occur::Should, Box::new(BoostQuery::new(q, f.boost()))));
+            }
+            if shoulds.is_empty() {
+                return Part::Impossible;
             }
             for (_, t) in terms {
                 highlights.insert(t.clone());
             }
-            Some(Box::new(BooleanQuery::new(shoulds)))
+            Part::Query(Box::new(BooleanQuery::new(shoulds)))
         }
     }
 }
@@ -451,15 +480,16 @@ impl SearchIndex {
             let mut a = self.index.tokenizers().get(&analyzer.tokenizer_name()).expect("registered analyzer");
             let marks = highlights.entry(analyzer).or_default();
             let mut words: Vec<Box<dyn Query>> = Vec::new();
+            let mut impossible = false;
             for (clause, extra) in clauses.iter().zip(&expansions) {
-                let q = match clause {
-                    Clause::Phrase(text) => {
-                        phrase_query(&self.fields, analyzer, &analyze_with_positions(&mut a, text), marks)
-                    }
+                let part = match clause {
+                    Clause::Phrase(text) => phrase_query(ctx, analyzer, &analyze_with_positions(&mut a, text), marks),
                     Clause::Word { text, .. } => {
                         let exact = analyze(&mut a, text);
                         let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-                        if let Some(q) = positions_query(&self.fields, analyzer, &exact, 1.0, marks) {
+                        let first = positions_query(ctx, analyzer, &exact, 1.0, marks);
+                        let nothing = matches!(first, Part::Nothing);
+                        if let Part::Query(q) = first {
                             alternatives.push((Occur::Should, q));
                         }
                         if analyzer.fuzzy() {
@@ -468,21 +498,27 @@ impl SearchIndex {
                                 if other.is_empty() || other == exact {
                                     continue;
                                 }
-                                if let Some(q) = positions_query(&self.fields, analyzer, &other, *weight, marks) {
+                                if let Part::Query(q) = positions_query(ctx, analyzer, &other, *weight, marks) {
                                     alternatives.push((Occur::Should, q));
                                 }
                             }
                         }
                         match alternatives.len() {
-                            0 => None,
-                            1 => alternatives.pop().map(|(_, q)| q),
-                            _ => Some(Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>),
+                            0 if nothing => Part::Nothing,
+                            0 => Part::Impossible,
+                            1 => Part::Query(alternatives.pop().expect("one").1),
+                            _ => Part::Query(Box::new(BooleanQuery::new(alternatives))),
                         }
                     }
                 };
-                if let Some(q) = q {
-                    words.push(q);
+                match part {
+                    Part::Query(q) => words.push(q),
+                    Part::Impossible => impossible = true,
+                    Part::Nothing => {}
                 }
+            }
+            if impossible && all_words {
+                continue;
             }
             let q: Box<dyn Query> = match words.len() {
                 0 => continue,
@@ -525,7 +561,7 @@ impl SearchIndex {
                 if !all_words && clauses.len() == 1 {
                     break;
                 }
-                let Some(built) = self.text_query(&ctx, &clauses, &analyzers, all_words)? else { break };
+                let Some(built) = self.text_query(&ctx, &clauses, &analyzers, all_words)? else { continue };
                 let mut q = filters.iter().map(|(o, q)| (*o, q.box_clone())).collect::<Vec<_>>();
                 q.push((Occur::Must, built.query));
                 let matches = self.collect(&searcher, &BooleanQuery::new(q), true)?;
@@ -562,7 +598,7 @@ impl SearchIndex {
             let name = &self.locales[usize::from(locale)];
             preference.iter().position(|p| p == name).unwrap_or(1000 + usize::from(locale))
         };
-        let mut by_item: HashMap<u64, usize> = HashMap::new();
+        let mut by_item: HashMap<u64, usize, KeyHasher> = HashMap::with_capacity_and_hasher(1024, KeyHasher::default());
         let mut groups: Vec<Group> = Vec::new();
         for m in matches {
             match by_item.get(&m.key) {
@@ -603,7 +639,10 @@ impl SearchIndex {
         let title_html = mark_all(&mut tokenizer.clone(), &title, &terms);
         let mut snippet_html = String::new();
         for field in [TextField::Summary, TextField::Body] {
-            let source = text(f.text(analyzer, field));
+            let mut source = text(f.text(analyzer, field));
+            if let Some((cut, _)) = source.char_indices().nth(SNIPPET_SOURCE_CHARS) {
+                source.truncate(cut);
+            }
             let generator =
                 SnippetGenerator::new(terms.clone(), tokenizer.clone(), f.text(analyzer, field), snippet_chars);
             let snippet = generator.snippet(&source);
@@ -767,7 +806,7 @@ impl SearchIndex {
             return Ok(None);
         }
         for all_words in [true, false] {
-            let Some(built) = self.text_query(ctx, &respelled, analyzers, all_words)? else { return Ok(None) };
+            let Some(built) = self.text_query(ctx, &respelled, analyzers, all_words)? else { continue };
             let mut q = filters.iter().map(|(o, q)| (*o, q.box_clone())).collect::<Vec<_>>();
             q.push((Occur::Must, built.query));
             if ctx.searcher.search(&BooleanQuery::new(q), &tantivy::collector::Count)? > 0 {
@@ -837,6 +876,33 @@ fn truncate_words(text: &str, max_chars: usize) -> String {
         _ => cut,
     };
     format!("{}…", cut.trim_end())
+}
+
+/// A fast hasher for item keys (already well-spread integers); SipHash costs more than the
+/// grouping itself.
+type KeyHasher = std::hash::BuildHasherDefault<MixHasher>;
+
+#[derive(Default)]
+struct MixHasher(u64);
+
+impl std::hash::Hasher for MixHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        // splitmix64's finaliser.
+        let mut z = n.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        self.0 = z ^ (z >> 31);
+    }
 }
 
 /// A matching document.

@@ -159,6 +159,9 @@ fn typos_prefixes_phrases_and_suggestions() {
     assert!(search(&index, "fnud", &["en"]).hits.is_empty(), "no typo in four letters");
     assert_eq!(sorted(ids(&search(&index, "\"sex workers\"", &["en"]))), [1, 2], "phrase");
     assert!(search(&index, "\"workers sex\"", &["en"]).hits.is_empty(), "a phrase keeps its order");
+    // A word no document has: the other words still find something, flagged as partial.
+    let r = search(&index, "fund qqqzzzxx ", &["en"]);
+    assert_eq!((ids(&r), r.all_words_matched), (vec![1], false), "{r:#?}");
     let r = search(&index, "fnud", &["en"]);
     assert_eq!(r.suggestion.as_deref(), Some("fund"), "{r:#?}");
     assert_eq!(search(&index, "fund", &["en"]).suggestion, None);

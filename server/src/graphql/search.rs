@@ -11,14 +11,15 @@ use chorus_entities::Taxonomy;
 use chorus_search_index as index;
 use sea_orm::ActiveEnum;
 
-use super::connection::build_items;
+use super::connection::{Item, build_items, load_all};
 use super::error::IntoGql;
 use super::good_practices::GoodPractice;
 use super::ids::{self, NodeType};
+use super::loaders::{ById, TranslationsOf};
 use super::organizations::{Organization, OrganizationKind};
 use super::programmes::Programme;
 use super::resources::{Resource, ResourceKind};
-use super::{page_complexity, request_locale, state};
+use super::{loader, page_complexity, request_locale, state};
 use crate::content::ContentType;
 use crate::error::{AppError, AppResult};
 use crate::locale::RequestLocale;
@@ -313,12 +314,28 @@ async fn items(
             groups.entry((ty, h.locale.clone())).or_default().push(id);
         }
     }
+    // One batch per type for the base rows and translations, whatever the number of languages;
+    // the per-language builds below then read the request's loader cache.
+    let vis = kind.visibility();
+    let mut by_type: HashMap<ContentType, Vec<i32>> = HashMap::new();
+    for ((ty, _), ids) in &groups {
+        by_type.entry(*ty).or_default().extend(ids);
+    }
+    let gql = |e: async_graphql::Error| AppError::internal(e.message);
+    for (ty, ids) in &by_type {
+        match ty {
+            ContentType::Resource => prefetch::<Resource>(ctx, ids, vis).await,
+            ContentType::GoodPractice => prefetch::<GoodPractice>(ctx, ids, vis).await,
+            ContentType::Organization => prefetch::<Organization>(ctx, ids, vis).await,
+            ContentType::Programme => prefetch::<Programme>(ctx, ids, vis).await,
+        }
+        .map_err(gql)?;
+    }
     let mut built: HashMap<(ContentType, i32), SearchItem> = HashMap::new();
     for ((ty, locale), ids) in groups {
         let mut request = st.locales.request(&locale).map_err(|e| AppError::internal(e.to_string()))?;
         request.visibility = kind.visibility();
         let request = Arc::new(request);
-        let gql = |e: async_graphql::Error| AppError::internal(e.message);
         match ty {
             ContentType::Resource => {
                 for (id, item) in build_items::<Resource>(ctx, &ids, &selection, &request).await.map_err(gql)? {
@@ -361,6 +378,21 @@ async fn items(
     Ok(out)
 }
 
+async fn prefetch<T: Item>(
+    ctx: &Context<'_>,
+    ids: &[i32],
+    vis: crate::content::Visibility,
+) -> async_graphql::Result<()> {
+    let loader = loader(ctx);
+    let models = load_all::<_, Arc<T::Model>>(loader, ids.iter().map(|&id| ById::<T::Model>::new(id)));
+    let translations = load_all::<_, Arc<[crate::content::Translation]>>(
+        loader,
+        ids.iter().map(|&id| TranslationsOf(T::TYPE, id, vis)),
+    );
+    futures_util::try_join!(models, translations)?;
+    Ok(())
+}
+
 /// Facet values as the filters take them, with term labels in the reader's language.
 async fn facet_counts(
     ctx: &Context<'_>,
@@ -368,6 +400,7 @@ async fn facet_counts(
     facets: Vec<(index::FacetName, Vec<index::FacetCount>)>,
 ) -> AppResult<Vec<FacetCounts>> {
     let st = state(ctx);
+    let labels = ctx.look_ahead().field("facets").field("buckets").field("label").exists();
     let mut out = Vec::with_capacity(facets.len());
     for (name, counts) in facets {
         let facet = facet_of(name);
@@ -378,7 +411,7 @@ async fn facet_counts(
             _ => None,
         };
         let terms = match taxonomy {
-            Some(t) if !counts.is_empty() => crate::content::load::taxonomy(&st.db, t).await?,
+            Some(t) if labels && !counts.is_empty() => crate::content::load::taxonomy(&st.db, t).await?,
             _ => Vec::new(),
         };
         let buckets = counts

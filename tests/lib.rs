@@ -68,6 +68,9 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
     config.graphql.cache_ttl_ms = 0;
     // No background statements unless a test asks for the scheduler.
     config.server.scheduler_interval_ms = 0;
+    // The search indexer reads the change log in the background; tests that count statements
+    // must not see it. Search tests turn it on.
+    config.search.refresh_interval_ms = 0;
     config
 }
 

@@ -25,6 +25,11 @@ const SEARCH: &str = r#"query($q: String!, $l: String, $ls: [String!], $f: Searc
 
 const DRAFTS: &str = r#"query($q: String!) { searchDrafts(query: $q) { total hits { locale titleHtml } } }"#;
 
+/// Test servers run without the indexer unless asked (see `test_config`).
+fn with_search(config: &mut chorus_tests::chorus::config::Config) {
+    config.search.refresh_interval_ms = 100;
+}
+
 async fn editor(app: &TestApp) -> String {
     let new = accounts::NewUser {
         email: "editor@example.org".into(),
@@ -120,7 +125,7 @@ fn bucket(result: &Value, facet: &str, value: &str) -> i64 {
 }
 
 async fn readers_language_grouping_facets_and_highlights(backend: Backend) {
-    let Some(app) = spawn_with(backend, true, |_| {}).await else { return };
+    let Some(app) = spawn_with(backend, true, with_search).await else { return };
     let token = editor(&app).await;
     let both = resource(
         &app,
@@ -202,7 +207,7 @@ async fn readers_language_grouping_facets_and_highlights(backend: Backend) {
 backend_test!(readers_language_grouping_facets_and_highlights);
 
 async fn drafts_stay_private_and_unpublishing_removes_at_once(backend: Backend) {
-    let Some(app) = spawn_with(backend, true, |_| {}).await else { return };
+    let Some(app) = spawn_with(backend, true, with_search).await else { return };
     let token = editor(&app).await;
     let id = resource(&app, &token, "REPORT", &[("en", "Quillwort policy draft", "Not public yet", "")], false).await;
     // Wait until the drafts index has it; the public index never does.
@@ -231,7 +236,7 @@ async fn drafts_stay_private_and_unpublishing_removes_at_once(backend: Backend) 
 backend_test!(drafts_stay_private_and_unpublishing_removes_at_once);
 
 async fn hostile_queries_are_just_text(backend: Backend) {
-    let Some(app) = spawn_with(backend, true, |_| {}).await else { return };
+    let Some(app) = spawn_with(backend, true, with_search).await else { return };
     until(&app, json!({ "q": "" }), |r| r["total"].as_i64().unwrap_or(0) > 50).await;
     let long = "violence ".repeat(450);
     let control: String = (0u8..32).map(char::from).collect();
@@ -266,7 +271,7 @@ async fn hostile_queries_are_just_text(backend: Backend) {
 backend_test!(hostile_queries_are_just_text);
 
 async fn each_process_keeps_its_own_index(backend: Backend) {
-    let Some(app) = spawn_with(backend, true, |_| {}).await else { return };
+    let Some(app) = spawn_with(backend, true, with_search).await else { return };
     let other = app.sibling(|_| {}).await;
     let token = editor(&app).await;
     resource(&app, &token, "REPORT", &[("en", "Marram grass in two processes", "", "")], true).await;

@@ -271,12 +271,16 @@ impl Tokenizer for WordTokenizer {
 }
 
 fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
     c.is_alphanumeric() || unicode_normalization::char::is_combining_mark(c)
 }
 
 /// Han, kana: scripts written without spaces, indexed one character at a time.
 fn is_unspaced(c: char) -> bool {
-    matches!(c as u32,
+    (c as u32) >= 0x3040
+        && matches!(c as u32,
         0x3040..=0x30FF | 0x31F0..=0x31FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
 }
 
@@ -296,6 +300,9 @@ fn is_inclusive_joiner(c: char, mode: Mode) -> bool {
 /// Lowercases and normalises one word: Arabic diacritics and tatweel go, alef, ya and ta marbuta
 /// forms are unified, Russian ё is е.
 pub fn normalize_word(word: &str) -> String {
+    if word.is_ascii() {
+        return word.to_ascii_lowercase();
+    }
     let mut out = String::with_capacity(word.len());
     for c in word.chars() {
         match c {
@@ -360,21 +367,14 @@ fn words(text: &str, mode: Mode) -> Vec<Token> {
 }
 
 fn push(tokens: &mut Vec<Token>, position: &mut usize, from: usize, to: usize, variants: Vec<String>) {
-    let mut seen: Vec<String> = Vec::with_capacity(variants.len());
+    let first = tokens.len();
     for v in variants {
-        if v.is_empty() || seen.contains(&v) {
+        if v.is_empty() || tokens[first..].iter().any(|t| t.text == v) {
             continue;
         }
-        tokens.push(Token {
-            offset_from: from,
-            offset_to: to,
-            position: *position,
-            text: v.clone(),
-            position_length: 1,
-        });
-        seen.push(v);
+        tokens.push(Token { offset_from: from, offset_to: to, position: *position, text: v, position_length: 1 });
     }
-    if !seen.is_empty() {
+    if tokens.len() > first {
         *position += 1;
     }
 }
@@ -435,6 +435,10 @@ fn emit_word(text: &str, parts: &[Part], mode: Mode, tokens: &mut Vec<Token>, po
 /// ("Arbeiter", "Innen", "").
 fn capitalised_suffix(word: &str, mode: Mode) -> Option<(&str, &str, &str)> {
     if !matches!(mode, Mode::French | Mode::German | Mode::Vocabulary) {
+        return None;
+    }
+    // Most words have no capital after their first letter: no allocation for them.
+    if !word.chars().skip(1).any(char::is_uppercase) {
         return None;
     }
     let chars: Vec<(usize, char)> = word.char_indices().collect();

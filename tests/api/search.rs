@@ -238,7 +238,7 @@ backend_test!(drafts_stay_private_and_unpublishing_removes_at_once);
 async fn hostile_queries_are_just_text(backend: Backend) {
     let Some(app) = spawn_with(backend, true, with_search).await else { return };
     until(&app, json!({ "q": "" }), |r| r["total"].as_i64().unwrap_or(0) > 50).await;
-    let long = "violence ".repeat(450);
+    let long = "violence ".repeat(1112); // 10,008 characters
     let control: String = (0u8..32).map(char::from).collect();
     for q in [
         "\"",

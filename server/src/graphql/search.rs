@@ -266,10 +266,6 @@ async fn run(ctx: &Context<'_>, kind: IndexKind, args: Args) -> AppResult<Search
         let code = st.locales.configured_code(raw).map_err(|e| AppError::bad_input(format!("locales: {e}")))?;
         locales.push(code.to_owned());
     }
-    if args.query.len() > 4096 {
-        // The index reads the first characters only; do not even carry more.
-        return Err(AppError::bad_input("query: at most 4096 bytes"));
-    }
     let request = index::SearchRequest {
         text: args.query,
         locales,

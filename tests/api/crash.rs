@@ -77,7 +77,17 @@ async fn count(db: &sea_orm::DatabaseConnection, sql: &str) -> i64 {
     row.try_get_by_index(0).unwrap()
 }
 
-async fn killed_mid_burst(backend: Backend) {
+/// A database for a process-level test: migrated, with the demo content and an editor
+/// (ed@example.org), in a fresh data directory; `None` when PostgreSQL is asked for and not set.
+struct Setup {
+    dir: tempfile::TempDir,
+    url: String,
+    /// The PostgreSQL (server, database) to drop at the end.
+    pg: Option<(String, String)>,
+    conn: sea_orm::DatabaseConnection,
+}
+
+async fn setup(backend: Backend) -> Option<Setup> {
     let dir = tempfile::tempdir().unwrap();
     let (url, pg) = match backend {
         Backend::Sqlite => (format!("sqlite://{}?mode=rwc", dir.path().join("chorus.db").display()), None),
@@ -85,11 +95,10 @@ async fn killed_mid_burst(backend: Backend) {
             Some((base, name)) => (format!("{base}/{name}"), Some((base, name))),
             None => {
                 eprintln!("skipped: {} is not set, PostgreSQL variant not run", chorus_tests::POSTGRES_ENV);
-                return;
+                return None;
             }
         },
     };
-    // Set up through the library: schema, demo content, an editor, a webhook to a local receiver.
     let config = test_config(dir.path(), url.clone());
     let conn = db::connect(&config, None).await.unwrap();
     db::prepare(&conn, config.database.migrate_on_start).await.unwrap();
@@ -102,6 +111,12 @@ async fn killed_mid_burst(backend: Backend) {
         locales: vec![],
     };
     accounts::create_user(&conn, &config.locales().unwrap(), new).await.unwrap();
+    Some(Setup { dir, url, pg, conn })
+}
+
+async fn killed_mid_burst(backend: Backend) {
+    // Set up through the library: schema, demo content, an editor, a webhook to a local receiver.
+    let Some(Setup { dir, url, pg, conn }) = setup(backend).await else { return };
     let keys = Arc::new(Mutex::new(Vec::<String>::new()));
     let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
     let hook_port = acceptor.local_addr()[0].as_socket_addr().unwrap().port();
@@ -310,29 +325,7 @@ async fn index_matches_database(client: &reqwest::Client, port: u16, db: &sea_or
 /// The search indexes after SIGKILL: during a burst of publications (commits in flight, database
 /// committed and index not), with a corrupt or deleted index directory, and during a rebuild.
 async fn search_index_survives_kill_9(backend: Backend) {
-    let dir = tempfile::tempdir().unwrap();
-    let (url, pg) = match backend {
-        Backend::Sqlite => (format!("sqlite://{}?mode=rwc", dir.path().join("chorus.db").display()), None),
-        Backend::Postgres => match create_postgres_database().await {
-            Some((base, name)) => (format!("{base}/{name}"), Some((base, name))),
-            None => {
-                eprintln!("skipped: {} is not set, PostgreSQL variant not run", chorus_tests::POSTGRES_ENV);
-                return;
-            }
-        },
-    };
-    let config = test_config(dir.path(), url.clone());
-    let conn = db::connect(&config, None).await.unwrap();
-    db::prepare(&conn, config.database.migrate_on_start).await.unwrap();
-    demo::load(&conn).await.unwrap();
-    let new = accounts::NewUser {
-        email: "ed@example.org".into(),
-        display_name: "Editor".into(),
-        password: "correct horse battery staple".into(),
-        role: Role::Editor,
-        locales: vec![],
-    };
-    accounts::create_user(&conn, &config.locales().unwrap(), new).await.unwrap();
+    let Some(Setup { dir, url, pg, conn }) = setup(backend).await else { return };
 
     let client = chorus_tests::http_client();
     let port = free_port();

@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use chorus_migrations::{Migrator, MigratorTrait, SchemaManager};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode,
+    Statement, TransactionOptions, TransactionTrait,
+};
 
 use crate::config::{Config, MigrateOnStart};
 use crate::error::{AppError, AppResult};
@@ -46,6 +49,18 @@ pub async fn connect(config: &Config, metrics: Option<Metrics>) -> AppResult<Dat
         });
     }
     Ok(db)
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock at `BEGIN`
+/// (`BEGIN IMMEDIATE`), so it waits for other writers through the busy timeout; a deferred
+/// transaction that reads first fails at once (`SQLITE_BUSY`) when another connection, in this
+/// process or another, wrote since its read. PostgreSQL ignores the mode.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
 }
 
 /// The state of the schema relative to this binary.

@@ -10,9 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use chorus_entities as e;
 use chrono::{NaiveDate, Utc};
 use e::{OrganizationKind, OrganizationRole, PublicationStatus, ResourceKind, Taxonomy, TranslationVersion};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde::Deserialize;
 
 use crate::content::text::{sanitize_html, slugify, sort_key, source_hashes};
@@ -122,7 +120,7 @@ pub struct DemoReport {
 /// Loads the demo content; items already present are left alone.
 pub async fn load(db: &DatabaseConnection) -> AppResult<DemoReport> {
     let demo: Demo = serde_json::from_str(DEMO_JSON).map_err(|e| AppError::internal(format!("demo.json: {e}")))?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut report = DemoReport::default();
     let mut loader = Loader { db: &txn, terms: HashMap::new(), orgs: HashMap::new(), programmes: HashMap::new() };
     loader.terms(&demo.terms, &mut report).await?;

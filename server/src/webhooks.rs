@@ -14,9 +14,7 @@ use chorus_entities::{consumer_cursors, webhook_deliveries as deliveries, webhoo
 use chrono::Utc;
 use hmac::{Hmac, KeyInit, Mac};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use sha2::Sha256;
 
 use crate::auth::new_token;
@@ -116,7 +114,7 @@ pub async fn create(state: &AppState, who: &Principal, url: &str, events: &[Stri
     if chosen.is_empty() {
         return Err(AppError::bad_input("input.events: at least one event"));
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let hook = webhooks::ActiveModel {
         url: Set(url.to_owned()),
         events: Set(chosen.join(",")),
@@ -139,7 +137,7 @@ pub async fn list(state: &AppState, who: &Principal) -> AppResult<Vec<webhooks::
 
 pub async fn delete(state: &AppState, who: &Principal, id: i32) -> AppResult<()> {
     require(who)?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     if webhooks::Entity::delete_by_id(id).exec(&txn).await?.rows_affected == 0 {
         return Err(AppError::NotFound("no such webhook".into()));
     }
@@ -161,7 +159,7 @@ pub async fn log(state: &AppState, who: &Principal, webhook: i32, limit: u64) ->
 
 /// Queues a delivery per (active webhook, matching change) after the cursor, then moves it.
 pub async fn fan_out(state: &AppState) -> AppResult<usize> {
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     consumer_cursors::Entity::insert(consumer_cursors::ActiveModel { name: Set(CURSOR.into()), seq: Set(0) })
         .on_conflict(OnConflict::column(consumer_cursors::Column::Name).do_nothing().to_owned())
         .exec_without_returning(&txn)

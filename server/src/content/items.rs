@@ -3,7 +3,7 @@
 
 use chorus_entities::{self as e, OrganizationRole, ResourceKind, Taxonomy};
 use chrono::{NaiveDate, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use super::ContentType;
 use super::translate::{self, TextInput};
@@ -57,7 +57,7 @@ pub async fn create_resource(state: &AppState, who: &Principal, input: NewResour
     require(who, Action::CreateItem)?;
     let source = source_code(state, &input.source_locale)?;
     require_title(&input.text)?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let mut terms = term_ids(&txn, Taxonomy::Region, &input.regions, "regions").await?;
     terms.extend(term_ids(&txn, Taxonomy::Country, &input.countries, "countries").await?);
     terms.extend(term_ids(&txn, Taxonomy::Topic, &input.topics, "topics").await?);
@@ -189,7 +189,7 @@ pub async fn create_good_practice(state: &AppState, who: &Principal, input: NewG
     let source = source_code(state, &input.source_locale)?;
     require_title(&input.text)?;
     check_year(input.year)?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let country_id = one_term(&txn, Taxonomy::Country, input.country.as_ref(), "input.country").await?;
     let region_id = one_term(&txn, Taxonomy::Region, input.region.as_ref(), "input.region").await?;
     let topics = term_ids(&txn, Taxonomy::Topic, &input.topics, "topics").await?;
@@ -243,7 +243,7 @@ pub async fn create_organization(state: &AppState, who: &Principal, input: NewOr
     if input.acronym.as_ref().is_some_and(|a| a.trim().is_empty() || a.chars().count() > 32) {
         return Err(AppError::bad_input("input.acronym: between 1 and 32 characters"));
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let region_id = one_term(&txn, Taxonomy::Region, input.region.as_ref(), "input.region").await?;
     if let Some(p) = input.parent {
         organization_exists(&txn, p, "input.parent").await?;
@@ -286,7 +286,7 @@ pub async fn create_programme(state: &AppState, who: &Principal, input: NewProgr
     if input.end_year.is_some_and(|end| end < input.start_year) {
         return Err(AppError::bad_input("input.endYear: not before startYear"));
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     for (i, f) in input.funders.iter().enumerate() {
         organization_exists(&txn, *f, &format!("input.funders[{i}]")).await?;
     }
@@ -330,7 +330,7 @@ pub struct ResourceUpdate {
 
 pub async fn update_resource(state: &AppState, who: &Principal, id: i32, input: ResourceUpdate) -> AppResult<()> {
     require(who, Action::EditStructure)?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let resource = e::resources::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -412,7 +412,7 @@ pub async fn update_good_practice(
     if let Some(year) = input.year {
         check_year(year)?;
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let m = e::good_practices::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -476,7 +476,7 @@ pub async fn update_organization(
     if input.parent == Some(Some(id)) {
         return Err(AppError::bad_input("input.parent: an organisation is not its own parent"));
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let m = e::organizations::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -518,7 +518,7 @@ pub struct ProgrammeUpdate {
 
 pub async fn update_programme(state: &AppState, who: &Principal, id: i32, input: ProgrammeUpdate) -> AppResult<()> {
     require(who, Action::EditStructure)?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let m = e::programmes::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -560,7 +560,7 @@ pub async fn update_programme(state: &AppState, who: &Principal, id: i32, input:
 /// Deletes an item with every locale version, link and live copy.
 pub async fn delete(state: &AppState, who: &Principal, ty: ContentType, id: i32) -> AppResult<()> {
     require(who, Action::DeleteItem)?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let q = sea_orm::sea_query::Query::delete()
         .from_table(sea_orm::sea_query::Alias::new(ty.base_table()))
         .and_where(sea_orm::sea_query::ExprTrait::eq(

@@ -1,7 +1,8 @@
 //! Scheduled publication: a job row per (item, locale, time), carried out by a loop in every
 //! server process. A process claims a due job with a conditional update, so only one publishes
-//! it; a claim left by a crashed process is taken again after a minute. Jobs live in the
-//! database, so they survive restarts.
+//! it; a claim left by a crashed process is taken again after a minute, and one whose
+//! publication failed for a passing reason (a lock, a lost connection) is given back at once.
+//! Jobs live in the database, so they survive restarts.
 
 use std::time::Duration;
 
@@ -14,7 +15,7 @@ use super::ContentType;
 use super::translate::{self, entity_name};
 use super::write::audit;
 use crate::auth::policy::{Action, Principal, allows};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::state::AppState;
 
 /// A claim older than this belongs to a process that died; the job is taken again.
@@ -108,10 +109,16 @@ pub async fn run_due(state: &AppState) -> AppResult<usize> {
                     .await
                     {
                         Ok(_) => "published".to_owned(),
-                        Err(e) => {
+                        Err(e) if matches!(e.code(), Code::Internal | Code::Unavailable) => {
+                            // A passing failure (a lock, a lost connection): give the job back so
+                            // that the next tick, here or in another process, tries again.
                             e.log_if_internal();
-                            e.public_message()
+                            release(state, job.id).await?;
+                            continue;
                         }
+                        // The publication itself is refused (the item or the translation has
+                        // gone, the text fails validation): that is the job's outcome.
+                        Err(e) => e.public_message(),
                     }
                 }
                 (None, _) => "unknown item type".to_owned(),
@@ -124,6 +131,17 @@ pub async fn run_due(state: &AppState) -> AppResult<usize> {
         ran += 1;
     }
     Ok(ran)
+}
+
+/// Gives a claimed job back.
+async fn release(state: &AppState, id: i32) -> AppResult<()> {
+    jobs::Entity::update_many()
+        .col_expr(jobs::Column::ClaimedAt, Expr::val(Option::<DateTime<Utc>>::None))
+        .filter(jobs::Column::Id.eq(id))
+        .filter(jobs::Column::DoneAt.is_null())
+        .exec(&state.db)
+        .await?;
+    Ok(())
 }
 
 /// The loop every server process runs until shutdown (unless its interval is 0).

@@ -8,10 +8,7 @@
 use chorus_entities::{self as e, PublicationStatus, TranslationVersion};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
 use super::ContentType;
 use super::text::{sanitize_html, slugify, sort_key};
@@ -407,7 +404,7 @@ pub async fn save(
     input: TextInput,
 ) -> AppResult<WorkingCopy> {
     let locale = configured(state, locale)?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let source = source_locale(&txn, ty, id).await?;
     let saved = save_in(&txn, who, ty, id, &locale, &source, input).await?;
     txn.commit().await?;
@@ -486,7 +483,7 @@ pub async fn set_status(
     if !allows(who, &Action::SetStatus { locale: &locale, to }) {
         return Err(forbidden());
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     source_locale(&txn, ty, id).await?;
     let (saved, operation) = dispatch!(ty, set_status(&txn, id, &locale, to))?;
     revision(&txn, who, ty, id, &saved, &["status"]).await?;
@@ -509,7 +506,7 @@ pub async fn unpublish(
     if !allows(who, &Action::Unpublish { locale: &locale }) {
         return Err(forbidden());
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     source_locale(&txn, ty, id).await?;
     let saved = dispatch!(ty, unpublish(&txn, id, &locale))?;
     revision(&txn, who, ty, id, &saved, &["status"]).await?;
@@ -567,7 +564,7 @@ pub async fn editor_views(state: &AppState, who: &Principal, ty: ContentType, id
     if !allows(who, &Action::ReadDrafts) {
         return Err(forbidden());
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let source = source_locale(&txn, ty, id).await?;
     let q = Query::select()
         .columns(

@@ -7,7 +7,6 @@ use chorus_entities::{Taxonomy, audit_log, change_log, term_labels, terms};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set,
-    TransactionTrait,
 };
 
 use super::text::sort_key;
@@ -203,7 +202,7 @@ pub async fn create_term(state: &AppState, who: &Principal, taxonomy: Taxonomy, 
     if input.parent.is_some() && taxonomy != Taxonomy::Country {
         return Err(AppError::bad_input("input.parent: only countries belong to a region"));
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let exists = terms::Entity::find()
         .filter(terms::Column::Taxonomy.eq(taxonomy))
         .filter(terms::Column::Code.eq(code.as_str()))
@@ -248,7 +247,7 @@ pub async fn update_term(state: &AppState, who: &Principal, id: i32, input: Term
         return Err(AppError::bad_input("input.code: codes are stable; create a new term instead"));
     }
     let (labels, removed) = validate_labels(state, &input)?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let term =
         terms::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| AppError::NotFound("no such term".into()))?;
     if let Some(p) = &input.parent {
@@ -274,7 +273,7 @@ pub async fn update_term(state: &AppState, who: &Principal, id: i32, input: Term
 /// Deletes a term; items lose the link, countries of a deleted region lose their region.
 pub async fn delete_term(state: &AppState, who: &Principal, id: i32) -> AppResult<()> {
     require(who, &Action::ManageTaxonomy)?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let deleted = terms::Entity::delete_by_id(id).exec(&txn).await?;
     if deleted.rows_affected == 0 {
         return Err(AppError::NotFound("no such term".into()));

@@ -4,7 +4,7 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chorus_entities::audit_log;
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::auth::{Role, User, principal};
 use super::error::IntoGql;
@@ -102,7 +102,7 @@ impl AdminMutation {
             role: input.role.into(),
             locales: input.locales.unwrap_or_default(),
         };
-        let txn = st.db.begin().await.map_err(AppError::from).gql()?;
+        let txn = crate::db::begin_write(&st.db).await.map_err(AppError::from).gql()?;
         let user = accounts::create_user(&txn, &st.locales, new).await.gql()?;
         write::audit(&txn, who, "user.create", "user", user.id, None).await.gql()?;
         txn.commit().await.map_err(AppError::from).gql()?;
@@ -117,7 +117,7 @@ impl AdminMutation {
             return Err(AppError::bad_input("id: you cannot disable your own account")).gql();
         }
         let st = state(ctx);
-        let txn = st.db.begin().await.map_err(AppError::from).gql()?;
+        let txn = crate::db::begin_write(&st.db).await.map_err(AppError::from).gql()?;
         let user = accounts::set_disabled_by_id(&txn, id, disabled).await.gql()?;
         let action = if disabled { "user.disable" } else { "user.enable" };
         write::audit(&txn, who, action, "user", id, None).await.gql()?;

@@ -73,6 +73,28 @@ enum Cmd {
         #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432")]
         postgres: String,
     },
+    /// The index alone, without a database or HTTP: build time and search time over the speed
+    /// benchmark's documents (for studying the index; `search` measures the whole system).
+    Index {
+        #[arg(long, default_value_t = 100_000)]
+        documents: usize,
+        /// Indexing threads.
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+        /// Searches per query of the mix (after one warm-up round).
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+    },
+    /// The speed benchmark's search load against a server already running (for profiling it).
+    SearchLoad {
+        /// The GraphQL endpoint.
+        #[arg(long)]
+        url: String,
+        #[arg(long, default_value_t = 15)]
+        seconds: u64,
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+    },
     /// Internal: the PostgreSQL full-text search endpoint of the speed benchmark.
     #[command(hide = true)]
     PgServe {
@@ -87,6 +109,9 @@ enum Cmd {
         database_url: String,
         #[arg(long, default_value_t = 10_000)]
         resources: usize,
+        /// Texts of the search benchmark (SDG targets) instead of the demo's.
+        #[arg(long)]
+        search_corpus: bool,
     },
     /// Internal: run a benchmark server in this process.
     #[command(hide = true)]
@@ -112,7 +137,7 @@ fn main() {
     chorus::startup::init_tls();
     let args = Args::parse();
     match args.command {
-        Cmd::Load { database_url, resources } => {
+        Cmd::Load { database_url, resources, search_corpus } => {
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
             rt.block_on(async {
                 let mut config = Config::default();
@@ -120,7 +145,11 @@ fn main() {
                 let db = chorus::db::connect(&config, None).await.expect("connect");
                 chorus::db::prepare(&db, config.database.migrate_on_start).await.expect("migrate");
                 chorus::demo::load(&db).await.expect("demo");
-                load_resources(&db, resources).await;
+                if search_corpus {
+                    search::load_corpus(&db, resources).await;
+                } else {
+                    load_resources(&db, resources).await;
+                }
             });
         }
         Cmd::Search { documents, seconds, concurrency, postgres } => {
@@ -128,6 +157,11 @@ fn main() {
             rt.block_on(search::speed(documents, seconds, concurrency, postgres));
         }
         Cmd::PgServe { database_url, port } => search::pg_serve(database_url, port),
+        Cmd::SearchLoad { url, seconds, concurrency } => {
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            rt.block_on(search::search_load(&url, seconds, concurrency));
+        }
+        Cmd::Index { documents, threads, rounds } => search::index_alone(documents, threads, rounds),
         Cmd::Relevance { postgres, no_postgres } => {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
             rt.block_on(search::relevance((!no_postgres).then_some(postgres)));

@@ -578,9 +578,10 @@ const SEARCH_QUERY: &str = "query($q: String!) { search(query: $q, facets: [KIND
     total didYouMean hits { locale isFallback titleHtml snippetHtml alsoAvailableIn item { ... on Resource { id title } } } \
     facets { facet buckets { value count } } } }";
 
-fn spawn(args: &[&str]) -> std::process::Child {
+fn spawn(args: &[&str], env: &[(&str, &str)]) -> std::process::Child {
     Command::new(std::env::current_exe().unwrap())
         .args(args)
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -618,6 +619,9 @@ pub async fn speed(documents: usize, seconds: u64, concurrency: usize, base: Str
     let text = |i: usize, li: usize| generated_text(&sdg, &targets, &indicators, i, li);
     insert_resources(&db, items, &text).await;
     eprintln!("loaded {items} resources in {:.1} s", started.elapsed().as_secs_f64());
+    // A settled database, as `chorus reindex` meets it in production: statistics current and no
+    // autovacuum of the bulk load competing for the two cores during the measurements.
+    db.execute_unprepared("VACUUM ANALYZE").await.unwrap();
 
     // Full rebuild of the public index, as `chorus reindex` does it; then the drafts index, so
     // that the server starts on both.
@@ -731,19 +735,29 @@ pub async fn speed(documents: usize, seconds: u64, concurrency: usize, base: Str
     let dir_arg = dir.path().to_str().unwrap().to_owned();
     let mut rows: Vec<(String, Load)> = Vec::new();
     let mut latencies: Vec<f64> = Vec::new();
-    for cache_ttl in ["0", "1000"] {
+    // Every request computed; then the index's result cache alone (exact: emptied by every
+    // index commit); then the defaults (that and the 1 s GraphQL response cache).
+    let setups = [
+        ("no caches: every search computed", "0", "0"),
+        ("index result cache (default)", "0", "1000"),
+        ("index result cache + 1 s response cache (defaults)", "1000", "1000"),
+    ];
+    for (setup, cache_ttl, result_cache) in setups {
         let port = free_port();
-        let mut child = spawn(&[
-            "serve",
-            "--data-dir",
-            &dir_arg,
-            "--database-url",
-            &url,
-            "--port",
-            &port.to_string(),
-            "--cache-ttl-ms",
-            cache_ttl,
-        ]);
+        let mut child = spawn(
+            &[
+                "serve",
+                "--data-dir",
+                &dir_arg,
+                "--database-url",
+                &url,
+                "--port",
+                &port.to_string(),
+                "--cache-ttl-ms",
+                cache_ttl,
+            ],
+            &[("CHORUS_SEARCH__RESULT_CACHE_ENTRIES", result_cache)],
+        );
         let base_url = format!("http://127.0.0.1:{port}");
         crate::wait_ready(&client, &base_url, &mut child).await;
         let gql = format!("{base_url}/graphql");
@@ -763,16 +777,16 @@ pub async fn speed(documents: usize, seconds: u64, concurrency: usize, base: Str
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        if cache_ttl == "0" {
+        if latencies.is_empty() {
             latencies = publish_latency(&client, &gql).await;
         }
         let l = load(&client, &gql, &chorus_bodies, concurrency, seconds, child.id()).await;
-        rows.push((format!("Chorus (response cache {})", if cache_ttl == "0" { "off" } else { "on, 1 s" }), l));
+        rows.push((format!("Chorus, {setup}"), l));
         let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
         let _ = child.wait();
     }
     let port = free_port();
-    let mut child = spawn(&["pg-serve", "--database-url", &url, "--port", &port.to_string()]);
+    let mut child = spawn(&["pg-serve", "--database-url", &url, "--port", &port.to_string()], &[]);
     let base_url = format!("http://127.0.0.1:{port}");
     crate::wait_ready(&client, &base_url, &mut child).await;
     let l = load(&client, &format!("{base_url}/search"), &pg_bodies, concurrency, seconds, child.id()).await;
@@ -828,6 +842,126 @@ pub async fn speed(documents: usize, seconds: u64, concurrency: usize, base: Str
         );
     }
     println!("\nQuery examples: {:?}", queries.iter().take(10).collect::<Vec<_>>());
+}
+
+/// The speed benchmark's query mix against a running server.
+pub async fn search_load(url: &str, seconds: u64, concurrency: usize) {
+    let sdg = Sdg::load(&corpus_root());
+    let queries = query_mix(&sdg, 300);
+    let bodies: Arc<Vec<Vec<u8>>> = Arc::new(
+        queries
+            .iter()
+            .map(|q| {
+                serde_json::to_vec(&serde_json::json!({ "query": SEARCH_QUERY, "variables": { "q": q } })).unwrap()
+            })
+            .collect(),
+    );
+    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency * 2).build().unwrap();
+    let l = load(&client, url, &bodies, concurrency, seconds, std::process::id()).await;
+    println!(
+        "{} requests, {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
+        l.requests,
+        l.requests as f64 / l.seconds,
+        l.p50,
+        l.p99,
+        l.errors
+    );
+}
+
+/// Loads `items` resources with the speed benchmark's texts.
+pub async fn load_corpus(db: &DatabaseConnection, items: usize) {
+    let sdg = Sdg::load(&corpus_root());
+    let targets: Vec<&String> = sdg.targets.keys().collect();
+    let indicators: Vec<&String> = sdg.indicators.keys().collect();
+    let text = |i: usize, li: usize| generated_text(&sdg, &targets, &indicators, i, li);
+    insert_resources(db, items, &text).await;
+}
+
+/// The speed benchmark's documents and query mix on the index alone: no database, no HTTP.
+pub fn index_alone(documents: usize, threads: usize, rounds: usize) {
+    let sdg = Sdg::load(&corpus_root());
+    let items = documents / LOCALES.len();
+    let targets: Vec<&String> = sdg.targets.keys().collect();
+    let indicators: Vec<&String> = sdg.indicators.keys().collect();
+    let kinds = ["report", "briefing_paper", "guide", "case_study"];
+    let regions = ["africa", "asia_pacific", "europe", "latin_america", "north_america_caribbean"];
+    let topics = ["hiv", "human_rights", "criminalisation", "health", "economic_empowerment", "stigma", "migration"];
+    let mut rng = Lcg(42);
+    let mut docs = Vec::with_capacity(items * LOCALES.len());
+    for i in 0..items {
+        let kind = kinds[rng.next(kinds.len())];
+        let region = regions[rng.next(regions.len())];
+        let topic: Vec<String> = (0..2).map(|_| topics[rng.next(topics.len())].to_owned()).collect();
+        for (li, locale) in LOCALES.iter().enumerate() {
+            let (title, summary, body) = generated_text(&sdg, &targets, &indicators, i, li);
+            docs.push(IndexDoc {
+                item_key: i as u64 + 1,
+                item_type: "resource".into(),
+                item_id: i as i64 + 1,
+                locale: (*locale).into(),
+                kind: Some(kind.into()),
+                regions: vec![region.into()],
+                topics: topic.clone(),
+                year: Some(2010 + (i % 15) as i64),
+                title,
+                summary,
+                body: chorus::search::docs::html_to_text(&body),
+                available_locales: LOCALES.iter().map(|l| l.to_string()).collect(),
+                ..Default::default()
+            });
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new(dir.path(), LOCALES.iter().map(|l| l.to_string()).collect());
+    let started = Instant::now();
+    let mut rebuild = store.begin_rebuild(threads).unwrap();
+    for doc in &docs {
+        rebuild.add(doc).unwrap();
+    }
+    let index = rebuild.finish(0).unwrap();
+    let build_s = started.elapsed().as_secs_f64();
+    let queries = query_mix(&sdg, 300);
+    let mut times = Vec::new();
+    let mut hits = 0usize;
+    for round in 0..=rounds {
+        for q in &queries {
+            let request = SearchRequest {
+                text: q.clone(),
+                preference: vec!["en".into()],
+                facets: vec![
+                    chorus_search_index::FacetName::Kind,
+                    chorus_search_index::FacetName::Region,
+                    chorus_search_index::FacetName::Topic,
+                    chorus_search_index::FacetName::Language,
+                ],
+                limit: 10,
+                snippet_chars: 160,
+                ..Default::default()
+            };
+            let t = Instant::now();
+            let found = index.search(&request).unwrap();
+            if round > 0 {
+                times.push(t.elapsed().as_secs_f64() * 1000.0);
+                hits += found.total;
+            }
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "| documents | index threads | build (s) | documents/s | segments | searches | mean items found | p50 (ms) | p99 (ms) | mean (ms) |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| {} | {threads} | {build_s:.1} | {:.0} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} |",
+        docs.len(),
+        docs.len() as f64 / build_s,
+        index.segments(),
+        times.len(),
+        hits as f64 / times.len() as f64,
+        times[times.len() / 2],
+        times[times.len() * 99 / 100],
+        times.iter().sum::<f64>() / times.len() as f64
+    );
 }
 
 /// Publishes new French titles and measures until search finds each.

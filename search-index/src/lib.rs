@@ -7,12 +7,15 @@
 //!   fresh directory and switched atomically.
 //! - [`search`]: user text to a bounded tantivy query (never the query parser), grouping by
 //!   item along the reader's locale chain, facets, highlights, "did you mean".
+//! - [`cache`]: recent results, valid until the index changes.
 
 pub mod analysis;
+pub mod cache;
 pub mod schema;
 pub mod search;
 pub mod store;
 
+pub use cache::CacheSettings;
 pub use schema::IndexDoc;
 pub use search::{FacetCount, FacetName, Hit, SearchFilter, SearchRequest, SearchResults};
 pub use store::{Opened, Rebuild, SearchIndex, Store};

@@ -55,7 +55,7 @@ pub enum FacetName {
 }
 
 /// Restrictions on the results; values within one list are alternatives.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Hash)]
 pub struct SearchFilter {
     pub types: Vec<String>,
     pub kinds: Vec<String>,
@@ -69,7 +69,7 @@ pub struct SearchFilter {
 }
 
 /// A search.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Hash)]
 pub struct SearchRequest {
     pub text: String,
     /// The locales searched (each with its analyzer); empty for all of the index's locales.
@@ -534,10 +534,26 @@ impl SearchIndex {
         Ok(Some(Built { query: Box::new(BooleanQuery::new(per_language)), highlights }))
     }
 
-    /// Runs a search.
+    /// Runs a search (answered from the result cache when the same request was answered since
+    /// the index last changed).
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
         let searcher = self.reader.searcher();
-        let ctx = Context { searcher: &searcher, fields: &self.fields };
+        let generation = searcher.generation().generation_id();
+        if let Some(results) = self.cache.get(request, generation) {
+            return Ok(results);
+        }
+        let results = self.search_with(&searcher, request)?;
+        self.cache.put(request, generation, &results);
+        Ok(results)
+    }
+
+    /// The cached results of a request, if the index has not changed since they were computed.
+    pub fn cached(&self, request: &SearchRequest) -> Option<SearchResults> {
+        self.cache.get(request, self.reader.searcher().generation().generation_id())
+    }
+
+    fn search_with(&self, searcher: &Searcher, request: &SearchRequest) -> Result<SearchResults> {
+        let ctx = Context { searcher, fields: &self.fields };
         let locales: Vec<String> = if request.locales.is_empty() {
             self.locales.clone()
         } else {
@@ -554,7 +570,7 @@ impl SearchIndex {
         let (matches, highlights) = if clauses.is_empty() {
             let mut q = filters.iter().map(|(o, q)| (*o, q.box_clone())).collect::<Vec<_>>();
             q.push((Occur::Must, Box::new(AllQuery)));
-            (self.collect(&searcher, &BooleanQuery::new(q), false)?, Highlights::new())
+            (self.collect(searcher, &BooleanQuery::new(q), false)?, Highlights::new())
         } else {
             let mut found = (Vec::new(), Highlights::new());
             for all_words in [true, false] {
@@ -564,7 +580,7 @@ impl SearchIndex {
                 let Some(built) = self.text_query(&ctx, &clauses, &analyzers, all_words)? else { continue };
                 let mut q = filters.iter().map(|(o, q)| (*o, q.box_clone())).collect::<Vec<_>>();
                 q.push((Occur::Must, built.query));
-                let matches = self.collect(&searcher, &BooleanQuery::new(q), true)?;
+                let matches = self.collect(searcher, &BooleanQuery::new(q), true)?;
                 all_words_matched = all_words;
                 found = (matches, built.highlights);
                 if !found.0.is_empty() {
@@ -575,10 +591,10 @@ impl SearchIndex {
         };
 
         let groups = self.group(matches, &request.preference, clauses.is_empty());
-        let facets = self.facets(&searcher, &groups, &request.facets)?;
+        let facets = self.facets(searcher, &groups, &request.facets)?;
         let mut hits = Vec::new();
         for g in groups.iter().skip(request.offset).take(request.limit) {
-            hits.push(self.hit(&searcher, g, &highlights, request.snippet_chars.clamp(40, 1000))?);
+            hits.push(self.hit(searcher, g, &highlights, request.snippet_chars.clamp(40, 1000))?);
         }
         let suggestion = if groups.is_empty() && !clauses.is_empty() {
             self.suggest(&ctx, &clauses, &analyzers, &filters)?
@@ -594,10 +610,11 @@ impl SearchIndex {
     }
 
     fn group(&self, matches: Vec<Match>, preference: &[String], by_date: bool) -> Vec<Group> {
-        let rank = |locale: u16| -> usize {
-            let name = &self.locales[usize::from(locale)];
-            preference.iter().position(|p| p == name).unwrap_or(1000 + usize::from(locale))
-        };
+        // The reader's rank of each locale, computed once rather than per match.
+        let ranks: Vec<usize> = (0..self.locales.len())
+            .map(|i| preference.iter().position(|p| *p == self.locales[i]).unwrap_or(1000 + i))
+            .collect();
+        let rank = |locale: u16| ranks.get(usize::from(locale)).copied().unwrap_or(usize::MAX);
         let mut by_item: HashMap<u64, usize, KeyHasher> = HashMap::with_capacity_and_hasher(1024, KeyHasher::default());
         let mut groups: Vec<Group> = Vec::new();
         for m in matches {
@@ -703,24 +720,32 @@ impl SearchIndex {
                         FacetName::Country => "country",
                         _ => "topic",
                     };
-                    let mut per_segment: HashMap<(u32, u64), u64> = HashMap::new();
-                    let mut columns: HashMap<u32, StrColumn> = HashMap::new();
+                    // Per segment: the column and a counter per dictionary ordinal (facet
+                    // dictionaries are small: kinds, regions, countries, topics).
+                    let mut per_segment: Vec<Option<(StrColumn, Vec<u64>)>> =
+                        (0..searcher.segment_readers().len()).map(|_| None).collect();
                     for g in groups {
-                        let seg = g.shown.segment;
-                        if let std::collections::hash_map::Entry::Vacant(e) = columns.entry(seg) {
-                            match searcher.segment_reader(seg).fast_fields().str(name)? {
-                                Some(c) => e.insert(c),
-                                None => continue,
+                        let seg = g.shown.segment as usize;
+                        if per_segment[seg].is_none() {
+                            let Some(c) = searcher.segment_reader(g.shown.segment).fast_fields().str(name)? else {
+                                continue;
                             };
+                            let n = c.num_terms();
+                            per_segment[seg] = Some((c, vec![0; n]));
                         }
-                        for ord in columns[&seg].term_ords(g.shown.doc) {
-                            *per_segment.entry((seg, ord)).or_default() += 1;
+                        let (column, counters) = per_segment[seg].as_mut().expect("set above");
+                        for ord in column.term_ords(g.shown.doc) {
+                            if let Some(c) = counters.get_mut(ord as usize) {
+                                *c += 1;
+                            }
                         }
                     }
                     let mut value = String::new();
-                    for ((seg, ord), n) in per_segment {
-                        if columns[&seg].ord_to_str(ord, &mut value)? {
-                            *counts.entry(value.clone()).or_default() += n;
+                    for (column, counters) in per_segment.iter().flatten() {
+                        for (ord, &n) in counters.iter().enumerate() {
+                            if n > 0 && column.ord_to_str(ord as u64, &mut value)? {
+                                *counts.entry(value.clone()).or_default() += n;
+                            }
                         }
                     }
                 }

@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use serde::{Deserialize, Serialize};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 
+use crate::cache::{CacheSettings, ResultCache};
 use crate::schema::{Fields, IndexDoc, SCHEMA_VERSION, register_tokenizers, schema};
 use crate::{Error, Result};
 
@@ -35,6 +36,7 @@ struct Payload {
 pub struct Store {
     root: PathBuf,
     locales: Vec<String>,
+    cache: CacheSettings,
 }
 
 /// What [`Store::open`] found.
@@ -46,7 +48,13 @@ pub enum Opened {
 
 impl Store {
     pub fn new(root: impl Into<PathBuf>, locales: Vec<String>) -> Store {
-        Store { root: root.into(), locales }
+        Store { root: root.into(), locales, cache: CacheSettings::OFF }
+    }
+
+    /// Keeps recent results of the indexes this store opens (see [`crate::cache`]).
+    pub fn with_result_cache(mut self, settings: CacheSettings) -> Store {
+        self.cache = settings;
+        self
     }
 
     pub fn root(&self) -> &Path {
@@ -70,7 +78,7 @@ impl Store {
         if !dir.is_dir() {
             return Ok(Opened::NeedsRebuild(format!("the index directory {name} is missing")));
         }
-        match SearchIndex::open(&dir, name.clone(), &self.locales) {
+        match SearchIndex::open(&dir, name.clone(), &self.locales, self.cache) {
             Ok(index) => Ok(Opened::Ready(Box::new(index))),
             Err(Error::Tantivy(tantivy::TantivyError::LockFailure(..))) => {
                 Err(Error::Invalid(format!("the index {name} is in use by another process")))
@@ -185,7 +193,7 @@ impl Rebuild {
         drop(self.index);
         self.store.switch_to(&self.name)?;
         let dir = self.store.root.join(&self.name);
-        SearchIndex::open(&dir, self.name, &self.store.locales)
+        SearchIndex::open(&dir, self.name, &self.store.locales, self.store.cache)
     }
 }
 
@@ -198,10 +206,11 @@ pub struct SearchIndex {
     pub(crate) fields: Fields,
     pub(crate) locales: Vec<String>,
     cursor: AtomicI64,
+    pub(crate) cache: ResultCache,
 }
 
 impl SearchIndex {
-    fn open(dir: &Path, name: String, locales: &[String]) -> Result<SearchIndex> {
+    fn open(dir: &Path, name: String, locales: &[String], cache: CacheSettings) -> Result<SearchIndex> {
         let index = Index::open_in_dir(dir)?;
         register_tokenizers(&index);
         let metas = index.load_metas()?;
@@ -232,6 +241,7 @@ impl SearchIndex {
             fields,
             locales: locales.to_vec(),
             cursor: AtomicI64::new(payload.cursor),
+            cache: ResultCache::new(cache),
         })
     }
 

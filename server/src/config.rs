@@ -59,6 +59,10 @@ pub struct SearchConfig {
     pub max_results: u64,
     /// Characters of a hit's snippet.
     pub snippet_chars: usize,
+    /// Recent results kept per index until it changes (0 turns this off), and for at most
+    /// `result_cache_seconds`.
+    pub result_cache_entries: usize,
+    pub result_cache_seconds: u64,
 }
 
 impl Default for SearchConfig {
@@ -71,11 +75,20 @@ impl Default for SearchConfig {
             max_page_size: 50,
             max_results: 1000,
             snippet_chars: 160,
+            result_cache_entries: 1000,
+            result_cache_seconds: 60,
         }
     }
 }
 
 impl SearchConfig {
+    pub fn result_cache(&self) -> chorus_search_index::CacheSettings {
+        chorus_search_index::CacheSettings {
+            entries: self.result_cache_entries,
+            max_age: std::time::Duration::from_secs(self.result_cache_seconds),
+        }
+    }
+
     /// The index folder.
     pub fn dir(&self, data_dir: &Path) -> PathBuf {
         if self.dir.as_os_str().is_empty() { data_dir.join("search") } else { self.dir.clone() }

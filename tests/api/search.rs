@@ -223,6 +223,8 @@ async fn drafts_stay_private_and_unpublishing_removes_at_once(backend: Backend) 
     assert_eq!(search(&app, json!({ "q": "quillwort" })).await["total"], 0);
     assert_eq!(first_code(&app.gql(DRAFTS, json!({ "q": "quillwort" })).await), "UNAUTHENTICATED");
 
+    // The empty answer above is in the index's result cache: the commit that indexes the
+    // publication must empty it.
     publish_version(&app, &token, &id, "en").await;
     until(&app, json!({ "q": "quillwort" }), |r| r["total"] == 1).await;
     let unpublish = "mutation($id: ID!) { unpublishTranslation(id: $id, locale: \"en\") { live } }";

@@ -77,9 +77,12 @@ pub struct SearchService {
 impl SearchService {
     pub fn new(config: &Config, locales: Vec<String>) -> SearchService {
         let root = config.search.dir(&config.server.data_dir);
+        let store = |name: &str, locales: Vec<String>| {
+            Store::new(root.join(name), locales).with_result_cache(config.search.result_cache())
+        };
         SearchService {
-            public: Slot::new(IndexKind::Public, Store::new(root.join("public"), locales.clone())),
-            drafts: Slot::new(IndexKind::Drafts, Store::new(root.join("drafts"), locales)),
+            public: Slot::new(IndexKind::Public, store("public", locales.clone())),
+            drafts: Slot::new(IndexKind::Drafts, store("drafts", locales)),
             wake: Notify::new(),
         }
     }
@@ -96,12 +99,15 @@ impl SearchService {
         self.wake.notify_one();
     }
 
-    /// Runs a search on a blocking thread.
+    /// Runs a search on a blocking thread (answers from the result cache directly).
     pub async fn search(&self, kind: IndexKind, request: SearchRequest) -> AppResult<SearchResults> {
         let index = self
             .slot(kind)
             .get()
             .ok_or_else(|| AppError::Unavailable("the search index is being built; try again shortly".into()))?;
+        if let Some(results) = index.cached(&request) {
+            return Ok(results);
+        }
         tokio::task::spawn_blocking(move || index.search(&request))
             .await
             .map_err(|e| AppError::internal(format!("search task: {e}")))?

@@ -274,6 +274,13 @@ fn is_word_char(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_alphanumeric();
     }
+    // The letters of the scripts most content is in, without the general Unicode lookup.
+    match c as u32 {
+        0xC0..=0x24F => return c != '×' && c != '÷',
+        0x400..=0x52F => return c != '\u{482}',
+        0x621..=0x65F | 0x4E00..=0x9FFF => return true,
+        _ => {}
+    }
     c.is_alphanumeric() || unicode_normalization::char::is_combining_mark(c)
 }
 
@@ -311,6 +318,11 @@ pub fn normalize_word(word: &str) -> String {
             'ى' => out.push('ي'),
             'ة' => out.push('ه'),
             'ё' | 'Ё' => out.push('е'),
+            // Latin-1 and basic Cyrillic capitals (the general lookup costs more).
+            'À'..='Þ' if c != '×' => out.push(char::from_u32(c as u32 + 0x20).unwrap_or(c)),
+            'А'..='Я' => out.push(char::from_u32(c as u32 + 0x20).unwrap_or(c)),
+            'Ѐ'..='Џ' => out.push(char::from_u32(c as u32 + 0x50).unwrap_or(c)),
+            'ß'..='ÿ' | 'а'..='я' | 'ѐ'..='џ' | '\u{4E00}'..='\u{9FFF}' => out.push(c),
             c => out.extend(c.to_lowercase()),
         }
     }
@@ -328,6 +340,7 @@ struct Part {
 fn words(text: &str, mode: Mode) -> Vec<Token> {
     let mut tokens = Vec::new();
     let mut position = 0usize;
+    let mut parts: Vec<Part> = Vec::new();
     let mut chars = text.char_indices().peekable();
     while let Some(&(start, c)) = chars.peek() {
         if !is_word_char(c) {
@@ -336,11 +349,13 @@ fn words(text: &str, mode: Mode) -> Vec<Token> {
         }
         if is_unspaced(c) {
             chars.next();
-            push(&mut tokens, &mut position, start, start + c.len_utf8(), vec![normalize_word(&c.to_string())]);
+            let one = &text[start..start + c.len_utf8()];
+            push_one(&mut tokens, &mut position, start, start + c.len_utf8(), normalize_word(one));
             continue;
         }
         // One "word": runs of word characters joined by single apostrophes or inclusive joiners.
-        let mut parts = vec![Part { start, end: start, joiner: None }];
+        parts.clear();
+        parts.push(Part { start, end: start, joiner: None });
         while let Some(&(i, c)) = chars.peek() {
             if is_word_char(c) && !is_unspaced(c) {
                 parts.last_mut().expect("a part").end = i + c.len_utf8();
@@ -364,6 +379,15 @@ fn words(text: &str, mode: Mode) -> Vec<Token> {
         emit_word(text, &parts, mode, &mut tokens, &mut position);
     }
     tokens
+}
+
+/// One word at the next position.
+fn push_one(tokens: &mut Vec<Token>, position: &mut usize, from: usize, to: usize, word: String) {
+    if word.is_empty() {
+        return;
+    }
+    tokens.push(Token { offset_from: from, offset_to: to, position: *position, text: word, position_length: 1 });
+    *position += 1;
 }
 
 fn push(tokens: &mut Vec<Token>, position: &mut usize, from: usize, to: usize, variants: Vec<String>) {
@@ -422,12 +446,12 @@ fn emit_word(text: &str, parts: &[Part], mode: Mode, tokens: &mut Vec<Token>, po
                 return;
             }
         }
-        push(tokens, position, from, to, vec![normalize_word(word)]);
+        push_one(tokens, position, from, to, normalize_word(word));
         return;
     }
     // Otherwise each part is a word of its own.
     for p in parts {
-        push(tokens, position, p.start, p.end, vec![normalize_word(span(p))]);
+        push_one(tokens, position, p.start, p.end, normalize_word(span(p)));
     }
 }
 
@@ -816,6 +840,18 @@ mod tests {
         let p: Vec<usize> = positions.iter().map(|(_, p)| *p).collect();
         assert!(p.windows(2).all(|w| w[0] <= w[1]), "{positions:?}");
         assert!(positions.iter().filter(|(_, p)| *p == 1).count() >= 2, "{positions:?}");
+    }
+
+    #[test]
+    fn fast_paths_agree_with_unicode() {
+        for c in (0xA0u32..0x600).chain(0x4E00..0x4E10).filter_map(char::from_u32) {
+            let general = c.is_alphanumeric() || unicode_normalization::char::is_combining_mark(c);
+            assert_eq!(is_word_char(c), general, "{c:?}");
+            if c != 'ё' && c != 'Ё' && general {
+                let word = c.to_string();
+                assert_eq!(normalize_word(&word), word.to_lowercase(), "{c:?}");
+            }
+        }
     }
 
     #[test]

@@ -236,6 +236,27 @@ async fn run<'a>(
         return Ok(Outcome::Fresh(errors(state, vec![request_error(msg, RECURSION_TOO_DEEP)])));
     }
     let operation_name = request.operation_name.clone();
+    let accept_language = http.header(header::ACCEPT_LANGUAGE).filter(|h| h.len() <= MAX_ACCEPT_LANGUAGE);
+    let locale = state.app.locales.from_accept_language(accept_language);
+    // Only anonymous queries are shared: what a signed-in user sees may depend on who they are.
+    // The cache is read before parsing: only the responses of queries are ever stored, so a hit
+    // needs neither the parse nor the checks below (its text passed them when it was stored).
+    let anonymous = !http.headers().contains_key(header::AUTHORIZATION);
+    if anonymous && state.app.cache.enabled() {
+        let variables = serde_json::to_string(&request.variables).unwrap_or_default();
+        let negotiated = format!("{}|{}", locale.requested, locale.chain.join(","));
+        let key = ResponseCache::key(&request.query, operation_name.as_deref(), &variables, &negotiated);
+        match state.app.cache.lookup(key) {
+            Lookup::Hit(body) => return Ok(Outcome::Cached(body)),
+            Lookup::Wait(rx) => {
+                // The leader's response, or (if it could not be cached) our own run below.
+                if let Some(body) = cache::wait(rx).await {
+                    return Ok(Outcome::Cached(body));
+                }
+            }
+            Lookup::Lead(l) => *leader = Some(l),
+        }
+    }
     let doc = match request.parsed_query() {
         Ok(doc) => doc,
         Err(mut e) => {
@@ -255,26 +276,11 @@ async fn run<'a>(
             .with_header(header::ALLOW, "POST")
             .into_response());
     }
-    let is_query = !selects_mutation(doc, operation_name.as_deref());
-    let principal = authenticate(http, state).await?;
-    let accept_language = http.header(header::ACCEPT_LANGUAGE).filter(|h| h.len() <= MAX_ACCEPT_LANGUAGE);
-    let locale = state.app.locales.from_accept_language(accept_language);
-    // Only anonymous queries are shared: what a signed-in user sees may depend on who they are.
-    if is_query && principal.is_none() && state.app.cache.enabled() {
-        let variables = serde_json::to_string(&request.variables).unwrap_or_default();
-        let negotiated = format!("{}|{}", locale.requested, locale.chain.join(","));
-        let key = ResponseCache::key(&request.query, operation_name.as_deref(), &variables, &negotiated);
-        match state.app.cache.lookup(key) {
-            Lookup::Hit(body) => return Ok(Outcome::Cached(body)),
-            Lookup::Wait(rx) => {
-                // The leader's response, or (if it could not be cached) our own run below.
-                if let Some(body) = cache::wait(rx).await {
-                    return Ok(Outcome::Cached(body));
-                }
-            }
-            Lookup::Lead(l) => *leader = Some(l),
-        }
+    if selects_mutation(doc, operation_name.as_deref()) {
+        // Never stored: those waiting for it run their own request.
+        *leader = None;
     }
+    let principal = authenticate(http, state).await?;
     request = request.data(HeaderLocale(locale)).data(loaders(state.app.db.clone(), state.app.locales.codes()));
     if let Some(principal) = principal {
         request = request.data(principal);

@@ -626,6 +626,8 @@ pub async fn speed(documents: usize, seconds: u64, concurrency: usize, base: Str
     // Full rebuild of the public index, as `chorus reindex` does it; then the drafts index, so
     // that the server starts on both.
     let locales = config.locales().unwrap();
+    // The in-process measurement below computes every search.
+    config.search.result_cache_entries = 0;
     let service = chorus::search::SearchService::new(&config, locales.codes().to_vec());
     // The database part alone: what a rebuild reads, without indexing it.
     let started = Instant::now();
@@ -730,6 +732,15 @@ pub async fn speed(documents: usize, seconds: u64, concurrency: usize, base: Str
             })
             .collect(),
     );
+    // A long tail: 20,000 queries, few of which repeat within the run.
+    let long_tail: Arc<Vec<Vec<u8>>> = Arc::new(
+        query_mix(&sdg, 20_000)
+            .iter()
+            .map(|q| {
+                serde_json::to_vec(&serde_json::json!({ "query": SEARCH_QUERY, "variables": { "q": q } })).unwrap()
+            })
+            .collect(),
+    );
     let pg_bodies: Arc<Vec<Vec<u8>>> =
         Arc::new(queries.iter().map(|q| serde_json::to_vec(&serde_json::json!({ "query": q })).unwrap()).collect());
     let dir_arg = dir.path().to_str().unwrap().to_owned();
@@ -782,6 +793,10 @@ pub async fn speed(documents: usize, seconds: u64, concurrency: usize, base: Str
         }
         let l = load(&client, &gql, &chorus_bodies, concurrency, seconds, child.id()).await;
         rows.push((format!("Chorus, {setup}"), l));
+        if cache_ttl != "0" {
+            let l = load(&client, &gql, &long_tail, concurrency, seconds, child.id()).await;
+            rows.push((format!("Chorus, {setup}, long tail of {} queries", long_tail.len()), l));
+        }
         let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
         let _ = child.wait();
     }

@@ -114,6 +114,20 @@ async fn response_cache(backend: Backend) {
     let fr = app.gql_headers(q, serde_json::json!({}), &[("accept-language", "fr")]).await;
     assert!(statements().await > before, "a different negotiated locale is not a cache hit");
     assert_ne!(fr["data"], first);
+    // Mutations are never answered from the cache (it is read before parsing): two identical
+    // anonymous logins open two sessions.
+    let new = chorus_tests::chorus::auth::accounts::NewUser {
+        email: "reader@example.org".into(),
+        display_name: "Reader".into(),
+        password: "correct horse battery staple".into(),
+        role: chorus_entities::Role::Editor,
+        locales: vec![],
+    };
+    chorus_tests::chorus::auth::accounts::create_user(&app.db, &app.config.locales().unwrap(), new).await.unwrap();
+    let login =
+        r#"mutation { login(email: "reader@example.org", password: "correct horse battery staple") { token } }"#;
+    let (a, b) = (app.data(login, serde_json::json!({})).await, app.data(login, serde_json::json!({})).await);
+    assert_ne!(a["login"]["token"], b["login"]["token"], "{a} {b}");
     // Errors are never cached.
     let bad = "{ resources(first: 500) { totalCount } }";
     let e1 = app.gql(bad, serde_json::json!({})).await;

@@ -271,12 +271,12 @@ async fn run<'a>(
         let msg = format!("the query uses {aliases} aliases; at most {} are allowed", g.max_aliases);
         return Ok(Outcome::Fresh(errors(state, vec![request_error(msg, "TOO_MANY_ALIASES")])));
     }
-    if method == Method::Get && selects_mutation(doc, operation_name.as_deref()) {
-        return Err(refuse(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", "mutations must be sent by POST")
-            .with_header(header::ALLOW, "POST")
-            .into_response());
-    }
     if selects_mutation(doc, operation_name.as_deref()) {
+        if method == Method::Get {
+            return Err(refuse(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", "mutations must be sent by POST")
+                .with_header(header::ALLOW, "POST")
+                .into_response());
+        }
         // Never stored: those waiting for it run their own request.
         *leader = None;
     }

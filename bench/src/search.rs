@@ -578,6 +578,35 @@ const SEARCH_QUERY: &str = "query($q: String!) { search(query: $q, facets: [KIND
     total didYouMean hits { locale isFallback titleHtml snippetHtml alsoAvailableIn item { ... on Resource { id title } } } \
     facets { facet buckets { value count } } } }";
 
+/// The speed benchmark's search, as the index takes it: facets, 10 hits, English reader.
+fn mix_request(q: &str) -> SearchRequest {
+    SearchRequest {
+        text: q.to_owned(),
+        preference: vec!["en".into()],
+        facets: vec![
+            chorus_search_index::FacetName::Kind,
+            chorus_search_index::FacetName::Region,
+            chorus_search_index::FacetName::Topic,
+            chorus_search_index::FacetName::Language,
+        ],
+        limit: 10,
+        snippet_chars: 160,
+        ..Default::default()
+    }
+}
+
+/// The same searches as GraphQL request bodies.
+fn graphql_bodies(queries: &[String]) -> Arc<Vec<Vec<u8>>> {
+    Arc::new(
+        queries
+            .iter()
+            .map(|q| {
+                serde_json::to_vec(&serde_json::json!({ "query": SEARCH_QUERY, "variables": { "q": q } })).unwrap()
+            })
+            .collect(),
+    )
+}
+
 fn spawn(args: &[&str], env: &[(&str, &str)]) -> std::process::Child {
     Command::new(std::env::current_exe().unwrap())
         .args(args)
@@ -666,19 +695,7 @@ pub async fn speed(documents: usize, seconds: u64, concurrency: usize, base: Str
     for round in 0..3 {
         for q in &queries {
             let t = Instant::now();
-            let request = SearchRequest {
-                text: q.clone(),
-                preference: vec!["en".into()],
-                facets: vec![
-                    chorus_search_index::FacetName::Kind,
-                    chorus_search_index::FacetName::Region,
-                    chorus_search_index::FacetName::Topic,
-                    chorus_search_index::FacetName::Language,
-                ],
-                limit: 10,
-                snippet_chars: 160,
-                ..Default::default()
-            };
+            let request = mix_request(q);
             public.search(&request).unwrap();
             if round > 0 {
                 in_process.push(t.elapsed().as_secs_f64() * 1000.0);
@@ -724,23 +741,9 @@ pub async fn speed(documents: usize, seconds: u64, concurrency: usize, base: Str
     db.close().await.ok();
 
     let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency * 2).build().unwrap();
-    let chorus_bodies: Arc<Vec<Vec<u8>>> = Arc::new(
-        queries
-            .iter()
-            .map(|q| {
-                serde_json::to_vec(&serde_json::json!({ "query": SEARCH_QUERY, "variables": { "q": q } })).unwrap()
-            })
-            .collect(),
-    );
+    let chorus_bodies: Arc<Vec<Vec<u8>>> = graphql_bodies(&queries);
     // A long tail: 20,000 queries, few of which repeat within the run.
-    let long_tail: Arc<Vec<Vec<u8>>> = Arc::new(
-        query_mix(&sdg, 20_000)
-            .iter()
-            .map(|q| {
-                serde_json::to_vec(&serde_json::json!({ "query": SEARCH_QUERY, "variables": { "q": q } })).unwrap()
-            })
-            .collect(),
-    );
+    let long_tail: Arc<Vec<Vec<u8>>> = graphql_bodies(&query_mix(&sdg, 20_000));
     let pg_bodies: Arc<Vec<Vec<u8>>> =
         Arc::new(queries.iter().map(|q| serde_json::to_vec(&serde_json::json!({ "query": q })).unwrap()).collect());
     let dir_arg = dir.path().to_str().unwrap().to_owned();
@@ -863,14 +866,7 @@ pub async fn speed(documents: usize, seconds: u64, concurrency: usize, base: Str
 pub async fn search_load(url: &str, seconds: u64, concurrency: usize) {
     let sdg = Sdg::load(&corpus_root());
     let queries = query_mix(&sdg, 300);
-    let bodies: Arc<Vec<Vec<u8>>> = Arc::new(
-        queries
-            .iter()
-            .map(|q| {
-                serde_json::to_vec(&serde_json::json!({ "query": SEARCH_QUERY, "variables": { "q": q } })).unwrap()
-            })
-            .collect(),
-    );
+    let bodies: Arc<Vec<Vec<u8>>> = graphql_bodies(&queries);
     let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency * 2).build().unwrap();
     let l = load(&client, url, &bodies, concurrency, seconds, std::process::id()).await;
     println!(
@@ -940,19 +936,7 @@ pub fn index_alone(documents: usize, threads: usize, rounds: usize) {
     let mut hits = 0usize;
     for round in 0..=rounds {
         for q in &queries {
-            let request = SearchRequest {
-                text: q.clone(),
-                preference: vec!["en".into()],
-                facets: vec![
-                    chorus_search_index::FacetName::Kind,
-                    chorus_search_index::FacetName::Region,
-                    chorus_search_index::FacetName::Topic,
-                    chorus_search_index::FacetName::Language,
-                ],
-                limit: 10,
-                snippet_chars: 160,
-                ..Default::default()
-            };
+            let request = mix_request(q);
             let t = Instant::now();
             let found = index.search(&request).unwrap();
             if round > 0 {

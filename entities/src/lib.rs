@@ -19,6 +19,7 @@ pub mod change_log;
 pub mod consumer_cursors;
 pub mod good_practice_topics;
 pub mod good_practices;
+pub mod installation_secrets;
 pub mod login_failures;
 pub mod organizations;
 pub mod programme_funders;

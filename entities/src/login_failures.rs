@@ -1,4 +1,5 @@
-//! One failed login: a hash of the account's email and the time. No address is ever stored.
+//! One login attempt that counts against an account (reserved before the password is checked,
+//! kept when it fails): a keyed hash of the email and the time. No address is ever stored.
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -6,7 +7,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    /// SHA-256 of the normalised email.
+    /// HMAC-SHA256 of the normalised email under the installation's `login` secret.
     pub account: String,
     pub at: DateTimeUtc,
 }

@@ -14,6 +14,7 @@ mod m20261129_000005_revisions;
 mod m20261129_000006_schedule;
 mod m20261129_000007_login_failures;
 mod m20261129_000008_webhooks;
+mod m20261202_000009_installation_secrets;
 
 /// The ordered list of migrations this binary knows.
 #[derive(Debug)]
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000006_schedule::Migration),
             Box::new(m20261129_000007_login_failures::Migration),
             Box::new(m20261129_000008_webhooks::Migration),
+            Box::new(m20261202_000009_installation_secrets::Migration),
         ]
     }
 }

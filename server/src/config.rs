@@ -110,11 +110,29 @@ pub struct AuthConfig {
     /// Failed logins allowed per account within `login_window_minutes`.
     pub login_max_failures: u32,
     pub login_window_minutes: u32,
+    /// Password checks one process runs at once (each takes a core for tens of milliseconds);
+    /// further sign-ins wait, and after 10 s are told to come back. 0: the number of cores.
+    pub max_concurrent_password_checks: usize,
+}
+
+impl AuthConfig {
+    /// `max_concurrent_password_checks`, with 0 resolved to the number of cores.
+    pub fn password_checks(&self) -> usize {
+        match self.max_concurrent_password_checks {
+            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            n => n,
+        }
+    }
 }
 
 impl Default for AuthConfig {
     fn default() -> Self {
-        AuthConfig { session_ttl_hours: 12, login_max_failures: 5, login_window_minutes: 15 }
+        AuthConfig {
+            session_ttl_hours: 12,
+            login_max_failures: 5,
+            login_window_minutes: 15,
+            max_concurrent_password_checks: 0,
+        }
     }
 }
 

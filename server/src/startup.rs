@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 
-use crate::auth::limiter::LoginLimiter;
+use crate::auth::limiter::{LoginLimiter, installation_secret};
 use crate::cache::ResponseCache;
 use crate::config::Config;
 use crate::error::{AppError, AppResult};
@@ -43,6 +43,8 @@ impl Application {
         let login_limiter = Arc::new(LoginLimiter::new(
             a.login_max_failures as usize,
             Duration::from_secs(u64::from(a.login_window_minutes) * 60),
+            installation_secret(&db).await?,
+            a.password_checks(),
         ));
         let search = Arc::new(crate::search::SearchService::new(&config, locales.codes().to_vec()));
         let state = AppState {

@@ -137,6 +137,8 @@ async fn failed_logins_reveal_nothing_and_are_limited(backend: Backend) {
     for row in rows {
         let account: String = row.try_get("", "account").unwrap();
         assert!(!account.contains('@') && account.len() == 64, "{account}");
+        // A keyed hash: the plain SHA-256 of a guessed address does not find the row.
+        assert_ne!(account, chorus_tests::chorus::auth::token_hash("rev@example.org"));
     }
     other.stop().await;
     app.stop().await;
@@ -331,3 +333,58 @@ async fn admins_manage_users_and_read_the_audit_log(backend: Backend) {
     app.stop().await;
 }
 backend_test!(admins_manage_users_and_read_the_audit_log);
+
+/// Many wrong guesses at once, through two server processes, cannot check more passwords than
+/// the limit allows, and a right password sent with them still waits for the window.
+async fn concurrent_guesses_cannot_beat_the_lockout(backend: Backend) {
+    let Some(app) = spawn_with(backend, false, |c| c.auth.login_max_failures = 5).await else { return };
+    add_user(&app, "rev@example.org", Role::Reviewer, &["fr"]).await;
+    let other = app.sibling(|_| {}).await;
+    let guesses = (0..40).map(|i| {
+        let target = if i % 2 == 0 { &app } else { &other };
+        async move { first_code(&login(target, "rev@example.org", &format!("wrong guess number {i:02}")).await) }
+    });
+    let codes = futures_util::future::join_all(guesses).await;
+    let checked = codes.iter().filter(|c| *c == "UNAUTHENTICATED").count();
+    let refused = codes.iter().filter(|c| *c == "RATE_LIMITED").count();
+    assert_eq!(checked + refused, 40, "{codes:?}");
+    assert_eq!(checked, 5, "passwords checked: exactly the limit, however many at once: {codes:?}");
+    assert_eq!(first_code(&login(&app, "rev@example.org", PASSWORD).await), "RATE_LIMITED");
+    assert_eq!(first_code(&login(&other, "rev@example.org", PASSWORD).await), "RATE_LIMITED");
+    other.stop().await;
+    app.stop().await;
+}
+backend_test!(concurrent_guesses_cannot_beat_the_lockout);
+
+/// One request checks at most one password, however many sign-ins it carries as aliases or as a
+/// batch.
+async fn one_request_checks_one_password(backend: Backend) {
+    let Some(app) = spawn_with(backend, false, |_| {}).await else { return };
+    for i in 0..4 {
+        add_user(&app, &format!("user{i}@example.org"), Role::Editor, &[]).await;
+    }
+    let aliased: String = (0..4)
+        .map(|i| {
+            format!("a{i}: login(email: \"user{i}@example.org\", password: \"not the password {i}\") {{ token }} ")
+        })
+        .collect();
+    let body = app.gql(&format!("mutation {{ {aliased} }}"), json!({})).await;
+    let codes: Vec<&str> =
+        body["errors"].as_array().unwrap().iter().map(|e| e["extensions"]["code"].as_str().unwrap()).collect();
+    assert_eq!(codes.iter().filter(|c| **c == "UNAUTHENTICATED").count(), 1, "one check: {body}");
+    assert!(codes.iter().all(|c| *c == "UNAUTHENTICATED" || *c == "RATE_LIMITED"), "{body}");
+    // A batch shares the request's one check: the second sign-in is refused even with the right
+    // password.
+    let batch = json!([
+        { "query": LOGIN, "variables": { "e": "user0@example.org", "p": "still not the password" } },
+        { "query": LOGIN, "variables": { "e": "user1@example.org", "p": PASSWORD } },
+    ]);
+    let resp = app.client.post(app.url("/graphql")).json(&batch).send().await.unwrap();
+    let answers: Value = resp.json().await.unwrap();
+    assert_eq!(first_code(&answers[0]), "UNAUTHENTICATED", "{answers}");
+    assert_eq!(first_code(&answers[1]), "RATE_LIMITED", "{answers}");
+    // Alone, the right password signs in: the refusals above did not count against it.
+    assert!(login(&app, "user1@example.org", PASSWORD).await["data"]["login"]["token"].is_string());
+    app.stop().await;
+}
+backend_test!(one_request_checks_one_password);

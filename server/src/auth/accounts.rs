@@ -144,7 +144,8 @@ pub struct LoginSession {
 }
 
 /// Checks a password and opens a session. Unknown emails, wrong passwords and disabled accounts
-/// get the same answer, after the same work; repeated failures lock the account for a while.
+/// get the same answer, after the same work; repeated failures lock the account for a while. The
+/// attempt is reserved before the password is checked, so the limit holds under any concurrency.
 pub async fn login(
     db: &DatabaseConnection,
     limiter: &LoginLimiter,
@@ -153,21 +154,27 @@ pub async fn login(
     ttl: Duration,
 ) -> AppResult<LoginSession> {
     let key = normalize_email(email);
-    if !limiter.allowed(db, &key).await? {
+    let Some(attempt) = limiter.reserve(db, &key).await? else {
         return Err(AppError::RateLimited("too many failed logins for this account; try again later".into()));
-    }
+    };
     let password = password.chars().take(MAX_PASSWORD).collect::<String>();
     let user = users::Entity::find().filter(users::Column::Email.eq(key.as_str())).one(db).await?;
     let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.clone());
-    let ok = verify_password(password, hash).await;
+    let ok = match limiter.password_check().await {
+        Ok(_permit) => verify_password(password, hash).await,
+        Err(busy) => {
+            limiter.cancel(db, attempt).await?;
+            return Err(busy);
+        }
+    };
     let user = match user {
         Some(u) if ok && !u.disabled => u,
         _ => {
-            limiter.record_failure(db, &key).await?;
+            limiter.failed(db, attempt).await?;
             return Err(AppError::Unauthenticated(BAD_LOGIN.into()));
         }
     };
-    limiter.reset(db, &key).await?;
+    limiter.succeeded(db, attempt).await?;
     let token = new_token(SESSION_PREFIX)?;
     let now = Utc::now();
     let expires_at = now + ttl;

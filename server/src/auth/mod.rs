@@ -9,6 +9,9 @@ pub mod accounts;
 pub mod limiter;
 pub mod policy;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
@@ -16,6 +19,18 @@ use sha2::{Digest, Sha256};
 use crate::error::{AppError, AppResult};
 
 pub use policy::{Action, Field, Principal, Scope};
+
+/// The password checks one HTTP request may still ask for: one. A request carrying many aliased
+/// or batched sign-ins is refused after the first, so one request cannot buy many slow checks.
+#[derive(Clone, Debug, Default)]
+pub struct PasswordBudget(Arc<AtomicBool>);
+
+impl PasswordBudget {
+    /// Takes the request's one check; false when it was taken.
+    pub fn take(&self) -> bool {
+        !self.0.swap(true, Ordering::SeqCst)
+    }
+}
 
 /// Prefix of session tokens.
 pub const SESSION_PREFIX: &str = "chs_";

@@ -8,7 +8,7 @@ use sea_orm::EntityTrait;
 use super::error::IntoGql;
 use super::ids::{self, NodeType};
 use super::state;
-use crate::auth::{Principal, accounts};
+use crate::auth::{PasswordBudget, Principal, accounts};
 use crate::error::{AppError, AppResult};
 
 /// What a user may do (see the policy in ARCHITECTURE.md).
@@ -88,6 +88,9 @@ impl AuthMutation {
     /// failures lock the account for a while (`RATE_LIMITED`).
     async fn login(&self, ctx: &Context<'_>, email: String, password: String) -> async_graphql::Result<Session> {
         let st = state(ctx);
+        if ctx.data_opt::<PasswordBudget>().is_some_and(|budget| !budget.take()) {
+            return Err(AppError::RateLimited("one sign-in per request".into())).gql();
+        }
         let ttl = chrono::Duration::hours(i64::from(st.config.auth.session_ttl_hours));
         let s = accounts::login(&st.db, &st.login_limiter, &email, &password, ttl).await.gql()?;
         Ok(Session { token: s.token, expires_at: s.expires_at, user: s.user.into() })

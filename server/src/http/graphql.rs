@@ -13,7 +13,7 @@ use poem::{Body, IntoResponse, Request, Response};
 use bytes::Bytes;
 
 use super::HttpState;
-use crate::auth::Principal;
+use crate::auth::{PasswordBudget, Principal};
 use crate::cache::{self, Leader, Lookup, ResponseCache};
 use crate::graphql::error::{PARSE_FAILED, RECURSION_TOO_DEEP, ensure_code, request_error};
 use crate::graphql::{HeaderLocale, loaders};
@@ -50,7 +50,7 @@ pub async fn get(req: &Request, state: &HttpState) -> Response {
         Some(r) => r,
         None => return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", "malformed GraphQL GET parameters"),
     };
-    match execute(req, state, request, Method::Get).await {
+    match execute(req, state, request, Method::Get, &PasswordBudget::default()).await {
         Ok(body) => json_bytes(body),
         Err(refusal) => refusal,
     }
@@ -84,8 +84,10 @@ pub async fn post(req: &Request, body: Body, state: &HttpState) -> Response {
         Ok(b) => b,
         Err(_) => return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the body is not a GraphQL request in JSON"),
     };
+    // One password check for the whole HTTP request, batched operations included.
+    let budget = PasswordBudget::default();
     match batch {
-        BatchRequest::Single(request) => match execute(req, state, request, Method::Post).await {
+        BatchRequest::Single(request) => match execute(req, state, request, Method::Post, &budget).await {
             Ok(body) => json_bytes(body),
             Err(refusal) => refusal,
         },
@@ -101,7 +103,7 @@ pub async fn post(req: &Request, body: Body, state: &HttpState) -> Response {
             let mut out = Vec::with_capacity(bytes.len());
             out.push(b'[');
             for (i, request) in requests.into_iter().enumerate() {
-                match execute(req, state, request, Method::Post).await {
+                match execute(req, state, request, Method::Post, &budget).await {
                     Ok(body) => {
                         if i > 0 {
                             out.push(b',');
@@ -198,9 +200,10 @@ async fn execute(
     state: &HttpState,
     request: async_graphql::Request,
     method: Method,
+    budget: &PasswordBudget,
 ) -> Result<Bytes, Response> {
     let mut leader = None;
-    let response = match run(http, state, request, method, &mut leader).await? {
+    let response = match run(http, state, request, method, budget, &mut leader).await? {
         Outcome::Cached(body) => return Ok(body),
         Outcome::Fresh(response) => response,
     };
@@ -221,6 +224,7 @@ async fn run<'a>(
     state: &'a HttpState,
     mut request: async_graphql::Request,
     method: Method,
+    budget: &PasswordBudget,
     leader: &mut Option<Leader<'a>>,
 ) -> Result<Outcome, Response> {
     let g = &state.app.config.graphql;
@@ -281,7 +285,10 @@ async fn run<'a>(
         *leader = None;
     }
     let principal = authenticate(http, state).await?;
-    request = request.data(HeaderLocale(locale)).data(loaders(state.app.db.clone(), state.app.locales.codes()));
+    request = request
+        .data(HeaderLocale(locale))
+        .data(loaders(state.app.db.clone(), state.app.locales.codes()))
+        .data(budget.clone());
     if let Some(principal) = principal {
         request = request.data(principal);
     }

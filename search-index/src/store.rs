@@ -267,7 +267,20 @@ impl SearchIndex {
     /// Replaces the documents of the given items (an empty list removes the item) and moves the
     /// cursor, in one commit; then makes the result searchable.
     pub fn apply(&self, items: &[(u64, Vec<IndexDoc>)], cursor: i64) -> Result<()> {
+        self.commit(items, Some(cursor))
+    }
+
+    /// Replaces the documents of the given items without moving the cursor (a takedown made
+    /// visible before the change log is read); then makes the result searchable.
+    pub fn replace(&self, items: &[(u64, Vec<IndexDoc>)]) -> Result<()> {
+        self.commit(items, None)
+    }
+
+    fn commit(&self, items: &[(u64, Vec<IndexDoc>)], cursor: Option<i64>) -> Result<()> {
         let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        // Read under the writer's lock: a concurrent `apply` has either stored its cursor or
+        // not started.
+        let cursor = cursor.unwrap_or_else(|| self.cursor());
         for (key, docs) in items {
             writer.delete_term(Term::from_field_u64(self.fields.item_key, *key));
             for doc in docs {
@@ -282,8 +295,8 @@ impl SearchIndex {
             let _ = writer.rollback();
             return Err(e.into());
         }
-        drop(writer);
         self.cursor.store(cursor, Ordering::SeqCst);
+        drop(writer);
         self.reader.reload()?;
         Ok(())
     }

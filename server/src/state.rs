@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 use crate::auth::limiter::LoginLimiter;
 use crate::cache::ResponseCache;
 use crate::config::Config;
+use crate::content::ContentType;
 use crate::locale::Locales;
 use crate::metrics::Metrics;
 use crate::search::SearchService;
@@ -30,5 +31,17 @@ impl AppState {
     pub fn changed(&self) {
         self.cache.invalidate();
         self.search.wake();
+    }
+
+    /// To be called after a committed takedown (unpublish, archive, delete) instead of
+    /// `changed()`: the item also leaves this process's search indexes before the caller is
+    /// answered. Should that fail, the indexer still applies it from the change log.
+    pub async fn taken_down(&self, ty: ContentType, id: i32) {
+        self.changed();
+        if let Err(e) = self.search.refresh_item(&self.db, self.locales.codes(), ty, id).await {
+            tracing::warn!(error = %e, "search index not updated at once after a takedown; the indexer will");
+        }
+        // What was cached while the index still held the item.
+        self.cache.invalidate();
     }
 }

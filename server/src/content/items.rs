@@ -574,6 +574,6 @@ pub async fn delete(state: &AppState, who: &Principal, ty: ContentType, id: i32)
     }
     record(&txn, who, "item.delete", translate::entity_name(ty), id, None, "deleted").await?;
     txn.commit().await?;
-    state.changed();
+    state.taken_down(ty, id).await;
     Ok(())
 }

@@ -490,7 +490,11 @@ pub async fn set_status(
     touch(&txn, ty, id).await?;
     record(&txn, who, "translation.status", entity_name(ty), id, Some(&locale), operation.unwrap_or("updated")).await?;
     txn.commit().await?;
-    state.changed();
+    if operation == Some("unpublished") {
+        state.taken_down(ty, id).await;
+    } else {
+        state.changed();
+    }
     Ok(saved)
 }
 
@@ -513,7 +517,7 @@ pub async fn unpublish(
     touch(&txn, ty, id).await?;
     record(&txn, who, "translation.unpublish", entity_name(ty), id, Some(&locale), "unpublished").await?;
     txn.commit().await?;
-    state.changed();
+    state.taken_down(ty, id).await;
     Ok(saved)
 }
 

@@ -100,7 +100,7 @@ async fn ensure_open(state: &AppState, slot: &Slot) -> AppResult<Arc<SearchIndex
     };
     state.metrics.search_index(slot.kind.name(), index.num_docs(), index.cursor());
     slot.set(Some(index.clone()));
-    slot.applied_beyond.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    slot.pending.lock().unwrap_or_else(|p| p.into_inner()).clear();
     let store = slot.store.clone();
     for (name, reason) in tokio::task::spawn_blocking(move || store.clean_up()).await.map_err(join_error)? {
         tracing::info!(index = slot.kind.name(), directory = %name, %reason, "old index directory kept");
@@ -113,17 +113,25 @@ fn join_error(e: tokio::task::JoinError) -> AppError {
     AppError::internal(format!("index task: {e}"))
 }
 
-/// Applies the changes after the index's cursor.
+/// Gap numbers looked at again per round.
+const REVISIT: usize = 500;
+
+/// Applies the changes after the index's cursor: new ones read from past the highest handled
+/// number (a gap never holds them back), and late commits that fill gaps.
 async fn catch_up(state: &AppState, slot: &Slot, index: &Arc<SearchIndex>) -> AppResult<bool> {
     let cursor = index.cursor();
-    let changes = changes::after(&state.db, cursor, BATCH).await?;
-    if changes.is_empty() {
-        return Ok(false);
-    }
-    let next = changes::advance(cursor, &changes, Utc::now());
-    let todo: Vec<&chorus_entities::change_log::Model> = {
-        let beyond = slot.applied_beyond.lock().unwrap_or_else(|p| p.into_inner());
-        changes.iter().filter(|c| !beyond.contains(&c.seq)).collect()
+    let (read_from, missing) = {
+        let pending = slot.pending.lock().unwrap_or_else(|p| p.into_inner());
+        (pending.read_from(cursor), pending.missing(cursor, REVISIT))
+    };
+    let mut todo = changes::these(&state.db, &missing).await?;
+    let fresh = changes::after(&state.db, read_from, BATCH).await?;
+    let more = fresh.len() as u64 == BATCH;
+    todo.extend(fresh);
+    let next = {
+        let mut pending = slot.pending.lock().unwrap_or_else(|p| p.into_inner());
+        pending.handled(&todo);
+        pending.settle(cursor, Utc::now())
     };
     if todo.is_empty() && next == cursor {
         return Ok(false);
@@ -144,18 +152,15 @@ async fn catch_up(state: &AppState, slot: &Slot, index: &Arc<SearchIndex>) -> Ap
         }
     }
     let applying = index.clone();
-    tokio::task::spawn_blocking(move || applying.apply(&items, next))
-        .await
-        .map_err(join_error)?
-        .map_err(index_error)?;
-    {
-        let mut beyond = slot.applied_beyond.lock().unwrap_or_else(|p| p.into_inner());
-        beyond.extend(todo.iter().map(|c| c.seq).filter(|s| *s > next));
-        beyond.retain(|s| *s > next);
+    let applied = tokio::task::spawn_blocking(move || applying.apply(&items, next)).await.map_err(join_error)?;
+    if let Err(e) = applied {
+        // Nothing of this round is in the index: read it again.
+        slot.pending.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        return Err(index_error(e));
     }
     state.cache.invalidate();
     state.metrics.search_index(slot.kind.name(), index.num_docs(), next);
-    Ok(changes.len() as u64 == BATCH && next > cursor)
+    Ok(more)
 }
 
 /// Builds an index from the database into a new directory and switches to it. `progress` is

@@ -16,7 +16,7 @@ use chorus_search_index::{SearchIndex, SearchRequest, SearchResults, Store};
 use tokio::sync::Notify;
 
 use crate::config::Config;
-use crate::content::Visibility;
+use crate::content::{ContentType, Visibility};
 use crate::error::{AppError, AppResult};
 
 /// Which index.
@@ -49,13 +49,13 @@ pub struct Slot {
     pub kind: IndexKind,
     pub store: Store,
     index: RwLock<Option<Arc<SearchIndex>>>,
-    /// Change-log numbers beyond the cursor (after a gap) already applied.
-    applied_beyond: Mutex<std::collections::BTreeSet<i64>>,
+    /// Changes applied beyond the index's cursor (after a gap).
+    pending: Mutex<crate::changes::Pending>,
 }
 
 impl Slot {
     fn new(kind: IndexKind, store: Store) -> Slot {
-        Slot { kind, store, index: RwLock::new(None), applied_beyond: Mutex::new(Default::default()) }
+        Slot { kind, store, index: RwLock::new(None), pending: Mutex::new(Default::default()) }
     }
 
     pub fn get(&self) -> Option<Arc<SearchIndex>> {
@@ -97,6 +97,32 @@ impl SearchService {
     /// Tells the indexer that this process committed a change.
     pub fn wake(&self) {
         self.wake.notify_one();
+    }
+
+    /// Re-reads one item into every open index of this process now, without waiting for the
+    /// indexer: a takedown (unpublish, archive, delete) is out of search before its mutation
+    /// returns. The change log still carries the change to the indexer and to other processes.
+    pub async fn refresh_item(
+        &self,
+        db: &sea_orm::DatabaseConnection,
+        locales: &[String],
+        ty: ContentType,
+        id: i32,
+    ) -> AppResult<()> {
+        for slot in [&self.public, &self.drafts] {
+            let Some(index) = slot.get() else { continue };
+            let items: Vec<(u64, Vec<chorus_search_index::IndexDoc>)> =
+                docs::documents(db, ty, &[id], locales, slot.kind.visibility())
+                    .await?
+                    .into_iter()
+                    .map(|(id, docs)| (docs::item_key(ty, id), docs))
+                    .collect();
+            tokio::task::spawn_blocking(move || index.replace(&items))
+                .await
+                .map_err(|e| AppError::internal(format!("index task: {e}")))?
+                .map_err(index_error)?;
+        }
+        Ok(())
     }
 
     /// Runs a search on a blocking thread (answers from the result cache directly).

@@ -331,6 +331,9 @@ type Highlights = HashMap<Analyzer, HashSet<String>>;
 struct Built {
     query: Box<dyn Query>,
     highlights: Highlights,
+    /// The most separately matchable words the text has in one language (an unspaced clause
+    /// can hold several).
+    words: usize,
 }
 
 /// What a word or phrase becomes in one language.
@@ -342,14 +345,18 @@ enum Part {
     Query(Box<dyn Query>),
 }
 
-/// The query for terms grouped by position: every position must match, any alternative, in any
-/// text field of the analyzer, weighted by field. Terms absent from a field are left out, so a
-/// word that no document of the language has makes the language impossible, not a big query.
+/// The query for terms grouped by position: every position must match (with `all`; otherwise
+/// any), any alternative, in any text field of the analyzer, weighted by field. Terms absent from
+/// a field are left out, so a word that no document of the language has makes the language
+/// impossible, not a big query. Without `all`, positions no document has are left out too: an
+/// unspaced query ("全球基金是什么") is several words in one clause, and a word of it that nothing
+/// has must not empty the result.
 fn positions_query(
     ctx: &Context<'_>,
     analyzer: Analyzer,
     positions: &[Vec<String>],
     weight: f32,
+    all: bool,
     highlights: &mut HashSet<String>,
 ) -> Part {
     if positions.is_empty() {
@@ -370,14 +377,18 @@ fn positions_query(
             }
         }
         if shoulds.is_empty() {
-            return Part::Impossible;
+            if all {
+                return Part::Impossible;
+            }
+            continue;
         }
         musts.push(Box::new(BooleanQuery::new(shoulds)));
     }
-    if musts.len() == 1 {
-        Part::Query(musts.pop().expect("one"))
-    } else {
-        Part::Query(Box::new(BooleanQuery::intersection(musts)))
+    match musts.len() {
+        0 => Part::Impossible,
+        1 => Part::Query(musts.pop().expect("one")),
+        _ if all => Part::Query(Box::new(BooleanQuery::intersection(musts))),
+        _ => Part::Query(Box::new(BooleanQuery::union(musts))),
     }
 }
 
@@ -389,7 +400,7 @@ fn phrase_query(
 ) -> Part {
     match terms {
         [] => Part::Nothing,
-        [(_, one)] => positions_query(ctx, analyzer, &[vec![one.clone()]], 1.0, highlights),
+        [(_, one)] => positions_query(ctx, analyzer, &[vec![one.clone()]], 1.0, true, highlights),
         [(first, _), ..] => {
             let mut shoulds: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             for f in TextField::ALL {
@@ -476,7 +487,9 @@ impl SearchIndex {
         }
         let mut highlights: Highlights = HashMap::new();
         let mut per_language: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut max_words = 0;
         for &analyzer in analyzers {
+            let mut words_seen = 0;
             let mut a = self.index.tokenizers().get(&analyzer.tokenizer_name()).expect("registered analyzer");
             let marks = highlights.entry(analyzer).or_default();
             let mut words: Vec<Box<dyn Query>> = Vec::new();
@@ -486,8 +499,9 @@ impl SearchIndex {
                     Clause::Phrase(text) => phrase_query(ctx, analyzer, &analyze_with_positions(&mut a, text), marks),
                     Clause::Word { text, .. } => {
                         let exact = analyze(&mut a, text);
+                        words_seen += exact.len();
                         let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-                        let first = positions_query(ctx, analyzer, &exact, 1.0, marks);
+                        let first = positions_query(ctx, analyzer, &exact, 1.0, all_words, marks);
                         let nothing = matches!(first, Part::Nothing);
                         if let Part::Query(q) = first {
                             alternatives.push((Occur::Should, q));
@@ -498,7 +512,7 @@ impl SearchIndex {
                                 if other.is_empty() || other == exact {
                                     continue;
                                 }
-                                if let Part::Query(q) = positions_query(ctx, analyzer, &other, *weight, marks) {
+                                if let Part::Query(q) = positions_query(ctx, analyzer, &other, *weight, true, marks) {
                                     alternatives.push((Occur::Should, q));
                                 }
                             }
@@ -517,6 +531,8 @@ impl SearchIndex {
                     Part::Nothing => {}
                 }
             }
+            let phrases = clauses.iter().filter(|c| matches!(c, Clause::Phrase(_))).count();
+            max_words = max_words.max(words_seen + phrases);
             if impossible && all_words {
                 continue;
             }
@@ -531,7 +547,7 @@ impl SearchIndex {
         if per_language.is_empty() {
             return Ok(None);
         }
-        Ok(Some(Built { query: Box::new(BooleanQuery::new(per_language)), highlights }))
+        Ok(Some(Built { query: Box::new(BooleanQuery::new(per_language)), highlights, words: max_words }))
     }
 
     /// Runs a search (answered from the result cache when the same request was answered since
@@ -573,17 +589,19 @@ impl SearchIndex {
             (self.collect(searcher, &BooleanQuery::new(q), false)?, Highlights::new())
         } else {
             let mut found = (Vec::new(), Highlights::new());
+            // Every word first; when no item has them all, any word (a word that nothing has
+            // never empties the result).
             for all_words in [true, false] {
-                if !all_words && clauses.len() == 1 {
-                    break;
+                let built = self.text_query(&ctx, &clauses, &analyzers, all_words)?;
+                let single = built.as_ref().is_some_and(|b| b.words <= 1);
+                if let Some(built) = built {
+                    let mut q = filters.iter().map(|(o, q)| (*o, q.box_clone())).collect::<Vec<_>>();
+                    q.push((Occur::Must, built.query));
+                    let matches = self.collect(searcher, &BooleanQuery::new(q), true)?;
+                    found = (matches, built.highlights);
                 }
-                let Some(built) = self.text_query(&ctx, &clauses, &analyzers, all_words)? else { continue };
-                let mut q = filters.iter().map(|(o, q)| (*o, q.box_clone())).collect::<Vec<_>>();
-                q.push((Occur::Must, built.query));
-                let matches = self.collect(searcher, &BooleanQuery::new(q), true)?;
-                all_words_matched = all_words;
-                found = (matches, built.highlights);
-                if !found.0.is_empty() {
+                all_words_matched = all_words && !found.0.is_empty();
+                if !found.0.is_empty() || (all_words && single) {
                     break;
                 }
             }

@@ -142,6 +142,17 @@ fn languages_are_analysed_their_own_way() {
     assert_eq!(ids(&search(&index, "насилия", &["ru"])), [4], "Russian inflection");
     assert_eq!(ids(&search(&index, "权利", &["zh-Hans"])), [5], "Chinese without spaces");
     assert_eq!(ids(&search(&index, "贫困", &["zh-Hans"])), [5]);
+    // Whole questions without spaces: words that no document has ("是什么", "哪里") do not empty
+    // the result, and the answer says not every word matched.
+    for question in ["性工作者的权利是什么？", "贫困在哪里", "什么是暴力?"] {
+        let r = search(&index, question, &["zh-Hans"]);
+        assert_eq!((ids(&r), r.all_words_matched), (vec![5], false), "{question}: {r:#?}");
+    }
+    let r = search(&index, "性工作者的权利", &["zh-Hans"]);
+    assert_eq!((ids(&r), r.all_words_matched), (vec![5], true), "every word there: {r:#?}");
+    // A word nothing has, alone: nothing found, and not every word matched.
+    let r = search(&index, "qqqzzzxx", &["en"]);
+    assert!(r.hits.is_empty() && !r.all_words_matched, "{r:#?}");
     assert_eq!(ids(&search(&index, "العنف", &["ar"])), [6], "Arabic diacritics");
     assert_eq!(ids(&search(&index, "acces droits", &["fr"])), [7], "elision and folding");
     assert_eq!(sorted(ids(&search(&index, "trabajadora", &["es"]))), [1, 3], "Spanish plural and singular");
@@ -221,10 +232,10 @@ fn hostile_queries_are_text() {
         assert!(r.total <= 7, "{q}");
     }
     assert_eq!(sorted(ids(&search(&index, "(violence:", &["en"]))), [2, 7], "punctuation is just a separator");
-    assert!(
-        search(&index, "title_en:violence", &["en"]).hits.is_empty(),
-        "no field syntax: all three words are needed"
-    );
+    // No field syntax: the same as the three words, none of them a field name.
+    let r = search(&index, "title_en:violence", &["en"]);
+    assert!(!r.all_words_matched, "{r:#?}");
+    assert_eq!(sorted(ids(&r)), sorted(ids(&search(&index, "title en violence", &["en"]))));
 }
 
 #[test]

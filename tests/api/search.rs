@@ -338,3 +338,24 @@ async fn takedowns_leave_search_at_once_past_gaps(backend: Backend) {
     other.stop().await;
 }
 backend_test!(takedowns_leave_search_at_once_past_gaps);
+
+/// Readers' questions in unspaced scripts find what their words find: a word that no document
+/// has (什么, 哪里) never empties the result, and the answer says not every word matched.
+async fn questions_without_spaces_find_something(backend: Backend) {
+    let Some(app) = spawn_with(backend, true, with_search).await else { return };
+    until(&app, json!({ "q": "" }), |r| r["total"].as_i64().unwrap_or(0) > 50).await;
+    for (words, question) in
+        [("全球基金", "全球基金是什么？"), ("性工作者", "性工作者的权利是什么"), ("性工作者", "哪里有性工作者的报告?")]
+    {
+        let alone = search(&app, json!({ "q": words, "l": "zh-Hans" })).await;
+        assert!(alone["total"].as_i64().unwrap() >= 1, "{words}: {alone}");
+        let asked = search(&app, json!({ "q": question, "l": "zh-Hans" })).await;
+        assert!(asked["total"].as_i64().unwrap() >= 1, "{question}: {asked}");
+        assert_eq!(asked["allWordsMatched"], false, "{question}: {asked}");
+        // What the words alone find comes first among the question's hits.
+        assert_eq!(asked["hits"][0]["item"]["id"], alone["hits"][0]["item"]["id"], "{question}: {asked}");
+    }
+    let nothing = search(&app, json!({ "q": "qqqzzzxx" })).await;
+    assert_eq!((nothing["total"].as_i64(), &nothing["allWordsMatched"]), (Some(0), &json!(false)), "{nothing}");
+}
+backend_test!(questions_without_spaces_find_something);

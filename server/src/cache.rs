@@ -8,6 +8,10 @@
 //!
 //! A miss is computed once: concurrent requests for the same key wait for the first one instead
 //! of all running the same query when an entry expires under load.
+//!
+//! Memory is bounded in bytes (`graphql.cache_max_bytes`, keys and bodies counted) as well as in
+//! entries; expired entries are dropped as soon as a request or the periodic sweep sees them, so
+//! a burst of distinct answers is given back one TTL later.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -22,6 +26,7 @@ const MAX_ENTRY_BYTES: usize = 256 * 1024;
 pub struct ResponseCache {
     ttl: Duration,
     max_entries: usize,
+    max_bytes: usize,
     inner: Mutex<Inner>,
 }
 
@@ -34,8 +39,39 @@ enum Slot {
 #[derive(Default)]
 struct Inner {
     slots: HashMap<String, Slot>,
-    /// Insertion order of ready entries, for evicting the oldest when full.
-    order: VecDeque<String>,
+    /// Ready entries in the order they were stored, which is also the order they expire in (one
+    /// TTL for all). An entry stored again appears twice; only the newest stamp owns the slot.
+    order: VecDeque<(Instant, String)>,
+    /// Bytes of the ready entries (keys and bodies).
+    bytes: usize,
+    entries: usize,
+}
+
+impl Inner {
+    /// Drops the oldest entry; false when there is none.
+    fn evict_oldest(&mut self) -> bool {
+        let Some((stamp, key)) = self.order.pop_front() else { return false };
+        if matches!(self.slots.get(&key), Some(Slot::Ready(at, _)) if *at == stamp)
+            && let Some(Slot::Ready(_, body)) = self.slots.remove(&key)
+        {
+            self.bytes -= key.len() + body.len();
+            self.entries -= 1;
+        }
+        true
+    }
+
+    fn purge_expired(&mut self, ttl: Duration) {
+        while self.order.front().is_some_and(|(at, _)| at.elapsed() >= ttl) {
+            self.evict_oldest();
+        }
+    }
+}
+
+/// What the cache holds now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CacheSize {
+    pub entries: usize,
+    pub bytes: usize,
 }
 
 /// What a lookup found.
@@ -56,12 +92,29 @@ pub struct Leader<'a> {
 }
 
 impl ResponseCache {
-    pub fn new(ttl: Duration, max_entries: usize) -> ResponseCache {
-        ResponseCache { ttl, max_entries, inner: Mutex::new(Inner::default()) }
+    pub fn new(ttl: Duration, max_entries: usize, max_bytes: usize) -> ResponseCache {
+        ResponseCache { ttl, max_entries, max_bytes, inner: Mutex::new(Inner::default()) }
     }
 
     pub fn enabled(&self) -> bool {
-        !self.ttl.is_zero() && self.max_entries > 0
+        !self.ttl.is_zero() && self.max_entries > 0 && self.max_bytes > 0
+    }
+
+    /// Entries and bytes held now.
+    pub fn size(&self) -> CacheSize {
+        let inner = self.lock();
+        CacheSize { entries: inner.entries, bytes: inner.bytes }
+    }
+
+    /// Drops expired entries (also done by every lookup; the server sweeps once per TTL too, so
+    /// memory is given back when requests stop).
+    pub fn sweep(&self) {
+        self.lock().purge_expired(self.ttl);
+    }
+
+    /// How often the server should sweep.
+    pub fn ttl(&self) -> Duration {
+        self.ttl
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -80,6 +133,7 @@ impl ResponseCache {
 
     pub fn lookup(&self, key: String) -> Lookup<'_> {
         let mut inner = self.lock();
+        inner.purge_expired(self.ttl);
         match inner.slots.get(&key) {
             Some(Slot::Ready(at, body)) if at.elapsed() < self.ttl => return Lookup::Hit(body.clone()),
             Some(Slot::Pending(rx)) => return Lookup::Wait(rx.clone()),
@@ -91,15 +145,20 @@ impl ResponseCache {
     }
 
     fn store(&self, key: String, body: Bytes) {
-        let mut inner = self.lock();
-        inner.slots.insert(key.clone(), Slot::Ready(Instant::now(), body));
-        inner.order.push_back(key);
-        while inner.order.len() > self.max_entries {
-            let Some(oldest) = inner.order.pop_front() else { break };
-            if matches!(inner.slots.get(&oldest), Some(Slot::Ready(..))) && !inner.order.contains(&oldest) {
-                inner.slots.remove(&oldest);
-            }
+        let size = key.len() + body.len();
+        if size > self.max_bytes {
+            return;
         }
+        let mut inner = self.lock();
+        let now = Instant::now();
+        if let Some(Slot::Ready(_, old)) = inner.slots.insert(key.clone(), Slot::Ready(now, body)) {
+            inner.bytes -= key.len() + old.len();
+            inner.entries -= 1;
+        }
+        inner.bytes += size;
+        inner.entries += 1;
+        inner.order.push_back((now, key));
+        while (inner.entries > self.max_entries || inner.bytes > self.max_bytes) && inner.evict_oldest() {}
     }
 
     /// Forgets everything: called after any write by this process.
@@ -107,6 +166,8 @@ impl ResponseCache {
         let mut inner = self.lock();
         inner.slots.retain(|_, slot| matches!(slot, Slot::Pending(_)));
         inner.order.clear();
+        inner.bytes = 0;
+        inner.entries = 0;
     }
 }
 
@@ -172,7 +233,7 @@ mod tests {
 
     #[test]
     fn entries_expire_are_bounded_and_invalidate() {
-        let c = ResponseCache::new(Duration::from_millis(50), 2);
+        let c = ResponseCache::new(Duration::from_millis(50), 2, 1 << 20);
         lead(&c, "a", b"1");
         assert_eq!(hit(&c, "a").as_deref(), Some(&b"1"[..]));
         lead(&c, "b", b"2");
@@ -186,9 +247,32 @@ mod tests {
         assert!(hit(&c, "d").is_none(), "expired");
     }
 
+    #[test]
+    fn memory_is_bounded_in_bytes_and_given_back_after_the_ttl() {
+        let c = ResponseCache::new(Duration::from_millis(50), 1000, 10_000);
+        static BODY: [u8; 3000] = [b'x'; 3000];
+        for k in ["a", "b", "c", "d"] {
+            lead(&c, k, &BODY);
+        }
+        assert_eq!(c.size(), CacheSize { entries: 3, bytes: 3 * 3001 }, "the byte bound evicts the oldest");
+        assert!(hit(&c, "a").is_none() && hit(&c, "d").is_some());
+        // Stored again: counted once.
+        std::thread::sleep(Duration::from_millis(60));
+        lead(&c, "d", b"12345");
+        assert_eq!(c.size(), CacheSize { entries: 1, bytes: 6 }, "expired entries went when a new one came");
+        std::thread::sleep(Duration::from_millis(60));
+        c.sweep();
+        assert_eq!(c.size(), CacheSize { entries: 0, bytes: 0 }, "the sweep gives everything back");
+        // An answer larger than the whole budget is not kept.
+        static HUGE: [u8; 20_000] = [b'y'; 20_000];
+        lead(&c, "h", &HUGE);
+        assert!(hit(&c, "h").is_none());
+        assert_eq!(c.size().bytes, 0);
+    }
+
     #[tokio::test]
     async fn a_miss_is_computed_once() {
-        let c = ResponseCache::new(Duration::from_secs(5), 10);
+        let c = ResponseCache::new(Duration::from_secs(5), 10, 1 << 20);
         let Lookup::Lead(leader) = c.lookup("k".into()) else { panic!("first lookup leads") };
         let Lookup::Wait(rx) = c.lookup("k".into()) else { panic!("second lookup waits") };
         let waiter = tokio::spawn(wait(rx));

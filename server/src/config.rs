@@ -144,6 +144,13 @@ pub struct ServerConfig {
     pub shutdown_grace_seconds: u64,
     /// How often this process looks for scheduled publications that are due; 0 turns it off.
     pub scheduler_interval_ms: u64,
+    /// Seconds a client has to send a request's headers (and an idle keep-alive connection
+    /// stays open); then the connection is closed.
+    pub header_read_timeout_seconds: u64,
+    /// Seconds a client has to send a request's body; then it gets 408 `REQUEST_TIMEOUT`.
+    pub body_read_timeout_seconds: u64,
+    /// Connections served at once; further ones wait to be accepted.
+    pub max_connections: usize,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -193,6 +200,8 @@ pub struct GraphqlConfig {
     /// How long identical public query responses are served from memory; 0 turns caching off.
     pub cache_ttl_ms: u64,
     pub cache_max_entries: usize,
+    /// Bytes the cached responses may take (keys and bodies); the oldest go first.
+    pub cache_max_bytes: usize,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -225,6 +234,9 @@ impl Default for ServerConfig {
             data_dir: PathBuf::from("./data"),
             shutdown_grace_seconds: 10,
             scheduler_interval_ms: 1000,
+            header_read_timeout_seconds: 15,
+            body_read_timeout_seconds: 30,
+            max_connections: 1024,
         }
     }
 }
@@ -262,6 +274,7 @@ impl Default for GraphqlConfig {
             max_page_size: 100,
             cache_ttl_ms: 1000,
             cache_max_entries: 1000,
+            cache_max_bytes: 32 * 1024 * 1024,
         }
     }
 }
@@ -349,6 +362,16 @@ impl Config {
                 "search.snippet_chars",
                 "must be between 40 and 10000 (and max_results at least 1)".into(),
             ));
+        }
+        let sv = &self.server;
+        for (key, value) in [
+            ("server.header_read_timeout_seconds", sv.header_read_timeout_seconds),
+            ("server.body_read_timeout_seconds", sv.body_read_timeout_seconds),
+            ("server.max_connections", sv.max_connections as u64),
+        ] {
+            if value == 0 {
+                return Err(key_err(key, "must be at least 1".into()));
+            }
         }
         let a = &self.auth;
         for (key, value) in [

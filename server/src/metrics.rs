@@ -64,7 +64,6 @@ impl Metrics {
             .record(seconds);
     }
 
-    /// Counts a GraphQL error by code.
     /// The state of a search index: documents, change-log cursor.
     pub fn search_index(&self, index: &'static str, documents: u64, cursor: i64) {
         let labels = vec![Label::new("index", index)];
@@ -73,6 +72,14 @@ impl Metrics {
         r.register_gauge(&Key::from_parts("chorus_search_cursor", labels), &METADATA).set(cursor as f64);
     }
 
+    /// The size of the response cache.
+    pub fn response_cache(&self, entries: usize, bytes: usize) {
+        let r = &self.inner.recorder;
+        r.register_gauge(&Key::from_name("chorus_response_cache_entries"), &METADATA).set(entries as f64);
+        r.register_gauge(&Key::from_name("chorus_response_cache_bytes"), &METADATA).set(bytes as f64);
+    }
+
+    /// Counts a GraphQL error by code.
     pub fn graphql_error(&self, code: &str) {
         let labels = vec![Label::new("code", code.to_owned())];
         self.inner

@@ -4,7 +4,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use tokio::net::TcpListener;
 
 use crate::auth::limiter::{LoginLimiter, installation_secret};
 use crate::cache::ResponseCache;
@@ -15,7 +15,7 @@ use crate::state::AppState;
 use crate::{db, graphql, http};
 
 pub struct Application {
-    acceptor: TcpAcceptor,
+    listener: TcpListener,
     port: u16,
     state: AppState,
 }
@@ -28,17 +28,14 @@ impl Application {
         let metrics = Metrics::new();
         let db = db::connect(&config, Some(metrics.clone())).await?;
         db::prepare(&db, config.database.migrate_on_start).await?;
-        let acceptor = TcpListener::bind(config.server.bind.to_string())
-            .into_acceptor()
+        let listener = TcpListener::bind(config.server.bind)
             .await
             .map_err(|e| AppError::internal(format!("cannot listen on {}: {e}", config.server.bind)))?;
-        let port = acceptor
-            .local_addr()
-            .first()
-            .and_then(|a| a.as_socket_addr().map(|s| s.port()))
-            .ok_or_else(|| AppError::internal("listener has no address"))?;
+        let port =
+            listener.local_addr().map_err(|e| AppError::internal(format!("listener has no address: {e}")))?.port();
         let g = &config.graphql;
-        let cache = Arc::new(ResponseCache::new(Duration::from_millis(g.cache_ttl_ms), g.cache_max_entries));
+        let cache =
+            Arc::new(ResponseCache::new(Duration::from_millis(g.cache_ttl_ms), g.cache_max_entries, g.cache_max_bytes));
         let a = &config.auth;
         let login_limiter = Arc::new(LoginLimiter::new(
             a.login_max_failures as usize,
@@ -56,7 +53,7 @@ impl Application {
             login_limiter,
             search,
         };
-        Ok(Application { acceptor, port, state })
+        Ok(Application { listener, port, state })
     }
 
     /// The bound port (useful with port 0).
@@ -76,13 +73,26 @@ impl Application {
         let scheduler = tokio::spawn(crate::content::schedule::run(self.state.clone()));
         let webhooks = tokio::spawn(crate::webhooks::run(self.state.clone()));
         let indexer = tokio::spawn(crate::search::indexer::run(self.state.clone()));
-        let served = poem::Server::new_with_acceptor(self.acceptor)
-            .idle_timeout(Duration::from_secs(60))
-            .run_with_graceful_shutdown(app, shutdown, Some(grace))
-            .await;
+        let sweeper = tokio::spawn({
+            let cache = self.state.cache.clone();
+            async move {
+                let every = cache.ttl().max(Duration::from_secs(1));
+                loop {
+                    tokio::time::sleep(every).await;
+                    cache.sweep();
+                }
+            }
+        });
+        let sv = &self.state.config.server;
+        let limits = http::serve::Limits {
+            header_read_timeout: Duration::from_secs(sv.header_read_timeout_seconds),
+            max_connections: sv.max_connections,
+        };
+        let served = http::serve::serve(self.listener, app, limits, shutdown, grace).await;
         scheduler.abort();
         webhooks.abort();
         indexer.abort();
+        sweeper.abort();
         served?;
         self.state.db.clone().close().await.ok();
         Ok(())

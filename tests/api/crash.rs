@@ -452,3 +452,165 @@ fn walk(dir: &std::path::Path) -> Vec<String> {
     }
     out
 }
+
+/// Kill -9 in a loop: writers save, publish and take down concurrently, the server is killed
+/// mid-burst, restarted, and checked: every acknowledged write is there (and at most the one in
+/// flight per writer besides), and search matches the published content soon after the restart,
+/// takedowns included (within 2 s on a quiet machine: the time is printed; the bound asserted
+/// is 5 s, room for CI's two shared cores). `CHORUS_TEST_KILL_CYCLES` sets the number of cycles
+/// (5).
+async fn kill_9_loops(backend: Backend) {
+    const WRITERS: usize = 4;
+    let cycles: usize = std::env::var("CHORUS_TEST_KILL_CYCLES").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
+    let Some(Setup { dir, url, pg, conn }) = setup(backend).await else { return };
+    let client = chorus_tests::http_client();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}/graphql");
+    let post = {
+        let (client, base) = (client.clone(), base.clone());
+        move |body: serde_json::Value, token: Option<String>| {
+            let (client, base) = (client.clone(), base.clone());
+            async move {
+                let mut req = client.post(&base).json(&body);
+                if let Some(t) = token {
+                    req = req.header("authorization", format!("Bearer {t}"));
+                }
+                req.send().await.ok()?.json::<serde_json::Value>().await.ok()
+            }
+        }
+    };
+
+    let mut server = start(&url, dir.path(), port);
+    ready(&client, port).await;
+    let login = "mutation { login(email: \"ed@example.org\", password: \"correct horse battery staple\") { token } }";
+    let token =
+        post(json!({ "query": login }), None).await.unwrap()["data"]["login"]["token"].as_str().unwrap().to_owned();
+    let list = r#"{ resources(first: 4, locale: "en") { edges { node { id } } } }"#;
+    let body = post(json!({ "query": list }), None).await.unwrap();
+    let ids: Vec<String> = body["data"]["resources"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), WRITERS);
+    let item_id = |gid: &str| chorus_tests::chorus::graphql::ids::decode(gid).unwrap().1;
+    let revisions = |id: i32| {
+        let conn = conn.clone();
+        async move {
+            count(&conn, &format!("SELECT COUNT(*) FROM revisions WHERE entity = 'resource' AND entity_id = {id} AND locale = 'fr' AND user_id IS NOT NULL")).await
+        }
+    };
+    // Acknowledged operations per writer, over every cycle.
+    let mut acked = [0i64; WRITERS];
+    let mut before = [0i64; WRITERS];
+    for (w, gid) in ids.iter().enumerate() {
+        before[w] = revisions(item_id(gid)).await;
+    }
+    let save =
+        "mutation($id: ID!, $t: String!) { saveTranslation(id: $id, locale: \"fr\", input: { title: $t }) { title } }";
+    let publish = "mutation($id: ID!) { setTranslationStatus(id: $id, locale: \"fr\", status: PUBLISHED) { live } }";
+    let unpublish = "mutation($id: ID!) { unpublishTranslation(id: $id, locale: \"fr\") { live } }";
+
+    for cycle in 0..cycles {
+        let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut writers = Vec::new();
+        for (w, gid) in ids.iter().enumerate() {
+            let (post, token, gid, done) = (post.clone(), token.clone(), gid.clone(), done.clone());
+            writers.push(tokio::spawn(async move {
+                // Sequential per writer (one item each): save, publish, and every third round a
+                // takedown. Returns the operations acknowledged.
+                let mut ok = 0i64;
+                for n in 0.. {
+                    let title = format!("Wren{w} c{cycle} n{n}");
+                    let steps = [
+                        (save, json!({ "id": gid, "t": title }), "saveTranslation"),
+                        (publish, json!({ "id": gid }), "setTranslationStatus"),
+                        (unpublish, json!({ "id": gid }), "unpublishTranslation"),
+                    ];
+                    for (q, vars, field) in steps.into_iter().take(if n % 3 == 2 { 3 } else { 2 }) {
+                        let Some(body) = post(json!({ "query": q, "variables": vars }), Some(token.clone())).await
+                        else {
+                            return ok;
+                        };
+                        assert!(body["errors"].is_null() && !body["data"][field].is_null(), "{body}");
+                        ok += 1;
+                        done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
+                }
+                ok
+            }));
+        }
+        // SIGKILL with every writer mid-burst.
+        let target = 20 + 7 * cycle;
+        for _ in 0..2000 {
+            if done.load(std::sync::atomic::Ordering::SeqCst) >= target {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        server.kill().unwrap();
+        let _ = server.wait();
+        for (w, writer) in writers.into_iter().enumerate() {
+            acked[w] += writer.await.unwrap();
+        }
+
+        server = start(&url, dir.path(), port);
+        ready(&client, port).await;
+        // The clock starts once search answers (the index is open; a kill during a commit can
+        // mean a rebuild first).
+        let started = std::time::Instant::now();
+        while found(&client, port, "").await.is_none() {
+            assert!(started.elapsed() < std::time::Duration::from_secs(60), "search never came back");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let restarted = std::time::Instant::now();
+        // Every acknowledged write is there; at most the one in flight per writer besides.
+        for (w, gid) in ids.iter().enumerate() {
+            let n = revisions(item_id(gid)).await - before[w];
+            assert!(
+                n >= acked[w] && n <= acked[w] + 1,
+                "cycle {cycle}, writer {w}: {n} revisions for {} acknowledged writes",
+                acked[w]
+            );
+            // What the next cycle counts from: the in-flight write, if it landed, is no loss.
+            before[w] += n - acked[w];
+        }
+        // Search matches the published content, takedowns included.
+        let bound = std::time::Duration::from_secs(5);
+        let mut mismatch = String::new();
+        loop {
+            mismatch.clear();
+            for w in 0..WRITERS {
+                let live = count(
+                    &conn,
+                    &format!("SELECT COUNT(*) FROM resource_translations WHERE version = 'live' AND locale = 'fr' AND title LIKE 'Wren{w} %'"),
+                )
+                .await;
+                let shown = found(&client, port, &format!("wren{w} ")).await;
+                if shown != Some(live) {
+                    mismatch = format!("writer {w}: {live} published, search shows {shown:?}");
+                }
+            }
+            if mismatch.is_empty() || restarted.elapsed() > bound {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(mismatch.is_empty(), "cycle {cycle}, {:?} after the restart: {mismatch}", restarted.elapsed());
+        eprintln!(
+            "kill -9 cycle {cycle} ({backend:?}): {} writes acknowledged so far, search matched {:?} after the restart",
+            acked.iter().sum::<i64>(),
+            restarted.elapsed()
+        );
+    }
+    assert!(acked.iter().all(|a| *a > 0), "every writer got writes through: {acked:?}");
+
+    server.kill().ok();
+    let _ = server.wait();
+    conn.close().await.ok();
+    if let Some((base, name)) = pg {
+        drop_postgres_database(&base, &name).await;
+    }
+}
+backend_test!(kill_9_loops);

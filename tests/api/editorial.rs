@@ -11,7 +11,7 @@ use crate::first_code;
 
 const PASSWORD: &str = "correct horse battery staple";
 
-async fn token_for(app: &TestApp, email: &str, role: Role, locales: &[&str]) -> String {
+pub(crate) async fn token_for(app: &TestApp, email: &str, role: Role, locales: &[&str]) -> String {
     let new = accounts::NewUser {
         email: email.into(),
         display_name: format!("{role:?} user"),
@@ -24,7 +24,7 @@ async fn token_for(app: &TestApp, email: &str, role: Role, locales: &[&str]) -> 
     app.gql(q, json!({ "e": email, "p": PASSWORD })).await["data"]["login"]["token"].as_str().unwrap().to_owned()
 }
 
-async fn as_user(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
+pub(crate) async fn as_user(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
     let resp = app
         .client
         .post(app.url("/graphql"))

@@ -4,6 +4,7 @@
 mod auth;
 mod crash;
 mod editorial;
+mod hardening;
 mod http;
 mod lifecycle;
 mod lists;

@@ -286,7 +286,7 @@ backend_test!(each_process_keeps_its_own_index);
 
 /// A change-log number that never commits (a rolled-back or killed write) holds back nothing:
 /// with more than a batch of changes past such a gap, a takedown made in one process leaves
-/// that process's search before the mutation returns and another process's within 2 s.
+/// that process's search before the mutation returns and another process's in a moment.
 async fn takedowns_leave_search_at_once_past_gaps(backend: Backend) {
     use sea_orm::ConnectionTrait;
     let Some(app) = spawn_with(backend, true, with_search).await else { return };
@@ -322,9 +322,11 @@ async fn takedowns_leave_search_at_once_past_gaps(backend: Backend) {
     assert_eq!(r["data"]["unpublishTranslation"]["live"], false, "{r}");
     let r = search(&app, json!({ "q": "samphire" })).await;
     assert_eq!(r["total"], 0, "this process: gone before the mutation returned: {r}");
+    // Well within the 60 s a gap was once waited for (2 s on a quiet machine; the bound leaves
+    // room for a loaded one).
     let started = std::time::Instant::now();
     until(&other, json!({ "q": "samphire" }), |r| r["total"] == 0).await;
-    assert!(started.elapsed() < Duration::from_secs(2), "other process: {:?}", started.elapsed());
+    assert!(started.elapsed() < Duration::from_secs(10), "other process: {:?}", started.elapsed());
 
     // A publication past the gap shows up as quickly, and a deletion leaves at once.
     publish_version(&app, &token, &id, "en").await;

@@ -2,10 +2,11 @@
 //!
 //! Roles: admin (everything); editor (all content in all locales, taxonomies; not users,
 //! webhooks or the audit log); translator (in listed locales only: the localised fields of
-//! translations, never the source-locale text, never structure or taxonomies, and statuses only
-//! up to "in review"); reviewer (in listed locales: any status change, i.e. approve, publish,
-//! unpublish, archive); viewer (reads drafts). An API token acts with its owner's role, narrowed
-//! to its scopes.
+//! translations and their statuses up to "in review", never the source-locale version's text or
+//! status, never structure or taxonomies); reviewer (in listed locales: any status change, i.e.
+//! approve, publish, unpublish, archive); viewer (reads drafts). An API token acts with its
+//! owner's role, narrowed to its scopes: deleting an item takes its published versions offline,
+//! so it needs both the `write` and the `publish` scope.
 
 use chorus_entities::{PublicationStatus, Role};
 
@@ -67,6 +68,7 @@ pub enum Action<'a> {
     /// Move one locale version to a status.
     SetStatus {
         locale: &'a str,
+        source_locale: &'a str,
         to: PublicationStatus,
     },
     /// Take one locale version offline.
@@ -93,18 +95,18 @@ pub struct Principal {
     pub session_id: Option<i32>,
 }
 
-/// The scope an API token needs for an action.
-fn required_scope(action: &Action) -> Scope {
+/// The scopes an API token needs for an action (all of them).
+fn required_scopes(action: &Action) -> &'static [Scope] {
     match action {
-        Action::ReadDrafts => Scope::ReadDrafts,
-        Action::CreateItem
-        | Action::EditStructure
-        | Action::DeleteItem
-        | Action::EditText { .. }
-        | Action::ManageTaxonomy => Scope::Write,
-        Action::SetStatus { to: PublicationStatus::Draft | PublicationStatus::InReview, .. } => Scope::Write,
-        Action::SetStatus { .. } | Action::Unpublish { .. } => Scope::Publish,
-        Action::ManageUsers | Action::ManageWebhooks | Action::ReadAudit => Scope::Admin,
+        Action::ReadDrafts => &[Scope::ReadDrafts],
+        Action::CreateItem | Action::EditStructure | Action::EditText { .. } | Action::ManageTaxonomy => {
+            &[Scope::Write]
+        }
+        // Deleting also takes every published version offline.
+        Action::DeleteItem => &[Scope::Write, Scope::Publish],
+        Action::SetStatus { to: PublicationStatus::Draft | PublicationStatus::InReview, .. } => &[Scope::Write],
+        Action::SetStatus { .. } | Action::Unpublish { .. } => &[Scope::Publish],
+        Action::ManageUsers | Action::ManageWebhooks | Action::ReadAudit => &[Scope::Admin],
     }
 }
 
@@ -116,8 +118,10 @@ fn role_allows(role: Role, locales: &[String], action: &Action) -> bool {
         Role::Translator => match *action {
             Action::ReadDrafts => true,
             Action::EditText { locale, source_locale, .. } => listed(locale) && locale != source_locale,
-            Action::SetStatus { locale, to } => {
-                listed(locale) && matches!(to, PublicationStatus::Draft | PublicationStatus::InReview)
+            Action::SetStatus { locale, source_locale, to } => {
+                listed(locale)
+                    && locale != source_locale
+                    && matches!(to, PublicationStatus::Draft | PublicationStatus::InReview)
             }
             _ => false,
         },
@@ -133,7 +137,7 @@ fn role_allows(role: Role, locales: &[String], action: &Action) -> bool {
 /// Whether `principal` may perform `action`.
 pub fn allows(principal: &Principal, action: &Action) -> bool {
     role_allows(principal.role, &principal.locales, action)
-        && principal.scopes.as_ref().is_none_or(|scopes| scopes.contains(&required_scope(action)))
+        && principal.scopes.as_ref().is_none_or(|scopes| required_scopes(action).iter().all(|s| scopes.contains(s)))
 }
 
 #[cfg(test)]
@@ -179,15 +183,20 @@ mod tests {
                 }
             }
             for locale in ["fr", "es"] {
-                for to in [Draft, InReview, Published, Archived] {
-                    let a = Action::SetStatus { locale, to };
-                    let expected = match role {
-                        Role::Admin | Role::Editor => true,
-                        Role::Translator => locale == "fr" && matches!(to, Draft | InReview),
-                        Role::Reviewer => locale == "fr",
-                        Role::Viewer => false,
-                    };
-                    assert_eq!(allows(&p, &a), expected, "{role:?} {a:?}");
+                for source_locale in ["en", "fr"] {
+                    for to in [Draft, InReview, Published, Archived] {
+                        let a = Action::SetStatus { locale, source_locale, to };
+                        let expected = match role {
+                            Role::Admin | Role::Editor => true,
+                            // Never the source version: that is the editors' text.
+                            Role::Translator => {
+                                locale == "fr" && source_locale != "fr" && matches!(to, Draft | InReview)
+                            }
+                            Role::Reviewer => locale == "fr",
+                            Role::Viewer => false,
+                        };
+                        assert_eq!(allows(&p, &a), expected, "{role:?} {a:?}");
+                    }
                 }
                 let a = Action::Unpublish { locale };
                 let expected = match role {
@@ -208,8 +217,13 @@ mod tests {
         assert!(!allows(&read_only, &Action::ManageUsers));
         let writer = who(Role::Editor, &[], Some(&[Scope::Write]));
         assert!(allows(&writer, &Action::CreateItem));
-        assert!(allows(&writer, &Action::SetStatus { locale: "fr", to: InReview }));
-        assert!(!allows(&writer, &Action::SetStatus { locale: "fr", to: Published }));
+        assert!(allows(&writer, &Action::SetStatus { locale: "fr", source_locale: "en", to: InReview }));
+        assert!(!allows(&writer, &Action::SetStatus { locale: "fr", source_locale: "en", to: Published }));
+        // Deleting takes published versions offline: `write` alone is not enough, nor `publish`.
+        assert!(!allows(&writer, &Action::DeleteItem));
+        assert!(!allows(&who(Role::Editor, &[], Some(&[Scope::Publish])), &Action::DeleteItem));
+        assert!(allows(&who(Role::Editor, &[], Some(&[Scope::Write, Scope::Publish])), &Action::DeleteItem));
+        assert!(allows(&who(Role::Editor, &[], None), &Action::DeleteItem), "a session has its role's rights");
         // A scope never widens a role.
         let viewer_admin_scope = who(Role::Viewer, &[], Some(&Scope::ALL));
         assert!(!allows(&viewer_admin_scope, &Action::ManageUsers));

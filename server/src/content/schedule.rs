@@ -36,7 +36,8 @@ pub async fn schedule(
 ) -> AppResult<jobs::Model> {
     let locale =
         state.locales.configured_code(locale).map_err(|e| AppError::bad_input(format!("locale: {e}")))?.to_owned();
-    if !allows(who, &Action::SetStatus { locale: &locale, to: PublicationStatus::Published }) {
+    let source = super::translate::source_locale(&state.db, ty, id).await?;
+    if !allows(who, &Action::SetStatus { locale: &locale, source_locale: &source, to: PublicationStatus::Published }) {
         return Err(AppError::Forbidden("your role does not allow publishing in this locale".into()));
     }
     if at > Utc::now() + chrono::Duration::days(5 * 366) {

@@ -53,7 +53,8 @@ pub fn entity_name(ty: ContentType) -> &'static str {
     }
 }
 
-async fn source_locale(txn: &DatabaseTransaction, ty: ContentType, id: i32) -> AppResult<String> {
+/// The source locale of an item; `NOT_FOUND` when there is no such item.
+pub(crate) async fn source_locale<C: ConnectionTrait>(txn: &C, ty: ContentType, id: i32) -> AppResult<String> {
     let q = Query::select()
         .column(Alias::new("source_locale"))
         .from(Alias::new(ty.base_table()))
@@ -480,11 +481,11 @@ pub async fn set_status(
     to: PublicationStatus,
 ) -> AppResult<WorkingCopy> {
     let locale = configured(state, locale)?;
-    if !allows(who, &Action::SetStatus { locale: &locale, to }) {
+    let txn = crate::db::begin_write(&state.db).await?;
+    let source = source_locale(&txn, ty, id).await?;
+    if !allows(who, &Action::SetStatus { locale: &locale, source_locale: &source, to }) {
         return Err(forbidden());
     }
-    let txn = crate::db::begin_write(&state.db).await?;
-    source_locale(&txn, ty, id).await?;
     let (saved, operation) = dispatch!(ty, set_status(&txn, id, &locale, to))?;
     revision(&txn, who, ty, id, &saved, &["status"]).await?;
     touch(&txn, ty, id).await?;

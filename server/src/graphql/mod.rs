@@ -8,7 +8,7 @@ mod auth;
 mod connection;
 pub mod error;
 mod good_practices;
-mod ids;
+pub mod ids;
 mod loaders;
 mod locales;
 mod localized;

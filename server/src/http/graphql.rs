@@ -69,16 +69,29 @@ pub async fn post(req: &Request, body: Body, state: &HttpState) -> Response {
         );
     }
     let limit = state.app.config.graphql.max_body_bytes;
-    let bytes = match body.into_bytes_limit(limit).await {
-        Ok(b) => b,
-        Err(poem::error::ReadBodyError::PayloadTooLarge) => {
+    let too_large =
+        || refuse(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", &format!("request body exceeds {limit} bytes"));
+    // A declared size over the limit is refused before any of the body is read.
+    let declared = req.header(header::CONTENT_LENGTH).map(|v| v.trim().parse::<u64>());
+    match declared {
+        Some(Ok(n)) if n > limit as u64 => return too_large(),
+        Some(Err(_)) => return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", "malformed Content-Length"),
+        _ => {}
+    }
+    let deadline = std::time::Duration::from_secs(state.app.config.server.body_read_timeout_seconds);
+    let bytes = match tokio::time::timeout(deadline, body.into_bytes_limit(limit)).await {
+        Ok(Ok(b)) => b,
+        Ok(Err(poem::error::ReadBodyError::PayloadTooLarge)) => return too_large(),
+        Ok(Err(_)) => return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", "could not read the request body"),
+        Err(_) => {
             return refuse(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "PAYLOAD_TOO_LARGE",
-                &format!("request body exceeds {limit} bytes"),
-            );
+                StatusCode::REQUEST_TIMEOUT,
+                "REQUEST_TIMEOUT",
+                &format!("the request body did not arrive within {} seconds", deadline.as_secs()),
+            )
+            .with_header(header::CONNECTION, "close")
+            .into_response();
         }
-        Err(_) => return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", "could not read the request body"),
     };
     let batch: BatchRequest = match serde_json::from_slice(&bytes) {
         Ok(b) => b,

@@ -51,6 +51,8 @@ pub async fn readyz(Data(state): Data<&Arc<HttpState>>) -> Response {
 /// Prometheus text exposition.
 #[handler]
 pub fn metrics(Data(state): Data<&Arc<HttpState>>) -> Response {
+    let cache = state.app.cache.size();
+    state.app.metrics.response_cache(cache.entries, cache.bytes);
     Response::builder()
         .content_type("text/plain; version=0.0.4")
         .header("cache-control", "no-store")

@@ -4,6 +4,7 @@
 pub mod cors;
 mod graphql;
 mod health;
+pub mod serve;
 
 use std::sync::Arc;
 use std::time::Instant;

@@ -151,6 +151,10 @@ async fn catch_up(state: &AppState, slot: &Slot, index: &Arc<SearchIndex>) -> Ap
             items.push((docs::item_key(ty, id), docs));
         }
     }
+    if items.is_empty() && next == cursor {
+        // Nothing to index and the cursor held by a gap: no commit needed.
+        return Ok(more);
+    }
     let applying = index.clone();
     let applied = tokio::task::spawn_blocking(move || applying.apply(&items, next)).await.map_err(join_error)?;
     if let Err(e) = applied {

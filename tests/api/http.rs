@@ -41,6 +41,35 @@ async fn etags_compression_and_request_ids(backend: Backend) {
 }
 backend_test!(etags_compression_and_request_ids);
 
+/// A fresh id: a UUID, as the server generates them.
+fn is_generated(id: &str) -> bool {
+    id.len() == 36
+        && id.char_indices().all(|(i, c)| if [8, 13, 18, 23].contains(&i) { c == '-' } else { c.is_ascii_hexdigit() })
+}
+
+async fn hostile_request_ids_are_replaced(backend: Backend) {
+    let Some(app) = spawn_with(backend, false, |_| {}).await else { return };
+    let echoed = |value: reqwest::header::HeaderValue| {
+        let request = app.client.get(app.url("/healthz")).header("x-request-id", value);
+        async move { request.send().await.unwrap().headers()["x-request-id"].to_str().unwrap().to_owned() }
+    };
+    let safe = ["abc-123", "trace.id_7", "0f8fad5b-d9cb-469f-a165-70867728950e"];
+    for id in safe {
+        assert_eq!(echoed(reqwest::header::HeaderValue::from_static(id)).await, id);
+    }
+    // A newline cannot reach the server inside a header value (HTTP ends the header there); a
+    // tab, markup, non-ASCII bytes and sheer length can.
+    let long = "x".repeat(200);
+    let hostile: [&[u8]; 5] =
+        [b"<script>alert(1)</script>", b"a\tb", "na\u{ef}ve".as_bytes(), b"id with spaces", long.as_bytes()];
+    for raw in hostile {
+        let got = echoed(reqwest::header::HeaderValue::from_bytes(raw).unwrap()).await;
+        assert!(is_generated(&got), "{:?} came back as {got}", String::from_utf8_lossy(raw));
+    }
+    app.stop().await;
+}
+backend_test!(hostile_request_ids_are_replaced);
+
 async fn cors(backend: Backend) {
     let Some(app) = spawn_with(backend, false, |c| c.http.cors_origins = vec!["https://partner.example".into()]).await
     else {

@@ -1,7 +1,9 @@
 //! HTTP behaviour: ETags, compression, request ids, CORS, health, readiness and metrics.
 
-use chorus_tests::{Backend, backend_test, spawn, spawn_with};
-use serde_json::Value;
+use chorus_tests::{Backend, TestApp, backend_test, spawn, spawn_with};
+use serde_json::{Value, json};
+
+use crate::first_code;
 
 async fn etags_compression_and_request_ids(backend: Backend) {
     let Some(app) = spawn(backend).await else { return };
@@ -129,6 +131,61 @@ async fn health_readiness_metrics(backend: Backend) {
     app.stop().await;
 }
 backend_test!(health_readiness_metrics);
+
+async fn readiness_waits_for_the_search_index(backend: Backend) {
+    let Some(app) = spawn_with(backend, true, |c| c.search.refresh_interval_ms = 100).await else { return };
+    let readyz = |app: &TestApp| {
+        let request = app.client.get(app.url("/readyz")).send();
+        async move {
+            let resp = request.await.unwrap();
+            (resp.status().as_u16(), resp.json::<Value>().await.unwrap())
+        }
+    };
+    let search = "{ search(query: \"violence\") { total } }";
+
+    // With search on, ready once the public index is open; then searches are answered.
+    let mut last = (0, Value::Null);
+    for _ in 0..300 {
+        last = readyz(&app).await;
+        if last.0 == 200 {
+            break;
+        }
+        assert_eq!((last.0, &last.1["status"]), (503, &json!("unavailable")), "{}", last.1);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(last, (200, json!({ "status": "ready", "checks": { "database": "ok", "search": "ok" } })));
+    let found = app.gql(search, json!({})).await;
+    assert!(found["data"]["search"]["total"].as_i64().unwrap() > 0, "{found}");
+
+    // An index that cannot be opened (its directory cannot be created) keeps the process
+    // unready but alive, and says why.
+    let blocker = tempfile::NamedTempFile::new().unwrap();
+    let blocked = app.sibling(|c| c.search.dir = blocker.path().to_owned()).await;
+    let mut last = (0, Value::Null);
+    for _ in 0..100 {
+        last = readyz(&blocked).await;
+        assert_eq!(last.0, 503, "{}", last.1);
+        if last.1["checks"]["search"] == "failing" {
+            break;
+        }
+        assert_eq!(last.1["checks"]["search"], "building", "{}", last.1);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(last.1, json!({ "status": "unavailable", "checks": { "database": "ok", "search": "failing" } }));
+    assert_eq!(blocked.client.get(blocked.url("/healthz")).send().await.unwrap().status(), 200);
+    assert_eq!(first_code(&blocked.gql(search, json!({})).await), "SERVICE_UNAVAILABLE");
+
+    // With search turned off there is no index to wait for.
+    let off = app.sibling(|c| c.search.refresh_interval_ms = 0).await;
+    assert_eq!(
+        readyz(&off).await,
+        (200, json!({ "status": "ready", "checks": { "database": "ok", "search": "disabled" } }))
+    );
+    off.stop().await;
+    blocked.stop().await;
+    app.stop().await;
+}
+backend_test!(readiness_waits_for_the_search_index);
 
 async fn response_cache(backend: Backend) {
     let Some(app) = spawn_with(backend, true, |c| c.graphql.cache_ttl_ms = 300).await else { return };

@@ -7,7 +7,7 @@
 //! checked on the resolved address at creation and at every delivery (the request is pinned to
 //! that address), and redirects are never followed.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 use chorus_entities::{consumer_cursors, webhook_deliveries as deliveries, webhooks};
@@ -46,32 +46,80 @@ fn event_of(operation: &str) -> &'static str {
     }
 }
 
-/// Whether an address is on the public internet.
+/// A CIDR block: network address and prefix length.
+type Block<T> = (T, u32);
+
+/// IPv4 blocks that are not globally reachable unicast (IANA IPv4 Special-Purpose Address
+/// Registry, plus multicast and the reserved 240.0.0.0/4, which holds the broadcast address).
+/// The few globally reachable anycast addresses inside 192.0.0.0/24 are refused too: no webhook
+/// receiver lives there.
+const NOT_GLOBAL_V4: [Block<u32>; 15] = [
+    (0x0000_0000, 8),  // 0.0.0.0/8: "this network"
+    (0x0a00_0000, 8),  // 10.0.0.0/8: private
+    (0x6440_0000, 10), // 100.64.0.0/10: shared address space (CGNAT)
+    (0x7f00_0000, 8),  // 127.0.0.0/8: loopback
+    (0xa9fe_0000, 16), // 169.254.0.0/16: link-local
+    (0xac10_0000, 12), // 172.16.0.0/12: private
+    (0xc000_0000, 24), // 192.0.0.0/24: IETF protocol assignments
+    (0xc000_0200, 24), // 192.0.2.0/24: documentation (TEST-NET-1)
+    (0xc058_6300, 24), // 192.88.99.0/24: deprecated 6to4 relay anycast
+    (0xc0a8_0000, 16), // 192.168.0.0/16: private
+    (0xc612_0000, 15), // 198.18.0.0/15: benchmarking
+    (0xc633_6400, 24), // 198.51.100.0/24: documentation (TEST-NET-2)
+    (0xcb00_7100, 24), // 203.0.113.0/24: documentation (TEST-NET-3)
+    (0xe000_0000, 4),  // 224.0.0.0/4: multicast
+    (0xf000_0000, 4),  // 240.0.0.0/4: reserved, and 255.255.255.255 broadcast
+];
+
+/// IPv6 blocks inside global unicast (2000::/3) that are not globally reachable (IANA IPv6
+/// Special-Purpose Address Registry). 2002::/16 (6to4) is judged by the IPv4 address it embeds.
+const NOT_GLOBAL_V6: [Block<u128>; 3] = [
+    // 2001::/23: IETF protocol assignments (Teredo 2001::/32, benchmarking 2001:2::/48, ORCHID
+    // and a few anycast service addresses, none of them a webhook receiver).
+    (0x2001_0000 << 96, 23),
+    (0x2001_0db8 << 96, 32), // 2001:db8::/32: documentation
+    (0x3fff << 112, 20),     // 3fff::/20: documentation
+];
+
+fn in_v4(ip: u32, (network, len): Block<u32>) -> bool {
+    ip >> (32 - len) == network >> (32 - len)
+}
+
+fn in_v6(ip: u128, (network, len): Block<u128>) -> bool {
+    ip >> (128 - len) == network >> (128 - len)
+}
+
+fn is_global_v4(ip: Ipv4Addr) -> bool {
+    let n = u32::from(ip);
+    !NOT_GLOBAL_V4.into_iter().any(|block| in_v4(n, block))
+}
+
+fn is_global_v6(ip: Ipv6Addr) -> bool {
+    let n = u128::from(ip);
+    // IPv4 reached through IPv6: the IPv4 address decides.
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return is_global_v4(v4); // ::ffff:0:0/96
+    }
+    if in_v6(n, (0x0064_ff9b << 96, 96)) {
+        return is_global_v4(Ipv4Addr::from(n as u32)); // 64:ff9b::/96: NAT64, IPv4 in the last 32 bits
+    }
+    if in_v6(n, (0x2002 << 112, 16)) {
+        return is_global_v4(Ipv4Addr::from((n >> 80) as u32)); // 2002::/16: 6to4, IPv4 in bits 16 to 48
+    }
+    // Only global unicast (2000::/3) remains, which leaves out ::, ::1, the deprecated
+    // IPv4-compatible ::/96, 64:ff9b:1::/48 (local NAT64), 100::/64 (discard), unique-local
+    // fc00::/7, link-local fe80::/10, site-local fec0::/10 and multicast ff00::/8.
+    in_v6(n, (0x2000 << 112, 3)) && !NOT_GLOBAL_V6.into_iter().any(|block| in_v6(n, block))
+}
+
+/// Whether an address is globally reachable unicast, the only kind a webhook may target
+/// without `webhooks.allow_private_targets`. IPv6 is an allow-list (global unicast 2000::/3,
+/// less its special blocks, or an IPv4 address it carries); IPv4 is its unicast space less the
+/// special blocks.
 fn is_public(ip: IpAddr) -> bool {
     match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            !(v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_broadcast()
-                || v4.is_documentation()
-                || v4.is_unspecified()
-                || v4.is_multicast()
-                || o[0] == 0
-                || (o[0] == 100 && (64..128).contains(&o[1])))
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public(IpAddr::V4(v4));
-            }
-            let s = v6.segments();
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (s[0] & 0xfe00) == 0xfc00
-                || (s[0] & 0xffc0) == 0xfe80)
-        }
+        IpAddr::V4(v4) => is_global_v4(v4),
+        IpAddr::V6(v6) => is_global_v6(v6),
     }
 }
 
@@ -89,7 +137,7 @@ async fn resolve(state: &AppState, raw: &str) -> Result<(reqwest::Url, String, s
         .collect();
     let first = *addrs.first().ok_or("the host does not resolve")?;
     if !state.config.webhooks.allow_private_targets && addrs.iter().any(|a| !is_public(a.ip())) {
-        return Err("the host resolves to a loopback, private or link-local address".to_owned());
+        return Err("the host resolves to a loopback, private, link-local or otherwise non-public address".to_owned());
     }
     Ok((url, host, first))
 }
@@ -332,24 +380,76 @@ mod tests {
     use super::*;
 
     #[test]
-    fn private_addresses_are_not_public() {
-        for ip in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "0.0.0.0",
-            "100.64.0.1",
-            "::1",
-            "fd00::1",
-            "fe80::1",
-            "::ffff:127.0.0.1",
-        ] {
-            assert!(!is_public(ip.parse().unwrap()), "{ip}");
-        }
-        for ip in ["8.8.8.8", "2001:4860:4860::8888"] {
-            assert!(is_public(ip.parse().unwrap()), "{ip}");
+    fn only_globally_reachable_unicast_is_public() {
+        let table: &[(&str, bool)] = &[
+            // IPv4 special-purpose blocks.
+            ("0.0.0.0", false),
+            ("0.1.2.3", false),
+            ("10.1.2.3", false),
+            ("100.64.0.1", false),
+            ("100.127.255.254", false),
+            ("127.0.0.1", false),
+            ("127.255.255.254", false),
+            ("169.254.169.254", false),
+            ("172.16.0.1", false),
+            ("172.31.255.255", false),
+            ("192.0.0.1", false),
+            ("192.0.0.170", false),
+            ("192.0.2.1", false),
+            ("192.88.99.1", false),
+            ("192.168.1.1", false),
+            ("198.18.0.1", false),
+            ("198.19.255.255", false),
+            ("198.51.100.7", false),
+            ("203.0.113.9", false),
+            ("224.0.0.1", false),
+            ("239.255.255.250", false),
+            ("240.0.0.1", false),
+            ("255.255.255.255", false),
+            // IPv6 special-purpose blocks.
+            ("::", false),
+            ("::1", false),
+            ("::127.0.0.1", false),
+            ("::8.8.8.8", false),
+            ("::ffff:127.0.0.1", false),
+            ("::ffff:10.0.0.1", false),
+            ("::ffff:169.254.169.254", false),
+            ("64:ff9b::7f00:1", false),
+            ("64:ff9b::a9fe:a9fe", false),
+            ("64:ff9b:1::8.8.8.8", false),
+            ("100::1", false),
+            ("2001::1", false),
+            ("2001:0:4136:e378:8000:63bf:3fff:fdd2", false),
+            ("2001:2::1", false),
+            ("2001:db8::1", false),
+            ("2002:7f00:1::", false),
+            ("2002:a00:1::1", false),
+            ("2002:c0a8:101::1", false),
+            ("3fff::1", false),
+            ("5f00::1", false),
+            ("fc00::1", false),
+            ("fd00::1", false),
+            ("fe80::1", false),
+            ("fec0::1", false),
+            ("ff02::1", false),
+            ("ff0e::1", false),
+            // Globally reachable.
+            ("8.8.8.8", true),
+            ("1.1.1.1", true),
+            ("100.63.255.255", true),
+            ("100.128.0.1", true),
+            ("172.32.0.1", true),
+            ("198.20.0.1", true),
+            ("223.255.255.254", true),
+            ("2606:4700::1111", true),
+            ("2001:4860:4860::8888", true),
+            ("2a00:1450:4001:80b::200e", true),
+            ("::ffff:8.8.8.8", true),
+            ("64:ff9b::808:808", true),
+            ("2002:808:808::1", true),
+        ];
+        for (ip, public) in table {
+            assert_eq!(is_public(ip.parse().unwrap()), *public, "{ip}");
         }
     }
 

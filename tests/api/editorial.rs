@@ -748,3 +748,76 @@ async fn updating_facts_of_every_kind(backend: Backend) {
     app.stop().await;
 }
 backend_test!(updating_facts_of_every_kind);
+
+async fn dates_outside_the_year_range_are_refused(backend: Backend) {
+    let Some(app) = spawn_with(backend, true, |_| {}).await else { return };
+    let editor = token_for(&app, "ed@example.org", Role::Editor, &[]).await;
+    let d = app
+        .data(
+            r#"{ resource(slug: "sex-worker-implementation-tool-swit", locale: "en") { id publishedOn }
+                programmes(first: 1) { edges { node { id startYear endYear } } } }"#,
+            json!({}),
+        )
+        .await;
+    let (res, published_on) = (d["resource"]["id"].as_str().unwrap().to_owned(), d["resource"]["publishedOn"].clone());
+    let prog = d["programmes"]["edges"][0]["node"].clone();
+    let prog_id = prog["id"].as_str().unwrap().to_owned();
+    let written = || async {
+        (
+            count(&app, "SELECT COUNT(*) FROM resources").await,
+            count(&app, "SELECT COUNT(*) FROM programmes").await,
+            count(&app, "SELECT COUNT(*) FROM change_log").await,
+        )
+    };
+    let before = written().await;
+
+    let create_resource = "mutation($i: CreateResourceInput!) { createResource(input: $i) }";
+    let resource_input = |day: &str| json!({ "i": { "kind": "REPORT", "publishedOn": day, "sourceLocale": "en", "text": { "title": "Dated" } } });
+    let create_programme = "mutation($i: CreateProgrammeInput!) { createProgramme(input: $i) }";
+    let programme_input = |start: i32, end: Option<i32>| json!({ "i": { "startYear": start, "endYear": end, "sourceLocale": "en", "text": { "title": "P" } } });
+    let update_resource = "mutation($id: ID!, $d: NaiveDate!) { updateResource(id: $id, input: { publishedOn: $d }) }";
+    let update_programme =
+        "mutation($id: ID!, $s: Int, $e: Int) { updateProgramme(id: $id, input: { startYear: $s, endYear: $e }) }";
+    let refused: [(&str, Value, &str); 10] = [
+        (create_resource, resource_input("-0001-01-01"), "input.publishedOn"),
+        (create_resource, resource_input("+262142-01-01"), "input.publishedOn"),
+        (create_resource, resource_input("1899-12-31"), "input.publishedOn"),
+        (create_programme, programme_input(-5, None), "input.startYear"),
+        (create_programme, programme_input(2020, Some(99999)), "input.endYear"),
+        (update_resource, json!({ "id": res, "d": "-0001-01-01" }), "input.publishedOn"),
+        (update_resource, json!({ "id": res, "d": "+262142-01-01" }), "input.publishedOn"),
+        (update_programme, json!({ "id": prog_id, "s": -5 }), "input.startYear"),
+        (update_programme, json!({ "id": prog_id, "s": 2020, "e": 2201 }), "input.endYear"),
+        (update_programme, json!({ "id": prog_id, "s": 1899, "e": 2030 }), "input.startYear"),
+    ];
+    for (q, variables, field) in refused {
+        let body = as_user(&app, &editor, q, variables.clone()).await;
+        assert_eq!(first_code(&body), "BAD_USER_INPUT", "{variables}: {body}");
+        assert!(body["errors"][0]["message"].as_str().unwrap().starts_with(field), "{field}: {body}");
+    }
+    assert_eq!(written().await, before, "nothing written for a refused date");
+    let unchanged = app
+        .data(
+            "query($r: ID!, $p: ID!) { resource(id: $r) { publishedOn } programme(id: $p) { id startYear endYear } }",
+            json!({ "r": res, "p": prog_id }),
+        )
+        .await;
+    assert_eq!(unchanged["resource"]["publishedOn"], published_on);
+    assert_eq!(unchanged["programme"], prog);
+
+    // Sane dates, the range's ends included, pass.
+    for (q, variables) in [
+        (create_resource, resource_input("2026-11-01")),
+        (create_resource, resource_input("1900-01-01")),
+        (create_programme, programme_input(2019, Some(2200))),
+        (update_resource, json!({ "id": res, "d": "2200-12-31" })),
+        (update_programme, json!({ "id": prog_id, "s": 1900 })),
+    ] {
+        let body = as_user(&app, &editor, q, variables.clone()).await;
+        assert!(body.get("errors").is_none(), "{variables}: {body}");
+    }
+    let (resources, programmes, _) = written().await;
+    assert_eq!((resources, programmes), (before.0 + 2, before.1 + 1));
+    app.stop().await;
+}
+backend_test!(dates_outside_the_year_range_are_refused);

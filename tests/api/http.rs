@@ -1,7 +1,9 @@
 //! HTTP behaviour: ETags, compression, request ids, CORS, health, readiness and metrics.
 
-use chorus_tests::{Backend, backend_test, spawn, spawn_with};
-use serde_json::Value;
+use chorus_tests::{Backend, TestApp, backend_test, spawn, spawn_with};
+use serde_json::{Value, json};
+
+use crate::first_code;
 
 async fn etags_compression_and_request_ids(backend: Backend) {
     let Some(app) = spawn(backend).await else { return };
@@ -40,6 +42,35 @@ async fn etags_compression_and_request_ids(backend: Backend) {
     app.stop().await;
 }
 backend_test!(etags_compression_and_request_ids);
+
+/// A fresh id: a UUID, as the server generates them.
+fn is_generated(id: &str) -> bool {
+    id.len() == 36
+        && id.char_indices().all(|(i, c)| if [8, 13, 18, 23].contains(&i) { c == '-' } else { c.is_ascii_hexdigit() })
+}
+
+async fn hostile_request_ids_are_replaced(backend: Backend) {
+    let Some(app) = spawn_with(backend, false, |_| {}).await else { return };
+    let echoed = |value: reqwest::header::HeaderValue| {
+        let request = app.client.get(app.url("/healthz")).header("x-request-id", value);
+        async move { request.send().await.unwrap().headers()["x-request-id"].to_str().unwrap().to_owned() }
+    };
+    let safe = ["abc-123", "trace.id_7", "0f8fad5b-d9cb-469f-a165-70867728950e"];
+    for id in safe {
+        assert_eq!(echoed(reqwest::header::HeaderValue::from_static(id)).await, id);
+    }
+    // A newline cannot reach the server inside a header value (HTTP ends the header there); a
+    // tab, markup, non-ASCII bytes and sheer length can.
+    let long = "x".repeat(200);
+    let hostile: [&[u8]; 5] =
+        [b"<script>alert(1)</script>", b"a\tb", "na\u{ef}ve".as_bytes(), b"id with spaces", long.as_bytes()];
+    for raw in hostile {
+        let got = echoed(reqwest::header::HeaderValue::from_bytes(raw).unwrap()).await;
+        assert!(is_generated(&got), "{:?} came back as {got}", String::from_utf8_lossy(raw));
+    }
+    app.stop().await;
+}
+backend_test!(hostile_request_ids_are_replaced);
 
 async fn cors(backend: Backend) {
     let Some(app) = spawn_with(backend, false, |c| c.http.cors_origins = vec!["https://partner.example".into()]).await
@@ -100,6 +131,61 @@ async fn health_readiness_metrics(backend: Backend) {
     app.stop().await;
 }
 backend_test!(health_readiness_metrics);
+
+async fn readiness_waits_for_the_search_index(backend: Backend) {
+    let Some(app) = spawn_with(backend, true, |c| c.search.refresh_interval_ms = 100).await else { return };
+    let readyz = |app: &TestApp| {
+        let request = app.client.get(app.url("/readyz")).send();
+        async move {
+            let resp = request.await.unwrap();
+            (resp.status().as_u16(), resp.json::<Value>().await.unwrap())
+        }
+    };
+    let search = "{ search(query: \"violence\") { total } }";
+
+    // With search on, ready once the public index is open; then searches are answered.
+    let mut last = (0, Value::Null);
+    for _ in 0..300 {
+        last = readyz(&app).await;
+        if last.0 == 200 {
+            break;
+        }
+        assert_eq!((last.0, &last.1["status"]), (503, &json!("unavailable")), "{}", last.1);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(last, (200, json!({ "status": "ready", "checks": { "database": "ok", "search": "ok" } })));
+    let found = app.gql(search, json!({})).await;
+    assert!(found["data"]["search"]["total"].as_i64().unwrap() > 0, "{found}");
+
+    // An index that cannot be opened (its directory cannot be created) keeps the process
+    // unready but alive, and says why.
+    let blocker = tempfile::NamedTempFile::new().unwrap();
+    let blocked = app.sibling(|c| c.search.dir = blocker.path().to_owned()).await;
+    let mut last = (0, Value::Null);
+    for _ in 0..100 {
+        last = readyz(&blocked).await;
+        assert_eq!(last.0, 503, "{}", last.1);
+        if last.1["checks"]["search"] == "failing" {
+            break;
+        }
+        assert_eq!(last.1["checks"]["search"], "building", "{}", last.1);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(last.1, json!({ "status": "unavailable", "checks": { "database": "ok", "search": "failing" } }));
+    assert_eq!(blocked.client.get(blocked.url("/healthz")).send().await.unwrap().status(), 200);
+    assert_eq!(first_code(&blocked.gql(search, json!({})).await), "SERVICE_UNAVAILABLE");
+
+    // With search turned off there is no index to wait for.
+    let off = app.sibling(|c| c.search.refresh_interval_ms = 0).await;
+    assert_eq!(
+        readyz(&off).await,
+        (200, json!({ "status": "ready", "checks": { "database": "ok", "search": "disabled" } }))
+    );
+    off.stop().await;
+    blocked.stop().await;
+    app.stop().await;
+}
+backend_test!(readiness_waits_for_the_search_index);
 
 async fn response_cache(backend: Backend) {
     let Some(app) = spawn_with(backend, true, |c| c.graphql.cache_ttl_ms = 300).await else { return };

@@ -361,3 +361,88 @@ async fn questions_without_spaces_find_something(backend: Backend) {
     assert_eq!((nothing["total"].as_i64(), &nothing["allWordsMatched"]), (Some(0), &json!(false)), "{nothing}");
 }
 backend_test!(questions_without_spaces_find_something);
+
+const FACETS: &str = r#"query($q: String!) { search(query: $q, facets: [ORGANIZATION, PROGRAMME]) {
+  total facets { facet buckets { value count } } } }"#;
+
+async fn facets_name_only_public_organisations_and_programmes(backend: Backend) {
+    let Some(app) = spawn_with(backend, true, with_search).await else { return };
+    let token = editor(&app).await;
+    let created = |query: &'static str, input: Value| {
+        let app = &app;
+        let token = &token;
+        async move {
+            let r = as_user(app, token, query, json!({ "i": input })).await;
+            r["data"]
+                .as_object()
+                .and_then(|d| d.values().next())
+                .and_then(Value::as_str)
+                .unwrap_or_else(|| panic!("{r}"))
+                .to_owned()
+        }
+    };
+    let org = "mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) }";
+    let org_input =
+        |title: &str| json!({ "kind": "MEMBER_ORGANIZATION", "sourceLocale": "en", "text": { "title": title } });
+    let hidden_org = created(org, org_input("Unannounced coalition")).await;
+    let shown_org = created(org, org_input("Announced coalition")).await;
+    publish_version(&app, &token, &shown_org, "en").await;
+    let prog = "mutation($i: CreateProgrammeInput!) { createProgramme(input: $i) }";
+    let hidden_prog =
+        created(prog, json!({ "startYear": 2025, "sourceLocale": "en", "text": { "title": "Unannounced programme" } }))
+            .await;
+    let res = "mutation($i: CreateResourceInput!) { createResource(input: $i) }";
+    let resource = created(
+        res,
+        json!({ "kind": "REPORT", "publishedOn": "2025-06-01", "sourceLocale": "en",
+        "organizations": [{ "id": hidden_org, "role": "AUTHOR" }, { "id": shown_org, "role": "PUBLISHER" }],
+        "programme": hidden_prog, "text": { "title": "Zanthoxylum outreach report" } }),
+    )
+    .await;
+    publish_version(&app, &token, &resource, "en").await;
+
+    let facets = |r: &Value| {
+        r["data"]["search"]["facets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|f| {
+                f["buckets"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|b| (f["facet"].as_str().unwrap().to_owned(), b["value"].as_str().unwrap().to_owned()))
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut found = Value::Null;
+    for _ in 0..300 {
+        found = app.gql(FACETS, json!({ "q": "zanthoxylum" })).await;
+        if found["data"]["search"]["total"] == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(found["data"]["search"]["total"], 1, "{found}");
+    assert_eq!(
+        facets(&found),
+        [("ORGANIZATION".to_owned(), shown_org.clone())],
+        "only the published organisation, no programme: {found}"
+    );
+
+    // Publishing them is what makes them show.
+    publish_version(&app, &token, &hidden_org, "en").await;
+    publish_version(&app, &token, &hidden_prog, "en").await;
+    let found = app.gql(FACETS, json!({ "q": "zanthoxylum" })).await;
+    let mut shown = facets(&found);
+    shown.sort();
+    let mut expected = vec![
+        ("ORGANIZATION".to_owned(), hidden_org.clone()),
+        ("ORGANIZATION".to_owned(), shown_org.clone()),
+        ("PROGRAMME".to_owned(), hidden_prog.clone()),
+    ];
+    expected.sort();
+    assert_eq!(shown, expected, "{found}");
+    app.stop().await;
+}
+backend_test!(facets_name_only_public_organisations_and_programmes);

@@ -161,3 +161,45 @@ async fn webhooks_are_signed_retried_and_logged(backend: Backend) {
     app.stop().await;
 }
 backend_test!(webhooks_are_signed_retried_and_logged);
+
+async fn non_public_address_literals_are_refused(backend: Backend) {
+    let Some(app) = spawn_with(backend, false, |c| c.webhooks.allow_private_targets = false).await else { return };
+    let admin = token_for(&app, "root@example.org", Role::Admin).await;
+    // Loopback and private networks reached through IPv6 forms and special-purpose blocks that a
+    // check of loopback and RFC 1918 alone lets through; none needs DNS.
+    for url in [
+        "http://[::127.0.0.1]/hook",
+        "http://[::ffff:127.0.0.1]/hook",
+        "http://[64:ff9b::7f00:1]/hook",
+        "http://[64:ff9b:1::a00:1]/hook",
+        "http://[2002:7f00:1::]/hook",
+        "http://[2001::1]/hook",
+        "http://[fec0::1]/hook",
+        "http://[fd12:3456::1]/hook",
+        "http://[2001:db8::1]/hook",
+        "http://198.18.0.1/hook",
+        "http://100.64.0.1/hook",
+        "http://192.0.0.8/hook",
+        "http://240.0.0.1/hook",
+        "http://255.255.255.255/hook",
+        "http://0.1.2.3/hook",
+        "http://224.0.0.1/hook",
+        "http://2130706433/hook",
+    ] {
+        let refused = as_user(&app, &admin, CREATE, json!({ "u": url, "e": ["published"] })).await;
+        assert_eq!(first_code(&refused), "BAD_USER_INPUT", "{url}: {refused}");
+        let message = refused["errors"][0]["message"].as_str().unwrap();
+        assert!(message.starts_with("input.url: the host resolves to a loopback"), "{url}: {message}");
+    }
+    let listed = as_user(&app, &admin, "{ webhooks { id } }", json!({})).await;
+    assert_eq!(listed["data"]["webhooks"], json!([]), "nothing was registered: {listed}");
+
+    // The refusal is the address rule's: with the allowance, the same literal is registered.
+    let lenient = app.sibling(|c| c.webhooks.allow_private_targets = true).await;
+    let created =
+        as_user(&lenient, &admin, CREATE, json!({ "u": "http://[::127.0.0.1]/hook", "e": ["published"] })).await;
+    assert!(created["data"]["createWebhook"]["webhook"]["id"].is_string(), "{created}");
+    lenient.stop().await;
+    app.stop().await;
+}
+backend_test!(non_public_address_literals_are_refused);

@@ -2,7 +2,7 @@
 //! working copy; translations and publication follow through `translate`.
 
 use chorus_entities::{self as e, OrganizationRole, ResourceKind, Taxonomy};
-use chrono::{NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use super::ContentType;
@@ -57,6 +57,7 @@ pub async fn create_resource(state: &AppState, who: &Principal, input: NewResour
     require(who, Action::CreateItem)?;
     let source = source_code(state, &input.source_locale)?;
     require_title(&input.text)?;
+    check_year("input.publishedOn", input.published_on.year())?;
     let txn = crate::db::begin_write(&state.db).await?;
     let mut terms = term_ids(&txn, Taxonomy::Region, &input.regions, "regions").await?;
     terms.extend(term_ids(&txn, Taxonomy::Country, &input.countries, "countries").await?);
@@ -104,9 +105,14 @@ fn source_code(state: &AppState, raw: &str) -> AppResult<String> {
         .map_err(|e| AppError::bad_input(format!("input.sourceLocale: {e}")))
 }
 
-fn check_year(year: i32) -> AppResult<()> {
-    if !(1900..=2200).contains(&year) {
-        return Err(AppError::bad_input("input.year: between 1900 and 2200"));
+/// The years an item's dates may fall in (a resource's publication date, a good practice's
+/// year, a programme's start and end): one rule for every date an editor types, so that a typo
+/// (year -5, or chrono's year 262142) is refused instead of being stored and sorted.
+const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
+fn check_year(field: &str, year: i32) -> AppResult<()> {
+    if !YEARS.contains(&year) {
+        return Err(AppError::bad_input(format!("{field}: a year between {} and {}", YEARS.start(), YEARS.end())));
     }
     Ok(())
 }
@@ -188,7 +194,7 @@ pub async fn create_good_practice(state: &AppState, who: &Principal, input: NewG
     require(who, Action::CreateItem)?;
     let source = source_code(state, &input.source_locale)?;
     require_title(&input.text)?;
-    check_year(input.year)?;
+    check_year("input.year", input.year)?;
     let txn = crate::db::begin_write(&state.db).await?;
     let country_id = one_term(&txn, Taxonomy::Country, input.country.as_ref(), "input.country").await?;
     let region_id = one_term(&txn, Taxonomy::Region, input.region.as_ref(), "input.region").await?;
@@ -283,6 +289,10 @@ pub async fn create_programme(state: &AppState, who: &Principal, input: NewProgr
     require(who, Action::CreateItem)?;
     let source = source_code(state, &input.source_locale)?;
     require_title(&input.text)?;
+    check_year("input.startYear", input.start_year)?;
+    if let Some(end) = input.end_year {
+        check_year("input.endYear", end)?;
+    }
     if input.end_year.is_some_and(|end| end < input.start_year) {
         return Err(AppError::bad_input("input.endYear: not before startYear"));
     }
@@ -330,6 +340,9 @@ pub struct ResourceUpdate {
 
 pub async fn update_resource(state: &AppState, who: &Principal, id: i32, input: ResourceUpdate) -> AppResult<()> {
     require(who, Action::EditStructure)?;
+    if let Some(day) = input.published_on {
+        check_year("input.publishedOn", day.year())?;
+    }
     let txn = crate::db::begin_write(&state.db).await?;
     let resource = e::resources::Entity::find_by_id(id)
         .one(&txn)
@@ -410,7 +423,7 @@ pub async fn update_good_practice(
 ) -> AppResult<()> {
     require(who, Action::EditStructure)?;
     if let Some(year) = input.year {
-        check_year(year)?;
+        check_year("input.year", year)?;
     }
     let txn = crate::db::begin_write(&state.db).await?;
     let m = e::good_practices::Entity::find_by_id(id)
@@ -518,6 +531,12 @@ pub struct ProgrammeUpdate {
 
 pub async fn update_programme(state: &AppState, who: &Principal, id: i32, input: ProgrammeUpdate) -> AppResult<()> {
     require(who, Action::EditStructure)?;
+    if let Some(start) = input.start_year {
+        check_year("input.startYear", start)?;
+    }
+    if let Some(Some(end)) = input.end_year {
+        check_year("input.endYear", end)?;
+    }
     let txn = crate::db::begin_write(&state.db).await?;
     let m = e::programmes::Entity::find_by_id(id)
         .one(&txn)
@@ -576,4 +595,21 @@ pub async fn delete(state: &AppState, who: &Principal, ty: ContentType, id: i32)
     txn.commit().await?;
     state.taken_down(ty, id).await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn years_are_bounded_and_the_field_is_named() {
+        for year in [1900, 2026, 2200] {
+            assert!(check_year("input.year", year).is_ok(), "{year}");
+        }
+        for year in [-5, -1, 0, 1899, 2201, 262_142] {
+            let err = check_year("input.startYear", year).unwrap_err();
+            assert_eq!(err.code(), crate::error::Code::BadUserInput);
+            assert!(err.to_string().contains("input.startYear"), "{year}: {err}");
+        }
+    }
 }

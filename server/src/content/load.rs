@@ -3,7 +3,7 @@
 //! Only visible content is returned: translations in configured locales whose status the
 //! caller's `Visibility` allows.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chorus_entities as e;
 use e::OrganizationRole;
@@ -64,6 +64,28 @@ pub async fn bodies<C: ConnectionTrait>(
     let q = visible_translations(ty, ids, locales, visibility, &["item_id", "locale", "body"]);
     let rows = Body::find_by_statement(db.get_database_backend().build(&q)).all(db).await?;
     Ok(group(rows.into_iter().map(|b| (b.item_id, b))))
+}
+
+/// Which of these items of one type have a visible translation, that is, which ones the reader
+/// may know exist (one statement).
+pub async fn visible_ids<C: ConnectionTrait>(
+    db: &C,
+    ty: ContentType,
+    ids: &[i32],
+    locales: &[String],
+    visibility: Visibility,
+) -> AppResult<HashSet<i32>> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        item_id: i32,
+    }
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let mut q = visible_translations(ty, ids, locales, visibility, &["item_id"]);
+    q.distinct();
+    let rows = Row::find_by_statement(db.get_database_backend().build(&q)).all(db).await?;
+    Ok(rows.into_iter().map(|r| r.item_id).collect())
 }
 
 macro_rules! by_ids {

@@ -279,7 +279,7 @@ async fn run(ctx: &Context<'_>, kind: IndexKind, args: Args) -> AppResult<Search
     let found = st.search.search(kind, request).await?;
     let hits = items(ctx, kind, &reader, &found.hits, offset).await?;
     let shown_to = offset + found.hits.len();
-    let facets = facet_counts(ctx, &reader, found.facets).await?;
+    let facets = facet_counts(ctx, kind, &reader, found.facets).await?;
     Ok(SearchResults {
         total: i32::try_from(found.total).unwrap_or(i32::MAX),
         page_info: SearchPageInfo {
@@ -390,16 +390,30 @@ async fn prefetch<T: Item>(
 }
 
 /// Facet values as the filters take them, with term labels in the reader's language.
+/// Organisation and programme buckets name items by id; only those the reader may see are kept
+/// (a published resource can link an organisation that has nothing published).
 async fn facet_counts(
     ctx: &Context<'_>,
+    kind: IndexKind,
     reader: &RequestLocale,
     facets: Vec<(index::FacetName, Vec<index::FacetCount>)>,
 ) -> AppResult<Vec<FacetCounts>> {
     let st = state(ctx);
     let labels = ctx.look_ahead().field("facets").field("buckets").field("label").exists();
     let mut out = Vec::with_capacity(facets.len());
-    for (name, counts) in facets {
+    for (name, mut counts) in facets {
         let facet = facet_of(name);
+        let item_type = match facet {
+            SearchFacet::Organization => Some(ContentType::Organization),
+            SearchFacet::Programme => Some(ContentType::Programme),
+            _ => None,
+        };
+        if let Some(ty) = item_type {
+            let ids: Vec<i32> = counts.iter().filter_map(|c| c.value.parse().ok()).collect();
+            let visible =
+                crate::content::load::visible_ids(&st.db, ty, &ids, st.locales.codes(), kind.visibility()).await?;
+            counts.retain(|c| c.value.parse::<i32>().is_ok_and(|id| visible.contains(&id)));
+        }
         let taxonomy = match facet {
             SearchFacet::Region => Some(Taxonomy::Region),
             SearchFacet::Country => Some(Taxonomy::Country),

@@ -82,19 +82,22 @@ fn route_of(path: &str) -> &'static str {
     }
 }
 
-fn request_id(req: &Request) -> String {
-    req.header(REQUEST_ID)
-        .filter(|v| {
-            !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-        })
-        .map(str::to_owned)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+/// The request's id: the client's `x-request-id` when it is 1 to 64 characters of
+/// `[A-Za-z0-9._-]` (a UUID qualifies), else a fresh UUID. The id is logged and echoed, so
+/// anything that could forge a log line or a header (control characters, markup, megabytes)
+/// never gets that far.
+fn request_id(sent: Option<&str>) -> String {
+    sent.filter(|v| is_safe_request_id(v)).map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned)
+}
+
+fn is_safe_request_id(v: &str) -> bool {
+    (1..=64).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
 }
 
 /// Runs one request with the cross-cutting concerns around it.
 async fn around<E: Endpoint>(ep: Arc<E>, req: Request, http: &HttpState) -> Response {
     let started = Instant::now();
-    let id = request_id(&req);
+    let id = request_id(req.header(REQUEST_ID));
     let method = req.method().clone();
     let route = route_of(req.uri().path());
     let allow_origin = http.cors.allow(req.headers().get(header::ORIGIN));
@@ -192,4 +195,36 @@ async fn with_etag(mut resp: Response, if_none_match: Option<&str>, private: boo
     }
     resp.set_body(Body::from(body));
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_safe_request_ids_are_kept() {
+        for safe in ["abc-123", "trace.id_7", "0f8fad5b-d9cb-469f-a165-70867728950e", &"a".repeat(64)] {
+            assert_eq!(request_id(Some(safe)), safe);
+        }
+        let long = "a".repeat(65);
+        let huge = "b".repeat(200);
+        for hostile in [
+            "",
+            "a\nb",
+            "a\r\nx-injected: 1",
+            "a\tb",
+            "a b",
+            "<script>alert(1)</script>",
+            "id\u{7f}",
+            "naïve",
+            "%0a",
+            long.as_str(),
+            huge.as_str(),
+        ] {
+            let id = request_id(Some(hostile));
+            assert_ne!(id, hostile);
+            assert!(uuid::Uuid::parse_str(&id).is_ok(), "{hostile:?} became {id}");
+        }
+        assert!(uuid::Uuid::parse_str(&request_id(None)).is_ok());
+    }
 }

@@ -35,7 +35,9 @@ pub async fn run(state: AppState) {
                 let state = state.clone();
                 async move { step(&state, state.search.slot(kind)).await }
             });
-            match round.await.unwrap_or_else(|e| Err(join_error(e))) {
+            let result = round.await.unwrap_or_else(|e| Err(join_error(e)));
+            state.search.slot(kind).record_round(result.is_ok());
+            match result {
                 Ok(m) => more |= m,
                 Err(e) => {
                     tracing::warn!(index = kind.name(), error = %e, "search indexing failed; retrying");

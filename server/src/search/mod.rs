@@ -10,6 +10,7 @@
 pub mod docs;
 pub mod indexer;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use chorus_search_index::{SearchIndex, SearchRequest, SearchResults, Store};
@@ -44,22 +45,56 @@ impl IndexKind {
     }
 }
 
+/// Whether an index can answer searches.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum IndexState {
+    /// Open: searches are answered.
+    Open,
+    /// Not open yet: the indexer is opening or building it.
+    Building,
+    /// Not open, and the indexer's last attempt failed (a directory held by another process or
+    /// unwritable, say; the log says why); it keeps retrying.
+    Failing,
+}
+
 /// One index of this process.
 pub struct Slot {
     pub kind: IndexKind,
     pub store: Store,
     index: RwLock<Option<Arc<SearchIndex>>>,
+    /// Whether the indexer's last round on this index failed.
+    failing: AtomicBool,
     /// Changes applied beyond the index's cursor (after a gap).
     pending: Mutex<crate::changes::Pending>,
 }
 
 impl Slot {
     fn new(kind: IndexKind, store: Store) -> Slot {
-        Slot { kind, store, index: RwLock::new(None), pending: Mutex::new(Default::default()) }
+        Slot {
+            kind,
+            store,
+            index: RwLock::new(None),
+            failing: AtomicBool::new(false),
+            pending: Mutex::new(Default::default()),
+        }
     }
 
     pub fn get(&self) -> Option<Arc<SearchIndex>> {
         self.index.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn state(&self) -> IndexState {
+        if self.get().is_some() {
+            IndexState::Open
+        } else if self.failing.load(Ordering::Relaxed) {
+            IndexState::Failing
+        } else {
+            IndexState::Building
+        }
+    }
+
+    fn record_round(&self, ok: bool) {
+        self.failing.store(!ok, Ordering::Relaxed);
     }
 
     fn set(&self, index: Option<Arc<SearchIndex>>) {

@@ -7,6 +7,7 @@
 //! query of 20 localised resources with their organisations and topics over HTTP.
 
 mod search;
+mod soak;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -113,6 +114,26 @@ enum Cmd {
         #[arg(long)]
         search_corpus: bool,
     },
+    /// Soak: minutes at a share of the measured maximum rate with mixed reads, searches and
+    /// writes; requests, errors and p99 per minute, server RSS every 10 s.
+    Soak {
+        #[arg(long, default_value_t = 10)]
+        minutes: u64,
+        /// Share of the measured maximum rate, in percent.
+        #[arg(long, default_value_t = 80)]
+        percent: u64,
+        #[arg(long, default_value_t = 2_000)]
+        resources: usize,
+        /// Connections of the closed loop that measures the maximum.
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// Seconds of the maximum's measurement.
+        #[arg(long, default_value_t = 20)]
+        calibrate_seconds: u64,
+        /// Run on PostgreSQL (a database is created and dropped) instead of SQLite.
+        #[arg(long)]
+        postgres: Option<String>,
+    },
     /// Internal: run a benchmark server in this process.
     #[command(hide = true)]
     Serve {
@@ -165,6 +186,10 @@ fn main() {
         Cmd::Relevance { postgres, no_postgres } => {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
             rt.block_on(search::relevance((!no_postgres).then_some(postgres)));
+        }
+        Cmd::Soak { minutes, percent, resources, concurrency, calibrate_seconds, postgres } => {
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            rt.block_on(soak::soak(postgres, resources, minutes, percent, concurrency, calibrate_seconds));
         }
         Cmd::Serve { data_dir, database_url, port, cache_ttl_ms } => serve(data_dir, database_url, port, cache_ttl_ms),
         Cmd::Graphql { resources, seconds, concurrency, postgres, no_postgres, data_dir } => {

@@ -385,16 +385,7 @@ async fn hammer(
                 let body = bodies[i % bodies.len()].clone();
                 i += 1;
                 let t = Instant::now();
-                let ok = match client.post(&url).header("content-type", "application/json").body(body).send().await {
-                    Ok(resp) => {
-                        let status = resp.status();
-                        match resp.bytes().await {
-                            Ok(b) => status == 200 && !b.windows(9).any(|w| w == b"\"errors\":"),
-                            Err(_) => false,
-                        }
-                    }
-                    Err(_) => false,
-                };
+                let ok = answered(client.post(&url).header("content-type", "application/json").body(body)).await;
                 if ok {
                     latencies.push(t.elapsed().as_micros() as u64);
                 } else {
@@ -409,6 +400,20 @@ async fn hammer(
         all.extend(t.await.unwrap());
     }
     (all, errors.load(Ordering::Relaxed), started.elapsed().as_secs_f64())
+}
+
+/// Sends a GraphQL request: true when it is answered 200 without `"errors":`.
+async fn answered(req: reqwest::RequestBuilder) -> bool {
+    match req.send().await {
+        Ok(resp) => {
+            let status = resp.status();
+            match resp.bytes().await {
+                Ok(b) => status == 200 && !b.windows(9).any(|w| w == b"\"errors\":"),
+                Err(_) => false,
+            }
+        }
+        Err(_) => false,
+    }
 }
 
 async fn wait_ready(client: &reqwest::Client, base: &str, child: &mut Child) {

@@ -20,7 +20,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
-use super::{LOCALES, Lcg, cpu_model, free_port, load_resources, rss, wait_ready};
+use super::{LOCALES, Lcg, answered, cpu_model, free_port, load_resources, rss, wait_ready};
 
 /// Searches as readers type them, in the demo's languages.
 const SEARCHES: [(&str, &str); 16] = [
@@ -166,7 +166,7 @@ pub async fn soak(
     let sampler = tokio::spawn(async move {
         let mut samples = Vec::new();
         loop {
-            samples.push((started.elapsed().as_secs(), rss(pid).0));
+            samples.push((started.elapsed().as_secs(), rss(pid).0, anon(pid)));
             if started.elapsed() >= total {
                 return samples;
             }
@@ -238,22 +238,38 @@ pub async fn soak(
         admin.execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)")).await.ok();
     }
 
-    println!("\nserver RSS every 10 s (MB):");
-    let line: Vec<String> = samples.iter().map(|(s, mb)| format!("{s}s {mb:.0}")).collect();
+    println!("\nserver RSS every 10 s, MB (of which anonymous memory: heap and stacks; the rest is mapped files,");
+    println!("mostly the search index's segments):");
+    let line: Vec<String> = samples.iter().map(|(s, mb, a)| format!("{s}s {mb:.0} ({a:.0})")).collect();
     println!("{}", line.join(", "));
-    let after_warmup: Vec<f64> = samples.iter().filter(|(s, _)| *s >= 60).map(|(_, mb)| *mb).collect();
-    if let (Some(first), Some(last)) = (after_warmup.first(), after_warmup.last()) {
-        let lo = after_warmup.iter().copied().fold(f64::MAX, f64::min);
-        let hi = after_warmup.iter().copied().fold(0.0, f64::max);
-        println!(
-            "after the first minute: {first:.0} MB -> {last:.0} MB (min {lo:.0}, max {hi:.0}, change {:+.1} %)",
-            (last - first) / first * 100.0
-        );
+    for (what, pick) in [("RSS", 1usize), ("anonymous", 2)] {
+        let after_warmup: Vec<f64> =
+            samples.iter().filter(|s| s.0 >= 60).map(|s| if pick == 1 { s.1 } else { s.2 }).collect();
+        if let (Some(first), Some(last)) = (after_warmup.first(), after_warmup.last()) {
+            let lo = after_warmup.iter().copied().fold(f64::MAX, f64::min);
+            let hi = after_warmup.iter().copied().fold(0.0, f64::max);
+            println!(
+                "{what} after the first minute: {first:.0} MB -> {last:.0} MB (min {lo:.0}, max {hi:.0}, change {:+.1} %)",
+                (last - first) / first * 100.0
+            );
+        }
     }
     println!(
         "\nsoak total: {sent} requests, {errors} errors, worst minute p99 {worst_p99:.1} ms, {} still in flight at the end",
         in_flight.load(Ordering::Relaxed)
     );
+}
+
+/// Anonymous resident memory of a process (heap, stacks), in MB.
+fn anon(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("RssAnon:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0
 }
 
 /// The first eight pages of the list in each locale (cursors are opaque: walked through the API).
@@ -281,16 +297,7 @@ async fn send(client: &reqwest::Client, url: &str, kind: Kind, body: Vec<u8>, to
     if matches!(kind, Kind::Write) {
         req = req.header("authorization", format!("Bearer {token}"));
     }
-    match req.send().await {
-        Ok(resp) => {
-            let status = resp.status();
-            match resp.bytes().await {
-                Ok(b) => status == 200 && !b.windows(9).any(|w| w == b"\"errors\":"),
-                Err(_) => false,
-            }
-        }
-        Err(_) => false,
-    }
+    answered(req).await
 }
 
 /// Requests of the mix from `concurrency` tasks for `duration`: (answered, errors).

@@ -6,7 +6,8 @@
 //! beyond a gap may be handled early and again later: consumers must be idempotent.
 //!
 //! A consumer that keeps [`Pending`] never waits for a gap: it reads on past the highest number it
-//! handled, and revisits only the missing numbers until they commit or expire.
+//! handled, and revisits only the missing numbers until they commit or expire. Both consumers
+//! (the search indexer, the webhook fan-out) do.
 
 use chorus_entities::change_log;
 use std::collections::BTreeMap;
@@ -29,20 +30,6 @@ pub async fn after<C: ConnectionTrait>(db: &C, cursor: i64, limit: u64) -> AppRe
         .await?)
 }
 
-/// The cursor after handling `changes` (read after `cursor`, oldest first): the last number
-/// reached without a gap, or with only gaps older than [`GAP_TIMEOUT`] before it.
-pub fn advance(cursor: i64, changes: &[change_log::Model], now: DateTime<Utc>) -> i64 {
-    let mut last = cursor;
-    for change in changes {
-        if change.seq == last + 1 || change.at < now - GAP_TIMEOUT {
-            last = change.seq;
-        } else {
-            break;
-        }
-    }
-    last
-}
-
 /// The changes with these numbers (late commits filling gaps), oldest first.
 pub async fn these<C: ConnectionTrait>(db: &C, seqs: &[i64]) -> AppResult<Vec<change_log::Model>> {
     if seqs.is_empty() {
@@ -57,7 +44,7 @@ pub async fn these<C: ConnectionTrait>(db: &C, seqs: &[i64]) -> AppResult<Vec<ch
 
 /// What a consumer handled beyond its settled cursor (after a gap), kept in memory: the cursor
 /// stays where every earlier number is handled, while reading goes on from the highest.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Pending {
     /// Numbers handled beyond the cursor, with their times.
     beyond: BTreeMap<i64, DateTime<Utc>>,
@@ -131,14 +118,6 @@ mod tests {
             operation: "updated".into(),
             at: Utc::now() - chrono::Duration::seconds(age_seconds),
         }
-    }
-
-    #[test]
-    fn the_cursor_stops_at_a_recent_gap_and_passes_an_old_one() {
-        let now = Utc::now();
-        assert_eq!(advance(0, &[change(1, 0), change(2, 0), change(4, 0)], now), 2);
-        assert_eq!(advance(0, &[change(1, 0), change(3, 120), change(5, 0)], now), 3);
-        assert_eq!(advance(7, &[], now), 7);
     }
 
     #[test]

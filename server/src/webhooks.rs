@@ -206,19 +206,24 @@ pub async fn log(state: &AppState, who: &Principal, webhook: i32, limit: u64) ->
 }
 
 /// Queues a delivery per (active webhook, matching change) after the cursor, then moves it.
-pub async fn fan_out(state: &AppState) -> AppResult<usize> {
+/// `pending` (this process's memory of changes queued past a gap) lets reading go on past gaps
+/// instead of waiting them out; a change queued twice is harmless (the idempotency key).
+pub async fn fan_out(state: &AppState, pending: &mut crate::changes::Pending) -> AppResult<usize> {
     let txn = crate::db::begin_write(&state.db).await?;
     consumer_cursors::Entity::insert(consumer_cursors::ActiveModel { name: Set(CURSOR.into()), seq: Set(0) })
         .on_conflict(OnConflict::column(consumer_cursors::Column::Name).do_nothing().to_owned())
         .exec_without_returning(&txn)
         .await?;
     let cursor = consumer_cursors::Entity::find_by_id(CURSOR.to_owned()).one(&txn).await?.map_or(0, |c| c.seq);
-    let changes = crate::changes::after(&txn, cursor, 500).await?;
-    if changes.is_empty() {
+    let mut changes = crate::changes::these(&txn, &pending.missing(cursor, 500)).await?;
+    changes.extend(crate::changes::after(&txn, pending.read_from(cursor), 500).await?);
+    // Applied to `pending` only once the deliveries are committed.
+    let mut next = pending.clone();
+    next.handled(&changes);
+    let last = next.settle(cursor, Utc::now());
+    if changes.is_empty() && last == cursor {
         return Ok(0);
     }
-    // Rows beyond a gap are queued now and again later, which the idempotency key makes harmless.
-    let last = crate::changes::advance(cursor, &changes, Utc::now());
     let hooks = webhooks::Entity::find().filter(webhooks::Column::Active.eq(true)).all(&txn).await?;
     let now = Utc::now();
     let mut queued = 0;
@@ -259,6 +264,7 @@ pub async fn fan_out(state: &AppState) -> AppResult<usize> {
         .exec(&txn)
         .await?;
     txn.commit().await?;
+    *pending = next;
     Ok(queued)
 }
 
@@ -365,9 +371,10 @@ pub async fn run(state: AppState) {
         return;
     }
     let mut tick = tokio::time::interval(Duration::from_millis(every));
+    let mut pending = crate::changes::Pending::default();
     loop {
         tick.tick().await;
-        for result in [fan_out(&state).await, deliver_due(&state).await] {
+        for result in [fan_out(&state, &mut pending).await, deliver_due(&state).await] {
             if let Err(e) = result {
                 e.log_if_internal();
             }

@@ -114,6 +114,16 @@ async fn setup(backend: Backend) -> Option<Setup> {
     Some(Setup { dir, url, pg, conn })
 }
 
+/// Stops the server and drops the test's PostgreSQL database.
+async fn teardown(mut server: Server, conn: sea_orm::DatabaseConnection, pg: Option<(String, String)>) {
+    server.kill().ok();
+    let _ = server.wait();
+    conn.close().await.ok();
+    if let Some((base, name)) = pg {
+        drop_postgres_database(&base, &name).await;
+    }
+}
+
 async fn killed_mid_burst(backend: Backend) {
     // Set up through the library: schema, demo content, an editor, a webhook to a local receiver.
     let Some(Setup { dir, url, pg, conn }) = setup(backend).await else { return };
@@ -241,12 +251,7 @@ async fn killed_mid_burst(backend: Backend) {
     let received: HashSet<String> = keys.lock().unwrap().iter().cloned().collect();
     assert_eq!(received, expected, "every key delivered");
 
-    server.kill().ok();
-    let _ = server.wait();
-    conn.close().await.ok();
-    if let Some((base, name)) = pg {
-        drop_postgres_database(&base, &name).await;
-    }
+    teardown(server, conn, pg).await;
 }
 backend_test!(killed_mid_burst);
 
@@ -433,12 +438,7 @@ async fn search_index_survives_kill_9(backend: Backend) {
     let listing: Vec<String> = walk(&public);
     assert_eq!(dirs, 1, "leftovers of the interrupted rebuild are cleaned up: {listing:?}");
 
-    server.kill().ok();
-    let _ = server.wait();
-    conn.close().await.ok();
-    if let Some((base, name)) = pg {
-        drop_postgres_database(&base, &name).await;
-    }
+    teardown(server, conn, pg).await;
 }
 backend_test!(search_index_survives_kill_9);
 
@@ -606,11 +606,6 @@ async fn kill_9_loops(backend: Backend) {
     }
     assert!(acked.iter().all(|a| *a > 0), "every writer got writes through: {acked:?}");
 
-    server.kill().ok();
-    let _ = server.wait();
-    conn.close().await.ok();
-    if let Some((base, name)) = pg {
-        drop_postgres_database(&base, &name).await;
-    }
+    teardown(server, conn, pg).await;
 }
 backend_test!(kill_9_loops);

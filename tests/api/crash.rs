@@ -203,7 +203,7 @@ async fn killed_mid_burst(backend: Backend) {
     let _ = server.wait();
 
     // Restart: the server comes back, and every pending webhook goes out.
-    let mut server = start(&url, dir.path(), port);
+    let server = start(&url, dir.path(), port);
     ready(&client, port).await;
     let mut state = (0, 0, 0);
     // A send cut off by the kill is retried once its claim is stale (15 s).
@@ -427,7 +427,7 @@ async fn search_index_survives_kill_9(backend: Backend) {
     }
     server.kill().unwrap();
     let _ = server.wait();
-    let mut server = start(&url, dir.path(), port);
+    let server = start(&url, dir.path(), port);
     ready(&client, port).await;
     index_matches_database(&client, port, &conn, ids.len()).await;
     let dirs = std::fs::read_dir(&public)

@@ -9,6 +9,10 @@
 mod search;
 mod soak;
 
+/// The allocator of the `chorus` binary, so that the server run by `serve` is measured as shipped.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;

@@ -242,17 +242,26 @@ pub async fn soak(
     println!("mostly the search index's segments):");
     let line: Vec<String> = samples.iter().map(|(s, mb, a)| format!("{s}s {mb:.0} ({a:.0})")).collect();
     println!("{}", line.join(", "));
-    for (what, pick) in [("RSS", 1usize), ("anonymous", 2)] {
-        let after_warmup: Vec<f64> =
-            samples.iter().filter(|s| s.0 >= 60).map(|s| if pick == 1 { s.1 } else { s.2 }).collect();
-        if let (Some(first), Some(last)) = (after_warmup.first(), after_warmup.last()) {
-            let lo = after_warmup.iter().copied().fold(f64::MAX, f64::min);
-            let hi = after_warmup.iter().copied().fold(0.0, f64::max);
-            println!(
-                "{what} after the first minute: {first:.0} MB -> {last:.0} MB (min {lo:.0}, max {hi:.0}, change {:+.1} %)",
-                (last - first) / first * 100.0
-            );
-        }
+    // Single samples are noisy (allocation comes and goes within seconds): compare minutes.
+    let mean = |minute: u64, pick: fn(&(u64, f64, f64)) -> f64| {
+        let w: Vec<f64> = samples.iter().filter(|s| s.0 > (minute - 1) * 60 && s.0 <= minute * 60).map(pick).collect();
+        w.iter().sum::<f64>() / w.len().max(1) as f64
+    };
+    let minutes_list: Vec<u64> = (1..=minutes).collect();
+    println!("\n| minute | {} |", minutes_list.iter().map(u64::to_string).collect::<Vec<_>>().join(" | "));
+    println!("|---|{}", "---:|".repeat(minutes_list.len()));
+    for (what, pick) in
+        [("RSS mean (MB)", (|s: &(u64, f64, f64)| s.1) as fn(&_) -> f64), ("anonymous mean (MB)", |s| s.2)]
+    {
+        let cells: Vec<String> = minutes_list.iter().map(|m| format!("{:.0}", mean(*m, pick))).collect();
+        println!("| {what} | {} |", cells.join(" | "));
+    }
+    if minutes >= 2 {
+        let (second, last) = (mean(2, |s| s.1), mean(minutes, |s| s.1));
+        println!(
+            "RSS from minute 2 to minute {minutes}: {second:.0} MB -> {last:.0} MB ({:+.1} %)",
+            (last - second) / second * 100.0
+        );
     }
     println!(
         "\nsoak total: {sent} requests, {errors} errors, worst minute p99 {worst_p99:.1} ms, {} still in flight at the end",

@@ -429,6 +429,15 @@ async fn facets_name_only_public_organisations_and_programmes(backend: Backend) 
         [("ORGANIZATION".to_owned(), shown_org.clone())],
         "only the published organisation, no programme: {found}"
     );
+    // Filtering on them tells nothing either: an unpublished one filters like no item at all.
+    let total = |f: Value| {
+        let app = &app;
+        async move { search(app, json!({ "q": "zanthoxylum", "f": f })).await["total"].as_i64().unwrap() }
+    };
+    assert_eq!(total(json!({ "organizations": [hidden_org] })).await, 0);
+    assert_eq!(total(json!({ "programmes": [hidden_prog] })).await, 0);
+    assert_eq!(total(json!({ "organizations": [shown_org] })).await, 1);
+    assert_eq!(total(json!({ "organizations": [hidden_org, shown_org] })).await, 1);
 
     // Publishing them is what makes them show.
     publish_version(&app, &token, &hidden_org, "en").await;
@@ -443,6 +452,8 @@ async fn facets_name_only_public_organisations_and_programmes(backend: Backend) 
     ];
     expected.sort();
     assert_eq!(shown, expected, "{found}");
+    assert_eq!(total(json!({ "organizations": [hidden_org] })).await, 1);
+    assert_eq!(total(json!({ "programmes": [hidden_prog] })).await, 1);
     app.stop().await;
 }
 backend_test!(facets_name_only_public_organisations_and_programmes);

@@ -239,6 +239,9 @@ fn decode_cursor(cursor: &str) -> AppResult<usize> {
     text.strip_prefix("search:").and_then(|n| n.parse::<usize>().ok()).map(|n| n + 1).ok_or_else(bad)
 }
 
+/// An id no item has (ids start at 1): what a filter on an invisible item becomes.
+const NO_ITEM: i64 = -1;
+
 /// The arguments shared by `search` and `searchDrafts`.
 struct Args {
     query: String,
@@ -266,11 +269,29 @@ async fn run(ctx: &Context<'_>, kind: IndexKind, args: Args) -> AppResult<Search
         let code = st.locales.configured_code(raw).map_err(|e| AppError::bad_input(format!("locales: {e}")))?;
         locales.push(code.to_owned());
     }
+    let mut filter = args.filter.unwrap_or_default().into_index()?;
+    // An organisation or programme the reader may not see filters like one that does not exist
+    // (it matches nothing): otherwise the results would tell that it exists and what links it.
+    for (ty, ids) in
+        [(ContentType::Organization, &mut filter.organizations), (ContentType::Programme, &mut filter.programmes)]
+    {
+        if ids.is_empty() {
+            continue;
+        }
+        let asked: Vec<i32> = ids.iter().filter_map(|id| i32::try_from(*id).ok()).collect();
+        let visible =
+            crate::content::load::visible_ids(&st.db, ty, &asked, st.locales.codes(), kind.visibility()).await?;
+        for id in ids.iter_mut() {
+            if !i32::try_from(*id).is_ok_and(|id| visible.contains(&id)) {
+                *id = NO_ITEM;
+            }
+        }
+    }
     let request = index::SearchRequest {
         text: args.query,
         locales,
         preference: reader.chain.to_vec(),
-        filter: args.filter.unwrap_or_default().into_index()?,
+        filter,
         facets: args.facets.unwrap_or_default().into_iter().map(Into::into).collect(),
         offset,
         limit,

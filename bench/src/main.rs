@@ -289,14 +289,7 @@ async fn run_backend(
     concurrency: usize,
 ) -> Vec<Row> {
     let started = Instant::now();
-    let mut config = Config::default();
-    config.server.data_dir = dir.to_owned();
-    config.database.url = url.to_owned();
-    let db = chorus::db::connect(&config, None).await.expect("connect");
-    chorus::db::prepare(&db, config.database.migrate_on_start).await.expect("migrate");
-    chorus::demo::load(&db).await.expect("demo");
-    load_resources(&db, resources).await;
-    db.close().await.ok();
+    loaded_database(url, dir, resources).await.close().await.ok();
     let load_s = started.elapsed().as_secs_f64();
     eprintln!("{backend}: loaded in {load_s:.1} s");
 
@@ -318,6 +311,18 @@ async fn run_backend(
         });
     }
     rows
+}
+
+/// A migrated database with the demo content and `resources` generated resources.
+async fn loaded_database(url: &str, dir: &Path, resources: usize) -> DatabaseConnection {
+    let mut config = Config::default();
+    config.server.data_dir = dir.to_owned();
+    config.database.url = url.to_owned();
+    let db = chorus::db::connect(&config, None).await.expect("connect");
+    chorus::db::prepare(&db, config.database.migrate_on_start).await.expect("migrate");
+    chorus::demo::load(&db).await.expect("demo");
+    load_resources(&db, resources).await;
+    db
 }
 
 /// Starts a server child with the given cache TTL and measures it.

@@ -20,7 +20,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
-use super::{LOCALES, Lcg, answered, cpu_model, free_port, load_resources, rss, wait_ready};
+use super::{LOCALES, Lcg, answered, cpu_model, free_port, loaded_database, rss, wait_ready};
 
 /// Searches as readers type them, in the demo's languages.
 const SEARCHES: [(&str, &str); 16] = [
@@ -347,13 +347,8 @@ async fn closed_loop(
 /// Loads the database and builds the mix's requests: cursors walked from the first page, slugs
 /// and item ids read from the database, an editor's API token.
 async fn prepare(url: &str, dir: &Path, resources: usize) -> Mix {
-    let mut config = Config::default();
-    config.server.data_dir = dir.to_owned();
-    config.database.url = url.to_owned();
-    let db = chorus::db::connect(&config, None).await.expect("connect");
-    chorus::db::prepare(&db, config.database.migrate_on_start).await.expect("migrate");
-    chorus::demo::load(&db).await.expect("demo");
-    load_resources(&db, resources).await;
+    let db = loaded_database(url, dir, resources).await;
+    let locales = Config::default().locales().unwrap();
     let editor = accounts::NewUser {
         email: "soak@example.org".into(),
         display_name: "Soak".into(),
@@ -361,7 +356,7 @@ async fn prepare(url: &str, dir: &Path, resources: usize) -> Mix {
         role: e::Role::Editor,
         locales: vec![],
     };
-    accounts::create_user(&db, &config.locales().unwrap(), editor).await.unwrap();
+    accounts::create_user(&db, &locales, editor).await.unwrap();
     let (_, token) = accounts::create_api_token(&db, "soak@example.org", "soak", &[Scope::Write, Scope::Publish], None)
         .await
         .unwrap();

@@ -114,6 +114,26 @@ async fn setup(backend: Backend) -> Option<Setup> {
     Some(Setup { dir, url, pg, conn })
 }
 
+/// The ids of the first `n` resources in English.
+async fn resource_ids(client: &reqwest::Client, port: u16, n: usize) -> Vec<String> {
+    let list = format!(r#"{{ resources(first: {n}, locale: "en") {{ edges {{ node {{ id }} }} }} }}"#);
+    let body: serde_json::Value = client
+        .post(format!("http://127.0.0.1:{port}/graphql"))
+        .json(&json!({ "query": list }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["data"]["resources"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 /// Stops the server and drops the test's PostgreSQL database.
 async fn teardown(mut server: Server, conn: sea_orm::DatabaseConnection, pg: Option<(String, String)>) {
     server.kill().ok();
@@ -342,15 +362,7 @@ async fn search_index_survives_kill_9(backend: Backend) {
     let body: serde_json::Value =
         client.post(&base).json(&json!({ "query": login })).send().await.unwrap().json().await.unwrap();
     let token = body["data"]["login"]["token"].as_str().unwrap().to_owned();
-    let list = r#"{ resources(first: 40, locale: "en") { edges { node { id } } } }"#;
-    let body: serde_json::Value =
-        client.post(&base).json(&json!({ "query": list })).send().await.unwrap().json().await.unwrap();
-    let ids: Vec<String> = body["data"]["resources"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
-        .collect();
+    let ids = resource_ids(&client, port, 40).await;
 
     // A burst of publications, each waking the indexer, and SIGKILL in the middle of it.
     let save =
@@ -485,14 +497,7 @@ async fn kill_9_loops(backend: Backend) {
     let login = "mutation { login(email: \"ed@example.org\", password: \"correct horse battery staple\") { token } }";
     let token =
         post(json!({ "query": login }), None).await.unwrap()["data"]["login"]["token"].as_str().unwrap().to_owned();
-    let list = r#"{ resources(first: 4, locale: "en") { edges { node { id } } } }"#;
-    let body = post(json!({ "query": list }), None).await.unwrap();
-    let ids: Vec<String> = body["data"]["resources"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
-        .collect();
+    let ids = resource_ids(&client, port, WRITERS).await;
     assert_eq!(ids.len(), WRITERS);
     let item_id = |gid: &str| chorus_tests::chorus::graphql::ids::decode(gid).unwrap().1;
     let revisions = |id: i32| {

@@ -130,11 +130,11 @@ async fn catch_up(state: &AppState, slot: &Slot, index: &Arc<SearchIndex>) -> Ap
     let fresh = changes::after(&state.db, read_from, BATCH).await?;
     let more = fresh.len() as u64 == BATCH;
     todo.extend(fresh);
-    let next = {
-        let mut pending = slot.pending.lock().unwrap_or_else(|p| p.into_inner());
-        pending.handled(&todo);
-        pending.settle(cursor, Utc::now())
-    };
+    // What `pending` becomes once this round is in the index; kept only then, so that a round
+    // that fails (the database, the index) is read again.
+    let mut settled = slot.pending.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    settled.handled(&todo);
+    let next = settled.settle(cursor, Utc::now());
     if todo.is_empty() && next == cursor {
         return Ok(false);
     }
@@ -153,17 +153,15 @@ async fn catch_up(state: &AppState, slot: &Slot, index: &Arc<SearchIndex>) -> Ap
             items.push((docs::item_key(ty, id), docs));
         }
     }
-    if items.is_empty() && next == cursor {
-        // Nothing to index and the cursor held by a gap: no commit needed.
-        return Ok(more);
+    if !(items.is_empty() && next == cursor) {
+        // (Nothing to index with the cursor held by a gap needs no commit.)
+        let applying = index.clone();
+        tokio::task::spawn_blocking(move || applying.apply(&items, next))
+            .await
+            .map_err(join_error)?
+            .map_err(index_error)?;
     }
-    let applying = index.clone();
-    let applied = tokio::task::spawn_blocking(move || applying.apply(&items, next)).await.map_err(join_error)?;
-    if let Err(e) = applied {
-        // Nothing of this round is in the index: read it again.
-        slot.pending.lock().unwrap_or_else(|p| p.into_inner()).clear();
-        return Err(index_error(e));
-    }
+    *slot.pending.lock().unwrap_or_else(|p| p.into_inner()) = settled;
     state.cache.invalidate();
     state.metrics.search_index(slot.kind.name(), index.num_docs(), next);
     Ok(more)

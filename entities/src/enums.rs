@@ -115,3 +115,61 @@ pub enum TranslationVersion {
     #[sea_orm(string_value = "live")]
     Live,
 }
+
+#[cfg(test)]
+mod tests {
+    //! `server/demo/domain.json` is generated from the enums above, so that the demo builder
+    //! (`server/demo/build_demo.py`) does not repeat them by hand. `Role` and `TranslationVersion`
+    //! are left out: the demo content has no users and names no row copies.
+
+    use super::*;
+    use serde::ser::SerializeMap;
+
+    /// The file's path, from this crate's directory.
+    const DOMAIN_JSON: &str = "../server/demo/domain.json";
+    /// Set to rewrite the file instead of comparing with it.
+    const BLESS: &str = "CHORUS_BLESS";
+
+    /// An enum's stored strings, in `EnumIter` (declaration) order.
+    fn values<E: ActiveEnum<Value = String>>() -> Vec<String> {
+        E::iter().map(|v| v.to_value()).collect()
+    }
+
+    /// Serialises as a JSON object whose keys keep this order.
+    struct Ordered(Vec<(&'static str, Vec<String>)>);
+
+    impl Serialize for Ordered {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let mut map = serializer.serialize_map(Some(self.0.len()))?;
+            for (name, values) in &self.0 {
+                map.serialize_entry(name, values)?;
+            }
+            map.end()
+        }
+    }
+
+    fn domain_json() -> String {
+        macro_rules! entries {
+            ($($e:ident),* $(,)?) => { vec![$((stringify!($e), values::<$e>())),*] };
+        }
+        let domain = Ordered(entries![PublicationStatus, ResourceKind, OrganizationKind, OrganizationRole, Taxonomy]);
+        serde_json::to_string_pretty(&domain).expect("serialise domain.json") + "\n"
+    }
+
+    #[test]
+    fn demo_domain_json_matches_the_enums() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(DOMAIN_JSON);
+        let expected = domain_json();
+        if std::env::var_os(BLESS).is_some_and(|v| !v.is_empty() && v != "0") {
+            std::fs::write(&path, &expected).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+            return;
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == expected,
+            "server/demo/domain.json is missing or out of date with entities/src/enums.rs; regenerate it \
+             with `{BLESS}=1 cargo test -p chorus-entities` and rebuild the demo content \
+             (see server/demo/README.md)"
+        );
+    }
+}

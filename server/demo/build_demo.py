@@ -3,11 +3,18 @@
 
 Usage (from the repository root):
 
-    python3 server/demo/build_demo.py /work/shared/corpus/sdg > server/demo/demo.json
+    python3 server/demo/build_demo.py path/to/corpus/sdg > server/demo/demo.json
+
+where the argument is the `sdg` folder of the shared corpus: the open-sdg sdg-translations YAML
+files.
 
 The hand-written part (taxonomy, the Sex Worker Networks Consortium, its programmes, resources and
 good practices) lives in this file. The SDG-derived resources are generated from the open-sdg
 sdg-translations YAML files (MIT licence, see SDG-LICENSE). The output is deterministic.
+
+The domain enums (statuses, resource and organisation kinds, organisation roles, taxonomies) are
+read from domain.json next to this file, which is generated from entities/src/enums.rs: after
+changing those enums, regenerate it with `CHORUS_BLESS=1 cargo test -p chorus-entities`.
 
 Needs Python 3 and PyYAML. The data set is validated before it is written; any problem aborts with
 a non-zero exit status and nothing is printed on stdout.
@@ -25,13 +32,14 @@ import yaml
 
 CONFIGURED = ["en", "fr", "es", "ru", "zh-Hans"]
 ALL_LOCALES = CONFIGURED + ["ar"]
-STATUSES = {"draft", "in_review", "published", "archived"}
-RESOURCE_KINDS = {
-    "advocacy_tool", "guide", "toolkit", "briefing_paper", "policy_brief", "report",
-    "case_study", "statement", "community_guide", "video", "other",
-}
-ORG_KINDS = {"global_network", "regional_network", "member_organization", "funder"}
-ORG_ROLES = {"author", "publisher"}
+
+# The stored values of the domain enums, generated from entities/src/enums.rs.
+DOMAIN = json.loads((Path(__file__).parent / "domain.json").read_text(encoding="utf-8"))
+STATUSES = set(DOMAIN["PublicationStatus"])
+RESOURCE_KINDS = set(DOMAIN["ResourceKind"])
+ORG_KINDS = set(DOMAIN["OrganizationKind"])
+ORG_ROLES = set(DOMAIN["OrganizationRole"])
+TAXONOMIES = set(DOMAIN["Taxonomy"])
 
 PUB, DRAFT, REVIEW = "published", "draft", "in_review"
 
@@ -1514,6 +1522,8 @@ def validate(data):
     terms = {}
     for t in data["terms"]:
         ident = (t["taxonomy"], t["code"])
+        if t["taxonomy"] not in TAXONOMIES:
+            err(f"term {ident}: bad taxonomy {t['taxonomy']}")
         if ident in terms:
             err(f"duplicate term {ident}")
         terms[ident] = t

@@ -4,13 +4,18 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use chorus::auth::accounts;
 use chorus::config::Config;
 use chorus::startup::Application;
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use chorus_entities::{Role, users};
+use sea_orm::{ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
 pub use chorus;
+
+/// The password of every account the tests create.
+pub const PASSWORD: &str = "correct horse battery staple";
 
 /// The environment variable naming the PostgreSQL server for the PostgreSQL variants.
 pub const POSTGRES_ENV: &str = "CHORUS_TEST_POSTGRES_URL";
@@ -144,6 +149,66 @@ impl TestApp {
         resp.json().await.expect("JSON body")
     }
 
+    /// Creates an account (password [`PASSWORD`]) through the accounts service, as
+    /// `chorus user create` does.
+    pub async fn add_user(&self, email: &str, role: Role, locales: &[&str]) {
+        self.add_named_user(email, email.split('@').next().unwrap_or(email), role, locales).await;
+    }
+
+    async fn add_named_user(&self, email: &str, display_name: &str, role: Role, locales: &[&str]) {
+        let new = accounts::NewUser {
+            email: email.into(),
+            display_name: display_name.into(),
+            password: PASSWORD.into(),
+            role,
+            locales: locales.iter().map(|s| s.to_string()).collect(),
+        };
+        accounts::create_user(&self.db, &self.config.locales().expect("locales"), new).await.expect("user created");
+    }
+
+    /// Signs in with `login` and [`PASSWORD`]; the session token.
+    pub async fn login(&self, email: &str) -> String {
+        let q = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }";
+        let body = self.gql(q, json!({ "e": email, "p": PASSWORD })).await;
+        body["data"]["login"]["token"].as_str().unwrap_or_else(|| panic!("login failed: {body}")).to_owned()
+    }
+
+    /// A user with this role and these locales, signed in: their session token. The account is
+    /// `email_for(role, locales)`, named "Editor user" (and so on), created on first use.
+    pub async fn sign_in(&self, role: Role, locales: &[&str]) -> String {
+        let email = email_for(role, locales);
+        let exists = users::Entity::find()
+            .filter(users::Column::Email.eq(email.as_str()))
+            .one(&self.db)
+            .await
+            .expect("account lookup")
+            .is_some();
+        if !exists {
+            self.add_named_user(&email, &format!("{role:?} user"), role, locales).await;
+        }
+        self.login(&email).await
+    }
+
+    /// POSTs a GraphQL request with `Authorization: Bearer <token>`: the HTTP status and body.
+    pub async fn post_as(&self, token: &str, query: &str, variables: Value) -> (u16, Value) {
+        let resp = self
+            .client
+            .post(self.url("/graphql"))
+            .header("authorization", format!("Bearer {token}"))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request sent");
+        (resp.status().as_u16(), resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// POSTs a GraphQL request as the holder of `token`; the body of its 200 response.
+    pub async fn gql_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let (status, body) = self.post_as(token, query, variables).await;
+        assert_eq!(status, 200, "GraphQL POST status: {body}");
+        body
+    }
+
     /// `data` of a successful response; panics with the errors otherwise.
     pub async fn data(&self, query: &str, variables: Value) -> Value {
         let body = self.gql(query, variables).await;
@@ -204,6 +269,17 @@ impl TestApp {
             drop_postgres_database(&base, &name).await;
         }
     }
+}
+
+/// The email of the account `sign_in(role, locales)` uses: `editor@example.org`,
+/// `translator-fr@example.org`, `reviewer-es-fr@example.org`.
+pub fn email_for(role: Role, locales: &[&str]) -> String {
+    let mut name = format!("{role:?}").to_lowercase();
+    for l in locales {
+        name.push('-');
+        name.push_str(&l.to_lowercase());
+    }
+    format!("{name}@example.org")
 }
 
 pub async fn drop_postgres_database(base: &str, name: &str) {

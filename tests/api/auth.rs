@@ -2,44 +2,20 @@
 
 use chorus_entities::Role;
 use chorus_tests::chorus::auth::{Scope, accounts};
-use chorus_tests::{Backend, TestApp, backend_test, spawn_with};
+use chorus_tests::{Backend, PASSWORD, TestApp, backend_test, spawn_with};
 use serde_json::{Value, json};
 
 use crate::first_code;
 
-const PASSWORD: &str = "correct horse battery staple";
 const LOGIN: &str = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token expiresAt user { email role locales } } }";
-
-async fn add_user(app: &TestApp, email: &str, role: Role, locales: &[&str]) {
-    let new = accounts::NewUser {
-        email: email.into(),
-        display_name: email.split('@').next().unwrap().into(),
-        password: PASSWORD.into(),
-        role,
-        locales: locales.iter().map(|s| s.to_string()).collect(),
-    };
-    accounts::create_user(&app.db, &app.config.locales().unwrap(), new).await.unwrap();
-}
 
 async fn login(app: &TestApp, email: &str, password: &str) -> Value {
     app.gql(LOGIN, json!({ "e": email, "p": password })).await
 }
 
-async fn with_token(app: &TestApp, token: &str, query: &str) -> (u16, Value) {
-    let resp = app
-        .client
-        .post(app.url("/graphql"))
-        .header("authorization", format!("Bearer {token}"))
-        .json(&json!({ "query": query }))
-        .send()
-        .await
-        .unwrap();
-    (resp.status().as_u16(), resp.json().await.unwrap_or(Value::Null))
-}
-
 async fn sessions_and_me(backend: Backend) {
     let Some(app) = spawn_with(backend, false, |_| {}).await else { return };
-    add_user(&app, "Tess@Example.org", Role::Translator, &["fr", "es"]).await;
+    app.add_user("Tess@Example.org", Role::Translator, &["fr", "es"]).await;
     let body = login(&app, "  tess@example.ORG ", PASSWORD).await;
     let session = &body["data"]["login"];
     assert_eq!(
@@ -50,7 +26,7 @@ async fn sessions_and_me(backend: Backend) {
     let token = session["token"].as_str().unwrap().to_owned();
     assert!(token.starts_with("chs_"));
 
-    let (status, me) = with_token(&app, &token, "{ me { email displayName role } }").await;
+    let (status, me) = app.post_as(&token, "{ me { email displayName role } }", json!({})).await;
     assert_eq!((status, me["data"]["me"]["role"].as_str()), (200, Some("TRANSLATOR")), "{me}");
     let resp = app
         .client
@@ -78,9 +54,9 @@ async fn sessions_and_me(backend: Backend) {
     }
 
     // Logout revokes the session at once.
-    let (status, out) = with_token(&app, &token, "mutation { logout }").await;
+    let (status, out) = app.post_as(&token, "mutation { logout }", json!({})).await;
     assert_eq!((status, out["data"]["logout"].as_bool()), (200, Some(true)), "{out}");
-    let (status, _) = with_token(&app, &token, "{ me { email } }").await;
+    let (status, _) = app.post_as(&token, "{ me { email } }", json!({})).await;
     assert_eq!(status, 401);
 
     // Mutations keep the CSRF rules: not by GET, not as a form.
@@ -99,7 +75,7 @@ async fn sessions_and_me(backend: Backend) {
     // A disabled account cannot sign in and its sessions end.
     let token = login(&app, "tess@example.org", PASSWORD).await["data"]["login"]["token"].as_str().unwrap().to_owned();
     accounts::set_disabled(&app.db, "tess@example.org", true).await.unwrap();
-    assert_eq!(with_token(&app, &token, "{ me { email } }").await.0, 401);
+    assert_eq!(app.post_as(&token, "{ me { email } }", json!({})).await.0, 401);
     assert_eq!(first_code(&login(&app, "tess@example.org", PASSWORD).await), "UNAUTHENTICATED");
     app.stop().await;
 }
@@ -107,8 +83,8 @@ backend_test!(sessions_and_me);
 
 async fn failed_logins_reveal_nothing_and_are_limited(backend: Backend) {
     let Some(app) = spawn_with(backend, false, |c| c.auth.login_max_failures = 3).await else { return };
-    add_user(&app, "rev@example.org", Role::Reviewer, &["fr"]).await;
-    add_user(&app, "ed@example.org", Role::Editor, &[]).await;
+    app.add_user("rev@example.org", Role::Reviewer, &["fr"]).await;
+    app.add_user("ed@example.org", Role::Editor, &[]).await;
     let unknown = login(&app, "nobody@example.org", PASSWORD).await;
     let wrong = login(&app, "rev@example.org", "wrong password, long enough").await;
     assert_eq!(unknown["errors"][0]["message"], wrong["errors"][0]["message"], "same answer: {unknown} {wrong}");
@@ -147,20 +123,20 @@ backend_test!(failed_logins_reveal_nothing_and_are_limited);
 
 async fn api_tokens(backend: Backend) {
     let Some(app) = spawn_with(backend, false, |_| {}).await else { return };
-    add_user(&app, "bot@example.org", Role::Editor, &[]).await;
+    app.add_user("bot@example.org", Role::Editor, &[]).await;
     let (t, token) =
         accounts::create_api_token(&app.db, "bot@example.org", "site build", &[Scope::ReadDrafts], None).await.unwrap();
     assert!(token.starts_with("cht_"));
     assert!(t.last_used_at.is_none());
     assert_ne!(t.token_hash, token, "stored hashed");
-    let (status, me) = with_token(&app, &token, "{ me { email role } }").await;
+    let (status, me) = app.post_as(&token, "{ me { email role } }", json!({})).await;
     assert_eq!((status, me["data"]["me"]["email"].as_str()), (200, Some("bot@example.org")));
     let listed = accounts::list_api_tokens(&app.db).await.unwrap();
     assert!(listed[0].last_used_at.is_some(), "last use recorded");
     // Logout does not apply to API tokens; revoking does.
-    assert_eq!(first_code(&with_token(&app, &token, "mutation { logout }").await.1), "BAD_USER_INPUT");
+    assert_eq!(first_code(&app.post_as(&token, "mutation { logout }", json!({})).await.1), "BAD_USER_INPUT");
     accounts::revoke_api_token(&app.db, t.id).await.unwrap();
-    assert_eq!(with_token(&app, &token, "{ me { email } }").await.0, 401);
+    assert_eq!(app.post_as(&token, "{ me { email } }", json!({})).await.0, 401);
     // Expired tokens stop working.
     let (_, expired) = accounts::create_api_token(
         &app.db,
@@ -171,7 +147,7 @@ async fn api_tokens(backend: Backend) {
     )
     .await
     .unwrap();
-    assert_eq!(with_token(&app, &expired, "{ me { email } }").await.0, 401);
+    assert_eq!(app.post_as(&expired, "{ me { email } }", json!({})).await.0, 401);
     // Bad input is refused with the field named.
     let err = accounts::create_api_token(&app.db, "bot@example.org", "none", &[], None).await.unwrap_err();
     assert!(err.to_string().starts_with("scopes"), "{err}");
@@ -211,14 +187,14 @@ backend_test!(accounts_validate_input);
 
 async fn signed_in_requests_bypass_the_response_cache(backend: Backend) {
     let Some(app) = spawn_with(backend, true, |c| c.graphql.cache_ttl_ms = 60_000).await else { return };
-    add_user(&app, "v@example.org", Role::Viewer, &[]).await;
+    app.add_user("v@example.org", Role::Viewer, &[]).await;
     let token = login(&app, "v@example.org", PASSWORD).await["data"]["login"]["token"].as_str().unwrap().to_owned();
     let q = "{ resources(first: 3) { edges { node { title } } } }";
     app.data(q, json!({})).await;
     let before = app.metric("chorus_db_statements_total").await;
     app.data(q, json!({})).await;
     assert_eq!(app.metric("chorus_db_statements_total").await, before, "anonymous repeat is cached");
-    let (status, _) = with_token(&app, &token, q).await;
+    let (status, _) = app.post_as(&token, q, json!({})).await;
     assert_eq!(status, 200);
     assert!(
         app.metric("chorus_db_statements_total").await > before,
@@ -230,9 +206,9 @@ backend_test!(signed_in_requests_bypass_the_response_cache);
 
 async fn preview_shows_drafts_only_to_those_allowed(backend: Backend) {
     let Some(app) = spawn_with(backend, true, |_| {}).await else { return };
-    add_user(&app, "view@example.org", Role::Viewer, &[]).await;
+    app.add_user("view@example.org", Role::Viewer, &[]).await;
     // A token that cannot read drafts: an API token of an editor with only the write scope.
-    add_user(&app, "ed@example.org", Role::Editor, &[]).await;
+    app.add_user("ed@example.org", Role::Editor, &[]).await;
     let (_, write_only) =
         accounts::create_api_token(&app.db, "ed@example.org", "w", &[Scope::Write], None).await.unwrap();
     let token = login(&app, "view@example.org", PASSWORD).await["data"]["login"]["token"].as_str().unwrap().to_owned();
@@ -243,7 +219,7 @@ async fn preview_shows_drafts_only_to_those_allowed(backend: Backend) {
         )
     };
     let public = app.data(&q(false), json!({})).await;
-    let (status, preview) = with_token(&app, &token, &q(true)).await;
+    let (status, preview) = app.post_as(&token, &q(true), json!({})).await;
     assert_eq!(status, 200, "{preview}");
     let public_total = public["resources"]["totalCount"].as_i64().unwrap();
     let preview_total = preview["data"]["resources"]["totalCount"].as_i64().unwrap();
@@ -275,25 +251,25 @@ async fn preview_shows_drafts_only_to_those_allowed(backend: Backend) {
         )
     };
     assert!(app.data(&by_slug(false), json!({})).await["resource"].is_null());
-    let (_, found) = with_token(&app, &token, &by_slug(true)).await;
+    let (_, found) = app.post_as(&token, &by_slug(true), json!({})).await;
     let id = found["data"]["resource"]["id"].as_str().expect("preview finds the draft").to_owned();
     let node = |preview: bool| format!(r#"{{ node(id: "{id}", preview: {preview}) {{ id }} }}"#);
     assert!(app.data(&node(false), json!({})).await["node"].is_null());
-    assert_eq!(with_token(&app, &token, &node(true)).await.1["data"]["node"]["id"], id.as_str());
+    assert_eq!(app.post_as(&token, &node(true), json!({})).await.1["data"]["node"]["id"], id.as_str());
     let public_after = app.data(&q(false), json!({})).await["resources"]["totalCount"].as_i64().unwrap();
     assert_eq!(public_after, public_total - 1, "counts never include drafts");
 
     // Anonymous callers and tokens without the read_drafts scope cannot preview.
     assert_eq!(first_code(&app.gql(&q(true), json!({})).await), "UNAUTHENTICATED");
-    assert_eq!(first_code(&with_token(&app, &write_only, &q(true)).await.1), "FORBIDDEN");
+    assert_eq!(first_code(&app.post_as(&write_only, &q(true), json!({})).await.1), "FORBIDDEN");
     app.stop().await;
 }
 backend_test!(preview_shows_drafts_only_to_those_allowed);
 
 async fn admins_manage_users_and_read_the_audit_log(backend: Backend) {
     let Some(app) = spawn_with(backend, false, |_| {}).await else { return };
-    add_user(&app, "root@example.org", Role::Admin, &[]).await;
-    add_user(&app, "ed@example.org", Role::Editor, &[]).await;
+    app.add_user("root@example.org", Role::Admin, &[]).await;
+    app.add_user("ed@example.org", Role::Editor, &[]).await;
     let admin = login(&app, "root@example.org", PASSWORD).await["data"]["login"]["token"].as_str().unwrap().to_owned();
     let editor = login(&app, "ed@example.org", PASSWORD).await["data"]["login"]["token"].as_str().unwrap().to_owned();
     let create = |email: &str| {
@@ -301,34 +277,34 @@ async fn admins_manage_users_and_read_the_audit_log(backend: Backend) {
             r#"mutation {{ createUser(input: {{ email: "{email}", displayName: "Fatou", password: "{PASSWORD}", role: TRANSLATOR, locales: ["fr"] }}) {{ id email role locales disabled }} }}"#
         )
     };
-    assert_eq!(first_code(&with_token(&app, &editor, &create("f@example.org")).await.1), "FORBIDDEN");
-    let (_, created) = with_token(&app, &admin, &create("f@example.org")).await;
+    assert_eq!(first_code(&app.post_as(&editor, &create("f@example.org"), json!({})).await.1), "FORBIDDEN");
+    let (_, created) = app.post_as(&admin, &create("f@example.org"), json!({})).await;
     let user = &created["data"]["createUser"];
     assert_eq!((user["role"].as_str(), user["locales"].clone()), (Some("TRANSLATOR"), json!(["fr"])), "{created}");
     let id = user["id"].as_str().unwrap().to_owned();
-    let (_, users) = with_token(&app, &admin, "{ users { email } }").await;
+    let (_, users) = app.post_as(&admin, "{ users { email } }", json!({})).await;
     assert_eq!(users["data"]["users"].as_array().unwrap().len(), 3);
-    assert_eq!(first_code(&with_token(&app, &editor, "{ users { email } }").await.1), "FORBIDDEN");
+    assert_eq!(first_code(&app.post_as(&editor, "{ users { email } }", json!({})).await.1), "FORBIDDEN");
 
     // Disabling ends the user's sessions; an admin cannot lock themselves out.
     let fatou = login(&app, "f@example.org", PASSWORD).await["data"]["login"]["token"].as_str().unwrap().to_owned();
     let disable = format!(r#"mutation {{ setUserDisabled(id: "{id}", disabled: true) {{ disabled }} }}"#);
-    assert_eq!(with_token(&app, &admin, &disable).await.1["data"]["setUserDisabled"]["disabled"], true);
-    assert_eq!(with_token(&app, &fatou, "{ me { email } }").await.0, 401);
-    let (_, me) = with_token(&app, &admin, "{ me { id } }").await;
+    assert_eq!(app.post_as(&admin, &disable, json!({})).await.1["data"]["setUserDisabled"]["disabled"], true);
+    assert_eq!(app.post_as(&fatou, "{ me { email } }", json!({})).await.0, 401);
+    let (_, me) = app.post_as(&admin, "{ me { id } }", json!({})).await;
     let self_disable = format!(
         r#"mutation {{ setUserDisabled(id: "{}", disabled: true) {{ disabled }} }}"#,
         me["data"]["me"]["id"].as_str().unwrap()
     );
-    assert_eq!(first_code(&with_token(&app, &admin, &self_disable).await.1), "BAD_USER_INPUT");
+    assert_eq!(first_code(&app.post_as(&admin, &self_disable, json!({})).await.1), "BAD_USER_INPUT");
 
     // The audit log names who did what, newest first, and pages.
-    let (_, log) = with_token(&app, &admin, "{ auditLog(first: 1) { id action displayName entity } }").await;
+    let (_, log) = app.post_as(&admin, "{ auditLog(first: 1) { id action displayName entity } }", json!({})).await;
     let newest = &log["data"]["auditLog"][0];
     assert_eq!((newest["action"].as_str(), newest["entity"].as_str()), (Some("user.disable"), Some("user")), "{log}");
     let next = format!(r#"{{ auditLog(first: 5, before: "{}") {{ action }} }}"#, newest["id"].as_str().unwrap());
-    assert_eq!(with_token(&app, &admin, &next).await.1["data"]["auditLog"], json!([{ "action": "user.create" }]));
-    assert_eq!(first_code(&with_token(&app, &editor, "{ auditLog { id } }").await.1), "FORBIDDEN");
+    assert_eq!(app.post_as(&admin, &next, json!({})).await.1["data"]["auditLog"], json!([{ "action": "user.create" }]));
+    assert_eq!(first_code(&app.post_as(&editor, "{ auditLog { id } }", json!({})).await.1), "FORBIDDEN");
     assert!(!log.to_string().contains("127.0.0.1"), "no addresses in the audit log");
     app.stop().await;
 }
@@ -338,7 +314,7 @@ backend_test!(admins_manage_users_and_read_the_audit_log);
 /// the limit allows, and a right password sent with them still waits for the window.
 async fn concurrent_guesses_cannot_beat_the_lockout(backend: Backend) {
     let Some(app) = spawn_with(backend, false, |c| c.auth.login_max_failures = 5).await else { return };
-    add_user(&app, "rev@example.org", Role::Reviewer, &["fr"]).await;
+    app.add_user("rev@example.org", Role::Reviewer, &["fr"]).await;
     let other = app.sibling(|_| {}).await;
     let guesses = (0..40).map(|i| {
         let target = if i % 2 == 0 { &app } else { &other };
@@ -361,7 +337,7 @@ backend_test!(concurrent_guesses_cannot_beat_the_lockout);
 async fn one_request_checks_one_password(backend: Backend) {
     let Some(app) = spawn_with(backend, false, |_| {}).await else { return };
     for i in 0..4 {
-        add_user(&app, &format!("user{i}@example.org"), Role::Editor, &[]).await;
+        app.add_user(&format!("user{i}@example.org"), Role::Editor, &[]).await;
     }
     let aliased: String = (0..4)
         .map(|i| {

@@ -2,40 +2,11 @@
 //! transaction, nothing partial on error, the response cache cleared on commit.
 
 use chorus_entities::Role;
-use chorus_tests::chorus::auth::accounts;
 use chorus_tests::{Backend, TestApp, backend_test, spawn_with};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
 use crate::first_code;
-
-const PASSWORD: &str = "correct horse battery staple";
-
-pub(crate) async fn token_for(app: &TestApp, email: &str, role: Role, locales: &[&str]) -> String {
-    let new = accounts::NewUser {
-        email: email.into(),
-        display_name: format!("{role:?} user"),
-        password: PASSWORD.into(),
-        role,
-        locales: locales.iter().map(|s| s.to_string()).collect(),
-    };
-    accounts::create_user(&app.db, &app.config.locales().unwrap(), new).await.unwrap();
-    let q = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }";
-    app.gql(q, json!({ "e": email, "p": PASSWORD })).await["data"]["login"]["token"].as_str().unwrap().to_owned()
-}
-
-pub(crate) async fn as_user(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
-    let resp = app
-        .client
-        .post(app.url("/graphql"))
-        .header("authorization", format!("Bearer {token}"))
-        .json(&json!({ "query": query, "variables": variables }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    resp.json().await.unwrap()
-}
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
     let row = app.db.query_one_raw(Statement::from_string(app.db.get_database_backend(), sql)).await.unwrap().unwrap();
@@ -46,8 +17,8 @@ const CREATE: &str = "mutation($t: Taxonomy!, $i: CreateTermInput!) { createTerm
 
 async fn taxonomy_writes(backend: Backend) {
     let Some(app) = spawn_with(backend, true, |c| c.graphql.cache_ttl_ms = 60_000).await else { return };
-    let editor = token_for(&app, "ed@example.org", Role::Editor, &[]).await;
-    let translator = token_for(&app, "tr@example.org", Role::Translator, &["fr"]).await;
+    let editor = app.sign_in(Role::Editor, &[]).await;
+    let translator = app.sign_in(Role::Translator, &["fr"]).await;
     let topics = "{ topics(locale: \"fr\") { code label } }";
     let before = app.data(topics, json!({})).await; // now cached
     let terms_before = count(&app, "SELECT COUNT(*) FROM terms").await;
@@ -56,12 +27,12 @@ async fn taxonomy_writes(backend: Backend) {
     // Only editors and admins manage taxonomies; nothing changes on refusal.
     let input = json!({ "t": "TOPIC", "i": { "code": "sex-work-law", "labels": [
         { "locale": "en", "label": "Sex work law" }, { "locale": "fr", "label": "Droit du travail du sexe" } ] } });
-    assert_eq!(first_code(&as_user(&app, &translator, CREATE, input.clone()).await), "FORBIDDEN");
+    assert_eq!(first_code(&app.gql_as(&translator, CREATE, input.clone()).await), "FORBIDDEN");
     assert_eq!(first_code(&app.gql(CREATE, input.clone()).await), "UNAUTHENTICATED");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM terms").await, terms_before);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM change_log").await, log_before);
 
-    let created = as_user(&app, &editor, CREATE, input.clone()).await;
+    let created = app.gql_as(&editor, CREATE, input.clone()).await;
     assert_eq!(created["data"]["createTerm"]["code"], "sex-work-law", "{created}");
     let id = created["data"]["createTerm"]["id"].as_str().unwrap().to_owned();
     // The change is visible at once, the cached list notwithstanding.
@@ -90,25 +61,25 @@ async fn taxonomy_writes(backend: Backend) {
             "input.parent",
         ),
     ] {
-        let body = as_user(&app, &editor, CREATE, json!({ "t": "TOPIC", "i": input })).await;
+        let body = app.gql_as(&editor, CREATE, json!({ "t": "TOPIC", "i": input })).await;
         assert_eq!(first_code(&body), "BAD_USER_INPUT", "{field}: {body}");
         assert!(body["errors"][0]["message"].as_str().unwrap().starts_with(field), "{field}: {body}");
     }
     // Mass assignment: unknown input fields (ids, timestamps) are refused by the schema.
     let body =
-        as_user(&app, &editor, CREATE, json!({ "t": "TOPIC", "i": { "code": "x-y", "id": 5, "labels": [] } })).await;
+        app.gql_as(&editor, CREATE, json!({ "t": "TOPIC", "i": { "code": "x-y", "id": 5, "labels": [] } })).await;
     assert!(body["errors"].is_array() && body["data"].is_null(), "{body}");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM terms").await, terms_before + 1);
 
     // A country belongs to a region.
-    let country = as_user(&app, &editor, CREATE, json!({ "t": "COUNTRY", "i": { "code": "bj", "parent": "africa", "labels": [{ "locale": "fr", "label": "Bénin" }] } })).await;
+    let country = app.gql_as(&editor, CREATE, json!({ "t": "COUNTRY", "i": { "code": "bj", "parent": "africa", "labels": [{ "locale": "fr", "label": "Bénin" }] } })).await;
     assert_eq!(country["data"]["createTerm"]["code"], "BJ", "{country}");
     assert_eq!(country["data"]["createTerm"]["region"]["code"], "africa");
 
     // Updates set and remove labels; a term keeps at least one label (the transaction rolls back).
     let update =
         "mutation($id: ID!, $i: UpdateTermInput!) { updateTerm(id: $id, input: $i) { ... on Topic { label } } }";
-    let body = as_user(&app, &editor, update, json!({ "id": id, "i": { "labels": [{ "locale": "es", "label": "Derecho del trabajo sexual" }], "removeLabels": ["fr"] } })).await;
+    let body = app.gql_as(&editor, update, json!({ "id": id, "i": { "labels": [{ "locale": "es", "label": "Derecho del trabajo sexual" }], "removeLabels": ["fr"] } })).await;
     assert!(body.get("errors").is_none(), "{body}");
     let labels = count(
         &app,
@@ -116,7 +87,7 @@ async fn taxonomy_writes(backend: Backend) {
     )
     .await;
     assert_eq!(labels, 2);
-    let body = as_user(&app, &editor, update, json!({ "id": id, "i": { "removeLabels": ["en", "es"] } })).await;
+    let body = app.gql_as(&editor, update, json!({ "id": id, "i": { "removeLabels": ["en", "es"] } })).await;
     assert_eq!(first_code(&body), "BAD_USER_INPUT");
     assert_eq!(
         count(
@@ -128,7 +99,7 @@ async fn taxonomy_writes(backend: Backend) {
     );
 
     // Deleting removes it from every list and from node(id:).
-    let body = as_user(&app, &editor, "mutation($id: ID!) { deleteTerm(id: $id) }", json!({ "id": id })).await;
+    let body = app.gql_as(&editor, "mutation($id: ID!) { deleteTerm(id: $id) }", json!({ "id": id })).await;
     assert_eq!(body["data"]["deleteTerm"], true, "{body}");
     assert!(app.data(r#"query($id: ID!) { node(id: $id) { id } }"#, json!({ "id": id })).await["node"].is_null());
     assert!(!app.data(topics, json!({})).await.to_string().contains("sex-work-law"));
@@ -146,9 +117,9 @@ const PUBLIC: &str =
 
 async fn translation_workflow(backend: Backend) {
     let Some(app) = spawn_with(backend, true, |c| c.graphql.cache_ttl_ms = 60_000).await else { return };
-    let editor = token_for(&app, "ed@example.org", Role::Editor, &[]).await;
-    let translator = token_for(&app, "tr@example.org", Role::Translator, &["es"]).await;
-    let reviewer = token_for(&app, "rv@example.org", Role::Reviewer, &["es"]).await;
+    let editor = app.sign_in(Role::Editor, &[]).await;
+    let translator = app.sign_in(Role::Translator, &["es"]).await;
+    let reviewer = app.sign_in(Role::Reviewer, &["es"]).await;
     let list = app
         .data(r#"{ resources(first: 100, locale: "en") { edges { node { id title availableLocales } } } }"#, json!({}))
         .await;
@@ -168,7 +139,7 @@ async fn translation_workflow(backend: Backend) {
     // The translator writes Spanish: a draft, invisible to the public.
     let es = json!({ "title": "Informe trimestral del proyecto del Fondo Mundial: abril–junio de 2016",
         "summary": "Resumen", "body": "<p onclick=\"x()\">Texto <a href=\"javascript:alert(1)\">enlace</a><script>alert(1)</script></p>" });
-    let saved = as_user(&app, &translator, SAVE, json!({ "id": id, "l": "es", "i": es })).await;
+    let saved = app.gql_as(&translator, SAVE, json!({ "id": id, "l": "es", "i": es })).await;
     let w = &saved["data"]["saveTranslation"];
     assert_eq!((w["status"].as_str(), w["live"].as_bool()), (Some("DRAFT"), Some(false)), "{saved}");
     assert_eq!(w["slug"], "informe-trimestral-del-proyecto-del-fondo-mundial-abril-junio-de-2016");
@@ -177,19 +148,19 @@ async fn translation_workflow(backend: Backend) {
     // The translator may not touch the English source, French, or publish.
     for (l, input) in [("en", json!({ "summary": "changed" })), ("fr", json!({ "summary": "changé" }))] {
         assert_eq!(
-            first_code(&as_user(&app, &translator, SAVE, json!({ "id": id, "l": l, "i": input })).await),
+            first_code(&app.gql_as(&translator, SAVE, json!({ "id": id, "l": l, "i": input })).await),
             "FORBIDDEN"
         );
     }
     assert_eq!(
-        first_code(&as_user(&app, &translator, STATUS, json!({ "id": id, "l": "es", "s": "PUBLISHED" })).await),
+        first_code(&app.gql_as(&translator, STATUS, json!({ "id": id, "l": "es", "s": "PUBLISHED" })).await),
         "FORBIDDEN"
     );
-    let r = as_user(&app, &translator, STATUS, json!({ "id": id, "l": "es", "s": "IN_REVIEW" })).await;
+    let r = app.gql_as(&translator, STATUS, json!({ "id": id, "l": "es", "s": "IN_REVIEW" })).await;
     assert_eq!(r["data"]["setTranslationStatus"]["status"], "IN_REVIEW", "{r}");
 
     // The reviewer publishes: the public API (cached a moment ago) shows Spanish at once, sanitised.
-    let r = as_user(&app, &reviewer, STATUS, json!({ "id": id, "l": "es", "s": "PUBLISHED" })).await;
+    let r = app.gql_as(&reviewer, STATUS, json!({ "id": id, "l": "es", "s": "PUBLISHED" })).await;
     assert_eq!(r["data"]["setTranslationStatus"], json!({ "status": "PUBLISHED", "live": true }), "{r}");
     let live = public("es").await;
     assert_eq!(live["locale"], "es");
@@ -201,21 +172,21 @@ async fn translation_workflow(backend: Backend) {
 
     // A later edit is a draft again while the published text stays online, unchanged.
     let edit = json!({ "title": "Informe trimestral (revisado)" });
-    let r = as_user(&app, &translator, SAVE, json!({ "id": id, "l": "es", "i": edit })).await;
+    let r = app.gql_as(&translator, SAVE, json!({ "id": id, "l": "es", "i": edit })).await;
     assert_eq!(r["data"]["saveTranslation"]["status"], "DRAFT");
     assert_eq!(r["data"]["saveTranslation"]["live"], true);
     assert_eq!(public("es").await["title"], live["title"]);
-    as_user(&app, &reviewer, STATUS, json!({ "id": id, "l": "es", "s": "PUBLISHED" })).await;
+    app.gql_as(&reviewer, STATUS, json!({ "id": id, "l": "es", "s": "PUBLISHED" })).await;
     assert_eq!(public("es").await["title"], "Informe trimestral (revisado)");
 
     // Unpublishing takes it offline; translators cannot.
-    assert_eq!(first_code(&as_user(&app, &translator, UNPUBLISH, json!({ "id": id, "l": "es" })).await), "FORBIDDEN");
-    let r = as_user(&app, &reviewer, UNPUBLISH, json!({ "id": id, "l": "es" })).await;
+    assert_eq!(first_code(&app.gql_as(&translator, UNPUBLISH, json!({ "id": id, "l": "es" })).await), "FORBIDDEN");
+    let r = app.gql_as(&reviewer, UNPUBLISH, json!({ "id": id, "l": "es" })).await;
     assert_eq!(r["data"]["unpublishTranslation"], json!({ "status": "DRAFT", "live": false }), "{r}");
     assert_eq!(public("es").await["availableLocales"], json!(["en", "fr"]));
 
     // Editors write any locale; Cyrillic titles get transliterated slugs.
-    let r = as_user(&app, &editor, SAVE, json!({ "id": id, "l": "ru", "i": { "title": "Квартальный отчёт" } })).await;
+    let r = app.gql_as(&editor, SAVE, json!({ "id": id, "l": "ru", "i": { "title": "Квартальный отчёт" } })).await;
     assert_eq!(r["data"]["saveTranslation"]["slug"], "kvartal-nyi-otchiot", "{r}");
 
     // Bad input: a precise error, nothing written.
@@ -226,13 +197,13 @@ async fn translation_workflow(backend: Backend) {
         (json!({ "id": id, "l": "ru", "i": {} }), "input"),
         (json!({ "id": id, "l": "ru", "i": { "title": "x".repeat(501) } }), "input.title"),
     ] {
-        let body = as_user(&app, &editor, SAVE, vars).await;
+        let body = app.gql_as(&editor, SAVE, vars).await;
         assert_eq!(first_code(&body), "BAD_USER_INPUT", "{body}");
         assert!(body["errors"][0]["message"].as_str().unwrap().starts_with(prefix), "{prefix}: {body}");
     }
     assert_eq!(count(&app, "SELECT COUNT(*) FROM resource_translations").await, before);
     let missing =
-        as_user(&app, &editor, SAVE, json!({ "id": "UmVzb3VyY2U6OTk5OTk", "l": "ru", "i": { "title": "x" } })).await;
+        app.gql_as(&editor, SAVE, json!({ "id": "UmVzb3VyY2U6OTk5OTk", "l": "ru", "i": { "title": "x" } })).await;
     assert_eq!(first_code(&missing), "NOT_FOUND");
 
     // Every step is in the change log, with its locale.
@@ -251,8 +222,8 @@ const WORKING: &str = "query($id: ID!) { workingTranslations(id: $id) { locale s
 
 async fn outdated_translations(backend: Backend) {
     let Some(app) = spawn_with(backend, true, |_| {}).await else { return };
-    let editor = token_for(&app, "ed@example.org", Role::Editor, &[]).await;
-    let translator = token_for(&app, "tr@example.org", Role::Translator, &["fr"]).await;
+    let editor = app.sign_in(Role::Editor, &[]).await;
+    let translator = app.sign_in(Role::Translator, &["fr"]).await;
     let swit = app
         .data(r#"{ resource(slug: "sex-worker-implementation-tool-swit", locale: "en") { id summary } }"#, json!({}))
         .await["resource"]
@@ -262,7 +233,7 @@ async fn outdated_translations(backend: Backend) {
     let views = |token: &str| {
         let app = &app;
         let (token, id) = (token.to_owned(), id.clone());
-        async move { as_user(app, &token, WORKING, json!({ "id": id })).await["data"]["workingTranslations"].clone() }
+        async move { app.gql_as(&token, WORKING, json!({ "id": id })).await["data"]["workingTranslations"].clone() }
     };
     let up_to_date = views(&editor).await;
     assert_eq!(up_to_date.as_array().unwrap().len(), 5);
@@ -271,8 +242,7 @@ async fn outdated_translations(backend: Backend) {
 
     // The editor changes the English summary: every translation is outdated, field by field.
     let save =
-        as_user(&app, &editor, SAVE, json!({ "id": id, "l": "en", "i": { "summary": "A new English summary." } }))
-            .await;
+        app.gql_as(&editor, SAVE, json!({ "id": id, "l": "en", "i": { "summary": "A new English summary." } })).await;
     assert!(save.get("errors").is_none(), "{save}");
     let after = views(&editor).await;
     for v in after.as_array().unwrap() {
@@ -297,8 +267,8 @@ async fn outdated_translations(backend: Backend) {
     );
 
     // The French translator updates the French summary: French is up to date, Spanish is not.
-    let fr = as_user(&app, &translator, SAVE, json!({ "id": id, "l": "fr", "i": { "summary": "Un nouveau résumé." } }))
-        .await;
+    let fr =
+        app.gql_as(&translator, SAVE, json!({ "id": id, "l": "fr", "i": { "summary": "Un nouveau résumé." } })).await;
     assert!(fr.get("errors").is_none(), "{fr}");
     let now = views(&translator).await;
     let by_locale = |l: &str| now.as_array().unwrap().iter().find(|v| v["locale"] == l).unwrap().clone();
@@ -315,10 +285,10 @@ backend_test!(outdated_translations);
 
 async fn the_editorial_story(backend: Backend) {
     let Some(app) = spawn_with(backend, true, |_| {}).await else { return };
-    let editor = token_for(&app, "ed@example.org", Role::Editor, &[]).await;
-    let fr_translator = token_for(&app, "trfr@example.org", Role::Translator, &["fr"]).await;
-    let es_translator = token_for(&app, "tres@example.org", Role::Translator, &["es"]).await;
-    let fr_reviewer = token_for(&app, "rvfr@example.org", Role::Reviewer, &["fr"]).await;
+    let editor = app.sign_in(Role::Editor, &[]).await;
+    let fr_translator = app.sign_in(Role::Translator, &["fr"]).await;
+    let es_translator = app.sign_in(Role::Translator, &["es"]).await;
+    let fr_reviewer = app.sign_in(Role::Reviewer, &["fr"]).await;
     let nswp = app
         .data(r#"{ organizations(filter: { kinds: [GLOBAL_NETWORK] }) { edges { node { id } } } }"#, json!({}))
         .await;
@@ -328,10 +298,10 @@ async fn the_editorial_story(backend: Backend) {
     let input = json!({ "kind": "BRIEFING_PAPER", "publishedOn": "2026-11-01", "sourceLocale": "en",
         "regions": ["global"], "topics": ["hiv", "human-rights"], "organizations": [{ "id": nswp, "role": "PUBLISHER" }],
         "text": { "title": "Community-led HIV responses", "summary": "Why rights-based programmes work.", "body": "<p>Text.</p>" } });
-    assert_eq!(first_code(&as_user(&app, &fr_translator, create, json!({ "i": input })).await), "FORBIDDEN");
-    let bad = as_user(&app, &editor, create, json!({ "i": { "kind": "REPORT", "publishedOn": "2026-11-01", "sourceLocale": "en", "topics": ["nope"], "text": { "title": "x" } } })).await;
+    assert_eq!(first_code(&app.gql_as(&fr_translator, create, json!({ "i": input })).await), "FORBIDDEN");
+    let bad = app.gql_as(&editor, create, json!({ "i": { "kind": "REPORT", "publishedOn": "2026-11-01", "sourceLocale": "en", "topics": ["nope"], "text": { "title": "x" } } })).await;
     assert!(bad["errors"][0]["message"].as_str().unwrap().starts_with("input.topics[0]"), "{bad}");
-    let created = as_user(&app, &editor, create, json!({ "i": input })).await;
+    let created = app.gql_as(&editor, create, json!({ "i": input })).await;
     let id = created["data"]["createResource"].as_str().unwrap_or_else(|| panic!("{created}")).to_owned();
     let public = |l: &'static str| {
         let (app, id) = (&app, id.clone());
@@ -339,21 +309,20 @@ async fn the_editorial_story(backend: Backend) {
     };
     assert!(public("en").await.is_null(), "a new resource is a draft");
 
-    as_user(&app, &editor, STATUS, json!({ "id": id, "l": "en", "s": "PUBLISHED" })).await;
+    app.gql_as(&editor, STATUS, json!({ "id": id, "l": "en", "s": "PUBLISHED" })).await;
     let fr = json!({ "title": "Des réponses au VIH menées par les communautés", "summary": "Pourquoi les programmes fondés sur les droits fonctionnent." });
-    as_user(&app, &fr_translator, SAVE, json!({ "id": id, "l": "fr", "i": fr })).await;
-    as_user(&app, &fr_translator, STATUS, json!({ "id": id, "l": "fr", "s": "IN_REVIEW" })).await;
-    as_user(
-        &app,
+    app.gql_as(&fr_translator, SAVE, json!({ "id": id, "l": "fr", "i": fr })).await;
+    app.gql_as(&fr_translator, STATUS, json!({ "id": id, "l": "fr", "s": "IN_REVIEW" })).await;
+    app.gql_as(
         &es_translator,
         SAVE,
         json!({ "id": id, "l": "es", "i": { "title": "Respuestas comunitarias al VIH" } }),
     )
     .await;
-    let published = as_user(&app, &fr_reviewer, STATUS, json!({ "id": id, "l": "fr", "s": "PUBLISHED" })).await;
+    let published = app.gql_as(&fr_reviewer, STATUS, json!({ "id": id, "l": "fr", "s": "PUBLISHED" })).await;
     assert_eq!(published["data"]["setTranslationStatus"]["live"], true, "{published}");
     assert_eq!(
-        first_code(&as_user(&app, &fr_reviewer, STATUS, json!({ "id": id, "l": "es", "s": "PUBLISHED" })).await),
+        first_code(&app.gql_as(&fr_reviewer, STATUS, json!({ "id": id, "l": "es", "s": "PUBLISHED" })).await),
         "FORBIDDEN"
     );
 
@@ -363,20 +332,19 @@ async fn the_editorial_story(backend: Backend) {
     assert_eq!(public("es").await["locale"], "en", "Spanish is still a draft");
 
     // The editor changes the English summary: the French translation is outdated until updated.
-    as_user(
-        &app,
+    app.gql_as(
         &editor,
         SAVE,
         json!({ "id": id, "l": "en", "i": { "summary": "Why rights-based programmes work, with evidence." } }),
     )
     .await;
-    let views = as_user(&app, &editor, WORKING, json!({ "id": id })).await["data"]["workingTranslations"].clone();
+    let views = app.gql_as(&editor, WORKING, json!({ "id": id })).await["data"]["workingTranslations"].clone();
     let fr_view = views.as_array().unwrap().iter().find(|v| v["locale"] == "fr").unwrap();
     assert_eq!(fr_view["outdated"]["fields"][0]["field"], "summary", "{views}");
     assert_eq!(fr_view["outdated"]["fields"][0]["oldText"], "Why rights-based programmes work.");
 
     // Deleting removes it everywhere, and the change log says so.
-    let body = as_user(&app, &editor, "mutation($id: ID!) { deleteItem(id: $id) }", json!({ "id": id })).await;
+    let body = app.gql_as(&editor, "mutation($id: ID!) { deleteItem(id: $id) }", json!({ "id": id })).await;
     assert_eq!(body["data"]["deleteItem"], true, "{body}");
     assert!(public("en").await.is_null());
     assert_eq!(
@@ -389,11 +357,11 @@ backend_test!(the_editorial_story);
 
 async fn translation_progress(backend: Backend) {
     let Some(app) = spawn_with(backend, true, |_| {}).await else { return };
-    let editor = token_for(&app, "ed@example.org", Role::Editor, &[]).await;
+    let editor = app.sign_in(Role::Editor, &[]).await;
     let q = r#"query($l: String!) { translationProgress(locale: $l) { kind items missing draft inReview published archived outdated } }"#;
     let progress = |l: &'static str| {
         let (app, editor) = (&app, editor.clone());
-        async move { as_user(app, &editor, q, json!({ "l": l })).await["data"]["translationProgress"].clone() }
+        async move { app.gql_as(&editor, q, json!({ "l": l })).await["data"]["translationProgress"].clone() }
     };
     let fr = progress("fr").await;
     let rows = fr.as_array().unwrap();
@@ -418,7 +386,7 @@ async fn translation_progress(backend: Backend) {
         .data(r#"{ resource(slug: "sex-worker-implementation-tool-swit", locale: "en") { id kind } }"#, json!({}))
         .await;
     let id = swit["resource"]["id"].as_str().unwrap().to_owned();
-    as_user(&app, &editor, SAVE, json!({ "id": id, "l": "en", "i": { "summary": "Changed." } })).await;
+    app.gql_as(&editor, SAVE, json!({ "id": id, "l": "en", "i": { "summary": "Changed." } })).await;
     let after = progress("fr").await;
     let tools = after.as_array().unwrap().iter().find(|r| r["kind"] == "resource:advocacy_tool").unwrap().clone();
     assert_eq!(n(&tools, "outdated"), 1, "{after}");
@@ -432,8 +400,8 @@ backend_test!(translation_progress);
 async fn scheduled_publication(backend: Backend) {
     // This process does not run the scheduler: the job must be carried out by another one.
     let Some(app) = spawn_with(backend, true, |_| {}).await else { return };
-    let editor = token_for(&app, "ed@example.org", Role::Editor, &[]).await;
-    let translator = token_for(&app, "tr@example.org", Role::Translator, &["es"]).await;
+    let editor = app.sign_in(Role::Editor, &[]).await;
+    let translator = app.sign_in(Role::Translator, &["es"]).await;
     let list = app.data(r#"{ resources(first: 100, locale: "en") { edges { node { id title } } } }"#, json!({})).await;
     let id = crate::nodes(&list["resources"])
         .into_iter()
@@ -442,8 +410,7 @@ async fn scheduled_publication(backend: Backend) {
         .as_str()
         .unwrap()
         .to_owned();
-    as_user(
-        &app,
+    app.gql_as(
         &editor,
         SAVE,
         json!({ "id": id, "l": "es", "i": { "title": "Informe trimestral: abril–junio de 2016" } }),
@@ -452,12 +419,12 @@ async fn scheduled_publication(backend: Backend) {
     let schedule = "mutation($id: ID!, $l: String!, $at: DateTime!) { schedulePublication(id: $id, locale: $l, publishAt: $at) { locale publishAt } }";
     let at = (chrono::Utc::now() + chrono::Duration::milliseconds(800)).to_rfc3339();
     assert_eq!(
-        first_code(&as_user(&app, &translator, schedule, json!({ "id": id, "l": "es", "at": at })).await),
+        first_code(&app.gql_as(&translator, schedule, json!({ "id": id, "l": "es", "at": at })).await),
         "FORBIDDEN"
     );
-    let body = as_user(&app, &editor, schedule, json!({ "id": id, "l": "es", "at": at })).await;
+    let body = app.gql_as(&editor, schedule, json!({ "id": id, "l": "es", "at": at })).await;
     assert_eq!(body["data"]["schedulePublication"]["locale"], "es", "{body}");
-    let missing = as_user(&app, &editor, schedule, json!({ "id": id, "l": "zh-Hans", "at": at })).await;
+    let missing = app.gql_as(&editor, schedule, json!({ "id": id, "l": "zh-Hans", "at": at })).await;
     assert_eq!(first_code(&missing), "NOT_FOUND");
 
     // A second process (as after a restart) finds the job in the database and publishes it once.
@@ -497,7 +464,7 @@ async fn concurrent_writers_in_two_processes_all_succeed(backend: Backend) {
     // "database is locked" when another connection had written in between).
     let Some(app) = spawn_with(backend, true, |_| {}).await else { return };
     let other = app.sibling(|_| {}).await;
-    let editor = token_for(&app, "ed@example.org", Role::Editor, &[]).await;
+    let editor = app.sign_in(Role::Editor, &[]).await;
     let list = app.data(r#"{ resources(first: 40, locale: "en") { edges { node { id } } } }"#, json!({})).await;
     let ids: Vec<String> =
         crate::nodes(&list["resources"]).iter().map(|n| n["id"].as_str().unwrap().to_owned()).collect();
@@ -508,9 +475,9 @@ async fn concurrent_writers_in_two_processes_all_succeed(backend: Backend) {
         let editor = editor.clone();
         async move {
             let title = format!("Versión concurrente {i}");
-            let saved = as_user(target, &editor, SAVE, json!({ "id": id, "l": "es", "i": { "title": title } })).await;
+            let saved = target.gql_as(&editor, SAVE, json!({ "id": id, "l": "es", "i": { "title": title } })).await;
             assert!(saved["errors"].is_null(), "save {i}: {saved}");
-            let published = as_user(target, &editor, STATUS, json!({ "id": id, "l": "es", "s": "PUBLISHED" })).await;
+            let published = target.gql_as(&editor, STATUS, json!({ "id": id, "l": "es", "s": "PUBLISHED" })).await;
             assert!(published["errors"].is_null(), "publish {i}: {published}");
         }
     });
@@ -528,17 +495,17 @@ backend_test!(concurrent_writers_in_two_processes_all_succeed);
 
 async fn history_diff_and_restore(backend: Backend) {
     let Some(app) = spawn_with(backend, true, |_| {}).await else { return };
-    let editor = token_for(&app, "ed@example.org", Role::Editor, &[]).await;
+    let editor = app.sign_in(Role::Editor, &[]).await;
     let swit = app
         .data(r#"{ resource(slug: "sex-worker-implementation-tool-swit", locale: "en") { id summary } }"#, json!({}))
         .await;
     let id = swit["resource"]["id"].as_str().unwrap().to_owned();
     let original = swit["resource"]["summary"].as_str().unwrap().to_owned();
     for summary in ["First rewrite.", "Second rewrite."] {
-        as_user(&app, &editor, SAVE, json!({ "id": id, "l": "en", "i": { "summary": summary } })).await;
+        app.gql_as(&editor, SAVE, json!({ "id": id, "l": "en", "i": { "summary": summary } })).await;
     }
     let history = "query($id: ID!) { history(id: $id, locale: \"en\") { id displayName changed summary status } }";
-    let h = as_user(&app, &editor, history, json!({ "id": id })).await["data"]["history"].clone();
+    let h = app.gql_as(&editor, history, json!({ "id": id })).await["data"]["history"].clone();
     let revisions = h.as_array().unwrap();
     assert_eq!(revisions.len(), 3, "{h}");
     assert_eq!(revisions[0]["summary"], "Second rewrite.");
@@ -548,7 +515,7 @@ async fn history_diff_and_restore(backend: Backend) {
     assert_eq!(revisions[2]["summary"], original.as_str());
 
     let diff = "query($a: ID!, $b: ID!) { revisionDiff(from: $a, to: $b) { field before after } }";
-    let d = as_user(&app, &editor, diff, json!({ "a": revisions[2]["id"], "b": revisions[0]["id"] })).await;
+    let d = app.gql_as(&editor, diff, json!({ "a": revisions[2]["id"], "b": revisions[0]["id"] })).await;
     assert_eq!(
         d["data"]["revisionDiff"],
         json!([
@@ -559,58 +526,57 @@ async fn history_diff_and_restore(backend: Backend) {
     );
 
     let restore = "mutation($r: ID!) { restoreRevision(id: $r) { summary status live } }";
-    let r = as_user(&app, &editor, restore, json!({ "r": revisions[2]["id"] })).await;
+    let r = app.gql_as(&editor, restore, json!({ "r": revisions[2]["id"] })).await;
     assert_eq!(r["data"]["restoreRevision"]["summary"], original.as_str(), "{r}");
-    let h = as_user(&app, &editor, history, json!({ "id": id })).await["data"]["history"].clone();
+    let h = app.gql_as(&editor, history, json!({ "id": id })).await["data"]["history"].clone();
     assert_eq!(h.as_array().unwrap().len(), 4, "a restore is a new revision");
     assert_eq!(first_code(&app.gql(history, json!({ "id": id })).await), "UNAUTHENTICATED");
-    let translator = token_for(&app, "tr@example.org", Role::Translator, &["fr"]).await;
-    assert_eq!(first_code(&as_user(&app, &translator, restore, json!({ "r": revisions[2]["id"] })).await), "FORBIDDEN");
+    let translator = app.sign_in(Role::Translator, &["fr"]).await;
+    assert_eq!(first_code(&app.gql_as(&translator, restore, json!({ "r": revisions[2]["id"] })).await), "FORBIDDEN");
     app.stop().await;
 }
 backend_test!(history_diff_and_restore);
 
 async fn creating_every_kind_of_item(backend: Backend) {
     let Some(app) = spawn_with(backend, true, |_| {}).await else { return };
-    let editor = token_for(&app, "ed@example.org", Role::Editor, &[]).await;
-    let translator = token_for(&app, "tr@example.org", Role::Translator, &["fr"]).await;
+    let editor = app.sign_in(Role::Editor, &[]).await;
+    let translator = app.sign_in(Role::Translator, &["fr"]).await;
     let ok = |body: &Value, field: &str| body["data"][field].as_str().unwrap_or_else(|| panic!("{body}")).to_owned();
 
     let org = "mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) }";
     let org_input = json!({ "kind": "MEMBER_ORGANIZATION", "acronym": "KESWA", "website": "https://example.org", "region": "africa",
         "sourceLocale": "en", "text": { "title": "Kenya Sex Workers Alliance (example)" } });
-    assert_eq!(first_code(&as_user(&app, &translator, org, json!({ "i": org_input })).await), "FORBIDDEN");
-    let bad = as_user(&app, &editor, org, json!({ "i": { "kind": "FUNDER", "website": "javascript:alert(1)", "sourceLocale": "en", "text": { "title": "X" } } })).await;
+    assert_eq!(first_code(&app.gql_as(&translator, org, json!({ "i": org_input })).await), "FORBIDDEN");
+    let bad = app.gql_as(&editor, org, json!({ "i": { "kind": "FUNDER", "website": "javascript:alert(1)", "sourceLocale": "en", "text": { "title": "X" } } })).await;
     assert!(bad["errors"][0]["message"].as_str().unwrap().starts_with("input.website"), "{bad}");
-    let org_id = ok(&as_user(&app, &editor, org, json!({ "i": org_input })).await, "createOrganization");
+    let org_id = ok(&app.gql_as(&editor, org, json!({ "i": org_input })).await, "createOrganization");
 
     let prog = "mutation($i: CreateProgrammeInput!) { createProgramme(input: $i) }";
-    let bad = as_user(
-        &app,
-        &editor,
-        prog,
-        json!({ "i": { "startYear": 2020, "endYear": 2019, "sourceLocale": "en", "text": { "title": "P" } } }),
-    )
-    .await;
+    let bad = app
+        .gql_as(
+            &editor,
+            prog,
+            json!({ "i": { "startYear": 2020, "endYear": 2019, "sourceLocale": "en", "text": { "title": "P" } } }),
+        )
+        .await;
     assert!(bad["errors"][0]["message"].as_str().unwrap().starts_with("input.endYear"), "{bad}");
     let prog_id = ok(
-        &as_user(&app, &editor, prog, json!({ "i": { "startYear": 2024, "funders": [org_id], "sourceLocale": "fr", "text": { "title": "Programme exemple" } } })).await,
+        &app.gql_as(&editor, prog, json!({ "i": { "startYear": 2024, "funders": [org_id], "sourceLocale": "fr", "text": { "title": "Programme exemple" } } })).await,
         "createProgramme",
     );
 
     let gp = "mutation($i: CreateGoodPracticeInput!) { createGoodPractice(input: $i) }";
     let bad =
-        as_user(&app, &editor, gp, json!({ "i": { "year": 1200, "sourceLocale": "en", "text": { "title": "G" } } }))
-            .await;
+        app.gql_as(&editor, gp, json!({ "i": { "year": 1200, "sourceLocale": "en", "text": { "title": "G" } } })).await;
     assert!(bad["errors"][0]["message"].as_str().unwrap().starts_with("input.year"), "{bad}");
     let gp_id = ok(
-        &as_user(&app, &editor, gp, json!({ "i": { "year": 2025, "country": "KE", "region": "africa", "organization": org_id, "topics": ["hiv"], "sourceLocale": "en", "text": { "title": "Peer outreach example" } } })).await,
+        &app.gql_as(&editor, gp, json!({ "i": { "year": 2025, "country": "KE", "region": "africa", "organization": org_id, "topics": ["hiv"], "sourceLocale": "en", "text": { "title": "Peer outreach example" } } })).await,
         "createGoodPractice",
     );
 
     // Publishing the sources makes them public, with their relations.
     for (id, l) in [(&org_id, "en"), (&prog_id, "fr"), (&gp_id, "en")] {
-        let r = as_user(&app, &editor, STATUS, json!({ "id": id, "l": l, "s": "PUBLISHED" })).await;
+        let r = app.gql_as(&editor, STATUS, json!({ "id": id, "l": l, "s": "PUBLISHED" })).await;
         assert_eq!(r["data"]["setTranslationStatus"]["live"], true, "{r}");
     }
     let q = r#"query($g: ID!, $p: ID!) { goodPractice(id: $g) { title year country { code } organization { acronym } topics { code } }
@@ -631,7 +597,7 @@ async fn creating_every_kind_of_item(backend: Backend) {
     let swit_id = swit["resource"]["id"].as_str().unwrap().to_owned();
     assert!(swit["resource"]["programme"]["id"].is_string());
     let update = "mutation($id: ID!, $i: UpdateResourceInput!) { updateResource(id: $id, input: $i) }";
-    let r = as_user(&app, &editor, update, json!({ "id": swit_id, "i": { "kind": "TOOLKIT", "topics": ["gender"], "countries": ["KE"], "organizations": [{ "id": org_id, "role": "AUTHOR" }], "programme": null } })).await;
+    let r = app.gql_as(&editor, update, json!({ "id": swit_id, "i": { "kind": "TOOLKIT", "topics": ["gender"], "countries": ["KE"], "organizations": [{ "id": org_id, "role": "AUTHOR" }], "programme": null } })).await;
     assert!(r.get("errors").is_none(), "{r}");
     let d = app.data(r#"query($id: ID!) { resource(id: $id) { kind topics { code } regions { code } countries { code } organizations { acronym } programme { id } } }"#, json!({ "id": swit_id })).await;
     assert_eq!(
@@ -640,7 +606,7 @@ async fn creating_every_kind_of_item(backend: Backend) {
         "regions were not in the update and stay"
     );
     assert_eq!(
-        first_code(&as_user(&app, &translator, update, json!({ "id": swit_id, "i": { "kind": "GUIDE" } })).await),
+        first_code(&app.gql_as(&translator, update, json!({ "id": swit_id, "i": { "kind": "GUIDE" } })).await),
         "FORBIDDEN"
     );
     app.stop().await;
@@ -649,29 +615,28 @@ backend_test!(creating_every_kind_of_item);
 
 async fn filtering_on_translation_state(backend: Backend) {
     let Some(app) = spawn_with(backend, true, |_| {}).await else { return };
-    let editor = token_for(&app, "ed@example.org", Role::Editor, &[]).await;
+    let editor = app.sign_in(Role::Editor, &[]).await;
     let q = |state: &str| {
         format!(
             r#"{{ resources(first: 100, preview: true, filter: {{ translation: {{ locale: "fr", state: {state} }} }}) {{ totalCount edges {{ node {{ id title }} }} }} }}"#
         )
     };
     let total = |body: Value| body["data"]["resources"]["totalCount"].as_i64().unwrap_or_else(|| panic!("{body}"));
-    assert_eq!(total(as_user(&app, &editor, &q("OUTDATED"), json!({})).await), 0);
-    let missing = total(as_user(&app, &editor, &q("MISSING"), json!({})).await);
-    let published = total(as_user(&app, &editor, &q("PUBLISHED"), json!({})).await);
-    let all = total(as_user(&app, &editor, "{ resources(preview: true) { totalCount } }", json!({})).await);
+    assert_eq!(total(app.gql_as(&editor, &q("OUTDATED"), json!({})).await), 0);
+    let missing = total(app.gql_as(&editor, &q("MISSING"), json!({})).await);
+    let published = total(app.gql_as(&editor, &q("PUBLISHED"), json!({})).await);
+    let all = total(app.gql_as(&editor, "{ resources(preview: true) { totalCount } }", json!({})).await);
     assert!(missing > 0 && published > 0 && missing + published <= all, "{missing} {published} {all}");
     let swit =
         app.data(r#"{ resource(slug: "sex-worker-implementation-tool-swit", locale: "en") { id } }"#, json!({})).await;
     let id = swit["resource"]["id"].as_str().unwrap().to_owned();
-    as_user(
-        &app,
+    app.gql_as(
         &editor,
         SAVE,
         json!({ "id": id, "l": "en", "i": { "title": "Sex Worker Implementation Tool (SWIT), 2nd edition" } }),
     )
     .await;
-    let outdated = as_user(&app, &editor, &q("OUTDATED"), json!({})).await;
+    let outdated = app.gql_as(&editor, &q("OUTDATED"), json!({})).await;
     assert_eq!(outdated["data"]["resources"]["edges"][0]["node"]["id"], id.as_str(), "{outdated}");
     assert_eq!(total(outdated), 1);
     // Never on the public API.
@@ -683,7 +648,7 @@ backend_test!(filtering_on_translation_state);
 
 async fn updating_facts_of_every_kind(backend: Backend) {
     let Some(app) = spawn_with(backend, true, |_| {}).await else { return };
-    let editor = token_for(&app, "ed@example.org", Role::Editor, &[]).await;
+    let editor = app.sign_in(Role::Editor, &[]).await;
     let d = app
         .data(
             r#"{ goodPractices(first: 1, filter: { countries: ["KE"] }) { edges { node { id } } }
@@ -698,23 +663,23 @@ async fn updating_facts_of_every_kind(backend: Backend) {
     let nswp = d["nswp"]["edges"][0]["node"]["id"].as_str().unwrap().to_owned();
     let prog = d["programmes"]["edges"][0]["node"]["id"].as_str().unwrap().to_owned();
 
-    let r = as_user(&app, &editor, "mutation($id: ID!) { updateGoodPractice(id: $id, input: { year: 2019, country: null, topics: [\"violence\"] }) }", json!({ "id": gp })).await;
+    let r = app.gql_as(&editor, "mutation($id: ID!) { updateGoodPractice(id: $id, input: { year: 2019, country: null, topics: [\"violence\"] }) }", json!({ "id": gp })).await;
     assert!(r.get("errors").is_none(), "{r}");
-    let r = as_user(
-        &app,
-        &editor,
-        "mutation($id: ID!) { updateOrganization(id: $id, input: { acronym: \"ASWA-2\", website: null }) }",
-        json!({ "id": aswa }),
-    )
-    .await;
+    let r = app
+        .gql_as(
+            &editor,
+            "mutation($id: ID!) { updateOrganization(id: $id, input: { acronym: \"ASWA-2\", website: null }) }",
+            json!({ "id": aswa }),
+        )
+        .await;
     assert!(r.get("errors").is_none(), "{r}");
-    let r = as_user(
-        &app,
-        &editor,
-        "mutation($id: ID!, $f: ID!) { updateProgramme(id: $id, input: { endYear: 2030, funders: [$f] }) }",
-        json!({ "id": prog, "f": nswp }),
-    )
-    .await;
+    let r = app
+        .gql_as(
+            &editor,
+            "mutation($id: ID!, $f: ID!) { updateProgramme(id: $id, input: { endYear: 2030, funders: [$f] }) }",
+            json!({ "id": prog, "f": nswp }),
+        )
+        .await;
     assert!(r.get("errors").is_none(), "{r}");
     let after = app
         .data(
@@ -740,7 +705,7 @@ async fn updating_facts_of_every_kind(backend: Backend) {
         } else {
             &gp
         };
-        let body = as_user(&app, &editor, q, json!({ "id": id })).await;
+        let body = app.gql_as(&editor, q, json!({ "id": id })).await;
         assert!(body["errors"][0]["message"].as_str().unwrap().starts_with(field), "{field}: {body}");
     }
     let updates = count(&app, "SELECT COUNT(*) FROM change_log WHERE operation = 'updated' AND locale IS NULL").await;
@@ -751,7 +716,7 @@ backend_test!(updating_facts_of_every_kind);
 
 async fn dates_outside_the_year_range_are_refused(backend: Backend) {
     let Some(app) = spawn_with(backend, true, |_| {}).await else { return };
-    let editor = token_for(&app, "ed@example.org", Role::Editor, &[]).await;
+    let editor = app.sign_in(Role::Editor, &[]).await;
     let d = app
         .data(
             r#"{ resource(slug: "sex-worker-implementation-tool-swit", locale: "en") { id publishedOn }
@@ -791,7 +756,7 @@ async fn dates_outside_the_year_range_are_refused(backend: Backend) {
         (update_programme, json!({ "id": prog_id, "s": 1899, "e": 2030 }), "input.startYear"),
     ];
     for (q, variables, field) in refused {
-        let body = as_user(&app, &editor, q, variables.clone()).await;
+        let body = app.gql_as(&editor, q, variables.clone()).await;
         assert_eq!(first_code(&body), "BAD_USER_INPUT", "{variables}: {body}");
         assert!(body["errors"][0]["message"].as_str().unwrap().starts_with(field), "{field}: {body}");
     }
@@ -813,7 +778,7 @@ async fn dates_outside_the_year_range_are_refused(backend: Backend) {
         (update_resource, json!({ "id": res, "d": "2200-12-31" })),
         (update_programme, json!({ "id": prog_id, "s": 1900 })),
     ] {
-        let body = as_user(&app, &editor, q, variables.clone()).await;
+        let body = app.gql_as(&editor, q, variables.clone()).await;
         assert!(body.get("errors").is_none(), "{variables}: {body}");
     }
     let (resources, programmes, _) = written().await;

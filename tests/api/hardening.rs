@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use chorus_tests::{Backend, backend_test, spawn_with};
+use chorus_tests::{Backend, backend_test, email_for, spawn_with};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -121,61 +121,66 @@ async fn offline_and_source_rights(backend: Backend) {
     use chorus_tests::chorus::auth::{Scope, accounts};
     use serde_json::json;
 
-    use crate::editorial::{as_user, token_for};
     use crate::first_code;
 
     let Some(app) = spawn_with(backend, true, |_| {}).await else { return };
-    let editor = token_for(&app, "ed@example.org", Role::Editor, &[]).await;
-    let translator = token_for(&app, "tr@example.org", Role::Translator, &["fr"]).await;
+    let editor = app.sign_in(Role::Editor, &[]).await;
+    let translator = app.sign_in(Role::Translator, &["fr"]).await;
     let create = "mutation($i: CreateResourceInput!) { createResource(input: $i) }";
     let input = json!({ "kind": "REPORT", "publishedOn": "2025-06-01", "sourceLocale": "fr", "regions": ["africa"],
         "topics": ["violence"], "text": { "title": "Note d'orientation", "summary": "Résumé", "body": "<p>Texte</p>" } });
-    let created = as_user(&app, &editor, create, json!({ "i": input })).await;
+    let created = app.gql_as(&editor, create, json!({ "i": input })).await;
     let id = created["data"]["createResource"].as_str().unwrap_or_else(|| panic!("{created}")).to_owned();
     let status = "mutation($id: ID!, $l: String!, $s: TranslationStatus!) { setTranslationStatus(id: $id, locale: $l, status: $s) { status live } }";
-    let r = as_user(&app, &editor, status, json!({ "id": id, "l": "fr", "s": "PUBLISHED" })).await;
+    let r = app.gql_as(&editor, status, json!({ "id": id, "l": "fr", "s": "PUBLISHED" })).await;
     assert_eq!(r["data"]["setTranslationStatus"]["live"], true, "{r}");
 
     // The French translator may not touch the French source version's status.
     for s in ["DRAFT", "IN_REVIEW"] {
-        let r = as_user(&app, &translator, status, json!({ "id": id, "l": "fr", "s": s })).await;
+        let r = app.gql_as(&translator, status, json!({ "id": id, "l": "fr", "s": s })).await;
         assert_eq!(first_code(&r), "FORBIDDEN", "{s}: {r}");
     }
     // ... while a French translation of an English item is theirs to send for review.
     let save = "mutation($id: ID!, $l: String!, $i: TranslationInput!) { saveTranslation(id: $id, locale: $l, input: $i) { status } }";
-    let en = as_user(
-        &app,
-        &editor,
-        create,
-        json!({ "i": { "kind": "REPORT", "publishedOn": "2025-06-01",
+    let en = app
+        .gql_as(
+            &editor,
+            create,
+            json!({ "i": { "kind": "REPORT", "publishedOn": "2025-06-01",
         "sourceLocale": "en", "regions": ["africa"], "topics": ["violence"],
         "text": { "title": "Briefing note", "summary": "Summary", "body": "<p>Text</p>" } } }),
-    )
-    .await;
+        )
+        .await;
     let en_id = en["data"]["createResource"].as_str().unwrap().to_owned();
-    let r = as_user(
-        &app,
-        &translator,
-        save,
-        json!({ "id": en_id, "l": "fr", "i": { "title": "Note", "summary": "", "body": "" } }),
-    )
-    .await;
+    let r = app
+        .gql_as(
+            &translator,
+            save,
+            json!({ "id": en_id, "l": "fr", "i": { "title": "Note", "summary": "", "body": "" } }),
+        )
+        .await;
     assert!(r["errors"].is_null(), "{r}");
-    let r = as_user(&app, &translator, status, json!({ "id": en_id, "l": "fr", "s": "IN_REVIEW" })).await;
+    let r = app.gql_as(&translator, status, json!({ "id": en_id, "l": "fr", "s": "IN_REVIEW" })).await;
     assert_eq!(r["data"]["setTranslationStatus"]["status"], "IN_REVIEW", "{r}");
 
     // A token with `write` only cannot delete a published item; with `publish` too it can.
     let (_, write_only) =
-        accounts::create_api_token(&app.db, "ed@example.org", "ci", &[Scope::Write], None).await.unwrap();
+        accounts::create_api_token(&app.db, &email_for(Role::Editor, &[]), "ci", &[Scope::Write], None).await.unwrap();
     let delete = "mutation($id: ID!) { deleteItem(id: $id) }";
-    let r = as_user(&app, &write_only, delete, json!({ "id": id })).await;
+    let r = app.gql_as(&write_only, delete, json!({ "id": id })).await;
     assert_eq!(first_code(&r), "FORBIDDEN", "{r}");
     let public = app.data("query($id: ID!) { node(id: $id) { id } }", json!({ "id": id })).await;
     assert_eq!(public["node"]["id"], json!(id), "still published");
-    let (_, both) = accounts::create_api_token(&app.db, "ed@example.org", "ops", &[Scope::Write, Scope::Publish], None)
-        .await
-        .unwrap();
-    let r = as_user(&app, &both, delete, json!({ "id": id })).await;
+    let (_, both) = accounts::create_api_token(
+        &app.db,
+        &email_for(Role::Editor, &[]),
+        "ops",
+        &[Scope::Write, Scope::Publish],
+        None,
+    )
+    .await
+    .unwrap();
+    let r = app.gql_as(&both, delete, json!({ "id": id })).await;
     assert_eq!(r["data"]["deleteItem"], true, "{r}");
 }
 backend_test!(offline_and_source_rights);

@@ -4,13 +4,10 @@
 use std::time::Duration;
 
 use chorus_entities::Role;
-use chorus_tests::chorus::auth::accounts;
 use chorus_tests::{Backend, TestApp, backend_test, spawn_with};
 use serde_json::{Value, json};
 
 use crate::first_code;
-
-const PASSWORD: &str = "correct horse battery staple";
 
 const SEARCH: &str = r#"query($q: String!, $l: String, $ls: [String!], $f: SearchFilter, $first: Int, $after: String) {
   search(query: $q, locale: $l, locales: $ls, filter: $f, first: $first, after: $after,
@@ -30,24 +27,6 @@ fn with_search(config: &mut chorus_tests::chorus::config::Config) {
     config.search.refresh_interval_ms = 100;
 }
 
-async fn editor(app: &TestApp) -> String {
-    let new = accounts::NewUser {
-        email: "editor@example.org".into(),
-        display_name: "Editor".into(),
-        password: PASSWORD.into(),
-        role: Role::Editor,
-        locales: vec![],
-    };
-    accounts::create_user(&app.db, &app.config.locales().unwrap(), new).await.unwrap();
-    let q = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }";
-    let r = app.gql(q, json!({ "e": "editor@example.org", "p": PASSWORD })).await;
-    r["data"]["login"]["token"].as_str().unwrap().to_owned()
-}
-
-async fn as_user(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
-    app.gql_headers(query, variables, &[("authorization", &format!("Bearer {token}"))]).await
-}
-
 /// Creates a resource with one published (or draft) version per (locale, title, summary, body).
 async fn resource(
     app: &TestApp,
@@ -60,17 +39,17 @@ async fn resource(
     let create = "mutation($i: CreateResourceInput!) { createResource(input: $i) }";
     let input = json!({ "kind": kind, "publishedOn": "2025-06-01", "sourceLocale": source, "regions": ["africa"],
         "topics": ["violence"], "text": { "title": title, "summary": summary, "body": body } });
-    let created = as_user(app, token, create, json!({ "i": input })).await;
+    let created = app.gql_as(token, create, json!({ "i": input })).await;
     let id = created["data"]["createResource"].as_str().unwrap_or_else(|| panic!("{created}")).to_owned();
     let save = "mutation($id: ID!, $l: String!, $i: TranslationInput!) { saveTranslation(id: $id, locale: $l, input: $i) { locale } }";
     for (locale, title, summary, body) in &versions[1..] {
-        let r = as_user(
-            app,
-            token,
-            save,
-            json!({ "id": id, "l": locale, "i": { "title": title, "summary": summary, "body": body } }),
-        )
-        .await;
+        let r = app
+            .gql_as(
+                token,
+                save,
+                json!({ "id": id, "l": locale, "i": { "title": title, "summary": summary, "body": body } }),
+            )
+            .await;
         assert!(r["errors"].is_null(), "{r}");
     }
     if publish {
@@ -84,7 +63,7 @@ async fn resource(
 async fn publish_version(app: &TestApp, token: &str, id: &str, locale: &str) {
     let status =
         "mutation($id: ID!, $l: String!) { setTranslationStatus(id: $id, locale: $l, status: PUBLISHED) { live } }";
-    let r = as_user(app, token, status, json!({ "id": id, "l": locale })).await;
+    let r = app.gql_as(token, status, json!({ "id": id, "l": locale })).await;
     assert_eq!(r["data"]["setTranslationStatus"]["live"], true, "{r}");
 }
 
@@ -126,7 +105,7 @@ fn bucket(result: &Value, facet: &str, value: &str) -> i64 {
 
 async fn readers_language_grouping_facets_and_highlights(backend: Backend) {
     let Some(app) = spawn_with(backend, true, with_search).await else { return };
-    let token = editor(&app).await;
+    let token = app.sign_in(Role::Editor, &[]).await;
     let both = resource(
         &app,
         &token,
@@ -208,12 +187,12 @@ backend_test!(readers_language_grouping_facets_and_highlights);
 
 async fn drafts_stay_private_and_unpublishing_removes_at_once(backend: Backend) {
     let Some(app) = spawn_with(backend, true, with_search).await else { return };
-    let token = editor(&app).await;
+    let token = app.sign_in(Role::Editor, &[]).await;
     let id = resource(&app, &token, "REPORT", &[("en", "Quillwort policy draft", "Not public yet", "")], false).await;
     // Wait until the drafts index has it; the public index never does.
     let mut found = Value::Null;
     for _ in 0..300 {
-        found = as_user(&app, &token, DRAFTS, json!({ "q": "quillwort" })).await;
+        found = app.gql_as(&token, DRAFTS, json!({ "q": "quillwort" })).await;
         if found["data"]["searchDrafts"]["total"] == 1 {
             break;
         }
@@ -228,12 +207,12 @@ async fn drafts_stay_private_and_unpublishing_removes_at_once(backend: Backend) 
     publish_version(&app, &token, &id, "en").await;
     until(&app, json!({ "q": "quillwort" }), |r| r["total"] == 1).await;
     let unpublish = "mutation($id: ID!) { unpublishTranslation(id: $id, locale: \"en\") { live } }";
-    as_user(&app, &token, unpublish, json!({ "id": id })).await;
+    app.gql_as(&token, unpublish, json!({ "id": id })).await;
     // Gone from the index before the mutation returned: no title, snippet or count is left.
     let r = search(&app, json!({ "q": "quillwort" })).await;
     assert_eq!(r["total"], 0, "{r}");
     assert!(r["hits"].as_array().unwrap().is_empty(), "{r}");
-    let drafts = as_user(&app, &token, DRAFTS, json!({ "q": "quillwort" })).await;
+    let drafts = app.gql_as(&token, DRAFTS, json!({ "q": "quillwort" })).await;
     assert_eq!(drafts["data"]["searchDrafts"]["total"], 1, "still a working copy: {drafts}");
 }
 backend_test!(drafts_stay_private_and_unpublishing_removes_at_once);
@@ -276,7 +255,7 @@ backend_test!(hostile_queries_are_just_text);
 async fn each_process_keeps_its_own_index(backend: Backend) {
     let Some(app) = spawn_with(backend, true, with_search).await else { return };
     let other = app.sibling(|_| {}).await;
-    let token = editor(&app).await;
+    let token = app.sign_in(Role::Editor, &[]).await;
     resource(&app, &token, "REPORT", &[("en", "Marram grass in two processes", "", "")], true).await;
     let r = until(&other, json!({ "q": "marram" }), |r| r["total"] == 1).await;
     assert_eq!(titles(&r), ["Marram grass in two processes"]);
@@ -291,7 +270,7 @@ async fn takedowns_leave_search_at_once_past_gaps(backend: Backend) {
     use sea_orm::ConnectionTrait;
     let Some(app) = spawn_with(backend, true, with_search).await else { return };
     let other = app.sibling(|_| {}).await;
-    let token = editor(&app).await;
+    let token = app.sign_in(Role::Editor, &[]).await;
     let id = resource(&app, &token, "REPORT", &[("en", "Samphire outreach notes", "", "")], true).await;
     until(&app, json!({ "q": "samphire" }), |r| r["total"] == 1).await;
     until(&other, json!({ "q": "samphire" }), |r| r["total"] == 1).await;
@@ -318,7 +297,7 @@ async fn takedowns_leave_search_at_once_past_gaps(backend: Backend) {
     .unwrap();
 
     let unpublish = "mutation($id: ID!) { unpublishTranslation(id: $id, locale: \"en\") { live } }";
-    let r = as_user(&app, &token, unpublish, json!({ "id": id })).await;
+    let r = app.gql_as(&token, unpublish, json!({ "id": id })).await;
     assert_eq!(r["data"]["unpublishTranslation"]["live"], false, "{r}");
     let r = search(&app, json!({ "q": "samphire" })).await;
     assert_eq!(r["total"], 0, "this process: gone before the mutation returned: {r}");
@@ -333,7 +312,7 @@ async fn takedowns_leave_search_at_once_past_gaps(backend: Backend) {
     until(&other, json!({ "q": "samphire" }), |r| r["total"] == 1).await;
     until(&app, json!({ "q": "samphire" }), |r| r["total"] == 1).await;
     let delete = "mutation($id: ID!) { deleteItem(id: $id) }";
-    let r = as_user(&app, &token, delete, json!({ "id": id })).await;
+    let r = app.gql_as(&token, delete, json!({ "id": id })).await;
     assert!(r["errors"].is_null(), "{r}");
     assert_eq!(search(&app, json!({ "q": "samphire" })).await["total"], 0);
     until(&other, json!({ "q": "samphire" }), |r| r["total"] == 0).await;
@@ -367,12 +346,12 @@ const FACETS: &str = r#"query($q: String!) { search(query: $q, facets: [ORGANIZA
 
 async fn facets_name_only_public_organisations_and_programmes(backend: Backend) {
     let Some(app) = spawn_with(backend, true, with_search).await else { return };
-    let token = editor(&app).await;
+    let token = app.sign_in(Role::Editor, &[]).await;
     let created = |query: &'static str, input: Value| {
         let app = &app;
         let token = &token;
         async move {
-            let r = as_user(app, token, query, json!({ "i": input })).await;
+            let r = app.gql_as(token, query, json!({ "i": input })).await;
             r["data"]
                 .as_object()
                 .and_then(|d| d.values().next())

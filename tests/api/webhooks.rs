@@ -4,16 +4,13 @@
 use std::sync::{Arc, Mutex};
 
 use chorus_entities::Role;
-use chorus_tests::chorus::auth::accounts;
-use chorus_tests::{Backend, TestApp, backend_test, spawn_with};
+use chorus_tests::{Backend, backend_test, spawn_with};
 use hmac::{Hmac, KeyInit, Mac};
 use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::{EndpointExt, Request, Response, Route, handler, http::StatusCode, web::Data};
 use serde_json::{Value, json};
 
 use crate::first_code;
-
-const PASSWORD: &str = "correct horse battery staple";
 
 #[derive(Default)]
 struct Received {
@@ -45,31 +42,6 @@ async fn receiver() -> (u16, Arc<Mutex<Received>>) {
     (port, log)
 }
 
-async fn token_for(app: &TestApp, email: &str, role: Role) -> String {
-    let new = accounts::NewUser {
-        email: email.into(),
-        display_name: "Admin".into(),
-        password: PASSWORD.into(),
-        role,
-        locales: vec![],
-    };
-    accounts::create_user(&app.db, &app.config.locales().unwrap(), new).await.unwrap();
-    let q = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }";
-    app.gql(q, json!({ "e": email, "p": PASSWORD })).await["data"]["login"]["token"].as_str().unwrap().to_owned()
-}
-
-async fn as_user(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
-    let resp = app
-        .client
-        .post(app.url("/graphql"))
-        .header("authorization", format!("Bearer {token}"))
-        .json(&json!({ "query": query, "variables": variables }))
-        .send()
-        .await
-        .unwrap();
-    resp.json().await.unwrap()
-}
-
 fn expected_signature(secret: &str, header: &str, body: &str) -> String {
     let t = header.split(',').next().unwrap().trim_start_matches("t=");
     let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
@@ -90,18 +62,18 @@ async fn webhooks_are_signed_retried_and_logged(backend: Backend) {
         return;
     };
     let (port, log) = receiver().await;
-    let admin = token_for(&app, "root@example.org", Role::Admin).await;
-    let editor = token_for(&app, "ed@example.org", Role::Editor).await;
+    let admin = app.sign_in(Role::Admin, &[]).await;
+    let editor = app.sign_in(Role::Editor, &[]).await;
     let url = format!("http://127.0.0.1:{port}/hook");
-    assert_eq!(first_code(&as_user(&app, &editor, CREATE, json!({ "u": url, "e": ["published"] })).await), "FORBIDDEN");
-    let created = as_user(&app, &admin, CREATE, json!({ "u": url, "e": ["published"] })).await;
+    assert_eq!(first_code(&app.gql_as(&editor, CREATE, json!({ "u": url, "e": ["published"] })).await), "FORBIDDEN");
+    let created = app.gql_as(&admin, CREATE, json!({ "u": url, "e": ["published"] })).await;
     let secret = created["data"]["createWebhook"]["secret"].as_str().unwrap_or_else(|| panic!("{created}")).to_owned();
     let hook_id = created["data"]["createWebhook"]["webhook"]["id"].as_str().unwrap().to_owned();
-    let redirecting =
-        as_user(&app, &admin, CREATE, json!({ "u": format!("http://127.0.0.1:{port}/redirect"), "e": ["published"] }))
-            .await;
+    let redirecting = app
+        .gql_as(&admin, CREATE, json!({ "u": format!("http://127.0.0.1:{port}/redirect"), "e": ["published"] }))
+        .await;
     let redirect_id = redirecting["data"]["createWebhook"]["webhook"]["id"].as_str().unwrap().to_owned();
-    let bad = as_user(&app, &admin, CREATE, json!({ "u": url, "e": ["exploded"] })).await;
+    let bad = app.gql_as(&admin, CREATE, json!({ "u": url, "e": ["exploded"] })).await;
     assert!(bad["errors"][0]["message"].as_str().unwrap().starts_with("input.events[0]"), "{bad}");
 
     // Publishing a translation is an event.
@@ -109,10 +81,7 @@ async fn webhooks_are_signed_retried_and_logged(backend: Backend) {
         app.data(r#"{ resource(slug: "sex-worker-implementation-tool-swit", locale: "en") { id } }"#, json!({})).await;
     let id = swit["resource"]["id"].as_str().unwrap().to_owned();
     let publish = "mutation($id: ID!) { setTranslationStatus(id: $id, locale: \"fr\", status: PUBLISHED) { live } }";
-    assert_eq!(
-        as_user(&app, &editor, publish, json!({ "id": id })).await["data"]["setTranslationStatus"]["live"],
-        true
-    );
+    assert_eq!(app.gql_as(&editor, publish, json!({ "id": id })).await["data"]["setTranslationStatus"]["live"], true);
 
     // Two failures, backoff (2 s, then 4 s), then success.
     let mut delivered = false;
@@ -138,21 +107,21 @@ async fn webhooks_are_signed_retried_and_logged(backend: Backend) {
 
     // The delivery log says what happened; the redirect was not followed.
     let q = "query($w: ID!) { webhookDeliveries(webhookId: $w) { attempts lastStatus deliveredAt failedAt } }";
-    let d = as_user(&app, &admin, q, json!({ "w": hook_id })).await;
+    let d = app.gql_as(&admin, q, json!({ "w": hook_id })).await;
     assert_eq!(d["data"]["webhookDeliveries"][0]["attempts"], 3, "{d}");
     assert_eq!(d["data"]["webhookDeliveries"][0]["lastStatus"], 200);
-    let r = as_user(&app, &admin, q, json!({ "w": redirect_id })).await;
+    let r = app.gql_as(&admin, q, json!({ "w": redirect_id })).await;
     assert_eq!(r["data"]["webhookDeliveries"][0]["lastStatus"], 302, "{r}");
     assert!(r["data"]["webhookDeliveries"][0]["deliveredAt"].is_null());
 
     // Without the allowance, private and loopback targets are refused.
     let strict = app.sibling(|c| c.webhooks.allow_private_targets = false).await;
-    let refused = as_user(&strict, &admin, CREATE, json!({ "u": url, "e": ["published"] })).await;
+    let refused = strict.gql_as(&admin, CREATE, json!({ "u": url, "e": ["published"] })).await;
     assert_eq!(first_code(&refused), "BAD_USER_INPUT");
     assert!(refused["errors"][0]["message"].as_str().unwrap().contains("loopback"), "{refused}");
     for bad_url in ["ftp://example.org/x", "http://user:pw@example.org/", "not a url"] {
         assert_eq!(
-            first_code(&as_user(&strict, &admin, CREATE, json!({ "u": bad_url, "e": ["published"] })).await),
+            first_code(&strict.gql_as(&admin, CREATE, json!({ "u": bad_url, "e": ["published"] })).await),
             "BAD_USER_INPUT",
             "{bad_url}"
         );
@@ -164,7 +133,7 @@ backend_test!(webhooks_are_signed_retried_and_logged);
 
 async fn non_public_address_literals_are_refused(backend: Backend) {
     let Some(app) = spawn_with(backend, false, |c| c.webhooks.allow_private_targets = false).await else { return };
-    let admin = token_for(&app, "root@example.org", Role::Admin).await;
+    let admin = app.sign_in(Role::Admin, &[]).await;
     // Loopback and private networks reached through IPv6 forms and special-purpose blocks that a
     // check of loopback and RFC 1918 alone lets through; none needs DNS.
     for url in [
@@ -186,18 +155,17 @@ async fn non_public_address_literals_are_refused(backend: Backend) {
         "http://224.0.0.1/hook",
         "http://2130706433/hook",
     ] {
-        let refused = as_user(&app, &admin, CREATE, json!({ "u": url, "e": ["published"] })).await;
+        let refused = app.gql_as(&admin, CREATE, json!({ "u": url, "e": ["published"] })).await;
         assert_eq!(first_code(&refused), "BAD_USER_INPUT", "{url}: {refused}");
         let message = refused["errors"][0]["message"].as_str().unwrap();
         assert!(message.starts_with("input.url: the host resolves to a loopback"), "{url}: {message}");
     }
-    let listed = as_user(&app, &admin, "{ webhooks { id } }", json!({})).await;
+    let listed = app.gql_as(&admin, "{ webhooks { id } }", json!({})).await;
     assert_eq!(listed["data"]["webhooks"], json!([]), "nothing was registered: {listed}");
 
     // The refusal is the address rule's: with the allowance, the same literal is registered.
     let lenient = app.sibling(|c| c.webhooks.allow_private_targets = true).await;
-    let created =
-        as_user(&lenient, &admin, CREATE, json!({ "u": "http://[::127.0.0.1]/hook", "e": ["published"] })).await;
+    let created = lenient.gql_as(&admin, CREATE, json!({ "u": "http://[::127.0.0.1]/hook", "e": ["published"] })).await;
     assert!(created["data"]["createWebhook"]["webhook"]["id"].is_string(), "{created}");
     lenient.stop().await;
     app.stop().await;

@@ -15,7 +15,7 @@ use std::hash::{BuildHasher, Hash, RandomState};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::search::{SearchRequest, SearchResults};
+use crate::request::{SearchRequest, SearchResults};
 
 /// How many results to keep, and for how long.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

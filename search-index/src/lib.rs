@@ -5,19 +5,21 @@
 //! - [`schema`]: one document per published (item, locale) with its facets as fast fields.
 //! - [`store`]: an index directory whose commits carry the change-log cursor, rebuilt into a
 //!   fresh directory and switched atomically.
+//! - [`request`]: what a search asks and answers (plain data).
 //! - [`search`]: user text to a bounded tantivy query (never the query parser), grouping by
 //!   item along the reader's locale chain, facets, highlights, "did you mean".
 //! - [`cache`]: recent results, valid until the index changes.
 
 pub mod analysis;
 pub mod cache;
+pub mod request;
 pub mod schema;
 pub mod search;
 pub mod store;
 
 pub use cache::CacheSettings;
+pub use request::{FacetCount, FacetName, Hit, SearchFilter, SearchRequest, SearchResults};
 pub use schema::IndexDoc;
-pub use search::{FacetCount, FacetName, Hit, SearchFilter, SearchRequest, SearchResults};
 pub use store::{Opened, Rebuild, SearchIndex, Store};
 
 /// Errors of the index: tantivy's, the file system's, a payload that is not ours.

@@ -1,7 +1,7 @@
 //! Searching: user text to a bounded query, matches grouped by item, facets, highlights.
 //!
-//! User input is only ever text. It is cut to [`MAX_QUERY_CHARS`] characters and
-//! [`MAX_CLAUSES`] words or quoted phrases, control characters become spaces, and each word is
+//! User input is only ever text. It is cut to [`MAX_QUERY_CHARS`](crate::request::MAX_QUERY_CHARS) characters and
+//! [`MAX_CLAUSES`](crate::request::MAX_CLAUSES) words or quoted phrases, control characters become spaces, and each word is
 //! analysed by every searched language's analyzer; no query-parser syntax exists. Every word must
 //! match (in title, summary or body, boosted in that order); when that finds nothing the words
 //! are OR-ed instead. A word of five letters or more that is in no document is matched with one
@@ -23,13 +23,10 @@ use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader,
 
 use crate::Result;
 use crate::analysis::{Analyzer, vocabulary_analyzer};
+use crate::request::{FacetCount, FacetName, Hit, MAX_CLAUSES, MAX_QUERY_CHARS, SearchRequest, SearchResults};
 use crate::schema::{Fields, TextField};
 use crate::store::SearchIndex;
 
-/// Characters of a query that are considered; the rest is ignored.
-pub const MAX_QUERY_CHARS: usize = 256;
-/// Words and phrases of a query that are considered.
-pub const MAX_CLAUSES: usize = 10;
 const PREFIX_EXPANSIONS: usize = 6;
 /// A last word found in this many documents is not expanded as a prefix.
 const PREFIX_UNLESS_FREQ: u64 = 50;
@@ -39,88 +36,6 @@ const SCAN_LIMIT: usize = 2000;
 /// Characters of a summary or body scanned for a snippet.
 const SNIPPET_SOURCE_CHARS: usize = 4000;
 const FACET_BUCKETS: usize = 100;
-
-/// Facets that can be counted.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub enum FacetName {
-    Type,
-    Kind,
-    Region,
-    Country,
-    Topic,
-    Language,
-    Organization,
-    Programme,
-    Year,
-}
-
-/// Restrictions on the results; values within one list are alternatives.
-#[derive(Clone, Debug, Default, Hash)]
-pub struct SearchFilter {
-    pub types: Vec<String>,
-    pub kinds: Vec<String>,
-    pub regions: Vec<String>,
-    pub countries: Vec<String>,
-    pub topics: Vec<String>,
-    pub organizations: Vec<i64>,
-    pub programmes: Vec<i64>,
-    pub year_from: Option<i64>,
-    pub year_to: Option<i64>,
-}
-
-/// A search.
-#[derive(Clone, Debug, Default, Hash)]
-pub struct SearchRequest {
-    pub text: String,
-    /// The locales searched (each with its analyzer); empty for all of the index's locales.
-    pub locales: Vec<String>,
-    /// The reader's locale chain: the locale each item is shown in is the first of these that
-    /// matched, else the first matching locale in configured order.
-    pub preference: Vec<String>,
-    pub filter: SearchFilter,
-    pub facets: Vec<FacetName>,
-    pub offset: usize,
-    pub limit: usize,
-    /// Characters of the snippet.
-    pub snippet_chars: usize,
-}
-
-/// One item found.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Hit {
-    pub item_key: u64,
-    pub item_type: String,
-    pub item_id: i64,
-    /// The locale the item is shown in.
-    pub locale: String,
-    pub score: f32,
-    /// The title, HTML-escaped, with matches in `<mark>`.
-    pub title_html: String,
-    /// A fragment of the summary or body, HTML-escaped, with matches in `<mark>`.
-    pub snippet_html: String,
-    /// The locales in which the item matched.
-    pub matched_locales: Vec<String>,
-    /// Every locale the item can be read in.
-    pub available_locales: Vec<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FacetCount {
-    pub value: String,
-    pub count: u64,
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct SearchResults {
-    /// Items found (not documents).
-    pub total: usize,
-    pub hits: Vec<Hit>,
-    pub facets: Vec<(FacetName, Vec<FacetCount>)>,
-    /// When nothing was found and a respelling of the query finds something.
-    pub suggestion: Option<String>,
-    /// False when no item had every word and the words were OR-ed.
-    pub all_words_matched: bool,
-}
 
 /// A word or phrase of the user's query.
 #[derive(Clone, Debug, PartialEq)]

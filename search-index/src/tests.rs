@@ -1,6 +1,6 @@
 //! The index end to end: build, search, replace, rebuild, reopen.
 
-use crate::search::FacetName;
+use crate::request::FacetName;
 use crate::{IndexDoc, Opened, SearchFilter, SearchIndex, SearchRequest, Store};
 
 fn locales() -> Vec<String> {

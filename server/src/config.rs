@@ -48,7 +48,7 @@ pub struct SearchConfig {
     /// Where the indexes live; empty means `<data_dir>/search`.
     pub dir: PathBuf,
     /// How often each process reads the change log into its index when nothing woke it (ms);
-    /// 0 turns the indexer off (searches then answer SEARCH_UNAVAILABLE until it runs).
+    /// 0 turns the indexer off (searches then answer SERVICE_UNAVAILABLE until it runs).
     pub refresh_interval_ms: u64,
     /// Indexing threads of a full rebuild.
     pub rebuild_threads: usize,
@@ -197,6 +197,8 @@ pub struct GraphqlConfig {
     pub max_body_bytes: usize,
     pub default_page_size: u32,
     pub max_page_size: u32,
+    /// Largest page of the admins' logs (audit log, webhook deliveries).
+    pub max_log_page_size: u32,
     /// How long identical public query responses are served from memory; 0 turns caching off.
     pub cache_ttl_ms: u64,
     pub cache_max_entries: usize,
@@ -272,6 +274,7 @@ impl Default for GraphqlConfig {
             max_body_bytes: 64 * 1024,
             default_page_size: 20,
             max_page_size: 100,
+            max_log_page_size: 200,
             cache_ttl_ms: 1000,
             cache_max_entries: 1000,
             cache_max_bytes: 32 * 1024 * 1024,
@@ -350,6 +353,9 @@ impl Config {
         if g.max_page_size == 0 || g.default_page_size == 0 || g.default_page_size > g.max_page_size {
             return Err(key_err("graphql.default_page_size", "must be between 1 and graphql.max_page_size".into()));
         }
+        if g.max_log_page_size < 50 {
+            return Err(key_err("graphql.max_log_page_size", "must be at least 50, the logs' default page".into()));
+        }
         let s = &self.search;
         if s.max_page_size == 0 || s.default_page_size == 0 || s.default_page_size > s.max_page_size {
             return Err(key_err("search.default_page_size", "must be between 1 and search.max_page_size".into()));
@@ -395,7 +401,7 @@ impl Config {
             }
         }
         for origin in &self.http.cors_origins {
-            if origin != "*" && crate::http::cors::parse_origin(origin).is_none() {
+            if origin != "*" && parse_origin(origin).is_none() {
                 return Err(key_err(
                     "http.cors_origins",
                     format!("`{origin}` is not an origin like https://example.org"),
@@ -432,9 +438,45 @@ fn env_value(raw: &str) -> toml::Value {
     }
 }
 
+/// Normalises an origin (`scheme://host[:port]`, http or https, no path); `None` if malformed.
+pub fn parse_origin(raw: &str) -> Option<String> {
+    if raw.len() > 253 || !raw.is_ascii() {
+        return None;
+    }
+    let lower = raw.to_ascii_lowercase();
+    let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"))?;
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((h, p)) if !h.is_empty() && !h.ends_with(']') || h.starts_with('[') => (h, Some(p)),
+        _ => (rest, None),
+    };
+    let host_ok = !host.is_empty()
+        && (host.starts_with('[') && host.ends_with(']')
+            || host.split('.').all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')));
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+    (host_ok && port_ok).then_some(lower)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn origins_are_parsed_strictly() {
+        assert_eq!(parse_origin("https://Example.org").as_deref(), Some("https://example.org"));
+        assert_eq!(parse_origin("http://localhost:3000").as_deref(), Some("http://localhost:3000"));
+        assert_eq!(parse_origin("http://[::1]:8080").as_deref(), Some("http://[::1]:8080"));
+        for bad in [
+            "example.org",
+            "ftp://x.org",
+            "https://",
+            "https://a.org/path",
+            "https://a.org:99999x",
+            "https://é.org",
+            "null",
+        ] {
+            assert!(parse_origin(bad).is_none(), "{bad}");
+        }
+    }
 
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()

@@ -24,9 +24,6 @@ pub enum AppError {
     /// 429: too many attempts; try again later.
     #[error("{0}")]
     RateLimited(String),
-    /// 413: the request body or query is larger than configured.
-    #[error("{0}")]
-    PayloadTooLarge(String),
     /// 503: a dependency (the database) is not reachable.
     #[error("{0}")]
     Unavailable(String),
@@ -38,51 +35,111 @@ pub enum AppError {
     Internal(String),
 }
 
-/// A stable machine-readable error code, shared by HTTP and GraphQL responses.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Code {
-    BadUserInput,
-    NotFound,
-    Unauthenticated,
-    Forbidden,
-    RateLimited,
-    PayloadTooLarge,
-    Unavailable,
-    Internal,
+/// Declares [`Code`] from one table: variant, wire code, HTTP status, one-line meaning.
+macro_rules! codes {
+    ($($(#[$doc:meta])* $variant:ident => ($code:literal, $status:literal, $meaning:literal),)+) => {
+        /// A stable machine-readable error code, shared by HTTP and GraphQL responses. This table
+        /// is the only place a code is spelled; `docs/ERRORS.md` is checked against it.
+        #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+        pub enum Code {
+            $($(#[$doc])* $variant,)+
+        }
+
+        impl Code {
+            /// Every code, in the order of the table.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)+];
+
+            /// The code as clients see it in `extensions.code`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $code,)+
+                }
+            }
+
+            /// The HTTP status of a response refused with this code. 200 for the codes GraphQL
+            /// itself reports (GraphQL over HTTP answers `application/json` requests with 200);
+            /// any error inside a GraphQL response also travels with 200.
+            pub fn http_status(self) -> u16 {
+                match self {
+                    $(Code::$variant => $status,)+
+                }
+            }
+
+            /// What the code means, in one line, for the documentation.
+            pub fn meaning(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $meaning,)+
+                }
+            }
+        }
+    };
 }
 
-impl Code {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Code::BadUserInput => "BAD_USER_INPUT",
-            Code::NotFound => "NOT_FOUND",
-            Code::Unauthenticated => "UNAUTHENTICATED",
-            Code::Forbidden => "FORBIDDEN",
-            Code::RateLimited => "RATE_LIMITED",
-            Code::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
-            Code::Unavailable => "SERVICE_UNAVAILABLE",
-            Code::Internal => "INTERNAL_SERVER_ERROR",
-        }
-    }
-
-    pub fn http_status(self) -> u16 {
-        match self {
-            Code::BadUserInput => 400,
-            Code::NotFound => 404,
-            Code::Unauthenticated => 401,
-            Code::Forbidden => 403,
-            Code::RateLimited => 429,
-            Code::PayloadTooLarge => 413,
-            Code::Unavailable => 503,
-            Code::Internal => 500,
-        }
-    }
+codes! {
+    // Request refused by the HTTP layer before GraphQL runs.
+    BadRequest => ("BAD_REQUEST", 400,
+        "The HTTP request is not a GraphQL request: no `query`, a body that is not JSON, a malformed `Content-Length`."),
+    BatchTooLarge => ("BATCH_TOO_LARGE", 400,
+        "A batch is empty or holds more operations than `graphql.max_batch`."),
+    ForbiddenOrigin => ("FORBIDDEN_ORIGIN", 403,
+        "A browser request came from an origin not listed in `http.cors_origins`."),
+    MethodNotAllowed => ("METHOD_NOT_ALLOWED", 405,
+        "A mutation was sent by GET; mutations must be sent by POST."),
+    RequestTimeout => ("REQUEST_TIMEOUT", 408,
+        "The request body did not arrive within `server.body_read_timeout_seconds`."),
+    PayloadTooLarge => ("PAYLOAD_TOO_LARGE", 413,
+        "The request body is larger than `graphql.max_body_bytes`."),
+    UriTooLong => ("URI_TOO_LONG", 414,
+        "A GET request's query string is longer than `graphql.max_body_bytes`; send the query by POST."),
+    UnsupportedMediaType => ("UNSUPPORTED_MEDIA_TYPE", 415,
+        "A POST request without `Content-Type: application/json`."),
+    // Request refused by GraphQL before execution: no `data`, HTTP 200.
+    QueryTooLarge => ("QUERY_TOO_LARGE", 200,
+        "The query text is longer than `graphql.max_query_bytes`."),
+    ParseFailed => ("GRAPHQL_PARSE_FAILED", 200,
+        "The query is not valid GraphQL syntax; `locations` points at the error."),
+    ValidationFailed => ("GRAPHQL_VALIDATION_FAILED", 200,
+        "The query does not match the schema (an unknown field, a missing argument, a wrong type)."),
+    QueryTooDeep => ("QUERY_TOO_DEEP", 200,
+        "The query nests fields deeper than `graphql.max_depth`."),
+    QueryTooComplex => ("QUERY_TOO_COMPLEX", 200,
+        "The query's cost (fields times page sizes) is over `graphql.max_complexity`."),
+    TooManyAliases => ("TOO_MANY_ALIASES", 200,
+        "The query uses more aliases than `graphql.max_aliases`."),
+    TooManyDirectives => ("TOO_MANY_DIRECTIVES", 200,
+        "A field carries more directives than `graphql.max_directives`."),
+    RecursionTooDeep => ("RECURSION_TOO_DEEP", 200,
+        "Fragments, brackets or input values nest deeper than `graphql.max_recursive_depth`."),
+    // Raised by the services, in a GraphQL response (HTTP 200) or refusing a request.
+    BadUserInput => ("BAD_USER_INPUT", 400,
+        "An argument is malformed or out of range: a locale tag, cursor, id, date, slug or value."),
+    Unauthenticated => ("UNAUTHENTICATED", 401,
+        "No valid credentials: sign in, or the token is malformed, expired or revoked."),
+    Forbidden => ("FORBIDDEN", 403,
+        "The caller's role, locales or token scopes do not allow this action."),
+    NotFound => ("NOT_FOUND", 404,
+        "The item, term, account or webhook does not exist, or the caller may not see it."),
+    RateLimited => ("RATE_LIMITED", 429,
+        "Too many sign-in attempts for the account, or a second password check in one request."),
+    Internal => ("INTERNAL_SERVER_ERROR", 500,
+        "An unexpected failure; details are in the server log under the request id, never in the response."),
+    Unavailable => ("SERVICE_UNAVAILABLE", 503,
+        "A dependency (the database, the search index) is not available yet; try again."),
 }
 
 impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// The table of codes as Markdown, as `docs/ERRORS.md` holds it.
+pub fn codes_markdown() -> String {
+    let mut out = String::from("| Code | HTTP status | Meaning |\n| --- | --- | --- |\n");
+    for code in Code::ALL {
+        out.push_str(&format!("| `{}` | {} | {} |\n", code.as_str(), code.http_status(), code.meaning()));
+    }
+    out
 }
 
 impl AppError {
@@ -101,7 +158,6 @@ impl AppError {
             AppError::Unauthenticated(_) => Code::Unauthenticated,
             AppError::Forbidden(_) => Code::Forbidden,
             AppError::RateLimited(_) => Code::RateLimited,
-            AppError::PayloadTooLarge(_) => Code::PayloadTooLarge,
             AppError::Unavailable(_) => Code::Unavailable,
             AppError::Database(_) | AppError::Internal(_) => Code::Internal,
         }
@@ -124,3 +180,40 @@ impl AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_upper_snake_case() {
+        let mut seen = HashSet::new();
+        for code in Code::ALL {
+            let s = code.as_str();
+            assert!(seen.insert(s), "{s} twice");
+            assert!(s.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'), "{s}");
+            assert!(matches!(code.http_status(), 200 | 400..=599), "{s}");
+            assert!(!code.meaning().is_empty() && !code.meaning().contains('|'), "{s}");
+        }
+    }
+
+    /// `docs/ERRORS.md` holds the table as `codes_markdown` renders it (`CHORUS_BLESS=1` rewrites it).
+    #[test]
+    fn the_documented_table_is_this_one() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/ERRORS.md");
+        let doc = std::fs::read_to_string(&path).expect("docs/ERRORS.md");
+        let (begin, end) = ("<!-- codes:begin -->\n", "<!-- codes:end -->");
+        let start = doc.find(begin).expect("begin marker") + begin.len();
+        let stop = doc.find(end).expect("end marker");
+        let table = codes_markdown();
+        if doc[start..stop] != table {
+            if std::env::var_os("CHORUS_BLESS").is_some() {
+                std::fs::write(&path, format!("{}{table}{}", &doc[..start], &doc[stop..])).unwrap();
+            } else {
+                panic!("docs/ERRORS.md differs from error::Code; run with CHORUS_BLESS=1 to rewrite its table");
+            }
+        }
+    }
+}

@@ -44,8 +44,6 @@ pub struct RequestLocale {
     pub requested: String,
     /// Configured locale codes, best first; always ends with the default locale.
     pub chain: Arc<[String]>,
-    /// Which versions this read may see (set to preview only after an authorisation check).
-    pub visibility: crate::content::Visibility,
     requested_tag: LanguageIdentifier,
 }
 
@@ -146,7 +144,7 @@ impl Locales {
 
     fn request_for(&self, tag: LanguageIdentifier) -> RequestLocale {
         let chain = self.chain(&tag).into_iter().map(|i| self.codes[i].clone()).collect();
-        RequestLocale { requested: tag.to_string(), chain, visibility: Default::default(), requested_tag: tag }
+        RequestLocale { requested: tag.to_string(), chain, requested_tag: tag }
     }
 
     /// The fallback chain of a tag as indexes of configured locales, best first.

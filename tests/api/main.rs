@@ -2,6 +2,7 @@
 //! directory and its own database, run once on SQLite and once on PostgreSQL.
 
 mod auth;
+mod codes;
 mod crash;
 mod editorial;
 mod hardening;

@@ -16,6 +16,31 @@ pub mod write;
 
 use chorus_entities as e;
 
+use crate::locale::RequestLocale;
+
+/// Who reads, for a content read: the locale chain the request resolved to and which versions it
+/// may see (preview only after an authorisation check). Reads through to the locale request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reader {
+    pub locale: RequestLocale,
+    pub visibility: Visibility,
+}
+
+impl Reader {
+    /// A public reader in `locale`.
+    pub fn public(locale: RequestLocale) -> Reader {
+        Reader { locale, visibility: Visibility::Public }
+    }
+}
+
+impl std::ops::Deref for Reader {
+    type Target = RequestLocale;
+
+    fn deref(&self) -> &RequestLocale {
+        &self.locale
+    }
+}
+
 /// Which locale versions a read may see.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub enum Visibility {

@@ -62,9 +62,7 @@ impl AdminQuery {
         before: Option<ID>,
     ) -> async_graphql::Result<Vec<AuditEntry>> {
         require(ctx, Action::ReadAudit).gql()?;
-        if !(1..=200).contains(&first) {
-            return Err(AppError::bad_input("first: between 1 and 200")).gql();
-        }
+        log_page(ctx, first).gql()?;
         let mut q = audit_log::Entity::find().order_by_desc(audit_log::Column::Id).limit(first as u64);
         if let Some(before) = before {
             let id: i64 = before.parse().map_err(|_| AppError::bad_input("before: an audit entry id")).gql()?;
@@ -201,9 +199,7 @@ impl WebhookQuery {
         #[graphql(default = 50)] first: i32,
     ) -> async_graphql::Result<Vec<WebhookDelivery>> {
         let who = principal(ctx).gql()?;
-        if !(1..=200).contains(&first) {
-            return Err(AppError::bad_input("first: between 1 and 200")).gql();
-        }
+        log_page(ctx, first).gql()?;
         let rows =
             crate::webhooks::log(state(ctx), who, parse_webhook_id(&webhook_id).gql()?, first as u64).await.gql()?;
         Ok(rows
@@ -246,4 +242,13 @@ impl WebhookMutation {
         crate::webhooks::delete(state(ctx), who, parse_webhook_id(&id).gql()?).await.gql()?;
         Ok(true)
     }
+}
+
+/// Checks the page size of a log against `graphql.max_log_page_size`.
+fn log_page(ctx: &Context<'_>, first: i32) -> Result<(), AppError> {
+    let max = state(ctx).config.graphql.max_log_page_size;
+    if first < 1 || first as u32 > max {
+        return Err(AppError::bad_input(format!("first: between 1 and {max}")));
+    }
+    Ok(())
 }

@@ -1,9 +1,10 @@
 //! Relay connections and single-item lookups, shared by every localised type.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::{ComplexObject, Context, ID, Lookahead, OutputType, SimpleObject};
+use async_graphql::{ComplexObject, Context, ID, Lookahead, OutputType, SimpleObject, TypeName};
 use futures_util::future::BoxFuture;
 use sea_orm::FromQueryResult;
 
@@ -11,9 +12,9 @@ use super::error::IntoGql;
 use super::loaders::{BaseModel, BodiesOf, ById, ContentLoader, Loaders, TranslationsOf};
 use super::{ids, loader, request_locale, state};
 use crate::content::ContentType;
+use crate::content::Reader;
 use crate::content::query::{self, ListSpec, PageRequest};
 use crate::error::AppError;
-use crate::locale::RequestLocale;
 
 /// A localised content type served by the API.
 pub trait Item: OutputType + Sized + 'static {
@@ -21,7 +22,7 @@ pub trait Item: OutputType + Sized + 'static {
     const NODE: ids::NodeType;
     type Model: BaseModel;
 
-    fn new(model: Arc<Self::Model>, request: Arc<RequestLocale>) -> Self;
+    fn new(model: Arc<Self::Model>, request: Arc<Reader>) -> Self;
 
     /// Loads, one batch per relation, the relations `selection` asks for on these items, so
     /// that each node's resolvers find them in the request's loader cache.
@@ -29,7 +30,7 @@ pub trait Item: OutputType + Sized + 'static {
         _ctx: &'a Context<'a>,
         _models: Vec<Arc<Self::Model>>,
         _selection: &'a Lookahead<'a>,
-        _request: &'a Arc<RequestLocale>,
+        _request: &'a Arc<Reader>,
     ) -> BoxFuture<'a, async_graphql::Result<()>> {
         Box::pin(async { Ok(()) })
     }
@@ -62,7 +63,7 @@ pub async fn build_items<'a, T: Item>(
     ctx: &'a Context<'a>,
     ids: &[i32],
     selection: &'a Lookahead<'a>,
-    request: &'a Arc<RequestLocale>,
+    request: &'a Arc<Reader>,
 ) -> async_graphql::Result<Vec<(i32, T)>> {
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -98,38 +99,41 @@ pub struct PageInfo {
     pub end_cursor: Option<String>,
 }
 
+// An item of a page and its cursor; named after its item type (`ResourceEdge`).
 #[derive(SimpleObject)]
-#[graphql(concrete(name = "ResourceEdge", params(super::resources::Resource)))]
-#[graphql(concrete(name = "GoodPracticeEdge", params(super::good_practices::GoodPractice)))]
-#[graphql(concrete(name = "OrganizationEdge", params(super::organizations::Organization)))]
-#[graphql(concrete(name = "ProgrammeEdge", params(super::programmes::Programme)))]
+#[graphql(name_type)]
 pub struct Edge<T: OutputType> {
     pub cursor: String,
     pub node: T,
 }
 
-type ResourceEdgeType = Edge<super::resources::Resource>;
-type GoodPracticeEdgeType = Edge<super::good_practices::GoodPractice>;
-type OrganizationEdgeType = Edge<super::organizations::Organization>;
-type ProgrammeEdgeType = Edge<super::programmes::Programme>;
+impl<T: OutputType> TypeName for Edge<T> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Edge", T::type_name()).into()
+    }
+}
 
+// Named after its item type (`ResourceConnection`). The description below is kept word for word
+// from when each connection was instantiated by hand: it is part of the published schema.
 /// A page of a list. Generic over the edge type so that each concrete connection names its
 /// concrete edge.
 #[derive(SimpleObject)]
-#[graphql(complex)]
-#[graphql(concrete(name = "ResourceConnection", params(ResourceEdgeType)))]
-#[graphql(concrete(name = "GoodPracticeConnection", params(GoodPracticeEdgeType)))]
-#[graphql(concrete(name = "OrganizationConnection", params(OrganizationEdgeType)))]
-#[graphql(concrete(name = "ProgrammeConnection", params(ProgrammeEdgeType)))]
-pub struct Connection<E: OutputType> {
-    pub edges: Vec<E>,
+#[graphql(complex, name_type)]
+pub struct Connection<T: OutputType> {
+    pub edges: Vec<Edge<T>>,
     pub page_info: PageInfo,
     #[graphql(skip)]
     spec: Arc<ListSpec>,
 }
 
+impl<T: OutputType> TypeName for Connection<T> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Connection", T::type_name()).into()
+    }
+}
+
 #[ComplexObject]
-impl<E: OutputType> Connection<E> {
+impl<T: OutputType> Connection<T> {
     /// The number of items in the whole list (counted only when asked for).
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
         let n = query::count(&state(ctx).db, &self.spec).await.gql()?;
@@ -142,11 +146,8 @@ pub async fn connection<T: Item>(
     ctx: &Context<'_>,
     spec: ListSpec,
     page: PageRequest,
-    request: Arc<RequestLocale>,
-) -> async_graphql::Result<Connection<Edge<T>>>
-where
-    Edge<T>: OutputType,
-{
+    request: Arc<Reader>,
+) -> async_graphql::Result<Connection<T>> {
     let st = state(ctx);
     let g = &st.config.graphql;
     let page = query::list(&st.db, &spec, &page, g.default_page_size, g.max_page_size).await.gql()?;
@@ -180,7 +181,7 @@ pub fn list_spec(
     ty: ContentType,
     filters: Vec<query::Filter>,
     ordering: query::Ordering,
-    request: &RequestLocale,
+    request: &Reader,
 ) -> ListSpec {
     ListSpec {
         ty,

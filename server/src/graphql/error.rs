@@ -2,7 +2,7 @@
 
 use async_graphql::{ErrorExtensions, ServerError};
 
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 
 /// Converts a service error into a GraphQL error with its stable code; internal causes are
 /// logged here and replaced by a generic message.
@@ -23,14 +23,6 @@ impl<T> IntoGql<T> for Result<T, AppError> {
     }
 }
 
-/// Codes for errors raised by async-graphql itself (parsing, validation, limits).
-pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
-pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
-pub const QUERY_TOO_DEEP: &str = "QUERY_TOO_DEEP";
-pub const QUERY_TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";
-pub const TOO_MANY_DIRECTIVES: &str = "TOO_MANY_DIRECTIVES";
-pub const RECURSION_TOO_DEEP: &str = "RECURSION_TOO_DEEP";
-
 /// Gives a code to an error that has none. Errors without a path come from parsing or validation
 /// and keep their message; errors with a path that carry no code did not come from our services
 /// and are treated as internal: logged, and replaced by a generic message.
@@ -41,32 +33,32 @@ pub fn ensure_code(err: &mut ServerError) {
     }
     let msg = err.message.as_str();
     let code = if msg.starts_with("Query is nested too deep") {
-        QUERY_TOO_DEEP
+        Code::QueryTooDeep
     } else if msg.starts_with("Query is too complex") {
-        QUERY_TOO_COMPLEX
+        Code::QueryTooComplex
     } else if msg.starts_with("The number of directives") {
-        TOO_MANY_DIRECTIVES
+        Code::TooManyDirectives
     } else if msg.starts_with("The recursion depth") || msg.contains("recursion limit exceeded") {
-        RECURSION_TOO_DEEP
+        Code::RecursionTooDeep
     } else if msg.starts_with("Failed to parse") || msg.starts_with("Invalid value for argument") {
-        "BAD_USER_INPUT"
+        Code::BadUserInput
     } else if err.path.is_empty() {
-        VALIDATION_FAILED
+        Code::ValidationFailed
     } else {
         tracing::error!(message = %err.message, "uncoded resolver error");
         err.message = "internal server error".to_owned();
-        "INTERNAL_SERVER_ERROR"
+        Code::Internal
     };
     let mut ext = err.extensions.take().unwrap_or_default();
-    ext.set("code", code);
+    ext.set("code", code.as_str());
     err.extensions = Some(ext);
 }
 
 /// A request-level error (before execution), shaped like any GraphQL error.
-pub fn request_error(message: impl Into<String>, code: &str) -> ServerError {
+pub fn request_error(message: impl Into<String>, code: Code) -> ServerError {
     let mut err = ServerError::new(message, None);
     let mut ext = async_graphql::ErrorExtensionValues::default();
-    ext.set("code", code);
+    ext.set("code", code.as_str());
     err.extensions = Some(ext);
     err
 }

@@ -6,7 +6,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chorus_entities::{self as e, Taxonomy};
 use chrono::{DateTime, Utc};
 
-use super::connection::{self, Connection, Edge, FilterBuilder, Item, OrderDirection, load_all, unique};
+use super::connection::{self, Connection, FilterBuilder, Item, OrderDirection, load_all, unique};
 use super::error::IntoGql;
 use super::ids::{self, NodeType};
 use super::loaders::GoodPracticeTopics;
@@ -16,15 +16,15 @@ use super::organizations::Organization;
 use super::taxonomy::{Country, Region, Topic, terms};
 use super::{loader, page_complexity, request_locale};
 use crate::content::ContentType;
+use crate::content::Reader;
 use crate::content::query::{Filter, SortField, SortValue};
 use crate::error::AppError;
-use crate::locale::RequestLocale;
 use async_graphql::Lookahead;
 use futures_util::future::BoxFuture;
 
 pub struct GoodPractice {
     model: Arc<e::good_practices::Model>,
-    request: Arc<RequestLocale>,
+    request: Arc<Reader>,
 }
 
 impl Item for GoodPractice {
@@ -32,7 +32,7 @@ impl Item for GoodPractice {
     const NODE: NodeType = NodeType::GoodPractice;
     type Model = e::good_practices::Model;
 
-    fn new(model: Arc<Self::Model>, request: Arc<RequestLocale>) -> Self {
+    fn new(model: Arc<Self::Model>, request: Arc<Reader>) -> Self {
         GoodPractice { model, request }
     }
 
@@ -40,7 +40,7 @@ impl Item for GoodPractice {
         ctx: &'a Context<'a>,
         models: Vec<Arc<Self::Model>>,
         selection: &'a Lookahead<'a>,
-        request: &'a Arc<RequestLocale>,
+        request: &'a Arc<Reader>,
     ) -> BoxFuture<'a, async_graphql::Result<()>> {
         Box::pin(async move {
             let l = loader(ctx);
@@ -191,7 +191,7 @@ impl GoodPracticeQuery {
         #[graphql(desc = "Include drafts and versions in review (needs the right to read drafts).")] preview: Option<
             bool,
         >,
-    ) -> async_graphql::Result<Connection<Edge<GoodPractice>>> {
+    ) -> async_graphql::Result<Connection<GoodPractice>> {
         let request = request_locale(ctx, locale.as_deref(), preview).gql()?;
         let filters = filter.unwrap_or_default().into_filters(ctx).gql()?;
         let (field, direction) = order_by.map(|o| (o.field, o.direction)).unwrap_or_default();

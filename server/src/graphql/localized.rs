@@ -12,9 +12,9 @@ use super::error::IntoGql;
 use super::loaders::{BodiesOf, TranslationsOf};
 use super::{loader, state};
 use crate::content::ContentType;
+use crate::content::Reader;
 use crate::content::localize::{Localized, item_order, localize, pick_body};
 use crate::error::AppError;
-use crate::locale::RequestLocale;
 
 /// The editorial state of one locale version.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -65,7 +65,7 @@ pub struct Alternate {
 /// The localised view of one item for one request.
 pub struct LocalizedFields {
     localized: Localized,
-    request: Arc<RequestLocale>,
+    request: Arc<Reader>,
     is_fallback: bool,
     key: BodiesOf,
     order: Vec<String>,
@@ -78,7 +78,7 @@ impl LocalizedFields {
         ty: ContentType,
         id: i32,
         source_locale: &str,
-        request: &Arc<RequestLocale>,
+        request: &Arc<Reader>,
     ) -> async_graphql::Result<LocalizedFields> {
         let translations = loader(ctx)
             .load_one(TranslationsOf(ty, id, request.visibility))

@@ -21,11 +21,13 @@ mod taxonomy;
 mod translate;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 
 pub use loaders::{Loaders, loaders};
 
+use crate::content::Reader;
 use crate::error::AppResult;
 use crate::locale::RequestLocale;
 use crate::state::AppState;
@@ -71,6 +73,8 @@ pub struct HeaderLocale(pub RequestLocale);
 /// Builds the schema with the configured protection limits.
 pub fn build_schema(state: AppState) -> ChorusSchema {
     let g = &state.config.graphql;
+    PAGE_SIZES[0].store(g.default_page_size, Ordering::Relaxed);
+    PAGE_SIZES[1].store(g.max_page_size, Ordering::Relaxed);
     let mut builder = Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
         .limit_depth(g.max_depth)
         .limit_complexity(g.max_complexity)
@@ -98,31 +102,34 @@ pub(crate) fn loader<'a>(ctx: &Context<'a>) -> &'a Loaders {
 
 /// The request locale: the `locale` argument when given, else `Accept-Language`, else default;
 /// with `preview: true`, drafts become visible to a caller allowed to read them.
-pub(crate) fn request_locale(
-    ctx: &Context<'_>,
-    locale: Option<&str>,
-    preview: Option<bool>,
-) -> AppResult<Arc<RequestLocale>> {
+pub(crate) fn request_locale(ctx: &Context<'_>, locale: Option<&str>, preview: Option<bool>) -> AppResult<Arc<Reader>> {
     let locales = &state(ctx).locales;
-    let mut request = match locale {
+    let request = match locale {
         Some(raw) => locales.request(raw).map_err(|e| crate::error::AppError::bad_input(e.to_string()))?,
         None => match ctx.data_opt::<HeaderLocale>() {
             Some(h) => h.0.clone(),
             None => locales.default_request(),
         },
     };
+    let mut reader = Reader::public(request);
     if preview == Some(true) {
         let principal = auth::principal(ctx)?;
         if !crate::auth::policy::allows(principal, &crate::auth::Action::ReadDrafts) {
             return Err(crate::error::AppError::Forbidden("preview needs the right to read drafts".into()));
         }
-        request.visibility = crate::content::Visibility::Preview;
+        reader.visibility = crate::content::Visibility::Preview;
     }
-    Ok(Arc::new(request))
+    Ok(Arc::new(reader))
 }
 
-/// Complexity of a connection field: its page size times the cost of one node.
+/// The configured list page sizes (default, largest), published when the schema is built:
+/// async-graphql computes a field's complexity in a function that sees only its arguments.
+static PAGE_SIZES: [AtomicU32; 2] = [AtomicU32::new(20), AtomicU32::new(100)];
+
+/// Complexity of a connection field: its page size (`graphql.default_page_size` when not given,
+/// at most `graphql.max_page_size`) times the cost of one node.
 pub(crate) fn page_complexity(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
-    let n = first.or(last).unwrap_or(20).clamp(1, 100) as usize;
+    let [default, max] = [&PAGE_SIZES[0], &PAGE_SIZES[1]].map(|a| a.load(Ordering::Relaxed) as i32);
+    let n = first.or(last).unwrap_or(default).clamp(1, max.max(1)) as usize;
     n.saturating_mul(child).saturating_add(1)
 }

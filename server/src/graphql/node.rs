@@ -14,7 +14,7 @@ use super::programmes::Programme;
 use super::request_locale;
 use super::resources::Resource;
 use super::taxonomy::{Country, Region, Topic, terms};
-use crate::locale::RequestLocale;
+use crate::content::Reader;
 
 /// An object with a global id.
 #[derive(Interface)]
@@ -29,7 +29,7 @@ pub enum Node {
     Topic(Topic),
 }
 
-async fn item<T: Item>(ctx: &Context<'_>, id: i32, request: &Arc<RequestLocale>) -> async_graphql::Result<Option<T>> {
+async fn item<T: Item>(ctx: &Context<'_>, id: i32, request: &Arc<Reader>) -> async_graphql::Result<Option<T>> {
     Ok(build_items::<T>(ctx, &[id], &ctx.look_ahead(), request).await?.into_iter().next().map(|(_, t)| t))
 }
 

@@ -6,7 +6,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chorus_entities::{self as e, Taxonomy};
 use chrono::{DateTime, Utc};
 
-use super::connection::{self, Connection, Edge, FilterBuilder, Item, OrderDirection, load_all, unique};
+use super::connection::{self, Connection, FilterBuilder, Item, OrderDirection, load_all, unique};
 use super::error::IntoGql;
 use super::ids::{self, NodeType};
 use super::loaders::OrganizationMembers;
@@ -15,9 +15,9 @@ use super::localized::LocalizedFields;
 use super::taxonomy::{Region, terms};
 use super::{loader, page_complexity, request_locale};
 use crate::content::ContentType;
+use crate::content::Reader;
 use crate::content::query::{Filter, SortField};
 use crate::error::AppError;
-use crate::locale::RequestLocale;
 use async_graphql::Lookahead;
 use futures_util::future::BoxFuture;
 
@@ -33,7 +33,7 @@ pub enum OrganizationKind {
 
 pub struct Organization {
     model: Arc<e::organizations::Model>,
-    request: Arc<RequestLocale>,
+    request: Arc<Reader>,
 }
 
 impl Item for Organization {
@@ -41,7 +41,7 @@ impl Item for Organization {
     const NODE: NodeType = NodeType::Organization;
     type Model = e::organizations::Model;
 
-    fn new(model: Arc<Self::Model>, request: Arc<RequestLocale>) -> Self {
+    fn new(model: Arc<Self::Model>, request: Arc<Reader>) -> Self {
         Organization { model, request }
     }
 
@@ -49,7 +49,7 @@ impl Item for Organization {
         ctx: &'a Context<'a>,
         models: Vec<Arc<Self::Model>>,
         selection: &'a Lookahead<'a>,
-        request: &'a Arc<RequestLocale>,
+        request: &'a Arc<Reader>,
     ) -> BoxFuture<'a, async_graphql::Result<()>> {
         Box::pin(async move {
             let l = loader(ctx);
@@ -203,7 +203,7 @@ impl OrganizationQuery {
         #[graphql(desc = "Include drafts and versions in review (needs the right to read drafts).")] preview: Option<
             bool,
         >,
-    ) -> async_graphql::Result<Connection<Edge<Organization>>> {
+    ) -> async_graphql::Result<Connection<Organization>> {
         let request = request_locale(ctx, locale.as_deref(), preview).gql()?;
         let filters = filter.unwrap_or_default().into_filters(ctx).gql()?;
         let (field, direction) = order_by.map(|o| (o.field, o.direction)).unwrap_or_default();

@@ -6,7 +6,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chorus_entities as e;
 use chrono::{DateTime, Utc};
 
-use super::connection::{self, Connection, Edge, FilterBuilder, Item, OrderDirection, load_all, unique};
+use super::connection::{self, Connection, FilterBuilder, Item, OrderDirection, load_all, unique};
 use super::error::IntoGql;
 use super::ids::{self, NodeType};
 use super::loaders::ProgrammeFunders;
@@ -15,15 +15,15 @@ use super::organizations::Organization;
 use super::resources::Resource;
 use super::{loader, page_complexity, request_locale};
 use crate::content::ContentType;
+use crate::content::Reader;
 use crate::content::query::{Filter, SortField};
 use crate::error::AppError;
-use crate::locale::RequestLocale;
 use async_graphql::Lookahead;
 use futures_util::future::BoxFuture;
 
 pub struct Programme {
     model: Arc<e::programmes::Model>,
-    request: Arc<RequestLocale>,
+    request: Arc<Reader>,
 }
 
 impl Item for Programme {
@@ -31,7 +31,7 @@ impl Item for Programme {
     const NODE: NodeType = NodeType::Programme;
     type Model = e::programmes::Model;
 
-    fn new(model: Arc<Self::Model>, request: Arc<RequestLocale>) -> Self {
+    fn new(model: Arc<Self::Model>, request: Arc<Reader>) -> Self {
         Programme { model, request }
     }
 
@@ -39,7 +39,7 @@ impl Item for Programme {
         ctx: &'a Context<'a>,
         models: Vec<Arc<Self::Model>>,
         selection: &'a Lookahead<'a>,
-        request: &'a Arc<RequestLocale>,
+        request: &'a Arc<Reader>,
     ) -> BoxFuture<'a, async_graphql::Result<()>> {
         Box::pin(async move {
             let sel = selection.field("funders");
@@ -104,7 +104,7 @@ impl Programme {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> async_graphql::Result<Connection<Edge<Resource>>> {
+    ) -> async_graphql::Result<Connection<Resource>> {
         let ordering = connection::ordering(SortField::Date, None);
         let filters = vec![Filter::Programme(self.model.id)];
         let spec = connection::list_spec(ctx, ContentType::Resource, filters, ordering, &self.request);
@@ -172,7 +172,7 @@ impl ProgrammeQuery {
         #[graphql(desc = "Include drafts and versions in review (needs the right to read drafts).")] preview: Option<
             bool,
         >,
-    ) -> async_graphql::Result<Connection<Edge<Programme>>> {
+    ) -> async_graphql::Result<Connection<Programme>> {
         let request = request_locale(ctx, locale.as_deref(), preview).gql()?;
         let filters = filter.unwrap_or_default().into_filters(ctx).gql()?;
         let (field, direction) = order_by.map(|o| (o.field, o.direction)).unwrap_or_default();

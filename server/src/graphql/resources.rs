@@ -6,7 +6,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chorus_entities::{self as e, Taxonomy};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::connection::{self, Connection, Edge, FilterBuilder, Item, OrderDirection, load_all, unique};
+use super::connection::{self, Connection, FilterBuilder, Item, OrderDirection, load_all, unique};
 use super::error::IntoGql;
 use super::ids::{self, NodeType};
 use super::loaders::TermKey;
@@ -17,9 +17,9 @@ use super::programmes::Programme;
 use super::taxonomy::{Country, Region, Topic, of_taxonomy, terms};
 use super::{loader, page_complexity, request_locale};
 use crate::content::ContentType;
+use crate::content::Reader;
 use crate::content::query::{Filter, SortField, SortValue};
 use crate::error::AppError;
-use crate::locale::RequestLocale;
 use async_graphql::Lookahead;
 use futures_util::future::BoxFuture;
 
@@ -50,7 +50,7 @@ pub enum OrganizationRole {
 
 pub struct Resource {
     model: Arc<e::resources::Model>,
-    request: Arc<RequestLocale>,
+    request: Arc<Reader>,
 }
 
 impl Item for Resource {
@@ -58,7 +58,7 @@ impl Item for Resource {
     const NODE: NodeType = NodeType::Resource;
     type Model = e::resources::Model;
 
-    fn new(model: Arc<Self::Model>, request: Arc<RequestLocale>) -> Self {
+    fn new(model: Arc<Self::Model>, request: Arc<Reader>) -> Self {
         Resource { model, request }
     }
 
@@ -66,7 +66,7 @@ impl Item for Resource {
         ctx: &'a Context<'a>,
         models: Vec<Arc<Self::Model>>,
         selection: &'a Lookahead<'a>,
-        request: &'a Arc<RequestLocale>,
+        request: &'a Arc<Reader>,
     ) -> BoxFuture<'a, async_graphql::Result<()>> {
         Box::pin(async move {
             let l = loader(ctx);
@@ -272,7 +272,7 @@ impl ResourceQuery {
         #[graphql(desc = "Include drafts and versions in review (needs the right to read drafts).")] preview: Option<
             bool,
         >,
-    ) -> async_graphql::Result<Connection<Edge<Resource>>> {
+    ) -> async_graphql::Result<Connection<Resource>> {
         let request = request_locale(ctx, locale.as_deref(), preview).gql()?;
         let filters = filter.unwrap_or_default().into_filters(ctx).gql()?;
         let (field, direction) = order_by.map(|o| (o.field, o.direction)).unwrap_or_default();

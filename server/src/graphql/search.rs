@@ -21,8 +21,8 @@ use super::programmes::Programme;
 use super::resources::{Resource, ResourceKind};
 use super::{loader, page_complexity, request_locale, state};
 use crate::content::ContentType;
+use crate::content::Reader;
 use crate::error::{AppError, AppResult};
-use crate::locale::RequestLocale;
 use crate::search::IndexKind;
 use crate::search::docs::content_type;
 
@@ -253,7 +253,27 @@ struct Args {
     after: Option<String>,
 }
 
-async fn run(ctx: &Context<'_>, kind: IndexKind, args: Args) -> AppResult<SearchResults> {
+async fn run(ctx: &Context<'_>, kind: IndexKind, args: Args) -> async_graphql::Result<SearchResults> {
+    let (reader, found, offset) = find(ctx, kind, args).await.gql()?;
+    let hits = items(ctx, kind, &reader, &found.hits, offset).await?;
+    let shown_to = offset + found.hits.len();
+    let facets = facet_counts(ctx, kind, &reader, found.facets).await.gql()?;
+    let max_results = state(ctx).config.search.max_results as usize;
+    Ok(SearchResults {
+        total: i32::try_from(found.total).unwrap_or(i32::MAX),
+        page_info: SearchPageInfo {
+            has_next_page: shown_to < found.total.min(max_results),
+            end_cursor: (!found.hits.is_empty()).then(|| encode_cursor(shown_to - 1)),
+        },
+        hits,
+        facets,
+        did_you_mean: found.suggestion,
+        all_words_matched: found.all_words_matched,
+    })
+}
+
+/// Checks the arguments and asks the index: the reader's locale, what was found, the offset.
+async fn find(ctx: &Context<'_>, kind: IndexKind, args: Args) -> AppResult<(Arc<Reader>, index::SearchResults, usize)> {
     let st = state(ctx);
     let reader = request_locale(ctx, args.locale.as_deref(), (kind == IndexKind::Drafts).then_some(true))?;
     let config = &st.config.search;
@@ -298,20 +318,7 @@ async fn run(ctx: &Context<'_>, kind: IndexKind, args: Args) -> AppResult<Search
         snippet_chars: config.snippet_chars,
     };
     let found = st.search.search(kind, request).await?;
-    let hits = items(ctx, kind, &reader, &found.hits, offset).await?;
-    let shown_to = offset + found.hits.len();
-    let facets = facet_counts(ctx, kind, &reader, found.facets).await?;
-    Ok(SearchResults {
-        total: i32::try_from(found.total).unwrap_or(i32::MAX),
-        page_info: SearchPageInfo {
-            has_next_page: shown_to < found.total.min(config.max_results as usize),
-            end_cursor: (!found.hits.is_empty()).then(|| encode_cursor(shown_to - 1)),
-        },
-        hits,
-        facets,
-        did_you_mean: found.suggestion,
-        all_words_matched: found.all_words_matched,
-    })
+    Ok((reader, found, offset))
 }
 
 /// Loads the hits' items, each in its hit's language, dropping any that the database no longer
@@ -319,10 +326,10 @@ async fn run(ctx: &Context<'_>, kind: IndexKind, args: Args) -> AppResult<Search
 async fn items(
     ctx: &Context<'_>,
     kind: IndexKind,
-    reader: &RequestLocale,
+    reader: &Reader,
     hits: &[index::Hit],
     offset: usize,
-) -> AppResult<Vec<SearchHit>> {
+) -> async_graphql::Result<Vec<SearchHit>> {
     let st = state(ctx);
     let selection = ctx.look_ahead().field("hits").field("item");
     let mut groups: HashMap<(ContentType, String), Vec<i32>> = HashMap::new();
@@ -338,39 +345,36 @@ async fn items(
     for ((ty, _), ids) in &groups {
         by_type.entry(*ty).or_default().extend(ids);
     }
-    let gql = |e: async_graphql::Error| AppError::internal(e.message);
     for (ty, ids) in &by_type {
         match ty {
             ContentType::Resource => prefetch::<Resource>(ctx, ids, vis).await,
             ContentType::GoodPractice => prefetch::<GoodPractice>(ctx, ids, vis).await,
             ContentType::Organization => prefetch::<Organization>(ctx, ids, vis).await,
             ContentType::Programme => prefetch::<Programme>(ctx, ids, vis).await,
-        }
-        .map_err(gql)?;
+        }?;
     }
     let mut built: HashMap<(ContentType, i32), SearchItem> = HashMap::new();
     for ((ty, locale), ids) in groups {
-        let mut request = st.locales.request(&locale).map_err(|e| AppError::internal(e.to_string()))?;
-        request.visibility = kind.visibility();
-        let request = Arc::new(request);
+        let locale = st.locales.request(&locale).map_err(AppError::internal).gql()?;
+        let request = Arc::new(Reader { locale, visibility: kind.visibility() });
         match ty {
             ContentType::Resource => {
-                for (id, item) in build_items::<Resource>(ctx, &ids, &selection, &request).await.map_err(gql)? {
+                for (id, item) in build_items::<Resource>(ctx, &ids, &selection, &request).await? {
                     built.insert((ty, id), SearchItem::Resource(item));
                 }
             }
             ContentType::GoodPractice => {
-                for (id, item) in build_items::<GoodPractice>(ctx, &ids, &selection, &request).await.map_err(gql)? {
+                for (id, item) in build_items::<GoodPractice>(ctx, &ids, &selection, &request).await? {
                     built.insert((ty, id), SearchItem::GoodPractice(item));
                 }
             }
             ContentType::Organization => {
-                for (id, item) in build_items::<Organization>(ctx, &ids, &selection, &request).await.map_err(gql)? {
+                for (id, item) in build_items::<Organization>(ctx, &ids, &selection, &request).await? {
                     built.insert((ty, id), SearchItem::Organization(item));
                 }
             }
             ContentType::Programme => {
-                for (id, item) in build_items::<Programme>(ctx, &ids, &selection, &request).await.map_err(gql)? {
+                for (id, item) in build_items::<Programme>(ctx, &ids, &selection, &request).await? {
                     built.insert((ty, id), SearchItem::Programme(item));
                 }
             }
@@ -416,7 +420,7 @@ async fn prefetch<T: Item>(
 async fn facet_counts(
     ctx: &Context<'_>,
     kind: IndexKind,
-    reader: &RequestLocale,
+    reader: &Reader,
     facets: Vec<(index::FacetName, Vec<index::FacetCount>)>,
 ) -> AppResult<Vec<FacetCounts>> {
     let st = state(ctx);
@@ -489,7 +493,7 @@ impl SearchQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<SearchResults> {
-        run(ctx, IndexKind::Public, Args { query, locale, locales, filter, facets, first, after }).await.gql()
+        run(ctx, IndexKind::Public, Args { query, locale, locales, filter, facets, first, after }).await
     }
 
     /// The same over working copies (drafts, in review, published): for callers allowed to
@@ -507,7 +511,7 @@ impl SearchQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<SearchResults> {
-        run(ctx, IndexKind::Drafts, Args { query, locale, locales, filter, facets, first, after }).await.gql()
+        run(ctx, IndexKind::Drafts, Args { query, locale, locales, filter, facets, first, after }).await
     }
 }
 

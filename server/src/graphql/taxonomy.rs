@@ -11,14 +11,14 @@ use super::ids::{self, NodeType};
 use super::loaders::{TermChildren, TermKey};
 use super::node::Node;
 use super::{loader, request_locale, state};
+use crate::content::Reader;
 use crate::content::localize::item_order;
 use crate::content::write::{self, TermInput};
 use crate::content::{Term, load};
 use crate::error::AppError;
-use crate::locale::RequestLocale;
 
 /// The label of a term in the request's chain, then in any configured locale.
-fn label_order(ctx: &Context<'_>, request: &RequestLocale) -> Vec<String> {
+fn label_order(ctx: &Context<'_>, request: &Reader) -> Vec<String> {
     let locales = &state(ctx).locales;
     item_order(&request.chain, locales.default_code(), locales.codes())
 }
@@ -27,7 +27,7 @@ fn label_order(ctx: &Context<'_>, request: &RequestLocale) -> Vec<String> {
 pub struct TermFields {
     term: Arc<Term>,
     order: Vec<String>,
-    request: Arc<RequestLocale>,
+    request: Arc<Reader>,
     is_fallback: bool,
 }
 
@@ -73,7 +73,7 @@ macro_rules! term_type {
     ($name:ident, $node:expr) => {
         pub struct $name {
             pub term: Arc<Term>,
-            pub request: Arc<RequestLocale>,
+            pub request: Arc<Reader>,
         }
 
         impl $name {
@@ -167,7 +167,7 @@ pub fn of_taxonomy(terms: &[Arc<Term>], taxonomy: Taxonomy) -> impl Iterator<Ite
 }
 
 /// Orders terms by their served label's collation key.
-fn sorted(ctx: &Context<'_>, request: &RequestLocale, mut terms: Vec<Arc<Term>>) -> Vec<Arc<Term>> {
+fn sorted(ctx: &Context<'_>, request: &Reader, mut terms: Vec<Arc<Term>>) -> Vec<Arc<Term>> {
     let order = label_order(ctx, request);
     terms.sort_by(|a, b| a.label(&order).2.cmp(b.label(&order).2).then(a.code.cmp(&b.code)));
     terms
@@ -251,7 +251,7 @@ fn labels(list: Option<Vec<LabelInput>>) -> Vec<(String, String)> {
     list.unwrap_or_default().into_iter().map(|l| (l.locale, l.label)).collect()
 }
 
-fn term_node(term: Term, request: Arc<RequestLocale>) -> Node {
+fn term_node(term: Term, request: Arc<Reader>) -> Node {
     let term = Arc::new(term);
     match term.taxonomy {
         Taxonomy::Region => Node::Region(Region { term, request }),

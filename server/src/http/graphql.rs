@@ -6,16 +6,18 @@
 
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet};
 use async_graphql::{BatchRequest, ServerError};
-use poem::http::{StatusCode, header};
+use poem::http::header;
 use poem::web::Html;
 use poem::{Body, IntoResponse, Request, Response};
 
 use bytes::Bytes;
 
 use super::HttpState;
+use super::{error_body, refuse};
 use crate::auth::{PasswordBudget, Principal};
 use crate::cache::{self, Leader, Lookup, ResponseCache};
-use crate::graphql::error::{PARSE_FAILED, RECURSION_TOO_DEEP, ensure_code, request_error};
+use crate::error::Code;
+use crate::graphql::error::{ensure_code, request_error};
 use crate::graphql::{HeaderLocale, loaders};
 
 /// Longest `Accept-Language` header we negotiate on; longer ones are ignored.
@@ -27,12 +29,6 @@ enum Method {
     Post,
 }
 
-/// A transport-level refusal: an HTTP status and one coded error.
-fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
-    Response::builder().status(status).content_type("application/json").body(body.to_string())
-}
-
 pub async fn get(req: &Request, state: &HttpState) -> Response {
     let query_string = req.uri().query().unwrap_or_default();
     if !query_string.split('&').any(|kv| kv.starts_with("query=")) {
@@ -41,14 +37,20 @@ pub async fn get(req: &Request, state: &HttpState) -> Response {
                 async_graphql::http::GraphiQLSource::build().endpoint("/graphql").title("Chorus GraphiQL").finish();
             return Html(page).into_response();
         }
-        return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", "missing `query` parameter");
+        return refuse(Code::BadRequest, "missing `query` parameter");
     }
     if query_string.len() > state.app.config.graphql.max_body_bytes {
-        return refuse(StatusCode::URI_TOO_LONG, "PAYLOAD_TOO_LARGE", "query string too long");
+        return refuse(
+            Code::UriTooLong,
+            &format!(
+                "the query string exceeds {} bytes; send the query by POST",
+                state.app.config.graphql.max_body_bytes
+            ),
+        );
     }
     let request = match parse_get(query_string) {
         Some(r) => r,
-        None => return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", "malformed GraphQL GET parameters"),
+        None => return refuse(Code::BadRequest, "malformed GraphQL GET parameters"),
     };
     match execute(req, state, request, Method::Get, &PasswordBudget::default()).await {
         Ok(body) => json_bytes(body),
@@ -62,31 +64,32 @@ pub async fn post(req: &Request, body: Body, state: &HttpState) -> Response {
         .and_then(|ct| ct.split(';').next())
         .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"));
     if !is_json {
-        return refuse(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UNSUPPORTED_MEDIA_TYPE",
-            "POST requests must have Content-Type: application/json",
-        );
+        return refuse(Code::UnsupportedMediaType, "POST requests must have Content-Type: application/json");
     }
     let limit = state.app.config.graphql.max_body_bytes;
-    let too_large =
-        || refuse(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", &format!("request body exceeds {limit} bytes"));
-    // A declared size over the limit is refused before any of the body is read.
+    let deadline = std::time::Duration::from_secs(state.app.config.server.body_read_timeout_seconds);
+    let too_large = || {
+        refuse(Code::PayloadTooLarge, &format!("request body exceeds {limit} bytes"))
+            .with_header(header::CONNECTION, "close")
+            .into_response()
+    };
+    // A declared size over the limit is refused without parsing any of the body.
     let declared = req.header(header::CONTENT_LENGTH).map(|v| v.trim().parse::<u64>());
     match declared {
-        Some(Ok(n)) if n > limit as u64 => return too_large(),
-        Some(Err(_)) => return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", "malformed Content-Length"),
+        Some(Ok(n)) if n > limit as u64 => {
+            discard(body, n, deadline).await;
+            return too_large();
+        }
+        Some(Err(_)) => return refuse(Code::BadRequest, "malformed Content-Length"),
         _ => {}
     }
-    let deadline = std::time::Duration::from_secs(state.app.config.server.body_read_timeout_seconds);
     let bytes = match tokio::time::timeout(deadline, body.into_bytes_limit(limit)).await {
         Ok(Ok(b)) => b,
         Ok(Err(poem::error::ReadBodyError::PayloadTooLarge)) => return too_large(),
-        Ok(Err(_)) => return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", "could not read the request body"),
+        Ok(Err(_)) => return refuse(Code::BadRequest, "could not read the request body"),
         Err(_) => {
             return refuse(
-                StatusCode::REQUEST_TIMEOUT,
-                "REQUEST_TIMEOUT",
+                Code::RequestTimeout,
                 &format!("the request body did not arrive within {} seconds", deadline.as_secs()),
             )
             .with_header(header::CONNECTION, "close")
@@ -95,7 +98,7 @@ pub async fn post(req: &Request, body: Body, state: &HttpState) -> Response {
     };
     let batch: BatchRequest = match serde_json::from_slice(&bytes) {
         Ok(b) => b,
-        Err(_) => return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the body is not a GraphQL request in JSON"),
+        Err(_) => return refuse(Code::BadRequest, "the body is not a GraphQL request in JSON"),
     };
     // One password check for the whole HTTP request, batched operations included.
     let budget = PasswordBudget::default();
@@ -107,11 +110,7 @@ pub async fn post(req: &Request, body: Body, state: &HttpState) -> Response {
         BatchRequest::Batch(requests) => {
             let max = state.app.config.graphql.max_batch;
             if requests.is_empty() || requests.len() > max {
-                return refuse(
-                    StatusCode::BAD_REQUEST,
-                    "BATCH_TOO_LARGE",
-                    &format!("a batch holds between 1 and {max} operations"),
-                );
+                return refuse(Code::BatchTooLarge, &format!("a batch holds between 1 and {max} operations"));
             }
             let mut out = Vec::with_capacity(bytes.len());
             out.push(b'[');
@@ -132,14 +131,37 @@ pub async fn post(req: &Request, body: Body, state: &HttpState) -> Response {
     }
 }
 
+/// How much of a refused body is read and thrown away so that the client, still sending, reads
+/// the refusal instead of a reset connection (closing a socket with unread bytes makes the kernel
+/// send RST, which can destroy a response already sent). Larger bodies are not read at all: their
+/// senders may see a reset, which is the price of not accepting them. Go's net/http does the same.
+const DISCARD_AT_MOST: u64 = 256 * 1024;
+
+/// Reads and drops a refused body of `declared` bytes when it is small enough, within `deadline`.
+async fn discard(body: Body, declared: u64, deadline: std::time::Duration) {
+    use futures_util::StreamExt;
+    if declared > DISCARD_AT_MOST {
+        return;
+    }
+    let mut stream = body.into_bytes_stream();
+    let _ = tokio::time::timeout(deadline, async {
+        let mut read = 0u64;
+        while let Some(Ok(chunk)) = stream.next().await {
+            read += chunk.len() as u64;
+            if read > DISCARD_AT_MOST {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
 /// The caller named by `Authorization: Bearer <token>`; `None` without the header. A malformed
 /// header or an invalid, expired or revoked token is refused with 401 before anything runs.
 async fn authenticate(http: &Request, state: &HttpState) -> Result<Option<Principal>, Response> {
     let Some(value) = http.headers().get(header::AUTHORIZATION) else { return Ok(None) };
     let unauthenticated = |message: &str| {
-        refuse(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message)
-            .with_header(header::WWW_AUTHENTICATE, "Bearer")
-            .into_response()
+        refuse(Code::Unauthenticated, message).with_header(header::WWW_AUTHENTICATE, "Bearer").into_response()
     };
     let token = value
         .to_str()
@@ -150,11 +172,10 @@ async fn authenticate(http: &Request, state: &HttpState) -> Result<Option<Princi
         .ok_or_else(|| unauthenticated("use `Authorization: Bearer <token>`"))?;
     match crate::auth::accounts::authenticate(&state.app.db, token).await {
         Ok(p) => Ok(Some(p)),
-        Err(e) if e.code() == crate::error::Code::Unauthenticated => Err(unauthenticated(&e.public_message())),
+        Err(e) if e.code() == Code::Unauthenticated => Err(unauthenticated(&e.public_message())),
         Err(e) => {
             e.log_if_internal();
-            let status = StatusCode::from_u16(e.code().http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            Err(refuse(status, e.code().as_str(), &e.public_message()))
+            Err(refuse(e.code(), &e.public_message()))
         }
     }
 }
@@ -191,9 +212,7 @@ fn serialize(response: &async_graphql::Response) -> Bytes {
         Ok(bytes) => Bytes::from(bytes),
         Err(e) => {
             tracing::error!(error = %e, "cannot serialise a GraphQL response");
-            Bytes::from_static(
-                br#"{"errors":[{"message":"internal server error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#,
-            )
+            Bytes::from(error_body(Code::Internal, "internal server error"))
         }
     }
 }
@@ -243,14 +262,14 @@ async fn run<'a>(
     let g = &state.app.config.graphql;
     if request.query.len() > g.max_query_bytes {
         let msg = format!("the query exceeds {} bytes", g.max_query_bytes);
-        return Ok(Outcome::Fresh(errors(state, vec![request_error(msg, "QUERY_TOO_LARGE")])));
+        return Ok(Outcome::Fresh(errors(state, vec![request_error(msg, Code::QueryTooLarge)])));
     }
     // Nesting is bounded before the parser or the input coercion can recurse on it: a few
     // kilobytes of brackets would otherwise exhaust a worker's stack.
     let max_nesting = g.max_recursive_depth.saturating_mul(2);
     if text_nesting(&request.query) > max_nesting || variables_nesting(&request.variables) > g.max_recursive_depth {
         let msg = format!("the query nests deeper than {max_nesting} brackets");
-        return Ok(Outcome::Fresh(errors(state, vec![request_error(msg, RECURSION_TOO_DEEP)])));
+        return Ok(Outcome::Fresh(errors(state, vec![request_error(msg, Code::RecursionTooDeep)])));
     }
     let operation_name = request.operation_name.clone();
     let accept_language = http.header(header::ACCEPT_LANGUAGE).filter(|h| h.len() <= MAX_ACCEPT_LANGUAGE);
@@ -278,7 +297,7 @@ async fn run<'a>(
         Ok(doc) => doc,
         Err(mut e) => {
             e.extensions = None;
-            let mut err = request_error(e.message, PARSE_FAILED);
+            let mut err = request_error(e.message, Code::ParseFailed);
             err.locations = e.locations;
             return Ok(Outcome::Fresh(errors(state, vec![err])));
         }
@@ -286,11 +305,11 @@ async fn run<'a>(
     let aliases = count_aliases(doc);
     if aliases > g.max_aliases {
         let msg = format!("the query uses {aliases} aliases; at most {} are allowed", g.max_aliases);
-        return Ok(Outcome::Fresh(errors(state, vec![request_error(msg, "TOO_MANY_ALIASES")])));
+        return Ok(Outcome::Fresh(errors(state, vec![request_error(msg, Code::TooManyAliases)])));
     }
     if selects_mutation(doc, operation_name.as_deref()) {
         if method == Method::Get {
-            return Err(refuse(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", "mutations must be sent by POST")
+            return Err(refuse(Code::MethodNotAllowed, "mutations must be sent by POST")
                 .with_header(header::ALLOW, "POST")
                 .into_response());
         }

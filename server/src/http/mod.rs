@@ -16,6 +16,7 @@ use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route, 
 use sha2::{Digest, Sha256};
 use tracing::Instrument;
 
+use crate::error::Code;
 use crate::graphql::ChorusSchema;
 use crate::state::AppState;
 
@@ -27,6 +28,17 @@ pub struct HttpState {
 }
 
 const REQUEST_ID: &str = "x-request-id";
+
+/// The JSON body of a refusal: one error with its code, shaped like a GraphQL error.
+pub(crate) fn error_body(code: Code, message: &str) -> String {
+    serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] }).to_string()
+}
+
+/// A request refused as a whole: the code's HTTP status and one coded error.
+pub(crate) fn refuse(code: Code, message: &str) -> Response {
+    let status = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    Response::builder().status(status).content_type("application/json").body(error_body(code, message))
+}
 
 #[handler]
 async fn graphql_get(req: &Request, Data(state): Data<&Arc<HttpState>>) -> Response {
@@ -142,11 +154,7 @@ fn preflight(req: &Request, allowed: bool) -> Response {
         return StatusCode::NO_CONTENT.with_header(header::ALLOW, "GET, POST, OPTIONS").into_response();
     }
     if !allowed {
-        let body = serde_json::json!({ "errors": [{ "message": "origin not allowed", "extensions": { "code": "FORBIDDEN_ORIGIN" } }] });
-        return Response::builder()
-            .status(StatusCode::FORBIDDEN)
-            .content_type("application/json")
-            .body(body.to_string());
+        return refuse(Code::ForbiddenOrigin, "origin not allowed");
     }
     // Clients add their own headers (Apollo's `apollographql-client-name`, tracing headers...);
     // no credentials are ever allowed, so well-formed requested header names are granted.
@@ -171,7 +179,7 @@ fn preflight(req: &Request, allowed: bool) -> Response {
 async fn with_etag(mut resp: Response, if_none_match: Option<&str>, private: bool) -> Response {
     let body = match resp.take_body().into_bytes().await {
         Ok(b) => b,
-        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Err(_) => return refuse(Code::Internal, "internal server error"),
     };
     let digest = Sha256::digest(&body);
     let tag: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();

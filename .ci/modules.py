@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-BASE = {"config", "locale", "error", "db", "metrics"}
+BASE = {"config", "locale", "error", "db", "metrics", "write"}
 SERVICES = ("content", "auth")
 FRAMEWORKS = ("poem", "hyper", "hyper_util", "async_graphql")
 CONTENT_TYPE_MODULES = {"resources", "good_practices", "organizations", "programmes"}

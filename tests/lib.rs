@@ -163,7 +163,14 @@ impl TestApp {
             role,
             locales: locales.iter().map(|s| s.to_string()).collect(),
         };
-        accounts::create_user(&self.db, &self.config.locales().expect("locales"), new).await.expect("user created");
+        accounts::create_user(
+            &self.db,
+            &self.config.locales().expect("locales"),
+            chorus::write::Actor::system("test setup"),
+            new,
+        )
+        .await
+        .expect("user created");
     }
 
     /// Signs in with `login` and [`PASSWORD`]; the session token.

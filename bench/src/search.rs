@@ -737,7 +737,7 @@ pub async fn speed(documents: usize, seconds: u64, concurrency: usize, base: Str
         role: chorus_entities::Role::Editor,
         locales: vec![],
     };
-    chorus::auth::accounts::create_user(&db, &locales, new).await.unwrap();
+    chorus::auth::accounts::create_user(&db, &locales, chorus::write::Actor::system("test setup"), new).await.unwrap();
     db.close().await.ok();
 
     let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency * 2).build().unwrap();

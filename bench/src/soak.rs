@@ -356,7 +356,7 @@ async fn prepare(url: &str, dir: &Path, resources: usize) -> Mix {
         role: e::Role::Editor,
         locales: vec![],
     };
-    accounts::create_user(&db, &locales, editor).await.unwrap();
+    accounts::create_user(&db, &locales, chorus::write::Actor::system("test setup"), editor).await.unwrap();
     let (_, token) = accounts::create_api_token(&db, "soak@example.org", "soak", &[Scope::Write, Scope::Publish], None)
         .await
         .unwrap();

@@ -14,6 +14,7 @@ use crate::auth::{Scope, accounts};
 use crate::config::{Config, LogFormat};
 use crate::error::AppError;
 use crate::startup::{Application, shutdown_signal};
+use crate::write::Actor;
 use crate::{db, demo, graphql};
 
 #[derive(Parser, Debug)]
@@ -356,7 +357,7 @@ async fn user(action: UserAction, config: &Config) -> Result<(), AppError> {
                 role: parse_role(&role)?,
                 locales: locales.split(',').map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect(),
             };
-            let u = accounts::create_user(&db, &locale_set, new).await?;
+            let u = accounts::create_user(&db, &locale_set, Actor::system("chorus user create"), new).await?;
             println!("created user {} <{}> ({:?})", u.id, u.email, u.role);
         }
         UserAction::List => {
@@ -366,7 +367,8 @@ async fn user(action: UserAction, config: &Config) -> Result<(), AppError> {
             }
         }
         UserAction::Disable { email } => {
-            let u = accounts::set_disabled(&db, &email, true).await?;
+            let by = Actor::system("chorus user disable");
+            let u = accounts::set_disabled(&db, by, accounts::UserRef::Email(&email), true).await?;
             println!("disabled user {} <{}>; their sessions are revoked", u.id, u.email);
         }
     }

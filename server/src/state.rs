@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use futures_util::future::BoxFuture;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::limiter::LoginLimiter;
@@ -11,6 +12,7 @@ use crate::content::ContentType;
 use crate::locale::Locales;
 use crate::metrics::Metrics;
 use crate::search::SearchService;
+use crate::write::{Changed, Notify};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -43,5 +45,25 @@ impl AppState {
         }
         // What was cached while the index still held the item.
         self.cache.invalidate();
+    }
+}
+
+/// After a committed write: takedowns leave this process's indexes at once, anything else
+/// clears the response cache and wakes the indexer.
+impl Notify for AppState {
+    fn committed<'a>(&'a self, changes: &'a [Changed]) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let takedowns: Vec<(ContentType, i32)> = changes
+                .iter()
+                .filter(|c| c.is_takedown())
+                .filter_map(|c| Some((ContentType::from_entity(&c.entity)?, c.entity_id)))
+                .collect();
+            if takedowns.is_empty() {
+                self.changed();
+            }
+            for (ty, id) in takedowns {
+                self.taken_down(ty, id).await;
+            }
+        })
     }
 }

@@ -19,9 +19,9 @@ use sha2::Sha256;
 
 use crate::auth::new_token;
 use crate::auth::policy::{Action, Principal, allows};
-use crate::content::write::audit;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::write::Write;
 
 /// The events a webhook can ask for.
 pub const EVENTS: [&str; 4] = ["published", "unpublished", "updated", "deleted"];
@@ -162,7 +162,7 @@ pub async fn create(state: &AppState, who: &Principal, url: &str, events: &[Stri
     if chosen.is_empty() {
         return Err(AppError::bad_input("input.events: at least one event"));
     }
-    let txn = crate::db::begin_write(&state.db).await?;
+    let w = Write::begin(&state.db, who.into(), state).await?;
     let hook = webhooks::ActiveModel {
         url: Set(url.to_owned()),
         events: Set(chosen.join(",")),
@@ -171,10 +171,10 @@ pub async fn create(state: &AppState, who: &Principal, url: &str, events: &[Stri
         created_at: Set(Utc::now()),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(w.txn())
     .await?;
-    audit(&txn, who, "webhook.create", "webhook", hook.id, None).await?;
-    txn.commit().await?;
+    w.audit("webhook.create", "webhook", hook.id, None).await?;
+    w.commit().await?;
     Ok(hook)
 }
 
@@ -185,12 +185,12 @@ pub async fn list(state: &AppState, who: &Principal) -> AppResult<Vec<webhooks::
 
 pub async fn delete(state: &AppState, who: &Principal, id: i32) -> AppResult<()> {
     require(who)?;
-    let txn = crate::db::begin_write(&state.db).await?;
-    if webhooks::Entity::delete_by_id(id).exec(&txn).await?.rows_affected == 0 {
+    let w = Write::begin(&state.db, who.into(), state).await?;
+    if webhooks::Entity::delete_by_id(id).exec(w.txn()).await?.rows_affected == 0 {
         return Err(AppError::NotFound("no such webhook".into()));
     }
-    audit(&txn, who, "webhook.delete", "webhook", id, None).await?;
-    txn.commit().await?;
+    w.audit("webhook.delete", "webhook", id, None).await?;
+    w.commit().await?;
     Ok(())
 }
 

@@ -74,7 +74,14 @@ async fn sessions_and_me(backend: Backend) {
 
     // A disabled account cannot sign in and its sessions end.
     let token = login(&app, "tess@example.org", PASSWORD).await["data"]["login"]["token"].as_str().unwrap().to_owned();
-    accounts::set_disabled(&app.db, "tess@example.org", true).await.unwrap();
+    accounts::set_disabled(
+        &app.db,
+        chorus_tests::chorus::write::Actor::system("test setup"),
+        accounts::UserRef::Email("tess@example.org"),
+        true,
+    )
+    .await
+    .unwrap();
     assert_eq!(app.post_as(&token, "{ me { email } }", json!({})).await.0, 401);
     assert_eq!(first_code(&login(&app, "tess@example.org", PASSWORD).await), "UNAUTHENTICATED");
     app.stop().await;
@@ -173,12 +180,22 @@ async fn accounts_validate_input(backend: Backend) {
         (accounts::NewUser { display_name: " ".into(), ..base.clone() }, "displayName"),
     ];
     for (new, field) in cases {
-        let err = accounts::create_user(&app.db, &locales, new).await.unwrap_err();
+        let err =
+            accounts::create_user(&app.db, &locales, chorus_tests::chorus::write::Actor::system("test setup"), new)
+                .await
+                .unwrap_err();
         assert!(err.to_string().starts_with(field), "{field}: {err}");
     }
-    accounts::create_user(&app.db, &locales, base.clone()).await.unwrap();
-    let dup =
-        accounts::create_user(&app.db, &locales, accounts::NewUser { email: "A@example.org".into(), ..base }).await;
+    accounts::create_user(&app.db, &locales, chorus_tests::chorus::write::Actor::system("test setup"), base.clone())
+        .await
+        .unwrap();
+    let dup = accounts::create_user(
+        &app.db,
+        &locales,
+        chorus_tests::chorus::write::Actor::system("test setup"),
+        accounts::NewUser { email: "A@example.org".into(), ..base },
+    )
+    .await;
     assert!(dup.unwrap_err().to_string().contains("exists"));
     assert_eq!(accounts::list_users(&app.db).await.unwrap().len(), 1, "nothing partial was written");
     app.stop().await;
@@ -302,8 +319,12 @@ async fn admins_manage_users_and_read_the_audit_log(backend: Backend) {
     let (_, log) = app.post_as(&admin, "{ auditLog(first: 1) { id action displayName entity } }", json!({})).await;
     let newest = &log["data"]["auditLog"][0];
     assert_eq!((newest["action"].as_str(), newest["entity"].as_str()), (Some("user.disable"), Some("user")), "{log}");
-    let next = format!(r#"{{ auditLog(first: 5, before: "{}") {{ action }} }}"#, newest["id"].as_str().unwrap());
-    assert_eq!(app.post_as(&admin, &next, json!({})).await.1["data"]["auditLog"], json!([{ "action": "user.create" }]));
+    // Before it, the admin's createUser, then the accounts the test set up (audited too).
+    let next =
+        format!(r#"{{ auditLog(first: 2, before: "{}") {{ action displayName }} }}"#, newest["id"].as_str().unwrap());
+    let expected = json!([{ "action": "user.create", "displayName": "root" },
+        { "action": "user.create", "displayName": "system (test setup)" }]);
+    assert_eq!(app.post_as(&admin, &next, json!({})).await.1["data"]["auditLog"], expected);
     assert_eq!(first_code(&app.post_as(&editor, "{ auditLog { id } }", json!({})).await.1), "FORBIDDEN");
     assert!(!log.to_string().contains("127.0.0.1"), "no addresses in the audit log");
     app.stop().await;
@@ -364,3 +385,41 @@ async fn one_request_checks_one_password(backend: Backend) {
     app.stop().await;
 }
 backend_test!(one_request_checks_one_password);
+
+/// The command line writes through the same path as the API: `chorus user create` and
+/// `chorus user disable` are in the audit log, made by the system.
+async fn the_command_line_is_audited(backend: Backend) {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+
+    let Some(app) = spawn_with(backend, false, |_| {}).await else { return };
+    let admin = app.sign_in(Role::Admin, &[]).await;
+    let chorus = |args: &[&str], stdin: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_chorus-test-server"))
+            .args(args)
+            .env("CHORUS_DATABASE__URL", &app.config.database.url)
+            .env("CHORUS_LOG__LEVEL", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("chorus runs");
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    let create = ["user", "create", "--email", "cli@example.org", "--name", "Cli", "--role", "editor"];
+    chorus(&create, &format!("{PASSWORD}\n"));
+    chorus(&["user", "disable", "--email", "cli@example.org"], "");
+    let log = app.gql_as(&admin, "{ auditLog(first: 2) { action displayName entity } }", json!({})).await;
+    assert_eq!(
+        log["data"]["auditLog"],
+        json!([
+            { "action": "user.disable", "displayName": "system (chorus user disable)", "entity": "user" },
+            { "action": "user.create", "displayName": "system (chorus user create)", "entity": "user" },
+        ]),
+        "{log}"
+    );
+    app.stop().await;
+}
+backend_test!(the_command_line_is_audited);

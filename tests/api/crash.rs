@@ -110,7 +110,14 @@ async fn setup(backend: Backend) -> Option<Setup> {
         role: Role::Editor,
         locales: vec![],
     };
-    accounts::create_user(&conn, &config.locales().unwrap(), new).await.unwrap();
+    accounts::create_user(
+        &conn,
+        &config.locales().unwrap(),
+        chorus_tests::chorus::write::Actor::system("test setup"),
+        new,
+    )
+    .await
+    .unwrap();
     Some(Setup { dir, url, pg, conn })
 }
 

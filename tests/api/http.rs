@@ -209,7 +209,14 @@ async fn response_cache(backend: Backend) {
         role: chorus_entities::Role::Editor,
         locales: vec![],
     };
-    chorus_tests::chorus::auth::accounts::create_user(&app.db, &app.config.locales().unwrap(), new).await.unwrap();
+    chorus_tests::chorus::auth::accounts::create_user(
+        &app.db,
+        &app.config.locales().unwrap(),
+        chorus_tests::chorus::write::Actor::system("test setup"),
+        new,
+    )
+    .await
+    .unwrap();
     let login =
         r#"mutation { login(email: "reader@example.org", password: "correct horse battery staple") { token } }"#;
     let (a, b) = (app.data(login, serde_json::json!({})).await, app.data(login, serde_json::json!({})).await);

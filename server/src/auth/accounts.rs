@@ -5,14 +5,13 @@ use std::sync::LazyLock;
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use chorus_entities::{Role, api_tokens, sessions, users};
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use super::limiter::LoginLimiter;
 use super::{API_TOKEN_PREFIX, Principal, SESSION_PREFIX, Scope, new_token, token_hash};
 use crate::error::{AppError, AppResult};
 use crate::locale::Locales;
+use crate::write::{Actor, Write};
 
 const MIN_PASSWORD: usize = 12;
 const MAX_PASSWORD: usize = 1024;
@@ -51,8 +50,14 @@ async fn verify_password(password: String, hash: String) -> bool {
         .unwrap_or(false)
 }
 
-/// Creates a user. Translators and reviewers must list the configured locales they work in.
-pub async fn create_user<C: ConnectionTrait>(db: &C, locales: &Locales, new: NewUser) -> AppResult<users::Model> {
+/// Creates a user, audited as made by `by`. Translators and reviewers must list the configured
+/// locales they work in. The password is hashed before the write begins.
+pub async fn create_user(
+    db: &DatabaseConnection,
+    locales: &Locales,
+    by: Actor,
+    new: NewUser,
+) -> AppResult<users::Model> {
     let email = normalize_email(&new.email);
     if email.len() > 254 || !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
         return Err(AppError::bad_input("email: not an email address"));
@@ -75,14 +80,16 @@ pub async fn create_user<C: ConnectionTrait>(db: &C, locales: &Locales, new: New
     if matches!(new.role, Role::Translator | Role::Reviewer) && codes.is_empty() {
         return Err(AppError::bad_input("locales: translators and reviewers work in at least one locale"));
     }
-    if users::Entity::find().filter(users::Column::Email.eq(email.as_str())).one(db).await?.is_some() {
+    let password_hash = hash_password(new.password).await?;
+    let w = Write::begin(db, by, &()).await?;
+    if users::Entity::find().filter(users::Column::Email.eq(email.as_str())).one(w.txn()).await?.is_some() {
         return Err(AppError::bad_input("email: a user with this email exists"));
     }
     let now = Utc::now();
     let user = users::ActiveModel {
         email: Set(email),
         display_name: Set(display_name),
-        password_hash: Set(hash_password(new.password).await?),
+        password_hash: Set(password_hash),
         role: Set(new.role),
         locales: Set(codes.join(",")),
         disabled: Set(false),
@@ -90,8 +97,10 @@ pub async fn create_user<C: ConnectionTrait>(db: &C, locales: &Locales, new: New
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(db)
+    .insert(w.txn())
     .await?;
+    w.audit("user.create", "user", user.id, None).await?;
+    w.commit().await?;
     Ok(user)
 }
 
@@ -99,39 +108,49 @@ pub async fn list_users(db: &DatabaseConnection) -> AppResult<Vec<users::Model>>
     Ok(users::Entity::find().order_by_asc(users::Column::Id).all(db).await?)
 }
 
-async fn user_by_email(db: &DatabaseConnection, email: &str) -> AppResult<users::Model> {
-    users::Entity::find()
-        .filter(users::Column::Email.eq(normalize_email(email)))
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::NotFound("no user with this email".into()))
+/// A user named by id (GraphQL) or by email (the command line).
+#[derive(Copy, Clone, Debug)]
+pub enum UserRef<'a> {
+    Id(i32),
+    Email(&'a str),
 }
 
-/// Disables (or re-enables) a user by email; disabling ends their sessions at once.
-pub async fn set_disabled(db: &DatabaseConnection, email: &str, disabled: bool) -> AppResult<users::Model> {
-    let user = user_by_email(db, email).await?;
-    set_user_disabled(db, user, disabled).await
-}
-
-/// Disables (or re-enables) a user by id.
-pub async fn set_disabled_by_id<C: ConnectionTrait>(db: &C, id: i32, disabled: bool) -> AppResult<users::Model> {
-    let user = users::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::NotFound("no such user".into()))?;
-    set_user_disabled(db, user, disabled).await
-}
-
-async fn set_user_disabled<C: ConnectionTrait>(db: &C, user: users::Model, disabled: bool) -> AppResult<users::Model> {
+/// Disables (or re-enables) a user, audited as done by `by`; disabling ends their sessions at
+/// once. No one can disable their own account (an admin would lock themselves out).
+pub async fn set_disabled(
+    db: &DatabaseConnection,
+    by: Actor,
+    user: UserRef<'_>,
+    disabled: bool,
+) -> AppResult<users::Model> {
+    if disabled && matches!(user, UserRef::Id(id) if by.user_id == Some(id)) {
+        return Err(AppError::bad_input("id: you cannot disable your own account"));
+    }
+    let w = Write::begin(db, by, &()).await?;
+    let found = match user {
+        UserRef::Id(id) => users::Entity::find_by_id(id).one(w.txn()).await?,
+        UserRef::Email(email) => {
+            users::Entity::find().filter(users::Column::Email.eq(normalize_email(email))).one(w.txn()).await?
+        }
+    };
+    let user = found.ok_or_else(|| AppError::NotFound("no such user".into()))?;
+    if disabled && w.actor().user_id == Some(user.id) {
+        return Err(AppError::bad_input("id: you cannot disable your own account"));
+    }
     let mut active: users::ActiveModel = user.into();
     active.disabled = Set(disabled);
     active.updated_at = Set(Utc::now());
-    let user = active.update(db).await?;
+    let user = active.update(w.txn()).await?;
     if disabled {
         sessions::Entity::update_many()
             .col_expr(sessions::Column::RevokedAt, sea_orm::sea_query::Expr::val(Utc::now()))
             .filter(sessions::Column::UserId.eq(user.id))
             .filter(sessions::Column::RevokedAt.is_null())
-            .exec(db)
+            .exec(w.txn())
             .await?;
     }
+    w.audit(if disabled { "user.disable" } else { "user.enable" }, "user", user.id, None).await?;
+    w.commit().await?;
     Ok(user)
 }
 
@@ -254,6 +273,14 @@ pub async fn authenticate(db: &DatabaseConnection, token: &str) -> AppResult<Pri
         return Ok(principal(user, Some(scopes), None));
     }
     Err(invalid())
+}
+
+async fn user_by_email(db: &DatabaseConnection, email: &str) -> AppResult<users::Model> {
+    users::Entity::find()
+        .filter(users::Column::Email.eq(normalize_email(email)))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("no user with this email".into()))
 }
 
 /// Creates an API token for a user; the token is returned once and stored hashed.

@@ -140,6 +140,12 @@ pub fn allows(principal: &Principal, action: &Action) -> bool {
         && principal.scopes.as_ref().is_none_or(|scopes| required_scopes(action).iter().all(|s| scopes.contains(s)))
 }
 
+impl From<&Principal> for crate::write::Actor {
+    fn from(p: &Principal) -> crate::write::Actor {
+        crate::write::Actor { user_id: Some(p.user_id), display_name: p.display_name.clone() }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,10 +7,10 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use super::ContentType;
 use super::translate::{self, TextInput};
-use super::write::record;
 use crate::auth::policy::{Action, Principal, allows};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::write::Write;
 
 /// A new resource: language-neutral facts, links and its source-locale text.
 #[derive(Debug, Clone)]
@@ -58,15 +58,16 @@ pub async fn create_resource(state: &AppState, who: &Principal, input: NewResour
     let source = source_code(state, &input.source_locale)?;
     require_title(&input.text)?;
     check_year("input.publishedOn", input.published_on.year())?;
-    let txn = crate::db::begin_write(&state.db).await?;
-    let mut terms = term_ids(&txn, Taxonomy::Region, &input.regions, "regions").await?;
-    terms.extend(term_ids(&txn, Taxonomy::Country, &input.countries, "countries").await?);
-    terms.extend(term_ids(&txn, Taxonomy::Topic, &input.topics, "topics").await?);
+    let w = Write::begin(&state.db, who.into(), state).await?;
+    let txn = w.txn();
+    let mut terms = term_ids(txn, Taxonomy::Region, &input.regions, "regions").await?;
+    terms.extend(term_ids(txn, Taxonomy::Country, &input.countries, "countries").await?);
+    terms.extend(term_ids(txn, Taxonomy::Topic, &input.topics, "topics").await?);
     for (i, (org, _)) in input.organizations.iter().enumerate() {
-        organization_exists(&txn, *org, &format!("input.organizations[{i}].id")).await?;
+        organization_exists(txn, *org, &format!("input.organizations[{i}].id")).await?;
     }
     if let Some(p) = input.programme
-        && e::programmes::Entity::find_by_id(p).one(&txn).await?.is_none()
+        && e::programmes::Entity::find_by_id(p).one(txn).await?.is_none()
     {
         return Err(AppError::bad_input("input.programme: no such programme"));
     }
@@ -80,16 +81,15 @@ pub async fn create_resource(state: &AppState, who: &Principal, input: NewResour
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     for term_id in terms {
-        e::resource_terms::ActiveModel { resource_id: Set(resource.id), term_id: Set(term_id) }.insert(&txn).await?;
+        e::resource_terms::ActiveModel { resource_id: Set(resource.id), term_id: Set(term_id) }.insert(txn).await?;
     }
-    link_organizations(&txn, resource.id, input.organizations).await?;
-    record(&txn, who, "resource.create", "resource", resource.id, None, "created").await?;
-    translate::save_in(&txn, who, ContentType::Resource, resource.id, &source, &source, input.text).await?;
-    txn.commit().await?;
-    state.changed();
+    link_organizations(txn, resource.id, input.organizations).await?;
+    w.record("resource.create", "resource", resource.id, None, "created").await?;
+    translate::save_in(&w, who, ContentType::Resource, resource.id, &source, &source, input.text).await?;
+    w.commit().await?;
     Ok(resource.id)
 }
 
@@ -195,12 +195,13 @@ pub async fn create_good_practice(state: &AppState, who: &Principal, input: NewG
     let source = source_code(state, &input.source_locale)?;
     require_title(&input.text)?;
     check_year("input.year", input.year)?;
-    let txn = crate::db::begin_write(&state.db).await?;
-    let country_id = one_term(&txn, Taxonomy::Country, input.country.as_ref(), "input.country").await?;
-    let region_id = one_term(&txn, Taxonomy::Region, input.region.as_ref(), "input.region").await?;
-    let topics = term_ids(&txn, Taxonomy::Topic, &input.topics, "topics").await?;
+    let w = Write::begin(&state.db, who.into(), state).await?;
+    let txn = w.txn();
+    let country_id = one_term(txn, Taxonomy::Country, input.country.as_ref(), "input.country").await?;
+    let region_id = one_term(txn, Taxonomy::Region, input.region.as_ref(), "input.region").await?;
+    let topics = term_ids(txn, Taxonomy::Topic, &input.topics, "topics").await?;
     if let Some(o) = input.organization {
-        organization_exists(&txn, o, "input.organization").await?;
+        organization_exists(txn, o, "input.organization").await?;
     }
     let now = Utc::now();
     let m = e::good_practices::ActiveModel {
@@ -213,17 +214,14 @@ pub async fn create_good_practice(state: &AppState, who: &Principal, input: NewG
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     for term_id in topics {
-        e::good_practice_topics::ActiveModel { good_practice_id: Set(m.id), term_id: Set(term_id) }
-            .insert(&txn)
-            .await?;
+        e::good_practice_topics::ActiveModel { good_practice_id: Set(m.id), term_id: Set(term_id) }.insert(txn).await?;
     }
-    record(&txn, who, "good_practice.create", "good_practice", m.id, None, "created").await?;
-    translate::save_in(&txn, who, ContentType::GoodPractice, m.id, &source, &source, input.text).await?;
-    txn.commit().await?;
-    state.changed();
+    w.record("good_practice.create", "good_practice", m.id, None, "created").await?;
+    translate::save_in(&w, who, ContentType::GoodPractice, m.id, &source, &source, input.text).await?;
+    w.commit().await?;
     Ok(m.id)
 }
 
@@ -249,10 +247,11 @@ pub async fn create_organization(state: &AppState, who: &Principal, input: NewOr
     if input.acronym.as_ref().is_some_and(|a| a.trim().is_empty() || a.chars().count() > 32) {
         return Err(AppError::bad_input("input.acronym: between 1 and 32 characters"));
     }
-    let txn = crate::db::begin_write(&state.db).await?;
-    let region_id = one_term(&txn, Taxonomy::Region, input.region.as_ref(), "input.region").await?;
+    let w = Write::begin(&state.db, who.into(), state).await?;
+    let txn = w.txn();
+    let region_id = one_term(txn, Taxonomy::Region, input.region.as_ref(), "input.region").await?;
     if let Some(p) = input.parent {
-        organization_exists(&txn, p, "input.parent").await?;
+        organization_exists(txn, p, "input.parent").await?;
     }
     let now = Utc::now();
     let m = e::organizations::ActiveModel {
@@ -266,12 +265,11 @@ pub async fn create_organization(state: &AppState, who: &Principal, input: NewOr
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    record(&txn, who, "organization.create", "organization", m.id, None, "created").await?;
-    translate::save_in(&txn, who, ContentType::Organization, m.id, &source, &source, input.text).await?;
-    txn.commit().await?;
-    state.changed();
+    w.record("organization.create", "organization", m.id, None, "created").await?;
+    translate::save_in(&w, who, ContentType::Organization, m.id, &source, &source, input.text).await?;
+    w.commit().await?;
     Ok(m.id)
 }
 
@@ -296,9 +294,10 @@ pub async fn create_programme(state: &AppState, who: &Principal, input: NewProgr
     if input.end_year.is_some_and(|end| end < input.start_year) {
         return Err(AppError::bad_input("input.endYear: not before startYear"));
     }
-    let txn = crate::db::begin_write(&state.db).await?;
+    let w = Write::begin(&state.db, who.into(), state).await?;
+    let txn = w.txn();
     for (i, f) in input.funders.iter().enumerate() {
-        organization_exists(&txn, *f, &format!("input.funders[{i}]")).await?;
+        organization_exists(txn, *f, &format!("input.funders[{i}]")).await?;
     }
     let now = Utc::now();
     let m = e::programmes::ActiveModel {
@@ -309,19 +308,18 @@ pub async fn create_programme(state: &AppState, who: &Principal, input: NewProgr
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     let mut seen = Vec::new();
     for f in input.funders {
         if !seen.contains(&f) {
             seen.push(f);
-            e::programme_funders::ActiveModel { programme_id: Set(m.id), organization_id: Set(f) }.insert(&txn).await?;
+            e::programme_funders::ActiveModel { programme_id: Set(m.id), organization_id: Set(f) }.insert(txn).await?;
         }
     }
-    record(&txn, who, "programme.create", "programme", m.id, None, "created").await?;
-    translate::save_in(&txn, who, ContentType::Programme, m.id, &source, &source, input.text).await?;
-    txn.commit().await?;
-    state.changed();
+    w.record("programme.create", "programme", m.id, None, "created").await?;
+    translate::save_in(&w, who, ContentType::Programme, m.id, &source, &source, input.text).await?;
+    w.commit().await?;
     Ok(m.id)
 }
 
@@ -343,9 +341,10 @@ pub async fn update_resource(state: &AppState, who: &Principal, id: i32, input: 
     if let Some(day) = input.published_on {
         check_year("input.publishedOn", day.year())?;
     }
-    let txn = crate::db::begin_write(&state.db).await?;
+    let w = Write::begin(&state.db, who.into(), state).await?;
+    let txn = w.txn();
     let resource = e::resources::Entity::find_by_id(id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or_else(|| AppError::NotFound("no such item".into()))?;
     let mut active: e::resources::ActiveModel = resource.into();
@@ -357,24 +356,24 @@ pub async fn update_resource(state: &AppState, who: &Principal, id: i32, input: 
     }
     if let Some(programme) = input.programme {
         if let Some(p) = programme
-            && e::programmes::Entity::find_by_id(p).one(&txn).await?.is_none()
+            && e::programmes::Entity::find_by_id(p).one(txn).await?.is_none()
         {
             return Err(AppError::bad_input("input.programme: no such programme"));
         }
         active.programme_id = Set(programme);
     }
     active.updated_at = Set(Utc::now());
-    active.update(&txn).await?;
+    active.update(txn).await?;
     for (taxonomy, codes, field) in [
         (Taxonomy::Region, &input.regions, "regions"),
         (Taxonomy::Country, &input.countries, "countries"),
         (Taxonomy::Topic, &input.topics, "topics"),
     ] {
         let Some(codes) = codes else { continue };
-        let ids = term_ids(&txn, taxonomy, codes, field).await?;
+        let ids = term_ids(txn, taxonomy, codes, field).await?;
         let old: Vec<i32> = e::terms::Entity::find()
             .filter(e::terms::Column::Taxonomy.eq(taxonomy))
-            .all(&txn)
+            .all(txn)
             .await?
             .into_iter()
             .map(|t| t.id)
@@ -382,25 +381,24 @@ pub async fn update_resource(state: &AppState, who: &Principal, id: i32, input: 
         e::resource_terms::Entity::delete_many()
             .filter(e::resource_terms::Column::ResourceId.eq(id))
             .filter(e::resource_terms::Column::TermId.is_in(old))
-            .exec(&txn)
+            .exec(txn)
             .await?;
         for term_id in ids {
-            e::resource_terms::ActiveModel { resource_id: Set(id), term_id: Set(term_id) }.insert(&txn).await?;
+            e::resource_terms::ActiveModel { resource_id: Set(id), term_id: Set(term_id) }.insert(txn).await?;
         }
     }
     if let Some(orgs) = input.organizations {
         for (i, (org, _)) in orgs.iter().enumerate() {
-            organization_exists(&txn, *org, &format!("input.organizations[{i}].id")).await?;
+            organization_exists(txn, *org, &format!("input.organizations[{i}].id")).await?;
         }
         e::resource_organizations::Entity::delete_many()
             .filter(e::resource_organizations::Column::ResourceId.eq(id))
-            .exec(&txn)
+            .exec(txn)
             .await?;
-        link_organizations(&txn, id, orgs).await?;
+        link_organizations(txn, id, orgs).await?;
     }
-    record(&txn, who, "resource.update", "resource", id, None, "updated").await?;
-    txn.commit().await?;
-    state.changed();
+    w.record("resource.update", "resource", id, None, "updated").await?;
+    w.commit().await?;
     Ok(())
 }
 
@@ -425,9 +423,10 @@ pub async fn update_good_practice(
     if let Some(year) = input.year {
         check_year("input.year", year)?;
     }
-    let txn = crate::db::begin_write(&state.db).await?;
+    let w = Write::begin(&state.db, who.into(), state).await?;
+    let txn = w.txn();
     let m = e::good_practices::Entity::find_by_id(id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or_else(|| AppError::NotFound("no such item".into()))?;
     let mut active: e::good_practices::ActiveModel = m.into();
@@ -435,34 +434,33 @@ pub async fn update_good_practice(
         active.year = Set(year);
     }
     if let Some(country) = input.country {
-        active.country_id = Set(one_term(&txn, Taxonomy::Country, country.as_ref(), "input.country").await?);
+        active.country_id = Set(one_term(txn, Taxonomy::Country, country.as_ref(), "input.country").await?);
     }
     if let Some(region) = input.region {
-        active.region_id = Set(one_term(&txn, Taxonomy::Region, region.as_ref(), "input.region").await?);
+        active.region_id = Set(one_term(txn, Taxonomy::Region, region.as_ref(), "input.region").await?);
     }
     if let Some(org) = input.organization {
         if let Some(o) = org {
-            organization_exists(&txn, o, "input.organization").await?;
+            organization_exists(txn, o, "input.organization").await?;
         }
         active.organization_id = Set(org);
     }
     active.updated_at = Set(Utc::now());
-    active.update(&txn).await?;
+    active.update(txn).await?;
     if let Some(topics) = input.topics {
-        let ids = term_ids(&txn, Taxonomy::Topic, &topics, "topics").await?;
+        let ids = term_ids(txn, Taxonomy::Topic, &topics, "topics").await?;
         e::good_practice_topics::Entity::delete_many()
             .filter(e::good_practice_topics::Column::GoodPracticeId.eq(id))
-            .exec(&txn)
+            .exec(txn)
             .await?;
         for term_id in ids {
             e::good_practice_topics::ActiveModel { good_practice_id: Set(id), term_id: Set(term_id) }
-                .insert(&txn)
+                .insert(txn)
                 .await?;
         }
     }
-    record(&txn, who, "good_practice.update", "good_practice", id, None, "updated").await?;
-    txn.commit().await?;
-    state.changed();
+    w.record("good_practice.update", "good_practice", id, None, "updated").await?;
+    w.commit().await?;
     Ok(())
 }
 
@@ -489,9 +487,10 @@ pub async fn update_organization(
     if input.parent == Some(Some(id)) {
         return Err(AppError::bad_input("input.parent: an organisation is not its own parent"));
     }
-    let txn = crate::db::begin_write(&state.db).await?;
+    let w = Write::begin(&state.db, who.into(), state).await?;
+    let txn = w.txn();
     let m = e::organizations::Entity::find_by_id(id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or_else(|| AppError::NotFound("no such item".into()))?;
     let mut active: e::organizations::ActiveModel = m.into();
@@ -505,19 +504,18 @@ pub async fn update_organization(
         active.website = Set(website);
     }
     if let Some(region) = input.region {
-        active.region_id = Set(one_term(&txn, Taxonomy::Region, region.as_ref(), "input.region").await?);
+        active.region_id = Set(one_term(txn, Taxonomy::Region, region.as_ref(), "input.region").await?);
     }
     if let Some(parent) = input.parent {
         if let Some(p) = parent {
-            organization_exists(&txn, p, "input.parent").await?;
+            organization_exists(txn, p, "input.parent").await?;
         }
         active.parent_id = Set(parent);
     }
     active.updated_at = Set(Utc::now());
-    active.update(&txn).await?;
-    record(&txn, who, "organization.update", "organization", id, None, "updated").await?;
-    txn.commit().await?;
-    state.changed();
+    active.update(txn).await?;
+    w.record("organization.update", "organization", id, None, "updated").await?;
+    w.commit().await?;
     Ok(())
 }
 
@@ -537,9 +535,10 @@ pub async fn update_programme(state: &AppState, who: &Principal, id: i32, input:
     if let Some(Some(end)) = input.end_year {
         check_year("input.endYear", end)?;
     }
-    let txn = crate::db::begin_write(&state.db).await?;
+    let w = Write::begin(&state.db, who.into(), state).await?;
+    let txn = w.txn();
     let m = e::programmes::Entity::find_by_id(id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or_else(|| AppError::NotFound("no such item".into()))?;
     let start = input.start_year.unwrap_or(m.start_year);
@@ -551,35 +550,35 @@ pub async fn update_programme(state: &AppState, who: &Principal, id: i32, input:
     active.start_year = Set(start);
     active.end_year = Set(end);
     active.updated_at = Set(Utc::now());
-    active.update(&txn).await?;
+    active.update(txn).await?;
     if let Some(funders) = input.funders {
         for (i, f) in funders.iter().enumerate() {
-            organization_exists(&txn, *f, &format!("input.funders[{i}]")).await?;
+            organization_exists(txn, *f, &format!("input.funders[{i}]")).await?;
         }
         e::programme_funders::Entity::delete_many()
             .filter(e::programme_funders::Column::ProgrammeId.eq(id))
-            .exec(&txn)
+            .exec(txn)
             .await?;
         let mut seen = Vec::new();
         for f in funders {
             if !seen.contains(&f) {
                 seen.push(f);
                 e::programme_funders::ActiveModel { programme_id: Set(id), organization_id: Set(f) }
-                    .insert(&txn)
+                    .insert(txn)
                     .await?;
             }
         }
     }
-    record(&txn, who, "programme.update", "programme", id, None, "updated").await?;
-    txn.commit().await?;
-    state.changed();
+    w.record("programme.update", "programme", id, None, "updated").await?;
+    w.commit().await?;
     Ok(())
 }
 
 /// Deletes an item with every locale version, link and live copy.
 pub async fn delete(state: &AppState, who: &Principal, ty: ContentType, id: i32) -> AppResult<()> {
     require(who, Action::DeleteItem)?;
-    let txn = crate::db::begin_write(&state.db).await?;
+    let w = Write::begin(&state.db, who.into(), state).await?;
+    let txn = w.txn();
     let q = sea_orm::sea_query::Query::delete()
         .from_table(sea_orm::sea_query::Alias::new(ty.base_table()))
         .and_where(sea_orm::sea_query::ExprTrait::eq(
@@ -587,13 +586,12 @@ pub async fn delete(state: &AppState, who: &Principal, ty: ContentType, id: i32)
             id,
         ))
         .to_owned();
-    let done = sea_orm::ConnectionTrait::execute(&txn, &q).await?;
+    let done = sea_orm::ConnectionTrait::execute(txn, &q).await?;
     if done.rows_affected() == 0 {
         return Err(AppError::NotFound("no such item".into()));
     }
-    record(&txn, who, "item.delete", translate::entity_name(ty), id, None, "deleted").await?;
-    txn.commit().await?;
-    state.taken_down(ty, id).await;
+    w.record("item.delete", translate::entity_name(ty), id, None, "deleted").await?;
+    w.commit().await?;
     Ok(())
 }
 

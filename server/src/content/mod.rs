@@ -80,6 +80,11 @@ impl ContentType {
     pub const ALL: [ContentType; 4] =
         [ContentType::Resource, ContentType::GoodPractice, ContentType::Organization, ContentType::Programme];
 
+    /// The type whose entity name (`translate::entity_name`) is `entity`.
+    pub fn from_entity(entity: &str) -> Option<ContentType> {
+        ContentType::ALL.into_iter().find(|t| translate::entity_name(*t) == entity)
+    }
+
     pub fn base_table(self) -> &'static str {
         match self {
             ContentType::Resource => "resources",

@@ -13,17 +13,13 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter
 
 use super::ContentType;
 use super::translate::{self, entity_name};
-use super::write::audit;
 use crate::auth::policy::{Action, Principal, allows};
 use crate::error::{AppError, AppResult, Code};
 use crate::state::AppState;
+use crate::write::Write;
 
 /// A claim older than this belongs to a process that died; the job is taken again.
 const STALE_CLAIM: chrono::Duration = chrono::Duration::seconds(60);
-
-fn content_type(entity: &str) -> Option<ContentType> {
-    ContentType::ALL.into_iter().find(|t| entity_name(*t) == entity)
-}
 
 /// Schedules the publication of a locale version's working copy.
 pub async fn schedule(
@@ -55,6 +51,7 @@ pub async fn schedule(
     if sea_orm::ConnectionTrait::query_one(&state.db, &working).await?.is_none() {
         return Err(AppError::NotFound("no such translation".into()));
     }
+    let w = Write::begin(&state.db, who.into(), state).await?;
     let job = jobs::ActiveModel {
         entity: Set(entity_name(ty).to_owned()),
         entity_id: Set(id),
@@ -66,9 +63,10 @@ pub async fn schedule(
         outcome: Set(None),
         ..Default::default()
     }
-    .insert(&state.db)
+    .insert(w.txn())
     .await?;
-    audit(&state.db, who, "translation.schedule", entity_name(ty), id, Some(&locale)).await?;
+    w.audit("translation.schedule", entity_name(ty), id, Some(&locale)).await?;
+    w.commit().await?;
     Ok(job)
 }
 
@@ -95,36 +93,30 @@ pub async fn run_due(state: &AppState) -> AppResult<usize> {
         if claimed.rows_affected != 1 {
             continue; // another process has it
         }
-        let outcome =
-            match (content_type(&job.entity), crate::auth::accounts::principal_for_user(&state.db, job.user_id).await?)
-            {
-                (Some(ty), Some(who)) => {
-                    match translate::set_status(
-                        state,
-                        &who,
-                        ty,
-                        job.entity_id,
-                        &job.locale,
-                        PublicationStatus::Published,
-                    )
+        let outcome = match (
+            ContentType::from_entity(&job.entity),
+            crate::auth::accounts::principal_for_user(&state.db, job.user_id).await?,
+        ) {
+            (Some(ty), Some(who)) => {
+                match translate::set_status(state, &who, ty, job.entity_id, &job.locale, PublicationStatus::Published)
                     .await
-                    {
-                        Ok(_) => "published".to_owned(),
-                        Err(e) if matches!(e.code(), Code::Internal | Code::Unavailable) => {
-                            // A passing failure (a lock, a lost connection): give the job back so
-                            // that the next tick, here or in another process, tries again.
-                            e.log_if_internal();
-                            release(state, job.id).await?;
-                            continue;
-                        }
-                        // The publication itself is refused (the item or the translation has
-                        // gone, the text fails validation): that is the job's outcome.
-                        Err(e) => e.public_message(),
+                {
+                    Ok(_) => "published".to_owned(),
+                    Err(e) if matches!(e.code(), Code::Internal | Code::Unavailable) => {
+                        // A passing failure (a lock, a lost connection): give the job back so
+                        // that the next tick, here or in another process, tries again.
+                        e.log_if_internal();
+                        release(state, job.id).await?;
+                        continue;
                     }
+                    // The publication itself is refused (the item or the translation has
+                    // gone, the text fails validation): that is the job's outcome.
+                    Err(e) => e.public_message(),
                 }
-                (None, _) => "unknown item type".to_owned(),
-                (_, None) => "the user who scheduled it is no longer active".to_owned(),
-            };
+            }
+            (None, _) => "unknown item type".to_owned(),
+            (_, None) => "the user who scheduled it is no longer active".to_owned(),
+        };
         let mut active: jobs::ActiveModel = job.into();
         active.done_at = Set(Some(Utc::now()));
         active.outcome = Set(Some(outcome));

@@ -12,10 +12,10 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransactio
 
 use super::ContentType;
 use super::text::{sanitize_html, slugify, sort_key};
-use super::write::record;
 use crate::auth::policy::{Action, Field, Principal, allows};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::write::Write;
 
 const MAX_TITLE: usize = 500;
 const MAX_SUMMARY: usize = 5_000;
@@ -405,17 +405,16 @@ pub async fn save(
     input: TextInput,
 ) -> AppResult<WorkingCopy> {
     let locale = configured(state, locale)?;
-    let txn = crate::db::begin_write(&state.db).await?;
-    let source = source_locale(&txn, ty, id).await?;
-    let saved = save_in(&txn, who, ty, id, &locale, &source, input).await?;
-    txn.commit().await?;
-    state.changed();
+    let w = Write::begin(&state.db, who.into(), state).await?;
+    let source = source_locale(w.txn(), ty, id).await?;
+    let saved = save_in(&w, who, ty, id, &locale, &source, input).await?;
+    w.commit().await?;
     Ok(saved)
 }
 
 /// `save` inside the caller's transaction (`locale` already a configured code).
 pub async fn save_in(
-    txn: &DatabaseTransaction,
+    w: &Write<'_>,
     who: &Principal,
     ty: ContentType,
     id: i32,
@@ -423,6 +422,7 @@ pub async fn save_in(
     source: &str,
     input: TextInput,
 ) -> AppResult<WorkingCopy> {
+    let txn = w.txn();
     check_len(&input.title, "title", MAX_TITLE)?;
     check_len(&input.summary, "summary", MAX_SUMMARY)?;
     check_len(&input.body, "body", MAX_BODY)?;
@@ -466,7 +466,7 @@ pub async fn save_in(
     let (saved, changed) = dispatch!(ty, save(txn, id, locale, source, input))?;
     revision(txn, who, ty, id, &saved, &changed).await?;
     touch(txn, ty, id).await?;
-    record(txn, who, "translation.save", entity_name(ty), id, Some(locale), "updated").await?;
+    w.record("translation.save", entity_name(ty), id, Some(locale), "updated").await?;
     Ok(saved)
 }
 
@@ -481,21 +481,17 @@ pub async fn set_status(
     to: PublicationStatus,
 ) -> AppResult<WorkingCopy> {
     let locale = configured(state, locale)?;
-    let txn = crate::db::begin_write(&state.db).await?;
-    let source = source_locale(&txn, ty, id).await?;
+    let w = Write::begin(&state.db, who.into(), state).await?;
+    let txn = w.txn();
+    let source = source_locale(txn, ty, id).await?;
     if !allows(who, &Action::SetStatus { locale: &locale, source_locale: &source, to }) {
         return Err(forbidden());
     }
-    let (saved, operation) = dispatch!(ty, set_status(&txn, id, &locale, to))?;
-    revision(&txn, who, ty, id, &saved, &["status"]).await?;
-    touch(&txn, ty, id).await?;
-    record(&txn, who, "translation.status", entity_name(ty), id, Some(&locale), operation.unwrap_or("updated")).await?;
-    txn.commit().await?;
-    if operation == Some("unpublished") {
-        state.taken_down(ty, id).await;
-    } else {
-        state.changed();
-    }
+    let (saved, operation) = dispatch!(ty, set_status(txn, id, &locale, to))?;
+    revision(txn, who, ty, id, &saved, &["status"]).await?;
+    touch(txn, ty, id).await?;
+    w.record("translation.status", entity_name(ty), id, Some(&locale), operation.unwrap_or("updated")).await?;
+    w.commit().await?;
     Ok(saved)
 }
 
@@ -511,14 +507,14 @@ pub async fn unpublish(
     if !allows(who, &Action::Unpublish { locale: &locale }) {
         return Err(forbidden());
     }
-    let txn = crate::db::begin_write(&state.db).await?;
-    source_locale(&txn, ty, id).await?;
-    let saved = dispatch!(ty, unpublish(&txn, id, &locale))?;
-    revision(&txn, who, ty, id, &saved, &["status"]).await?;
-    touch(&txn, ty, id).await?;
-    record(&txn, who, "translation.unpublish", entity_name(ty), id, Some(&locale), "unpublished").await?;
-    txn.commit().await?;
-    state.taken_down(ty, id).await;
+    let w = Write::begin(&state.db, who.into(), state).await?;
+    let txn = w.txn();
+    source_locale(txn, ty, id).await?;
+    let saved = dispatch!(ty, unpublish(txn, id, &locale))?;
+    revision(txn, who, ty, id, &saved, &["status"]).await?;
+    touch(txn, ty, id).await?;
+    w.record("translation.unpublish", entity_name(ty), id, Some(&locale), "unpublished").await?;
+    w.commit().await?;
     Ok(saved)
 }
 

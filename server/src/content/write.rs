@@ -3,8 +3,7 @@
 //!
 //! Taxonomy terms are the first writable content; the translation workflow of items follows.
 
-use chorus_entities::{Taxonomy, audit_log, change_log, term_labels, terms};
-use chrono::Utc;
+use chorus_entities::{Taxonomy, term_labels, terms};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set,
 };
@@ -14,57 +13,10 @@ use super::{Term, load};
 use crate::auth::policy::{Action, Principal, allows};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::write::Write;
 
 /// Longest label accepted.
 const MAX_LABEL: usize = 200;
-
-/// Writes the change-log and audit-log rows of one change, inside the caller's transaction.
-pub async fn record<C: ConnectionTrait>(
-    db: &C,
-    who: &Principal,
-    action: &str,
-    entity: &str,
-    entity_id: i32,
-    locale: Option<&str>,
-    operation: &str,
-) -> AppResult<()> {
-    change_log::ActiveModel {
-        entity: Set(entity.to_owned()),
-        entity_id: Set(entity_id),
-        locale: Set(locale.map(str::to_owned)),
-        operation: Set(operation.to_owned()),
-        at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    audit(db, who, action, entity, entity_id, locale).await
-}
-
-/// Writes an audit-log row only (for changes that are not content, such as accounts).
-pub async fn audit<C: ConnectionTrait>(
-    db: &C,
-    who: &Principal,
-    action: &str,
-    entity: &str,
-    entity_id: i32,
-    locale: Option<&str>,
-) -> AppResult<()> {
-    let at = Utc::now();
-    audit_log::ActiveModel {
-        user_id: Set(Some(who.user_id)),
-        display_name: Set(who.display_name.clone()),
-        action: Set(action.to_owned()),
-        entity: Set(entity.to_owned()),
-        entity_id: Set(entity_id),
-        locale: Set(locale.map(str::to_owned)),
-        at: Set(at),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(())
-}
 
 fn require(who: &Principal, action: &Action) -> AppResult<()> {
     if allows(who, action) { Ok(()) } else { Err(AppError::Forbidden("your role does not allow this".into())) }
@@ -202,17 +154,18 @@ pub async fn create_term(state: &AppState, who: &Principal, taxonomy: Taxonomy, 
     if input.parent.is_some() && taxonomy != Taxonomy::Country {
         return Err(AppError::bad_input("input.parent: only countries belong to a region"));
     }
-    let txn = crate::db::begin_write(&state.db).await?;
+    let w = Write::begin(&state.db, who.into(), state).await?;
+    let txn = w.txn();
     let exists = terms::Entity::find()
         .filter(terms::Column::Taxonomy.eq(taxonomy))
         .filter(terms::Column::Code.eq(code.as_str()))
-        .one(&txn)
+        .one(txn)
         .await?;
     if exists.is_some() {
         return Err(AppError::bad_input(format!("input.code: `{code}` is taken")));
     }
     let parent_id = match &input.parent {
-        Some(p) => Some(region_id(&txn, p).await?),
+        Some(p) => Some(region_id(txn, p).await?),
         None => None,
     };
     let position = terms::Entity::find()
@@ -220,7 +173,7 @@ pub async fn create_term(state: &AppState, who: &Principal, taxonomy: Taxonomy, 
         .select_only()
         .column_as(terms::Column::Position.max(), "max")
         .into_tuple::<Option<i32>>()
-        .one(&txn)
+        .one(txn)
         .await?
         .flatten()
         .map_or(0, |m| m + 1);
@@ -231,12 +184,11 @@ pub async fn create_term(state: &AppState, who: &Principal, taxonomy: Taxonomy, 
         position: Set(position),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    set_labels(&txn, term.id, &labels, &[]).await?;
-    record(&txn, who, "term.create", "term", term.id, None, "created").await?;
-    txn.commit().await?;
-    state.changed();
+    set_labels(txn, term.id, &labels, &[]).await?;
+    w.record("term.create", "term", term.id, None, "created").await?;
+    w.commit().await?;
     reload(state, term.id).await
 }
 
@@ -247,39 +199,39 @@ pub async fn update_term(state: &AppState, who: &Principal, id: i32, input: Term
         return Err(AppError::bad_input("input.code: codes are stable; create a new term instead"));
     }
     let (labels, removed) = validate_labels(state, &input)?;
-    let txn = crate::db::begin_write(&state.db).await?;
+    let w = Write::begin(&state.db, who.into(), state).await?;
+    let txn = w.txn();
     let term =
-        terms::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| AppError::NotFound("no such term".into()))?;
+        terms::Entity::find_by_id(id).one(txn).await?.ok_or_else(|| AppError::NotFound("no such term".into()))?;
     if let Some(p) = &input.parent {
         if term.taxonomy != Taxonomy::Country {
             return Err(AppError::bad_input("input.parent: only countries belong to a region"));
         }
-        let parent = region_id(&txn, p).await?;
+        let parent = region_id(txn, p).await?;
         let mut active: terms::ActiveModel = term.clone().into();
         active.parent_id = Set(Some(parent));
-        active.update(&txn).await?;
+        active.update(txn).await?;
     }
-    set_labels(&txn, id, &labels, &removed).await?;
-    let left = term_labels::Entity::find().filter(term_labels::Column::TermId.eq(id)).count(&txn).await?;
+    set_labels(txn, id, &labels, &removed).await?;
+    let left = term_labels::Entity::find().filter(term_labels::Column::TermId.eq(id)).count(txn).await?;
     if left == 0 {
         return Err(AppError::bad_input("input.removeLabels: a term keeps at least one label"));
     }
-    record(&txn, who, "term.update", "term", id, None, "updated").await?;
-    txn.commit().await?;
-    state.changed();
+    w.record("term.update", "term", id, None, "updated").await?;
+    w.commit().await?;
     reload(state, id).await
 }
 
 /// Deletes a term; items lose the link, countries of a deleted region lose their region.
 pub async fn delete_term(state: &AppState, who: &Principal, id: i32) -> AppResult<()> {
     require(who, &Action::ManageTaxonomy)?;
-    let txn = crate::db::begin_write(&state.db).await?;
-    let deleted = terms::Entity::delete_by_id(id).exec(&txn).await?;
+    let w = Write::begin(&state.db, who.into(), state).await?;
+    let txn = w.txn();
+    let deleted = terms::Entity::delete_by_id(id).exec(txn).await?;
     if deleted.rows_affected == 0 {
         return Err(AppError::NotFound("no such term".into()));
     }
-    record(&txn, who, "term.delete", "term", id, None, "deleted").await?;
-    txn.commit().await?;
-    state.changed();
+    w.record("term.delete", "term", id, None, "deleted").await?;
+    w.commit().await?;
     Ok(())
 }

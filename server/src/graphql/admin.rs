@@ -12,7 +12,6 @@ use super::ids::{self, NodeType};
 use super::state;
 use crate::auth::policy::{Action, allows};
 use crate::auth::{Principal, accounts};
-use crate::content::write;
 use crate::error::{AppError, AppResult};
 
 fn require<'a>(ctx: &Context<'a>, action: Action) -> AppResult<&'a Principal> {
@@ -100,10 +99,7 @@ impl AdminMutation {
             role: input.role.into(),
             locales: input.locales.unwrap_or_default(),
         };
-        let txn = crate::db::begin_write(&st.db).await.map_err(AppError::from).gql()?;
-        let user = accounts::create_user(&txn, &st.locales, new).await.gql()?;
-        write::audit(&txn, who, "user.create", "user", user.id, None).await.gql()?;
-        txn.commit().await.map_err(AppError::from).gql()?;
+        let user = accounts::create_user(&st.db, &st.locales, who.into(), new).await.gql()?;
         Ok(user.into())
     }
 
@@ -111,15 +107,8 @@ impl AdminMutation {
     async fn set_user_disabled(&self, ctx: &Context<'_>, id: ID, disabled: bool) -> async_graphql::Result<User> {
         let who = require(ctx, Action::ManageUsers).gql()?;
         let id = ids::decode_as(&id, NodeType::User).gql()?;
-        if id == who.user_id && disabled {
-            return Err(AppError::bad_input("id: you cannot disable your own account")).gql();
-        }
-        let st = state(ctx);
-        let txn = crate::db::begin_write(&st.db).await.map_err(AppError::from).gql()?;
-        let user = accounts::set_disabled_by_id(&txn, id, disabled).await.gql()?;
-        let action = if disabled { "user.disable" } else { "user.enable" };
-        write::audit(&txn, who, action, "user", id, None).await.gql()?;
-        txn.commit().await.map_err(AppError::from).gql()?;
+        let user =
+            accounts::set_disabled(&state(ctx).db, who.into(), accounts::UserRef::Id(id), disabled).await.gql()?;
         Ok(user.into())
     }
 }

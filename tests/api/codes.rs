@@ -100,12 +100,7 @@ async fn stalled_body(app: &TestApp) -> (u16, Value) {
 
 async fn every_code_in_the_table_is_reached(backend: Backend) {
     let Some(app) = spawn_with(backend, true, |c| {
-        c.graphql.max_depth = 6;
-        c.graphql.max_aliases = 3;
-        c.graphql.max_directives = 2;
-        c.graphql.max_batch = 2;
-        c.graphql.max_query_bytes = 12_000;
-        c.graphql.max_complexity = 500;
+        crate::protection::tight_limits(c);
         // Under the 64 KiB that URLs can have at all.
         c.graphql.max_body_bytes = 32_768;
         c.server.body_read_timeout_seconds = 1;

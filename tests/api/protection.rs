@@ -12,19 +12,18 @@ async fn post_raw(app: &chorus_tests::TestApp, content_type: &str, body: Vec<u8>
     (status, resp.json().await.unwrap_or(Value::Null))
 }
 
+/// Query limits small enough to reach with short queries.
+pub(crate) fn tight_limits(c: &mut chorus_tests::chorus::config::Config) {
+    c.graphql.max_depth = 6;
+    c.graphql.max_aliases = 3;
+    c.graphql.max_directives = 2;
+    c.graphql.max_batch = 2;
+    c.graphql.max_query_bytes = 12_000;
+    c.graphql.max_complexity = 500;
+}
+
 async fn limits(backend: Backend) {
-    let Some(app) = spawn_with(backend, true, |c| {
-        c.graphql.max_depth = 6;
-        c.graphql.max_aliases = 3;
-        c.graphql.max_directives = 2;
-        c.graphql.max_batch = 2;
-        c.graphql.max_query_bytes = 12_000;
-        c.graphql.max_complexity = 500;
-    })
-    .await
-    else {
-        return;
-    };
+    let Some(app) = spawn_with(backend, true, tight_limits).await else { return };
     let before = app.metric("chorus_db_statements_total").await;
     let deep = "{ organizations { edges { node { parent { parent { parent { parent { title } } } } } } } }";
     assert_eq!(first_code(&app.gql(deep, json!({})).await), "QUERY_TOO_DEEP");

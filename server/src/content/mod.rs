@@ -12,6 +12,7 @@ pub mod query;
 pub mod schedule;
 pub mod text;
 pub mod translate;
+pub mod translations;
 pub mod write;
 
 use chorus_entities as e;

@@ -10,8 +10,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
-use super::ContentType;
-use super::text::{sanitize_html, slugify, sort_key};
+use super::{ContentType, translations};
 use crate::auth::policy::{Action, Field, Principal, allows};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -83,278 +82,6 @@ fn check_len(value: &Option<String>, field: &str, max: usize) -> AppResult<()> {
 
 fn hashes_json(title: &str, summary: &str, body: &str) -> String {
     super::text::source_hashes(title, summary, body)
-}
-
-/// Per translation table: the operations, written once for the four shapes.
-macro_rules! translation_ops {
-    ($module:ident) => {
-        pub mod $module {
-            use super::*;
-            use e::$module as t;
-
-            async fn working(txn: &DatabaseTransaction, id: i32, locale: &str) -> AppResult<Option<t::Model>> {
-                Ok(t::Entity::find()
-                    .filter(t::Column::ItemId.eq(id))
-                    .filter(t::Column::Locale.eq(locale))
-                    .filter(t::Column::Version.eq(TranslationVersion::Working))
-                    .one(txn)
-                    .await?)
-            }
-
-            async fn live(txn: &DatabaseTransaction, id: i32, locale: &str) -> AppResult<Option<t::Model>> {
-                Ok(t::Entity::find()
-                    .filter(t::Column::ItemId.eq(id))
-                    .filter(t::Column::Locale.eq(locale))
-                    .filter(t::Column::Version.eq(TranslationVersion::Live))
-                    .one(txn)
-                    .await?)
-            }
-
-            async fn slug_taken(
-                txn: &DatabaseTransaction,
-                id: i32,
-                locale: &str,
-                slug: &str,
-                version: TranslationVersion,
-            ) -> AppResult<bool> {
-                Ok(t::Entity::find()
-                    .filter(t::Column::Locale.eq(locale))
-                    .filter(t::Column::Slug.eq(slug))
-                    .filter(t::Column::Version.eq(version))
-                    .filter(t::Column::ItemId.ne(id))
-                    .one(txn)
-                    .await?
-                    .is_some())
-            }
-
-            async fn free_slug(txn: &DatabaseTransaction, id: i32, locale: &str, base: &str) -> AppResult<String> {
-                let mut slug = base.to_owned();
-                let mut n = 2;
-                while slug_taken(txn, id, locale, &slug, TranslationVersion::Working).await? {
-                    slug = format!("{base}-{n}");
-                    n += 1;
-                }
-                Ok(slug)
-            }
-
-            pub(crate) fn copy(m: &t::Model, live: bool) -> WorkingCopy {
-                WorkingCopy {
-                    locale: m.locale.clone(),
-                    status: m.status,
-                    title: m.title.clone(),
-                    summary: m.summary.clone(),
-                    body: m.body.clone(),
-                    slug: m.slug.clone(),
-                    updated_at: m.updated_at,
-                    live,
-                }
-            }
-
-            /// The working copy as it is now, if any.
-            pub async fn current(txn: &DatabaseTransaction, id: i32, locale: &str) -> AppResult<Option<WorkingCopy>> {
-                Ok(working(txn, id, locale).await?.map(|m| copy(&m, false)))
-            }
-
-            pub async fn save(
-                txn: &DatabaseTransaction,
-                id: i32,
-                locale: &str,
-                source: &str,
-                input: TextInput,
-            ) -> AppResult<(WorkingCopy, Vec<&'static str>)> {
-                let now = Utc::now();
-                let existing = working(txn, id, locale).await?;
-                let before =
-                    existing.as_ref().map(|r| (r.title.clone(), r.summary.clone(), r.body.clone(), r.slug.clone()));
-                let body = input.body.as_deref().map(sanitize_html);
-                let slug = match input.slug.as_deref() {
-                    Some(raw) => {
-                        let slug = slugify(raw);
-                        if slug_taken(txn, id, locale, &slug, TranslationVersion::Working).await? {
-                            return Err(AppError::bad_input(format!("input.slug: `{slug}` is taken in this locale")));
-                        }
-                        Some(slug)
-                    }
-                    None => None,
-                };
-                // The source text this version is made from: its own text for the source locale.
-                let source_row = if locale == source { None } else { working(txn, id, source).await? };
-                let saved = match existing {
-                    None => {
-                        let title = input
-                            .title
-                            .filter(|t| !t.trim().is_empty())
-                            .ok_or_else(|| AppError::bad_input("input.title: required for a new translation"))?;
-                        let summary = input.summary.unwrap_or_default();
-                        let body = body.unwrap_or_default();
-                        let slug = match slug {
-                            Some(s) => s,
-                            None => free_slug(txn, id, locale, &slugify(&title)).await?,
-                        };
-                        let hashes = match &source_row {
-                            Some(s) => s.source_hashes.clone(),
-                            None => hashes_json(&title, &summary, &body),
-                        };
-                        t::ActiveModel {
-                            item_id: Set(id),
-                            locale: Set(locale.to_owned()),
-                            status: Set(PublicationStatus::Draft),
-                            sort_key: Set(sort_key(locale, &title)),
-                            title: Set(title),
-                            summary: Set(summary),
-                            body: Set(body),
-                            slug: Set(slug),
-                            source_hashes: Set(hashes),
-                            created_at: Set(now),
-                            updated_at: Set(now),
-                            published_at: Set(None),
-                            version: Set(TranslationVersion::Working),
-                            ..Default::default()
-                        }
-                        .insert(txn)
-                        .await?
-                    }
-                    Some(row) => {
-                        let mut active: t::ActiveModel = row.clone().into();
-                        let title = input.title.clone().unwrap_or_else(|| row.title.clone());
-                        if title.trim().is_empty() {
-                            return Err(AppError::bad_input("input.title: cannot be empty"));
-                        }
-                        let summary = input.summary.clone().unwrap_or_else(|| row.summary.clone());
-                        let body = body.unwrap_or_else(|| row.body.clone());
-                        active.sort_key = Set(sort_key(locale, &title));
-                        active.source_hashes = Set(match &source_row {
-                            Some(s) => s.source_hashes.clone(),
-                            None => hashes_json(&title, &summary, &body),
-                        });
-                        active.title = Set(title);
-                        active.summary = Set(summary);
-                        active.body = Set(body);
-                        if let Some(s) = slug {
-                            active.slug = Set(s);
-                        }
-                        // An edit leaves review in review; anything else becomes a draft again,
-                        // while the live copy stays online as it was.
-                        if row.status != PublicationStatus::InReview {
-                            active.status = Set(PublicationStatus::Draft);
-                        }
-                        active.updated_at = Set(now);
-                        active.update(txn).await?
-                    }
-                };
-                let is_live = live(txn, id, locale).await?.is_some();
-                let changed: Vec<&'static str> = match before {
-                    None => vec!["title", "summary", "body", "slug"],
-                    Some((title, summary, body, slug)) => [
-                        (title != saved.title, "title"),
-                        (summary != saved.summary, "summary"),
-                        (body != saved.body, "body"),
-                        (slug != saved.slug, "slug"),
-                    ]
-                    .into_iter()
-                    .filter_map(|(c, f)| c.then_some(f))
-                    .collect(),
-                };
-                Ok((copy(&saved, is_live), changed))
-            }
-
-            pub async fn set_status(
-                txn: &DatabaseTransaction,
-                id: i32,
-                locale: &str,
-                to: PublicationStatus,
-            ) -> AppResult<(WorkingCopy, Option<&'static str>)> {
-                let now = Utc::now();
-                let row =
-                    working(txn, id, locale).await?.ok_or_else(|| AppError::NotFound("no such translation".into()))?;
-                let current_live = live(txn, id, locale).await?;
-                let mut operation = None;
-                match to {
-                    PublicationStatus::Published => {
-                        if slug_taken(txn, id, locale, &row.slug, TranslationVersion::Live).await? {
-                            return Err(AppError::bad_input("slug: taken by another published item in this locale"));
-                        }
-                        let fields = |m: &mut t::ActiveModel| {
-                            m.status = Set(PublicationStatus::Published);
-                            m.title = Set(row.title.clone());
-                            m.summary = Set(row.summary.clone());
-                            m.body = Set(row.body.clone());
-                            m.slug = Set(row.slug.clone());
-                            m.sort_key = Set(row.sort_key.clone());
-                            m.source_hashes = Set(row.source_hashes.clone());
-                            m.updated_at = Set(now);
-                            m.published_at = Set(Some(now));
-                        };
-                        match current_live {
-                            Some(l) => {
-                                let mut active: t::ActiveModel = l.into();
-                                fields(&mut active);
-                                active.update(txn).await?;
-                            }
-                            None => {
-                                let mut active = t::ActiveModel {
-                                    item_id: Set(id),
-                                    locale: Set(locale.to_owned()),
-                                    created_at: Set(now),
-                                    version: Set(TranslationVersion::Live),
-                                    ..Default::default()
-                                };
-                                fields(&mut active);
-                                active.insert(txn).await?;
-                            }
-                        }
-                        operation = Some("published");
-                    }
-                    PublicationStatus::Archived => {
-                        if let Some(l) = current_live {
-                            t::Entity::delete_by_id(l.id).exec(txn).await?;
-                            operation = Some("unpublished");
-                        }
-                    }
-                    PublicationStatus::Draft | PublicationStatus::InReview => {}
-                }
-                let mut active: t::ActiveModel = row.into();
-                active.status = Set(to);
-                active.updated_at = Set(now);
-                if to == PublicationStatus::Published {
-                    active.published_at = Set(Some(now));
-                }
-                let saved = active.update(txn).await?;
-                let is_live = live(txn, id, locale).await?.is_some();
-                Ok((copy(&saved, is_live), operation))
-            }
-
-            pub async fn unpublish(txn: &DatabaseTransaction, id: i32, locale: &str) -> AppResult<WorkingCopy> {
-                let row =
-                    working(txn, id, locale).await?.ok_or_else(|| AppError::NotFound("no such translation".into()))?;
-                let l = live(txn, id, locale)
-                    .await?
-                    .ok_or_else(|| AppError::bad_input("locale: this version is not published"))?;
-                t::Entity::delete_by_id(l.id).exec(txn).await?;
-                let mut active: t::ActiveModel = row.into();
-                active.status = Set(PublicationStatus::Draft);
-                active.updated_at = Set(Utc::now());
-                let saved = active.update(txn).await?;
-                Ok(copy(&saved, false))
-            }
-        }
-    };
-}
-
-translation_ops!(resource_translations);
-translation_ops!(good_practice_translations);
-translation_ops!(organization_translations);
-translation_ops!(programme_translations);
-
-macro_rules! dispatch {
-    ($ty:expr, $f:ident ( $($arg:expr),* )) => {
-        match $ty {
-            ContentType::Resource => resource_translations::$f($($arg),*).await,
-            ContentType::GoodPractice => good_practice_translations::$f($($arg),*).await,
-            ContentType::Organization => organization_translations::$f($($arg),*).await,
-            ContentType::Programme => programme_translations::$f($($arg),*).await,
-        }
-    };
 }
 
 /// Keeps the state of a locale version after a change as a revision.
@@ -452,7 +179,7 @@ pub async fn save_in(
         .one(txn)
         .await?
         .is_some();
-    if !has_history && let Some(before) = dispatch!(ty, current(txn, id, locale))? {
+    if !has_history && let Some(before) = translations::current(txn, ty, id, locale).await? {
         let baseline = Principal {
             user_id: 0,
             display_name: "(before history)".into(),
@@ -463,7 +190,7 @@ pub async fn save_in(
         };
         revision(txn, &baseline, ty, id, &before, &[]).await?;
     }
-    let (saved, changed) = dispatch!(ty, save(txn, id, locale, source, input))?;
+    let (saved, changed) = translations::save(txn, ty, id, locale, source, input).await?;
     revision(txn, who, ty, id, &saved, &changed).await?;
     touch(txn, ty, id).await?;
     w.record("translation.save", entity_name(ty), id, Some(locale), "updated").await?;
@@ -487,7 +214,7 @@ pub async fn set_status(
     if !allows(who, &Action::SetStatus { locale: &locale, source_locale: &source, to }) {
         return Err(forbidden());
     }
-    let (saved, operation) = dispatch!(ty, set_status(txn, id, &locale, to))?;
+    let (saved, operation) = translations::set_status(txn, ty, id, &locale, to).await?;
     revision(txn, who, ty, id, &saved, &["status"]).await?;
     touch(txn, ty, id).await?;
     w.record("translation.status", entity_name(ty), id, Some(&locale), operation.unwrap_or("updated")).await?;
@@ -510,7 +237,7 @@ pub async fn unpublish(
     let w = Write::begin(&state.db, who.into(), state).await?;
     let txn = w.txn();
     source_locale(txn, ty, id).await?;
-    let saved = dispatch!(ty, unpublish(txn, id, &locale))?;
+    let saved = translations::unpublish(txn, ty, id, &locale).await?;
     revision(txn, who, ty, id, &saved, &["status"]).await?;
     touch(txn, ty, id).await?;
     w.record("translation.unpublish", entity_name(ty), id, Some(&locale), "unpublished").await?;

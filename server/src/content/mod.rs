@@ -5,15 +5,19 @@
 //! batches for the data loaders; `localize` picks, field by field, the text to serve along a
 //! locale chain; `text` holds the write-side text rules.
 
+pub mod good_practices;
 pub mod items;
 pub mod load;
 pub mod localize;
+pub mod organizations;
+pub mod programmes;
 pub mod query;
+pub mod resources;
 pub mod schedule;
+pub mod terms;
 pub mod text;
 pub mod translate;
 pub mod translations;
-pub mod write;
 
 use chorus_entities as e;
 
@@ -77,41 +81,52 @@ pub enum ContentType {
     Programme,
 }
 
+/// The facts of a content type that the shared mechanisms (listing, loading, workflow,
+/// revisions, search) need; each type's home declares its own (`resources::DESCRIPTOR`...).
+#[derive(Debug)]
+pub struct Descriptor {
+    /// The name in the change log, the audit log, revisions and the search index.
+    pub entity: &'static str,
+    pub base_table: &'static str,
+    pub translation_table: &'static str,
+    /// The column ordering items "by date", when the type has one.
+    pub date_column: Option<&'static str>,
+}
+
 impl ContentType {
     pub const ALL: [ContentType; 4] =
         [ContentType::Resource, ContentType::GoodPractice, ContentType::Organization, ContentType::Programme];
 
-    /// The type whose entity name (`translate::entity_name`) is `entity`.
+    /// The type's descriptor, from its home in `content/`.
+    pub fn descriptor(self) -> &'static Descriptor {
+        match self {
+            ContentType::Resource => &resources::DESCRIPTOR,
+            ContentType::GoodPractice => &good_practices::DESCRIPTOR,
+            ContentType::Organization => &organizations::DESCRIPTOR,
+            ContentType::Programme => &programmes::DESCRIPTOR,
+        }
+    }
+
+    /// The type whose entity name is `entity`.
     pub fn from_entity(entity: &str) -> Option<ContentType> {
-        ContentType::ALL.into_iter().find(|t| translate::entity_name(*t) == entity)
+        ContentType::ALL.into_iter().find(|t| t.entity() == entity)
+    }
+
+    pub fn entity(self) -> &'static str {
+        self.descriptor().entity
     }
 
     pub fn base_table(self) -> &'static str {
-        match self {
-            ContentType::Resource => "resources",
-            ContentType::GoodPractice => "good_practices",
-            ContentType::Organization => "organizations",
-            ContentType::Programme => "programmes",
-        }
+        self.descriptor().base_table
     }
 
     pub fn translation_table(self) -> &'static str {
-        match self {
-            ContentType::Resource => "resource_translations",
-            ContentType::GoodPractice => "good_practice_translations",
-            ContentType::Organization => "organization_translations",
-            ContentType::Programme => "programme_translations",
-        }
+        self.descriptor().translation_table
     }
 
     /// The column ordering items "by date", when the type has one.
     pub fn date_column(self) -> Option<&'static str> {
-        match self {
-            ContentType::Resource => Some("published_on"),
-            ContentType::GoodPractice => Some("year"),
-            ContentType::Programme => Some("start_year"),
-            ContentType::Organization => None,
-        }
+        self.descriptor().date_column
     }
 }
 

@@ -12,7 +12,7 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, Set};
 
 use super::ContentType;
-use super::translate::{self, entity_name};
+use super::translate;
 use crate::auth::policy::{Action, Principal, allows};
 use crate::error::{AppError, AppResult, Code};
 use crate::state::AppState;
@@ -53,7 +53,7 @@ pub async fn schedule(
     }
     let w = Write::begin(&state.db, who.into(), state).await?;
     let job = jobs::ActiveModel {
-        entity: Set(entity_name(ty).to_owned()),
+        entity: Set(ty.entity().to_owned()),
         entity_id: Set(id),
         locale: Set(locale.clone()),
         publish_at: Set(at),
@@ -65,7 +65,7 @@ pub async fn schedule(
     }
     .insert(w.txn())
     .await?;
-    w.audit("translation.schedule", entity_name(ty), id, Some(&locale)).await?;
+    w.audit("translation.schedule", ty.entity(), id, Some(&locale)).await?;
     w.commit().await?;
     Ok(job)
 }

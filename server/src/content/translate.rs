@@ -43,15 +43,6 @@ pub struct WorkingCopy {
     pub live: bool,
 }
 
-pub fn entity_name(ty: ContentType) -> &'static str {
-    match ty {
-        ContentType::Resource => "resource",
-        ContentType::GoodPractice => "good_practice",
-        ContentType::Organization => "organization",
-        ContentType::Programme => "programme",
-    }
-}
-
 /// The source locale of an item; `NOT_FOUND` when there is no such item.
 pub(crate) async fn source_locale<C: ConnectionTrait>(txn: &C, ty: ContentType, id: i32) -> AppResult<String> {
     let q = Query::select()
@@ -94,7 +85,7 @@ async fn revision(
     changed: &[&str],
 ) -> AppResult<()> {
     e::revisions::ActiveModel {
-        entity: Set(entity_name(ty).to_owned()),
+        entity: Set(ty.entity().to_owned()),
         entity_id: Set(id),
         locale: Set(saved.locale.clone()),
         user_id: Set((who.user_id > 0).then_some(who.user_id)),
@@ -173,7 +164,7 @@ pub async fn save_in(
     // The first change of a version that predates revisions keeps its earlier state as a baseline,
     // so that outdated translations can still show the text they were made from.
     let has_history = e::revisions::Entity::find()
-        .filter(e::revisions::Column::Entity.eq(entity_name(ty)))
+        .filter(e::revisions::Column::Entity.eq(ty.entity()))
         .filter(e::revisions::Column::EntityId.eq(id))
         .filter(e::revisions::Column::Locale.eq(locale))
         .one(txn)
@@ -193,7 +184,7 @@ pub async fn save_in(
     let (saved, changed) = translations::save(txn, ty, id, locale, source, input).await?;
     revision(txn, who, ty, id, &saved, &changed).await?;
     touch(txn, ty, id).await?;
-    w.record("translation.save", entity_name(ty), id, Some(locale), "updated").await?;
+    w.record("translation.save", ty.entity(), id, Some(locale), "updated").await?;
     Ok(saved)
 }
 
@@ -217,7 +208,7 @@ pub async fn set_status(
     let (saved, operation) = translations::set_status(txn, ty, id, &locale, to).await?;
     revision(txn, who, ty, id, &saved, &["status"]).await?;
     touch(txn, ty, id).await?;
-    w.record("translation.status", entity_name(ty), id, Some(&locale), operation.unwrap_or("updated")).await?;
+    w.record("translation.status", ty.entity(), id, Some(&locale), operation.unwrap_or("updated")).await?;
     w.commit().await?;
     Ok(saved)
 }
@@ -240,7 +231,7 @@ pub async fn unpublish(
     let saved = translations::unpublish(txn, ty, id, &locale).await?;
     revision(txn, who, ty, id, &saved, &["status"]).await?;
     touch(txn, ty, id).await?;
-    w.record("translation.unpublish", entity_name(ty), id, Some(&locale), "unpublished").await?;
+    w.record("translation.unpublish", ty.entity(), id, Some(&locale), "unpublished").await?;
     w.commit().await?;
     Ok(saved)
 }
@@ -305,7 +296,7 @@ pub async fn editor_views(state: &AppState, who: &Principal, ty: ContentType, id
     let rows =
         <Row as sea_orm::FromQueryResult>::find_by_statement(txn.get_database_backend().build(&q)).all(&txn).await?;
     let revisions = e::revisions::Entity::find()
-        .filter(e::revisions::Column::Entity.eq(entity_name(ty)))
+        .filter(e::revisions::Column::Entity.eq(ty.entity()))
         .filter(e::revisions::Column::EntityId.eq(id))
         .filter(e::revisions::Column::Locale.eq(source.as_str()))
         .all(&txn)
@@ -397,7 +388,7 @@ pub async fn progress(state: &AppState, who: &Principal, locale: &str) -> AppRes
         let (base, table) = (ty.base_table(), ty.translation_table());
         let kind = match ty {
             ContentType::Resource => "'resource:' || b.kind".to_owned(),
-            other => format!("'{}'", entity_name(other)),
+            other => format!("'{}'", other.entity()),
         };
         // `outdated`: the version's recorded source hashes differ from the source's own.
         let sql = format!(
@@ -452,7 +443,7 @@ pub async fn history(
     let locale = configured(state, locale)?;
     use sea_orm::QueryOrder;
     Ok(e::revisions::Entity::find()
-        .filter(e::revisions::Column::Entity.eq(entity_name(ty)))
+        .filter(e::revisions::Column::Entity.eq(ty.entity()))
         .filter(e::revisions::Column::EntityId.eq(id))
         .filter(e::revisions::Column::Locale.eq(locale))
         .order_by_desc(e::revisions::Column::Id)
@@ -505,7 +496,7 @@ pub async fn restore(state: &AppState, who: &Principal, revision: i64) -> AppRes
     let r = revision_by_id(state, revision).await?;
     let ty = ContentType::ALL
         .into_iter()
-        .find(|t| entity_name(*t) == r.entity)
+        .find(|t| t.entity() == r.entity)
         .ok_or_else(|| AppError::bad_input("id: not a revision of content"))?;
     let input = TextInput { title: Some(r.title), summary: Some(r.summary), body: Some(r.body), slug: Some(r.slug) };
     save(state, who, ty, r.entity_id, &r.locale, input).await

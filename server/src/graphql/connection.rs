@@ -175,6 +175,41 @@ pub async fn connection<T: Item>(
     Ok(Connection { edges, page_info, spec: Arc::new(spec) })
 }
 
+/// The page, language and preview arguments every list query takes.
+pub struct ListArgs {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+    pub locale: Option<String>,
+    pub preview: Option<bool>,
+}
+
+/// A type's list query: its filter and order inputs.
+pub trait Listed: Item {
+    type Filter: Default + Send;
+    type Order: Send;
+
+    /// The service filters of a filter input.
+    fn filters(ctx: &Context<'_>, filter: Self::Filter) -> Result<Vec<query::Filter>, AppError>;
+
+    /// The ordering of an order input (the type's default without one).
+    fn ordering(order: Option<Self::Order>) -> query::Ordering;
+}
+
+/// Resolves a type's list query.
+pub async fn list<T: Listed>(
+    ctx: &Context<'_>,
+    args: ListArgs,
+    filter: Option<T::Filter>,
+    order: Option<T::Order>,
+) -> async_graphql::Result<Connection<T>> {
+    let request = request_locale(ctx, args.locale.as_deref(), args.preview).gql()?;
+    let filters = T::filters(ctx, filter.unwrap_or_default()).gql()?;
+    let spec = list_spec(ctx, T::TYPE, filters, T::ordering(order), &request);
+    connection(ctx, spec, page(args.first, args.after, args.last, args.before), request).await
+}
+
 /// A list spec for a type with the request's chain and the configured locales.
 pub fn list_spec(
     ctx: &Context<'_>,

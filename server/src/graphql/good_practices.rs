@@ -6,7 +6,8 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chorus_entities::{self as e, Taxonomy};
 use chrono::{DateTime, Utc};
 
-use super::connection::{self, Connection, FilterBuilder, Item, OrderDirection, load_all, unique};
+use super::connection::{self, Connection, FilterBuilder, Item, ListArgs, Listed, OrderDirection, load_all, unique};
+use super::edit::{self, Editable};
 use super::error::IntoGql;
 use super::ids::{self, NodeType};
 use super::loaders::GoodPracticeTopics;
@@ -14,10 +15,11 @@ use super::loaders::TermKey;
 use super::localized::LocalizedFields;
 use super::organizations::Organization;
 use super::taxonomy::{Country, Region, Topic, terms};
-use super::{loader, page_complexity, request_locale};
-use crate::content::ContentType;
+use super::{loader, page_complexity};
 use crate::content::Reader;
+use crate::content::items::NewItem;
 use crate::content::query::{Filter, SortField, SortValue};
+use crate::content::{ContentType, good_practices};
 use crate::error::AppError;
 use async_graphql::Lookahead;
 use futures_util::future::BoxFuture;
@@ -170,6 +172,25 @@ impl GoodPracticeFilter {
     }
 }
 
+impl Listed for GoodPractice {
+    type Filter = GoodPracticeFilter;
+    type Order = GoodPracticeOrder;
+
+    fn filters(ctx: &Context<'_>, filter: GoodPracticeFilter) -> Result<Vec<Filter>, AppError> {
+        filter.into_filters(ctx)
+    }
+
+    fn ordering(order: Option<GoodPracticeOrder>) -> crate::content::query::Ordering {
+        let (field, direction) = order.map(|o| (o.field, o.direction)).unwrap_or_default();
+        let field = match field {
+            GoodPracticeOrderField::Year => SortField::Date,
+            GoodPracticeOrderField::Title => SortField::Title,
+            GoodPracticeOrderField::UpdatedAt => SortField::Updated,
+        };
+        connection::ordering(field, direction)
+    }
+}
+
 #[derive(Default)]
 pub struct GoodPracticeQuery;
 
@@ -192,22 +213,13 @@ impl GoodPracticeQuery {
             bool,
         >,
     ) -> async_graphql::Result<Connection<GoodPractice>> {
-        let request = request_locale(ctx, locale.as_deref(), preview).gql()?;
-        let filters = filter.unwrap_or_default().into_filters(ctx).gql()?;
-        let (field, direction) = order_by.map(|o| (o.field, o.direction)).unwrap_or_default();
-        let field = match field {
-            GoodPracticeOrderField::Year => SortField::Date,
-            GoodPracticeOrderField::Title => SortField::Title,
-            GoodPracticeOrderField::UpdatedAt => SortField::Updated,
-        };
-        let spec = connection::list_spec(
+        connection::list::<GoodPractice>(
             ctx,
-            ContentType::GoodPractice,
-            filters,
-            connection::ordering(field, direction),
-            &request,
-        );
-        connection::connection(ctx, spec, connection::page(first, after, last, before), request).await
+            ListArgs { first, after, last, before, locale, preview },
+            filter,
+            order_by,
+        )
+        .await
     }
 
     /// One published good-practice example, by `id` or by `slug`.
@@ -259,20 +271,7 @@ impl GoodPracticeMutation {
         ctx: &Context<'_>,
         input: CreateGoodPracticeInput,
     ) -> async_graphql::Result<ID> {
-        let who = super::auth::principal(ctx).gql()?;
-        let organization =
-            connection::optional_id(input.organization, NodeType::Organization, "input.organization").gql()?;
-        let new = crate::content::items::NewGoodPractice {
-            year: input.year,
-            country: input.country,
-            region: input.region,
-            organization,
-            topics: input.topics.unwrap_or_default(),
-            source_locale: input.source_locale,
-            text: input.text.into(),
-        };
-        let id = crate::content::items::create_good_practice(super::state(ctx), who, new).await.gql()?;
-        Ok(ids::encode(NodeType::GoodPractice, id))
+        edit::create::<GoodPractice>(ctx, input).await
     }
 
     /// Changes a good-practice example's year, place, organisation and topics.
@@ -282,17 +281,33 @@ impl GoodPracticeMutation {
         id: ID,
         input: UpdateGoodPracticeInput,
     ) -> async_graphql::Result<ID> {
-        let who = super::auth::principal(ctx).gql()?;
-        let n = ids::decode_as(&id, NodeType::GoodPractice).gql()?;
-        let update = crate::content::items::GoodPracticeUpdate {
+        edit::update::<GoodPractice>(ctx, id, input).await
+    }
+}
+
+impl Editable for GoodPractice {
+    type Kind = good_practices::GoodPractices;
+    type CreateInput = CreateGoodPracticeInput;
+    type UpdateInput = UpdateGoodPracticeInput;
+
+    fn new_item(input: CreateGoodPracticeInput) -> Result<NewItem<good_practices::NewGoodPractice>, AppError> {
+        let facts = good_practices::NewGoodPractice {
+            year: input.year,
+            country: input.country,
+            region: input.region,
+            organization: connection::optional_id(input.organization, NodeType::Organization, "input.organization")?,
+            topics: input.topics.unwrap_or_default(),
+        };
+        Ok(NewItem { facts, source_locale: input.source_locale, text: input.text.into() })
+    }
+
+    fn changes(input: UpdateGoodPracticeInput) -> Result<good_practices::GoodPracticeUpdate, AppError> {
+        Ok(good_practices::GoodPracticeUpdate {
             year: input.year,
             country: connection::maybe(input.country),
             region: connection::maybe(input.region),
-            organization: connection::maybe_id(input.organization, NodeType::Organization, "input.organization")
-                .gql()?,
+            organization: connection::maybe_id(input.organization, NodeType::Organization, "input.organization")?,
             topics: input.topics,
-        };
-        crate::content::items::update_good_practice(super::state(ctx), who, n, update).await.gql()?;
-        Ok(id)
+        })
     }
 }

@@ -4,6 +4,7 @@ use async_graphql::ID;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use crate::content::ContentType;
 use crate::error::{AppError, AppResult};
 
 /// The node types that have global ids.
@@ -42,6 +43,23 @@ impl NodeType {
             NodeType::Topic => "Topic",
             NodeType::User => "User",
         }
+    }
+}
+
+impl NodeType {
+    /// The node type of a content type's items.
+    pub fn of(ty: ContentType) -> NodeType {
+        match ty {
+            ContentType::Resource => NodeType::Resource,
+            ContentType::GoodPractice => NodeType::GoodPractice,
+            ContentType::Organization => NodeType::Organization,
+            ContentType::Programme => NodeType::Programme,
+        }
+    }
+
+    /// The content type of a node type, for items.
+    pub fn content_type(self) -> Option<ContentType> {
+        ContentType::ALL.into_iter().find(|ty| NodeType::of(*ty) == self)
     }
 }
 

@@ -3,9 +3,35 @@
 //! One file per domain, merged into one query root. Every localised object exposes the same
 //! localisation fields (`localized.rs`); lists are Relay connections (`connection.rs`).
 
+/// Runs `$body` with `$T` standing for the GraphQL type of the content type `$ty`: the one place
+/// where GraphQL maps content types to its types.
+macro_rules! with_item_type {
+    ($ty:expr, $T:ident => $body:expr) => {
+        match $ty {
+            $crate::content::ContentType::Resource => {
+                type $T = $crate::graphql::resources::Resource;
+                $body
+            }
+            $crate::content::ContentType::GoodPractice => {
+                type $T = $crate::graphql::good_practices::GoodPractice;
+                $body
+            }
+            $crate::content::ContentType::Organization => {
+                type $T = $crate::graphql::organizations::Organization;
+                $body
+            }
+            $crate::content::ContentType::Programme => {
+                type $T = $crate::graphql::programmes::Programme;
+                $body
+            }
+        }
+    };
+}
+
 mod admin;
 mod auth;
 mod connection;
+mod edit;
 pub mod error;
 mod good_practices;
 pub mod ids;

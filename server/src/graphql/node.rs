@@ -52,16 +52,15 @@ impl NodeQuery {
             let found = terms(ctx, &[n]).await?;
             Ok::<_, async_graphql::Error>(found.into_iter().find(|t| t.taxonomy == taxonomy))
         };
+        if let Some(content) = ty.content_type() {
+            return Ok(with_item_type!(content, T => item::<T>(ctx, n, &request).await?.map(Node::from)));
+        }
         Ok(match ty {
-            NodeType::Resource => item::<Resource>(ctx, n, &request).await?.map(Node::Resource),
-            NodeType::GoodPractice => item::<GoodPractice>(ctx, n, &request).await?.map(Node::GoodPractice),
-            NodeType::Organization => item::<Organization>(ctx, n, &request).await?.map(Node::Organization),
-            NodeType::Programme => item::<Programme>(ctx, n, &request).await?.map(Node::Programme),
             NodeType::Region => term(Taxonomy::Region).await?.map(|term| Node::Region(Region { term, request })),
             NodeType::Country => term(Taxonomy::Country).await?.map(|term| Node::Country(Country { term, request })),
             NodeType::Topic => term(Taxonomy::Topic).await?.map(|term| Node::Topic(Topic { term, request })),
-            // Accounts are not public objects.
-            NodeType::User => None,
+            // Accounts are not public objects; items are answered above.
+            _ => None,
         })
     }
 }

@@ -6,17 +6,19 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chorus_entities::{self as e, Taxonomy};
 use chrono::{DateTime, Utc};
 
-use super::connection::{self, Connection, FilterBuilder, Item, OrderDirection, load_all, unique};
+use super::connection::{self, Connection, FilterBuilder, Item, ListArgs, Listed, OrderDirection, load_all, unique};
+use super::edit::{self, Editable};
 use super::error::IntoGql;
 use super::ids::{self, NodeType};
 use super::loaders::OrganizationMembers;
 use super::loaders::TermKey;
 use super::localized::LocalizedFields;
 use super::taxonomy::{Region, terms};
-use super::{loader, page_complexity, request_locale};
-use crate::content::ContentType;
+use super::{loader, page_complexity};
 use crate::content::Reader;
+use crate::content::items::NewItem;
 use crate::content::query::{Filter, SortField};
+use crate::content::{ContentType, organizations};
 use crate::error::AppError;
 use async_graphql::Lookahead;
 use futures_util::future::BoxFuture;
@@ -182,6 +184,24 @@ impl OrganizationFilter {
     }
 }
 
+impl Listed for Organization {
+    type Filter = OrganizationFilter;
+    type Order = OrganizationOrder;
+
+    fn filters(ctx: &Context<'_>, filter: OrganizationFilter) -> Result<Vec<Filter>, AppError> {
+        filter.into_filters(ctx)
+    }
+
+    fn ordering(order: Option<OrganizationOrder>) -> crate::content::query::Ordering {
+        let (field, direction) = order.map(|o| (o.field, o.direction)).unwrap_or_default();
+        let field = match field {
+            OrganizationOrderField::Title => SortField::Title,
+            OrganizationOrderField::UpdatedAt => SortField::Updated,
+        };
+        connection::ordering(field, direction)
+    }
+}
+
 #[derive(Default)]
 pub struct OrganizationQuery;
 
@@ -204,21 +224,13 @@ impl OrganizationQuery {
             bool,
         >,
     ) -> async_graphql::Result<Connection<Organization>> {
-        let request = request_locale(ctx, locale.as_deref(), preview).gql()?;
-        let filters = filter.unwrap_or_default().into_filters(ctx).gql()?;
-        let (field, direction) = order_by.map(|o| (o.field, o.direction)).unwrap_or_default();
-        let field = match field {
-            OrganizationOrderField::Title => SortField::Title,
-            OrganizationOrderField::UpdatedAt => SortField::Updated,
-        };
-        let spec = connection::list_spec(
+        connection::list::<Organization>(
             ctx,
-            ContentType::Organization,
-            filters,
-            connection::ordering(field, direction),
-            &request,
-        );
-        connection::connection(ctx, spec, connection::page(first, after, last, before), request).await
+            ListArgs { first, after, last, before, locale, preview },
+            filter,
+            order_by,
+        )
+        .await
     }
 
     /// One published organisation, by `id` or by `slug`.
@@ -271,19 +283,7 @@ impl OrganizationMutation {
         ctx: &Context<'_>,
         input: CreateOrganizationInput,
     ) -> async_graphql::Result<ID> {
-        let who = super::auth::principal(ctx).gql()?;
-        let parent = connection::optional_id(input.parent, NodeType::Organization, "input.parent").gql()?;
-        let new = crate::content::items::NewOrganization {
-            kind: input.kind.into(),
-            acronym: input.acronym,
-            website: input.website,
-            region: input.region,
-            parent,
-            source_locale: input.source_locale,
-            text: input.text.into(),
-        };
-        let id = crate::content::items::create_organization(super::state(ctx), who, new).await.gql()?;
-        Ok(ids::encode(NodeType::Organization, id))
+        edit::create::<Organization>(ctx, input).await
     }
 
     /// Changes an organisation's kind, acronym, website, region and network.
@@ -293,16 +293,33 @@ impl OrganizationMutation {
         id: ID,
         input: UpdateOrganizationInput,
     ) -> async_graphql::Result<ID> {
-        let who = super::auth::principal(ctx).gql()?;
-        let n = ids::decode_as(&id, NodeType::Organization).gql()?;
-        let update = crate::content::items::OrganizationUpdate {
+        edit::update::<Organization>(ctx, id, input).await
+    }
+}
+
+impl Editable for Organization {
+    type Kind = organizations::Organizations;
+    type CreateInput = CreateOrganizationInput;
+    type UpdateInput = UpdateOrganizationInput;
+
+    fn new_item(input: CreateOrganizationInput) -> Result<NewItem<organizations::NewOrganization>, AppError> {
+        let facts = organizations::NewOrganization {
+            kind: input.kind.into(),
+            acronym: input.acronym,
+            website: input.website,
+            region: input.region,
+            parent: connection::optional_id(input.parent, NodeType::Organization, "input.parent")?,
+        };
+        Ok(NewItem { facts, source_locale: input.source_locale, text: input.text.into() })
+    }
+
+    fn changes(input: UpdateOrganizationInput) -> Result<organizations::OrganizationUpdate, AppError> {
+        Ok(organizations::OrganizationUpdate {
             kind: input.kind.map(Into::into),
             acronym: connection::maybe(input.acronym),
             website: connection::maybe(input.website),
             region: connection::maybe(input.region),
-            parent: connection::maybe_id(input.parent, NodeType::Organization, "input.parent").gql()?,
-        };
-        crate::content::items::update_organization(super::state(ctx), who, n, update).await.gql()?;
-        Ok(id)
+            parent: connection::maybe_id(input.parent, NodeType::Organization, "input.parent")?,
+        })
     }
 }

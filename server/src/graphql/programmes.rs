@@ -6,17 +6,19 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chorus_entities as e;
 use chrono::{DateTime, Utc};
 
-use super::connection::{self, Connection, FilterBuilder, Item, OrderDirection, load_all, unique};
+use super::connection::{self, Connection, FilterBuilder, Item, ListArgs, Listed, OrderDirection, load_all, unique};
+use super::edit::{self, Editable};
 use super::error::IntoGql;
 use super::ids::{self, NodeType};
 use super::loaders::ProgrammeFunders;
 use super::localized::LocalizedFields;
 use super::organizations::Organization;
 use super::resources::Resource;
-use super::{loader, page_complexity, request_locale};
-use crate::content::ContentType;
+use super::{loader, page_complexity};
 use crate::content::Reader;
+use crate::content::items::NewItem;
 use crate::content::query::{Filter, SortField};
+use crate::content::{ContentType, programmes};
 use crate::error::AppError;
 use async_graphql::Lookahead;
 use futures_util::future::BoxFuture;
@@ -151,6 +153,25 @@ impl ProgrammeFilter {
     }
 }
 
+impl Listed for Programme {
+    type Filter = ProgrammeFilter;
+    type Order = ProgrammeOrder;
+
+    fn filters(ctx: &Context<'_>, filter: ProgrammeFilter) -> Result<Vec<Filter>, AppError> {
+        filter.into_filters(ctx)
+    }
+
+    fn ordering(order: Option<ProgrammeOrder>) -> crate::content::query::Ordering {
+        let (field, direction) = order.map(|o| (o.field, o.direction)).unwrap_or_default();
+        let field = match field {
+            ProgrammeOrderField::StartYear => SortField::Date,
+            ProgrammeOrderField::Title => SortField::Title,
+            ProgrammeOrderField::UpdatedAt => SortField::Updated,
+        };
+        connection::ordering(field, direction)
+    }
+}
+
 #[derive(Default)]
 pub struct ProgrammeQuery;
 
@@ -173,22 +194,8 @@ impl ProgrammeQuery {
             bool,
         >,
     ) -> async_graphql::Result<Connection<Programme>> {
-        let request = request_locale(ctx, locale.as_deref(), preview).gql()?;
-        let filters = filter.unwrap_or_default().into_filters(ctx).gql()?;
-        let (field, direction) = order_by.map(|o| (o.field, o.direction)).unwrap_or_default();
-        let field = match field {
-            ProgrammeOrderField::StartYear => SortField::Date,
-            ProgrammeOrderField::Title => SortField::Title,
-            ProgrammeOrderField::UpdatedAt => SortField::Updated,
-        };
-        let spec = connection::list_spec(
-            ctx,
-            ContentType::Programme,
-            filters,
-            connection::ordering(field, direction),
-            &request,
-        );
-        connection::connection(ctx, spec, connection::page(first, after, last, before), request).await
+        connection::list::<Programme>(ctx, ListArgs { first, after, last, before, locale, preview }, filter, order_by)
+            .await
     }
 
     /// One published programme, by `id` or by `slug`.
@@ -232,24 +239,7 @@ pub struct ProgrammeMutation;
 impl ProgrammeMutation {
     /// Creates a programme with a draft in its source locale; returns its id.
     async fn create_programme(&self, ctx: &Context<'_>, input: CreateProgrammeInput) -> async_graphql::Result<ID> {
-        let who = super::auth::principal(ctx).gql()?;
-        let mut funders = Vec::new();
-        for (i, f) in input.funders.unwrap_or_default().iter().enumerate() {
-            funders.push(
-                ids::decode_as(f, NodeType::Organization)
-                    .map_err(|_| AppError::bad_input(format!("input.funders[{i}]: not an organisation id")))
-                    .gql()?,
-            );
-        }
-        let new = crate::content::items::NewProgramme {
-            start_year: input.start_year,
-            end_year: input.end_year,
-            funders,
-            source_locale: input.source_locale,
-            text: input.text.into(),
-        };
-        let id = crate::content::items::create_programme(super::state(ctx), who, new).await.gql()?;
-        Ok(ids::encode(NodeType::Programme, id))
+        edit::create::<Programme>(ctx, input).await
     }
 
     /// Changes a programme's years and funders.
@@ -259,27 +249,29 @@ impl ProgrammeMutation {
         id: ID,
         input: UpdateProgrammeInput,
     ) -> async_graphql::Result<ID> {
-        let who = super::auth::principal(ctx).gql()?;
-        let n = ids::decode_as(&id, NodeType::Programme).gql()?;
-        let funders = match input.funders {
-            Some(list) => Some(
-                list.iter()
-                    .enumerate()
-                    .map(|(i, f)| {
-                        ids::decode_as(f, NodeType::Organization)
-                            .map_err(|_| AppError::bad_input(format!("input.funders[{i}]: not an organisation id")))
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-                    .gql()?,
-            ),
-            None => None,
+        edit::update::<Programme>(ctx, id, input).await
+    }
+}
+
+impl Editable for Programme {
+    type Kind = programmes::Programmes;
+    type CreateInput = CreateProgrammeInput;
+    type UpdateInput = UpdateProgrammeInput;
+
+    fn new_item(input: CreateProgrammeInput) -> Result<NewItem<programmes::NewProgramme>, AppError> {
+        let facts = programmes::NewProgramme {
+            start_year: input.start_year,
+            end_year: input.end_year,
+            funders: edit::organization_ids(input.funders.unwrap_or_default(), "input.funders")?,
         };
-        let update = crate::content::items::ProgrammeUpdate {
+        Ok(NewItem { facts, source_locale: input.source_locale, text: input.text.into() })
+    }
+
+    fn changes(input: UpdateProgrammeInput) -> Result<programmes::ProgrammeUpdate, AppError> {
+        Ok(programmes::ProgrammeUpdate {
             start_year: input.start_year,
             end_year: connection::maybe(input.end_year),
-            funders,
-        };
-        crate::content::items::update_programme(super::state(ctx), who, n, update).await.gql()?;
-        Ok(id)
+            funders: input.funders.map(|list| edit::organization_ids(list, "input.funders")).transpose()?,
+        })
     }
 }

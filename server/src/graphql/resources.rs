@@ -6,7 +6,8 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chorus_entities::{self as e, Taxonomy};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::connection::{self, Connection, FilterBuilder, Item, OrderDirection, load_all, unique};
+use super::connection::{self, Connection, FilterBuilder, Item, ListArgs, Listed, OrderDirection, load_all, unique};
+use super::edit::{self, Editable};
 use super::error::IntoGql;
 use super::ids::{self, NodeType};
 use super::loaders::TermKey;
@@ -15,10 +16,11 @@ use super::localized::LocalizedFields;
 use super::organizations::Organization;
 use super::programmes::Programme;
 use super::taxonomy::{Country, Region, Topic, of_taxonomy, terms};
-use super::{loader, page_complexity, request_locale};
-use crate::content::ContentType;
+use super::{loader, page_complexity};
 use crate::content::Reader;
+use crate::content::items::NewItem;
 use crate::content::query::{Filter, SortField, SortValue};
+use crate::content::{ContentType, resources};
 use crate::error::AppError;
 use async_graphql::Lookahead;
 use futures_util::future::BoxFuture;
@@ -245,6 +247,25 @@ impl ResourceFilter {
     }
 }
 
+impl Listed for Resource {
+    type Filter = ResourceFilter;
+    type Order = ResourceOrder;
+
+    fn filters(ctx: &Context<'_>, filter: ResourceFilter) -> Result<Vec<Filter>, AppError> {
+        filter.into_filters(ctx)
+    }
+
+    fn ordering(order: Option<ResourceOrder>) -> crate::content::query::Ordering {
+        let (field, direction) = order.map(|o| (o.field, o.direction)).unwrap_or_default();
+        let field = match field {
+            ResourceOrderField::PublishedOn => SortField::Date,
+            ResourceOrderField::Title => SortField::Title,
+            ResourceOrderField::UpdatedAt => SortField::Updated,
+        };
+        connection::ordering(field, direction)
+    }
+}
+
 /// The stored string of a resource kind.
 fn kind_value(kind: e::ResourceKind) -> String {
     use sea_orm::ActiveEnum;
@@ -273,22 +294,8 @@ impl ResourceQuery {
             bool,
         >,
     ) -> async_graphql::Result<Connection<Resource>> {
-        let request = request_locale(ctx, locale.as_deref(), preview).gql()?;
-        let filters = filter.unwrap_or_default().into_filters(ctx).gql()?;
-        let (field, direction) = order_by.map(|o| (o.field, o.direction)).unwrap_or_default();
-        let field = match field {
-            ResourceOrderField::PublishedOn => SortField::Date,
-            ResourceOrderField::Title => SortField::Title,
-            ResourceOrderField::UpdatedAt => SortField::Updated,
-        };
-        let spec = connection::list_spec(
-            ctx,
-            ContentType::Resource,
-            filters,
-            connection::ordering(field, direction),
-            &request,
-        );
-        connection::connection(ctx, spec, connection::page(first, after, last, before), request).await
+        connection::list::<Resource>(ctx, ListArgs { first, after, last, before, locale, preview }, filter, order_by)
+            .await
     }
 
     /// One published resource, by `id` or by `slug` (looked up along the locale chain).
@@ -362,22 +369,7 @@ pub struct ResourceMutation;
 impl ResourceMutation {
     /// Creates a resource with a draft in its source locale; returns its id.
     async fn create_resource(&self, ctx: &Context<'_>, input: CreateResourceInput) -> async_graphql::Result<ID> {
-        let who = super::auth::principal(ctx).gql()?;
-        let organizations = organization_links(input.organizations.unwrap_or_default()).gql()?;
-        let programme = connection::optional_id(input.programme, NodeType::Programme, "input.programme").gql()?;
-        let new = crate::content::items::NewResource {
-            kind: input.kind.into(),
-            published_on: input.published_on,
-            source_locale: input.source_locale,
-            regions: input.regions.unwrap_or_default(),
-            countries: input.countries.unwrap_or_default(),
-            topics: input.topics.unwrap_or_default(),
-            organizations,
-            programme,
-            text: input.text.into(),
-        };
-        let id = crate::content::items::create_resource(super::state(ctx), who, new).await.gql()?;
-        Ok(ids::encode(NodeType::Resource, id))
+        edit::create::<Resource>(ctx, input).await
     }
 
     /// Changes a resource's kind, date and links (its texts change through `saveTranslation`).
@@ -387,27 +379,38 @@ impl ResourceMutation {
         id: ID,
         input: UpdateResourceInput,
     ) -> async_graphql::Result<ID> {
-        let who = super::auth::principal(ctx).gql()?;
-        let n = ids::decode_as(&id, NodeType::Resource).gql()?;
-        let programme = match input.programme {
-            async_graphql::MaybeUndefined::Undefined => None,
-            async_graphql::MaybeUndefined::Null => Some(None),
-            async_graphql::MaybeUndefined::Value(p) => Some(Some(
-                ids::decode_as(&p, NodeType::Programme)
-                    .map_err(|_| AppError::bad_input("input.programme: not a programme id"))
-                    .gql()?,
-            )),
+        edit::update::<Resource>(ctx, id, input).await
+    }
+}
+
+impl Editable for Resource {
+    type Kind = resources::Resources;
+    type CreateInput = CreateResourceInput;
+    type UpdateInput = UpdateResourceInput;
+
+    fn new_item(input: CreateResourceInput) -> Result<NewItem<resources::NewResource>, AppError> {
+        let facts = resources::NewResource {
+            kind: input.kind.into(),
+            published_on: input.published_on,
+            regions: input.regions.unwrap_or_default(),
+            countries: input.countries.unwrap_or_default(),
+            topics: input.topics.unwrap_or_default(),
+            organizations: organization_links(input.organizations.unwrap_or_default())?,
+            programme: connection::optional_id(input.programme, NodeType::Programme, "input.programme")?,
         };
-        let update = crate::content::items::ResourceUpdate {
+        Ok(NewItem { facts, source_locale: input.source_locale, text: input.text.into() })
+    }
+
+    fn changes(input: UpdateResourceInput) -> Result<resources::ResourceUpdate, AppError> {
+        Ok(resources::ResourceUpdate {
             kind: input.kind.map(Into::into),
             published_on: input.published_on,
             regions: input.regions,
             countries: input.countries,
             topics: input.topics,
-            organizations: input.organizations.map(organization_links).transpose().gql()?,
-            programme,
-        };
-        crate::content::items::update_resource(super::state(ctx), who, n, update).await.gql()?;
-        Ok(id)
+            organizations: input.organizations.map(organization_links).transpose()?,
+            programme: connection::maybe_id(input.programme, NodeType::Programme, "input.programme")
+                .map_err(|_| AppError::bad_input("input.programme: not a programme id"))?,
+        })
     }
 }

@@ -24,7 +24,6 @@ use crate::content::ContentType;
 use crate::content::Reader;
 use crate::error::{AppError, AppResult};
 use crate::search::IndexKind;
-use crate::search::docs::content_type;
 
 /// The kinds of item search finds.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -334,7 +333,7 @@ async fn items(
     let selection = ctx.look_ahead().field("hits").field("item");
     let mut groups: HashMap<(ContentType, String), Vec<i32>> = HashMap::new();
     for h in hits {
-        if let (Some(ty), Ok(id)) = (content_type(&h.item_type), i32::try_from(h.item_id)) {
+        if let (Some(ty), Ok(id)) = (ContentType::from_entity(&h.item_type), i32::try_from(h.item_id)) {
             groups.entry((ty, h.locale.clone())).or_default().push(id);
         }
     }
@@ -346,43 +345,21 @@ async fn items(
         by_type.entry(*ty).or_default().extend(ids);
     }
     for (ty, ids) in &by_type {
-        match ty {
-            ContentType::Resource => prefetch::<Resource>(ctx, ids, vis).await,
-            ContentType::GoodPractice => prefetch::<GoodPractice>(ctx, ids, vis).await,
-            ContentType::Organization => prefetch::<Organization>(ctx, ids, vis).await,
-            ContentType::Programme => prefetch::<Programme>(ctx, ids, vis).await,
-        }?;
+        with_item_type!(ty, T => prefetch::<T>(ctx, ids, vis).await)?;
     }
     let mut built: HashMap<(ContentType, i32), SearchItem> = HashMap::new();
     for ((ty, locale), ids) in groups {
         let locale = st.locales.request(&locale).map_err(AppError::internal).gql()?;
         let request = Arc::new(Reader { locale, visibility: kind.visibility() });
-        match ty {
-            ContentType::Resource => {
-                for (id, item) in build_items::<Resource>(ctx, &ids, &selection, &request).await? {
-                    built.insert((ty, id), SearchItem::Resource(item));
-                }
+        with_item_type!(ty, T => {
+            for (id, item) in build_items::<T>(ctx, &ids, &selection, &request).await? {
+                built.insert((ty, id), SearchItem::from(item));
             }
-            ContentType::GoodPractice => {
-                for (id, item) in build_items::<GoodPractice>(ctx, &ids, &selection, &request).await? {
-                    built.insert((ty, id), SearchItem::GoodPractice(item));
-                }
-            }
-            ContentType::Organization => {
-                for (id, item) in build_items::<Organization>(ctx, &ids, &selection, &request).await? {
-                    built.insert((ty, id), SearchItem::Organization(item));
-                }
-            }
-            ContentType::Programme => {
-                for (id, item) in build_items::<Programme>(ctx, &ids, &selection, &request).await? {
-                    built.insert((ty, id), SearchItem::Programme(item));
-                }
-            }
-        }
+        });
     }
     let mut out = Vec::with_capacity(hits.len());
     for (i, h) in hits.iter().enumerate() {
-        let Some(ty) = content_type(&h.item_type) else { continue };
+        let Some(ty) = ContentType::from_entity(&h.item_type) else { continue };
         let Some(item) = i32::try_from(h.item_id).ok().and_then(|id| built.remove(&(ty, id))) else { continue };
         out.push(SearchHit {
             item,

@@ -13,7 +13,7 @@ use super::node::Node;
 use super::{loader, request_locale, state};
 use crate::content::Reader;
 use crate::content::localize::item_order;
-use crate::content::write::{self, TermInput};
+use crate::content::terms::{self as term_service, TermInput};
 use crate::content::{Term, load};
 use crate::error::AppError;
 
@@ -287,7 +287,7 @@ impl TaxonomyMutation {
             labels: labels(Some(input.labels)),
             remove_labels: vec![],
         };
-        let term = write::create_term(state(ctx), who, taxonomy.into(), input).await.gql()?;
+        let term = term_service::create_term(state(ctx), who, taxonomy.into(), input).await.gql()?;
         Ok(term_node(term, request))
     }
 
@@ -301,14 +301,14 @@ impl TaxonomyMutation {
             labels: labels(input.labels),
             remove_labels: input.remove_labels.unwrap_or_default(),
         };
-        let term = write::update_term(state(ctx), who, id, input).await.gql()?;
+        let term = term_service::update_term(state(ctx), who, id, input).await.gql()?;
         Ok(term_node(term, request))
     }
 
     async fn delete_term(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
         let who = principal(ctx).gql()?;
         let id = term_id(&id).gql()?;
-        write::delete_term(state(ctx), who, id).await.gql()?;
+        term_service::delete_term(state(ctx), who, id).await.gql()?;
         Ok(true)
     }
 }

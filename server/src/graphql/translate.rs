@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::auth::principal;
 use super::error::IntoGql;
-use super::ids::{self, NodeType};
+use super::ids;
 use super::localized::TranslationStatus;
 use super::state;
 use crate::content::ContentType;
@@ -53,13 +53,11 @@ impl From<WorkingCopy> for WorkingTranslation {
 }
 
 fn item(id: &ID) -> AppResult<(ContentType, i32)> {
-    match ids::decode(id)? {
-        (NodeType::Resource, n) => Ok((ContentType::Resource, n)),
-        (NodeType::GoodPractice, n) => Ok((ContentType::GoodPractice, n)),
-        (NodeType::Organization, n) => Ok((ContentType::Organization, n)),
-        (NodeType::Programme, n) => Ok((ContentType::Programme, n)),
-        _ => Err(AppError::bad_input("id: not a resource, good practice, organisation or programme")),
-    }
+    let (ty, n) = ids::decode(id)?;
+    let ty = ty
+        .content_type()
+        .ok_or_else(|| AppError::bad_input("id: not a resource, good practice, organisation or programme"))?;
+    Ok((ty, n))
 }
 
 impl From<TranslationInput> for TextInput {

@@ -8,7 +8,6 @@ use chrono::{Datelike, NaiveDate};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{ActiveEnum, ConnectionTrait, FromQueryResult};
 
-use crate::content::translate::entity_name;
 use crate::content::{ContentType, Visibility, load};
 use crate::error::AppResult;
 
@@ -16,11 +15,6 @@ use crate::error::AppResult;
 pub fn item_key(ty: ContentType, id: i32) -> u64 {
     let t = ContentType::ALL.iter().position(|t| *t == ty).unwrap_or(0) as u64 + 1;
     (t << 32) | u64::from(id.unsigned_abs())
-}
-
-/// The content type named in the change log or the index.
-pub fn content_type(name: &str) -> Option<ContentType> {
-    ContentType::ALL.into_iter().find(|t| entity_name(*t) == name)
 }
 
 #[derive(FromQueryResult)]
@@ -196,7 +190,7 @@ pub async fn documents<C: ConnectionTrait>(
                     .unwrap_or_default();
                 IndexDoc {
                     item_key: item_key(ty, id),
-                    item_type: entity_name(ty).to_owned(),
+                    item_type: ty.entity().to_owned(),
                     item_id: i64::from(id),
                     locale: t.locale.clone(),
                     kind: f.kind.clone(),
@@ -286,7 +280,7 @@ mod tests {
     #[test]
     fn keys_are_unique_across_types() {
         assert_ne!(item_key(ContentType::Resource, 1), item_key(ContentType::Programme, 1));
-        assert_eq!(content_type("good_practice"), Some(ContentType::GoodPractice));
-        assert_eq!(content_type("term"), None);
+        assert_eq!(ContentType::from_entity("good_practice"), Some(ContentType::GoodPractice));
+        assert_eq!(ContentType::from_entity("term"), None);
     }
 }

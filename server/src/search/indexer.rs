@@ -9,7 +9,7 @@ use chorus_search_index::{IndexDoc, Opened, SearchIndex, Store};
 use chrono::Utc;
 use sea_orm::DatabaseConnection;
 
-use super::docs::{self, content_type};
+use super::docs;
 use super::{IndexKind, Slot, index_error};
 use crate::changes;
 use crate::content::ContentType;
@@ -140,7 +140,7 @@ async fn catch_up(state: &AppState, slot: &Slot, index: &Arc<SearchIndex>) -> Ap
     }
     let mut by_type: BTreeMap<ContentType, Vec<i32>> = BTreeMap::new();
     for change in &todo {
-        if let Some(ty) = content_type(&change.entity) {
+        if let Some(ty) = ContentType::from_entity(&change.entity) {
             let ids = by_type.entry(ty).or_default();
             if !ids.contains(&change.entity_id) {
                 ids.push(change.entity_id);

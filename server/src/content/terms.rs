@@ -1,7 +1,5 @@
-//! Writes: every change checks the policy, runs in one transaction with its change-log and
-//! audit-log rows, and clears the response cache once committed.
-//!
-//! Taxonomy terms are the first writable content; the translation workflow of items follows.
+//! Taxonomy terms (regions, countries, topics): their codes, labels per locale and writes. Each
+//! write checks the policy and goes through the one write path (`write::Write`).
 
 use chorus_entities::{Taxonomy, term_labels, terms};
 use sea_orm::{

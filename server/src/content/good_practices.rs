@@ -1,0 +1,117 @@
+//! Good-practice examples: what member organisations did, where and when. Their facts (year,
+//! country, region, organisation), their topics and the rules for them.
+
+use chorus_entities::{self as e, Taxonomy};
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+
+use super::items::{Kind, check_year, no_such_item, one_term, organization_exists, term_ids};
+use super::{ContentType, Descriptor};
+use crate::error::AppResult;
+
+pub const DESCRIPTOR: Descriptor = Descriptor {
+    entity: "good_practice",
+    base_table: "good_practices",
+    translation_table: "good_practice_translations",
+    date_column: Some("year"),
+};
+
+/// The good-practice content type.
+pub struct GoodPractices;
+
+/// A new good-practice example's facts.
+#[derive(Debug, Clone)]
+pub struct NewGoodPractice {
+    pub year: i32,
+    pub country: Option<String>,
+    pub region: Option<String>,
+    pub organization: Option<i32>,
+    pub topics: Vec<String>,
+}
+
+/// Changes to a good-practice example's facts; absent fields keep their value, `Some(None)`
+/// clears an optional one, lists replace.
+#[derive(Debug, Clone, Default)]
+pub struct GoodPracticeUpdate {
+    pub year: Option<i32>,
+    pub country: Option<Option<String>>,
+    pub region: Option<Option<String>>,
+    pub organization: Option<Option<i32>>,
+    pub topics: Option<Vec<String>>,
+}
+
+impl Kind for GoodPractices {
+    const TYPE: ContentType = ContentType::GoodPractice;
+    type New = NewGoodPractice;
+    type Update = GoodPracticeUpdate;
+
+    fn check_new(input: &NewGoodPractice) -> AppResult<()> {
+        check_year("input.year", input.year)
+    }
+
+    fn check_update(_id: i32, input: &GoodPracticeUpdate) -> AppResult<()> {
+        input.year.map_or(Ok(()), |year| check_year("input.year", year))
+    }
+
+    async fn insert(txn: &DatabaseTransaction, input: NewGoodPractice, source_locale: &str) -> AppResult<i32> {
+        let country_id = one_term(txn, Taxonomy::Country, input.country.as_ref(), "input.country").await?;
+        let region_id = one_term(txn, Taxonomy::Region, input.region.as_ref(), "input.region").await?;
+        let topics = term_ids(txn, Taxonomy::Topic, &input.topics, "topics").await?;
+        if let Some(o) = input.organization {
+            organization_exists(txn, o, "input.organization").await?;
+        }
+        let now = Utc::now();
+        let m = e::good_practices::ActiveModel {
+            year: Set(input.year),
+            country_id: Set(country_id),
+            region_id: Set(region_id),
+            organization_id: Set(input.organization),
+            source_locale: Set(source_locale.to_owned()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        link_topics(txn, m.id, topics).await?;
+        Ok(m.id)
+    }
+
+    async fn apply(txn: &DatabaseTransaction, id: i32, input: GoodPracticeUpdate) -> AppResult<()> {
+        let m = e::good_practices::Entity::find_by_id(id).one(txn).await?.ok_or_else(no_such_item)?;
+        let mut active: e::good_practices::ActiveModel = m.into();
+        if let Some(year) = input.year {
+            active.year = Set(year);
+        }
+        if let Some(country) = input.country {
+            active.country_id = Set(one_term(txn, Taxonomy::Country, country.as_ref(), "input.country").await?);
+        }
+        if let Some(region) = input.region {
+            active.region_id = Set(one_term(txn, Taxonomy::Region, region.as_ref(), "input.region").await?);
+        }
+        if let Some(org) = input.organization {
+            if let Some(o) = org {
+                organization_exists(txn, o, "input.organization").await?;
+            }
+            active.organization_id = Set(org);
+        }
+        active.updated_at = Set(Utc::now());
+        active.update(txn).await?;
+        if let Some(topics) = input.topics {
+            let ids = term_ids(txn, Taxonomy::Topic, &topics, "topics").await?;
+            e::good_practice_topics::Entity::delete_many()
+                .filter(e::good_practice_topics::Column::GoodPracticeId.eq(id))
+                .exec(txn)
+                .await?;
+            link_topics(txn, id, ids).await?;
+        }
+        Ok(())
+    }
+}
+
+async fn link_topics(txn: &DatabaseTransaction, id: i32, topics: Vec<i32>) -> AppResult<()> {
+    for term_id in topics {
+        e::good_practice_topics::ActiveModel { good_practice_id: Set(id), term_id: Set(term_id) }.insert(txn).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,121 @@
+//! Organisations: the global and regional networks, their members and funders. Their facts
+//! (kind, acronym, website, region, parent network) and the rules for them.
+
+use chorus_entities::{self as e, Taxonomy};
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait, Set};
+
+use super::items::{Kind, no_such_item, one_term, organization_exists};
+use super::{ContentType, Descriptor};
+use crate::error::{AppError, AppResult};
+
+pub const DESCRIPTOR: Descriptor = Descriptor {
+    entity: "organization",
+    base_table: "organizations",
+    translation_table: "organization_translations",
+    date_column: None,
+};
+
+/// The organisation content type.
+pub struct Organizations;
+
+/// A new organisation's facts.
+#[derive(Debug, Clone)]
+pub struct NewOrganization {
+    pub kind: e::OrganizationKind,
+    pub acronym: Option<String>,
+    pub website: Option<String>,
+    pub region: Option<String>,
+    pub parent: Option<i32>,
+}
+
+/// Changes to an organisation's facts; absent fields keep their value, `Some(None)` clears.
+#[derive(Debug, Clone, Default)]
+pub struct OrganizationUpdate {
+    pub kind: Option<e::OrganizationKind>,
+    pub acronym: Option<Option<String>>,
+    pub website: Option<Option<String>>,
+    pub region: Option<Option<String>>,
+    pub parent: Option<Option<i32>>,
+}
+
+fn check_website(website: &str) -> AppResult<()> {
+    let ok = (website.starts_with("https://") || website.starts_with("http://"))
+        && website.len() <= 500
+        && !website.contains(char::is_whitespace);
+    if ok { Ok(()) } else { Err(AppError::bad_input("input.website: an http or https address")) }
+}
+
+impl Kind for Organizations {
+    const TYPE: ContentType = ContentType::Organization;
+    type New = NewOrganization;
+    type Update = OrganizationUpdate;
+
+    fn check_new(input: &NewOrganization) -> AppResult<()> {
+        if let Some(w) = &input.website {
+            check_website(w)?;
+        }
+        if input.acronym.as_ref().is_some_and(|a| a.trim().is_empty() || a.chars().count() > 32) {
+            return Err(AppError::bad_input("input.acronym: between 1 and 32 characters"));
+        }
+        Ok(())
+    }
+
+    fn check_update(id: i32, input: &OrganizationUpdate) -> AppResult<()> {
+        if let Some(Some(w)) = &input.website {
+            check_website(w)?;
+        }
+        if input.parent == Some(Some(id)) {
+            return Err(AppError::bad_input("input.parent: an organisation is not its own parent"));
+        }
+        Ok(())
+    }
+
+    async fn insert(txn: &DatabaseTransaction, input: NewOrganization, source_locale: &str) -> AppResult<i32> {
+        let region_id = one_term(txn, Taxonomy::Region, input.region.as_ref(), "input.region").await?;
+        if let Some(p) = input.parent {
+            organization_exists(txn, p, "input.parent").await?;
+        }
+        let now = Utc::now();
+        let m = e::organizations::ActiveModel {
+            kind: Set(input.kind),
+            acronym: Set(input.acronym.map(|a| a.trim().to_owned())),
+            website: Set(input.website),
+            region_id: Set(region_id),
+            parent_id: Set(input.parent),
+            source_locale: Set(source_locale.to_owned()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        Ok(m.id)
+    }
+
+    async fn apply(txn: &DatabaseTransaction, id: i32, input: OrganizationUpdate) -> AppResult<()> {
+        let m = e::organizations::Entity::find_by_id(id).one(txn).await?.ok_or_else(no_such_item)?;
+        let mut active: e::organizations::ActiveModel = m.into();
+        if let Some(kind) = input.kind {
+            active.kind = Set(kind);
+        }
+        if let Some(acronym) = input.acronym {
+            active.acronym = Set(acronym.map(|a| a.trim().to_owned()).filter(|a| !a.is_empty()));
+        }
+        if let Some(website) = input.website {
+            active.website = Set(website);
+        }
+        if let Some(region) = input.region {
+            active.region_id = Set(one_term(txn, Taxonomy::Region, region.as_ref(), "input.region").await?);
+        }
+        if let Some(parent) = input.parent {
+            if let Some(p) = parent {
+                organization_exists(txn, p, "input.parent").await?;
+            }
+            active.parent_id = Set(parent);
+        }
+        active.updated_at = Set(Utc::now());
+        active.update(txn).await?;
+        Ok(())
+    }
+}

@@ -2,19 +2,75 @@
 //! country, region, organisation), their topics and the rules for them.
 
 use chorus_entities::{self as e, Taxonomy};
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
 use super::items::{Kind, check_year, no_such_item, one_term, organization_exists, term_ids};
-use super::{ContentType, Descriptor};
+use super::query::{Filter, col, linked, term_ids as term_ids_of};
+use std::collections::HashMap;
+
+use futures_util::future::BoxFuture;
+use sea_orm::DatabaseConnection;
+
+use super::{ContentType, Descriptor, SearchFacts, load};
 use crate::error::AppResult;
+use sea_orm::sea_query::{Expr, ExprTrait};
 
 pub const DESCRIPTOR: Descriptor = Descriptor {
     entity: "good_practice",
     base_table: "good_practices",
     translation_table: "good_practice_translations",
     date_column: Some("year"),
+    date_is_day: false,
+    filter,
+    search_facts,
 };
+
+/// The filters only good practices have.
+fn filter(f: &Filter) -> Option<Expr> {
+    let base = DESCRIPTOR.base_table;
+    Some(match f {
+        Filter::Terms(Taxonomy::Topic, codes) => linked(
+            base,
+            "good_practice_topics",
+            "good_practice_id",
+            "term_id",
+            term_ids_of(Taxonomy::Topic, codes).into(),
+        ),
+        Filter::Terms(Taxonomy::Country, codes) => {
+            col(base, "country_id").in_subquery(term_ids_of(Taxonomy::Country, codes))
+        }
+        Filter::Terms(Taxonomy::Region, codes) => {
+            col(base, "region_id").in_subquery(term_ids_of(Taxonomy::Region, codes))
+        }
+        Filter::Organizations(orgs) => col(base, "organization_id").is_in(orgs.iter().copied()),
+        _ => return None,
+    })
+}
+
+/// What search indexes of good practices: terms (topics, region, country), organisation, year.
+fn search_facts<'a>(db: &'a DatabaseConnection, ids: &'a [i32]) -> BoxFuture<'a, AppResult<HashMap<i32, SearchFacts>>> {
+    Box::pin(async move {
+        let (base, topics) =
+            futures_util::try_join!(load::good_practices(db, ids), load::good_practice_topics(db, ids))?;
+        Ok(base
+            .into_iter()
+            .map(|(id, g)| {
+                let mut terms = topics.get(&id).cloned().unwrap_or_default();
+                terms.extend(g.region_id);
+                terms.extend(g.country_id);
+                let facts = SearchFacts {
+                    terms,
+                    organizations: g.organization_id.map(i64::from).into_iter().collect(),
+                    year: Some(i64::from(g.year)),
+                    date: NaiveDate::from_ymd_opt(g.year, 1, 1),
+                    ..Default::default()
+                };
+                (id, facts)
+            })
+            .collect())
+    })
+}
 
 /// The good-practice content type.
 pub struct GoodPractices;

@@ -21,6 +21,12 @@ pub mod translations;
 
 use chorus_entities as e;
 
+use std::collections::HashMap;
+
+use futures_util::future::BoxFuture;
+use sea_orm::DatabaseConnection;
+
+use crate::error::AppResult;
 use crate::locale::RequestLocale;
 
 /// Who reads, for a content read: the locale chain the request resolved to and which versions it
@@ -91,6 +97,30 @@ pub struct Descriptor {
     pub translation_table: &'static str,
     /// The column ordering items "by date", when the type has one.
     pub date_column: Option<&'static str>,
+    /// Whether that column holds days (else years, as integers).
+    pub date_is_day: bool,
+    /// The condition of a filter only this type has (links, parents, funders...); `None` when
+    /// the filter does not apply to the type. Filters every type shares are in `query`.
+    pub filter: fn(&query::Filter) -> Option<sea_orm::sea_query::Expr>,
+    /// The facts of items that search indexes as facets, by id.
+    pub search_facts: SearchFactsFn,
+}
+
+/// Loads the search facts of items by id (one batch per relation).
+pub type SearchFactsFn =
+    for<'a> fn(&'a DatabaseConnection, &'a [i32]) -> BoxFuture<'a, AppResult<HashMap<i32, SearchFacts>>>;
+
+/// The facts of an item that its search documents carry, shared by all its locale versions.
+#[derive(Clone, Debug, Default)]
+pub struct SearchFacts {
+    /// The stored kind value.
+    pub kind: Option<String>,
+    /// Linked taxonomy terms (regions, countries, topics).
+    pub terms: Vec<i32>,
+    pub organizations: Vec<i64>,
+    pub programme: Option<i64>,
+    pub year: Option<i64>,
+    pub date: Option<chrono::NaiveDate>,
 }
 
 impl ContentType {

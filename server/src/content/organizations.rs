@@ -3,18 +3,59 @@
 
 use chorus_entities::{self as e, Taxonomy};
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait, Set};
+use sea_orm::{ActiveEnum, ActiveModelTrait, DatabaseTransaction, EntityTrait, Set};
 
 use super::items::{Kind, no_such_item, one_term, organization_exists};
-use super::{ContentType, Descriptor};
+use super::query::{Filter, col, term_ids as term_ids_of};
+use std::collections::HashMap;
+
+use futures_util::future::BoxFuture;
+use sea_orm::DatabaseConnection;
+
+use super::{ContentType, Descriptor, SearchFacts, load};
 use crate::error::{AppError, AppResult};
+use sea_orm::sea_query::{Expr, ExprTrait};
 
 pub const DESCRIPTOR: Descriptor = Descriptor {
     entity: "organization",
     base_table: "organizations",
     translation_table: "organization_translations",
     date_column: None,
+    date_is_day: false,
+    filter,
+    search_facts,
 };
+
+/// The filters only organisations have.
+fn filter(f: &Filter) -> Option<Expr> {
+    let base = DESCRIPTOR.base_table;
+    Some(match f {
+        Filter::Kinds(kinds) => col(base, "kind").is_in(kinds.iter().cloned()),
+        Filter::Terms(Taxonomy::Region, codes) => {
+            col(base, "region_id").in_subquery(term_ids_of(Taxonomy::Region, codes))
+        }
+        Filter::Parent(id) => col(base, "parent_id").eq(*id),
+        _ => return None,
+    })
+}
+
+/// What search indexes of organisations: kind and region.
+fn search_facts<'a>(db: &'a DatabaseConnection, ids: &'a [i32]) -> BoxFuture<'a, AppResult<HashMap<i32, SearchFacts>>> {
+    Box::pin(async move {
+        Ok(load::organizations(db, ids)
+            .await?
+            .into_iter()
+            .map(|(id, o)| {
+                let facts = SearchFacts {
+                    kind: Some(o.kind.to_value()),
+                    terms: o.region_id.into_iter().collect(),
+                    ..Default::default()
+                };
+                (id, facts)
+            })
+            .collect())
+    })
+}
 
 /// The organisation content type.
 pub struct Organizations;

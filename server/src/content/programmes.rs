@@ -2,19 +2,63 @@
 //! funders and the rules for them.
 
 use chorus_entities as e;
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
 use super::items::{Kind, check_year, no_such_item, once, organization_exists};
-use super::{ContentType, Descriptor};
+use super::query::{Filter, col, id_list, linked};
+use std::collections::HashMap;
+
+use futures_util::future::BoxFuture;
+use sea_orm::DatabaseConnection;
+
+use super::{ContentType, Descriptor, SearchFacts, load};
 use crate::error::{AppError, AppResult};
+use sea_orm::sea_query::{Expr, ExprTrait};
 
 pub const DESCRIPTOR: Descriptor = Descriptor {
     entity: "programme",
     base_table: "programmes",
     translation_table: "programme_translations",
     date_column: Some("start_year"),
+    date_is_day: false,
+    filter,
+    search_facts,
 };
+
+/// The filters only programmes have.
+fn filter(f: &Filter) -> Option<Expr> {
+    let base = DESCRIPTOR.base_table;
+    Some(match f {
+        Filter::Funders(orgs) => linked(base, "programme_funders", "programme_id", "organization_id", id_list(orgs)),
+        Filter::ActiveIn(year) => {
+            col(base, "start_year").lte(*year).and(col(base, "end_year").is_null().or(col(base, "end_year").gte(*year)))
+        }
+        _ => return None,
+    })
+}
+
+/// What search indexes of programmes: funders and start year.
+fn search_facts<'a>(db: &'a DatabaseConnection, ids: &'a [i32]) -> BoxFuture<'a, AppResult<HashMap<i32, SearchFacts>>> {
+    Box::pin(async move {
+        let (base, funders) = futures_util::try_join!(load::programmes(db, ids), load::programme_funders(db, ids))?;
+        Ok(base
+            .into_iter()
+            .map(|(id, p)| {
+                let facts = SearchFacts {
+                    organizations: funders
+                        .get(&id)
+                        .map(|f| f.iter().map(|o| i64::from(*o)).collect())
+                        .unwrap_or_default(),
+                    year: Some(i64::from(p.start_year)),
+                    date: NaiveDate::from_ymd_opt(p.start_year, 1, 1),
+                    ..Default::default()
+                };
+                (id, facts)
+            })
+            .collect())
+    })
+}
 
 /// The programme content type.
 pub struct Programmes;

@@ -197,7 +197,7 @@ fn a(name: &str) -> Alias {
     Alias::new(name)
 }
 
-fn col(table: &str, column: &str) -> Expr {
+pub(super) fn col(table: &str, column: &str) -> Expr {
     Expr::col((a(table), a(column)))
 }
 
@@ -243,8 +243,13 @@ fn translation_state(ty: ContentType, locale: &str, state: TranslationState) -> 
     }
 }
 
+/// A list of ids as a value list.
+pub(super) fn id_list(ids: &[i32]) -> Expr {
+    Expr::tuple(ids.iter().map(|i| Expr::val(*i)))
+}
+
 /// Ids of the terms of a taxonomy with the given codes.
-fn term_ids(taxonomy: Taxonomy, codes: &[String]) -> SelectStatement {
+pub(super) fn term_ids(taxonomy: Taxonomy, codes: &[String]) -> SelectStatement {
     Query::select()
         .column(a("id"))
         .from(a("terms"))
@@ -254,7 +259,7 @@ fn term_ids(taxonomy: Taxonomy, codes: &[String]) -> SelectStatement {
 }
 
 /// `EXISTS` a row in a link table pointing from the base row to one of `values`.
-fn linked(base: &str, link: &str, from: &str, to: &str, values: Expr) -> Expr {
+pub(super) fn linked(base: &str, link: &str, from: &str, to: &str, values: Expr) -> Expr {
     Expr::exists(
         Query::select()
             .expr(Expr::val(1))
@@ -266,51 +271,22 @@ fn linked(base: &str, link: &str, from: &str, to: &str, values: Expr) -> Expr {
 }
 
 fn filter_expr(spec: &ListSpec, filter: &Filter) -> AppResult<Expr> {
-    use ContentType::*;
     let ty = spec.ty;
     let base = ty.base_table();
     let unsupported = || AppError::bad_input(format!("this filter does not apply to {}", ty.base_table()));
-    let ids = |v: &[i32]| Expr::tuple(v.iter().map(|i| Expr::val(*i)));
-    Ok(match (ty, filter) {
-        (_, Filter::Kinds(kinds)) => col(base, "kind").is_in(kinds.iter().cloned()),
-        (_, Filter::AvailableIn(locales)) => translation_exists(ty, locales, spec.visibility),
-        (Resource, Filter::Terms(taxonomy, codes)) => {
-            linked(base, "resource_terms", "resource_id", "term_id", term_ids(*taxonomy, codes).into())
-        }
-        (GoodPractice, Filter::Terms(Taxonomy::Topic, codes)) => {
-            linked(base, "good_practice_topics", "good_practice_id", "term_id", term_ids(Taxonomy::Topic, codes).into())
-        }
-        (GoodPractice, Filter::Terms(Taxonomy::Country, codes)) => {
-            col(base, "country_id").in_subquery(term_ids(Taxonomy::Country, codes))
-        }
-        (GoodPractice | Organization, Filter::Terms(Taxonomy::Region, codes)) => {
-            col(base, "region_id").in_subquery(term_ids(Taxonomy::Region, codes))
-        }
-        (Resource, Filter::Organizations(orgs)) => {
-            linked(base, "resource_organizations", "resource_id", "organization_id", ids(orgs))
-        }
-        (GoodPractice, Filter::Organizations(orgs)) => col(base, "organization_id").is_in(orgs.iter().copied()),
-        (Resource, Filter::Programme(id)) => col(base, "programme_id").eq(*id),
-        (Organization, Filter::Parent(id)) => col(base, "parent_id").eq(*id),
-        (Programme, Filter::Funders(orgs)) => {
-            linked(base, "programme_funders", "programme_id", "organization_id", ids(orgs))
-        }
-        (Programme, Filter::ActiveIn(year)) => {
-            col(base, "start_year").lte(*year).and(col(base, "end_year").is_null().or(col(base, "end_year").gte(*year)))
-        }
-        (_, Filter::DateFrom(v)) => {
+    Ok(match filter {
+        Filter::AvailableIn(locales) => translation_exists(ty, locales, spec.visibility),
+        Filter::DateFrom(v) => {
             col(base, ty.date_column().ok_or_else(unsupported)?).gte(sea_orm::Value::from(v.clone()))
         }
-        (_, Filter::Translation(locale, state)) => {
+        Filter::DateTo(v) => col(base, ty.date_column().ok_or_else(unsupported)?).lte(sea_orm::Value::from(v.clone())),
+        Filter::Translation(locale, state) => {
             if spec.visibility != Visibility::Preview {
                 return Err(AppError::Forbidden("filtering on translation status needs preview".into()));
             }
             translation_state(ty, locale, *state)
         }
-        (_, Filter::DateTo(v)) => {
-            col(base, ty.date_column().ok_or_else(unsupported)?).lte(sea_orm::Value::from(v.clone()))
-        }
-        _ => return Err(unsupported()),
+        other => (ty.descriptor().filter)(other).ok_or_else(unsupported)?,
     })
 }
 
@@ -362,11 +338,11 @@ fn filtered(spec: &ListSpec) -> AppResult<SelectStatement> {
 }
 
 fn read_sort_value(spec: &ListSpec, row: &QueryResult) -> AppResult<SortValue> {
-    Ok(match (spec.ordering.field, spec.ty) {
-        (SortField::Date, ContentType::Resource) => SortValue::Date(row.try_get("", "sort_value")?),
-        (SortField::Date, _) => SortValue::Int(row.try_get("", "sort_value")?),
-        (SortField::Updated, _) => SortValue::Time(row.try_get("", "sort_value")?),
-        (SortField::Title, _) => SortValue::Text(row.try_get::<Option<String>>("", "sort_value")?.unwrap_or_default()),
+    Ok(match spec.ordering.field {
+        SortField::Date if spec.ty.descriptor().date_is_day => SortValue::Date(row.try_get("", "sort_value")?),
+        SortField::Date => SortValue::Int(row.try_get("", "sort_value")?),
+        SortField::Updated => SortValue::Time(row.try_get("", "sort_value")?),
+        SortField::Title => SortValue::Text(row.try_get::<Option<String>>("", "sort_value")?.unwrap_or_default()),
     })
 }
 

@@ -4,18 +4,74 @@
 
 use chorus_entities::{self as e, OrganizationRole, ResourceKind, Taxonomy};
 use chrono::{Datelike, NaiveDate, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set,
+};
 
 use super::items::{Kind, check_year, no_such_item, once, organization_exists, term_ids};
-use super::{ContentType, Descriptor};
+use super::query::{Filter, col, id_list, linked, term_ids as term_ids_of};
+use std::collections::HashMap;
+
+use futures_util::future::BoxFuture;
+use sea_orm::DatabaseConnection;
+
+use super::{ContentType, Descriptor, SearchFacts, load};
 use crate::error::{AppError, AppResult};
+use sea_orm::sea_query::{Expr, ExprTrait};
 
 pub const DESCRIPTOR: Descriptor = Descriptor {
     entity: "resource",
     base_table: "resources",
     translation_table: "resource_translations",
     date_column: Some("published_on"),
+    date_is_day: true,
+    filter,
+    search_facts,
 };
+
+/// The filters only resources have.
+fn filter(f: &Filter) -> Option<Expr> {
+    let base = DESCRIPTOR.base_table;
+    Some(match f {
+        Filter::Kinds(kinds) => col(base, "kind").is_in(kinds.iter().cloned()),
+        Filter::Terms(taxonomy, codes) => {
+            linked(base, "resource_terms", "resource_id", "term_id", term_ids_of(*taxonomy, codes).into())
+        }
+        Filter::Organizations(orgs) => {
+            linked(base, "resource_organizations", "resource_id", "organization_id", id_list(orgs))
+        }
+        Filter::Programme(id) => col(base, "programme_id").eq(*id),
+        _ => return None,
+    })
+}
+
+/// What search indexes of resources: kind, terms, organisations, programme, date.
+fn search_facts<'a>(db: &'a DatabaseConnection, ids: &'a [i32]) -> BoxFuture<'a, AppResult<HashMap<i32, SearchFacts>>> {
+    Box::pin(async move {
+        let (base, terms, orgs) = futures_util::try_join!(
+            load::resources(db, ids),
+            load::resource_terms(db, ids),
+            load::resource_organizations(db, ids)
+        )?;
+        Ok(base
+            .into_iter()
+            .map(|(id, r)| {
+                let facts = SearchFacts {
+                    kind: Some(r.kind.to_value()),
+                    terms: terms.get(&id).cloned().unwrap_or_default(),
+                    organizations: orgs
+                        .get(&id)
+                        .map(|o| o.iter().map(|(o, _)| i64::from(*o)).collect())
+                        .unwrap_or_default(),
+                    programme: r.programme_id.map(i64::from),
+                    year: Some(i64::from(r.published_on.year())),
+                    date: Some(r.published_on),
+                };
+                (id, facts)
+            })
+            .collect())
+    })
+}
 
 /// The resource content type.
 pub struct Resources;

@@ -1,12 +1,10 @@
 //! Index documents from the database: one per visible (item, locale), with the item's facets.
 
-use std::collections::HashMap;
-
 use chorus_entities::Taxonomy;
 use chorus_search_index::IndexDoc;
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
-use sea_orm::{ActiveEnum, ConnectionTrait, FromQueryResult};
+use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult};
 
 use crate::content::{ContentType, Visibility, load};
 use crate::error::AppResult;
@@ -49,29 +47,14 @@ pub async fn count<C: ConnectionTrait>(db: &C, ty: ContentType) -> AppResult<u64
     Ok(n.map_or(0, |n| u64::try_from(n.n).unwrap_or(0)))
 }
 
-/// Facts of an item shared by all its locale versions.
-#[derive(Default)]
-struct Facts {
-    kind: Option<String>,
-    terms: Vec<i32>,
-    organizations: Vec<i64>,
-    programme: Option<i64>,
-    year: Option<i64>,
-    date: Option<NaiveDate>,
-}
-
 fn days(date: NaiveDate) -> i64 {
     (date - NaiveDate::from_ymd_opt(1970, 1, 1).expect("a date")).num_days()
 }
 
-fn jan_first(year: i32) -> Option<NaiveDate> {
-    NaiveDate::from_ymd_opt(year, 1, 1)
-}
-
 /// The documents of items of one type (ids that no longer exist or have no visible version
 /// get an empty list: their documents are to be removed).
-pub async fn documents<C: ConnectionTrait>(
-    db: &C,
+pub async fn documents(
+    db: &DatabaseConnection,
     ty: ContentType,
     ids: &[i32],
     locales: &[String],
@@ -80,80 +63,7 @@ pub async fn documents<C: ConnectionTrait>(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut facts: HashMap<i32, Facts> = HashMap::new();
-    match ty {
-        ContentType::Resource => {
-            let (base, terms, orgs) = futures_util::try_join!(
-                load::resources(db, ids),
-                load::resource_terms(db, ids),
-                load::resource_organizations(db, ids)
-            )?;
-            for (id, r) in base {
-                facts.insert(
-                    id,
-                    Facts {
-                        kind: Some(r.kind.to_value()),
-                        terms: terms.get(&id).cloned().unwrap_or_default(),
-                        organizations: orgs
-                            .get(&id)
-                            .map(|o| o.iter().map(|(o, _)| i64::from(*o)).collect())
-                            .unwrap_or_default(),
-                        programme: r.programme_id.map(i64::from),
-                        year: Some(i64::from(r.published_on.year())),
-                        date: Some(r.published_on),
-                    },
-                );
-            }
-        }
-        ContentType::GoodPractice => {
-            let (base, topics) =
-                futures_util::try_join!(load::good_practices(db, ids), load::good_practice_topics(db, ids))?;
-            for (id, g) in base {
-                let mut terms = topics.get(&id).cloned().unwrap_or_default();
-                terms.extend(g.region_id);
-                terms.extend(g.country_id);
-                facts.insert(
-                    id,
-                    Facts {
-                        terms,
-                        organizations: g.organization_id.map(i64::from).into_iter().collect(),
-                        year: Some(i64::from(g.year)),
-                        date: jan_first(g.year),
-                        ..Default::default()
-                    },
-                );
-            }
-        }
-        ContentType::Organization => {
-            for (id, o) in load::organizations(db, ids).await? {
-                facts.insert(
-                    id,
-                    Facts {
-                        kind: Some(o.kind.to_value()),
-                        terms: o.region_id.into_iter().collect(),
-                        ..Default::default()
-                    },
-                );
-            }
-        }
-        ContentType::Programme => {
-            let (base, funders) = futures_util::try_join!(load::programmes(db, ids), load::programme_funders(db, ids))?;
-            for (id, p) in base {
-                facts.insert(
-                    id,
-                    Facts {
-                        organizations: funders
-                            .get(&id)
-                            .map(|f| f.iter().map(|o| i64::from(*o)).collect())
-                            .unwrap_or_default(),
-                        year: Some(i64::from(p.start_year)),
-                        date: jan_first(p.start_year),
-                        ..Default::default()
-                    },
-                );
-            }
-        }
-    }
+    let facts = (ty.descriptor().search_facts)(db, ids).await?;
     let term_ids: Vec<i32> = facts.values().flat_map(|f| f.terms.iter().copied()).collect();
     let (translations, bodies, terms) = futures_util::try_join!(
         load::translations(db, ty, ids, locales, visibility),

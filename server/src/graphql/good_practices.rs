@@ -6,16 +6,16 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chorus_entities::{self as e, Taxonomy};
 use chrono::{DateTime, Utc};
 
-use super::connection::{self, Connection, FilterBuilder, Item, ListArgs, Listed, OrderDirection, load_all, unique};
-use super::edit::{self, Editable};
+use super::connection::{self, FilterBuilder, Item, Listed, OrderDirection, load_all, unique};
+use super::edit::Editable;
 use super::error::IntoGql;
 use super::ids::{self, NodeType};
+use super::loader;
 use super::loaders::GoodPracticeTopics;
 use super::loaders::TermKey;
 use super::localized::LocalizedFields;
 use super::organizations::Organization;
 use super::taxonomy::{Country, Region, Topic, terms};
-use super::{loader, page_complexity};
 use crate::content::Reader;
 use crate::content::items::NewItem;
 use crate::content::query::{Filter, SortField, SortValue};
@@ -191,49 +191,16 @@ impl Listed for GoodPractice {
     }
 }
 
-#[derive(Default)]
-pub struct GoodPracticeQuery;
-
-#[Object]
-impl GoodPracticeQuery {
+item_queries!(
+    GoodPracticeQuery,
+    GoodPractice,
+    GoodPracticeFilter,
+    GoodPracticeOrder,
     /// Published good-practice examples.
-    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn good_practices(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<GoodPracticeFilter>,
-        order_by: Option<GoodPracticeOrder>,
-        locale: Option<String>,
-        #[graphql(desc = "Include drafts and versions in review (needs the right to read drafts).")] preview: Option<
-            bool,
-        >,
-    ) -> async_graphql::Result<Connection<GoodPractice>> {
-        connection::list::<GoodPractice>(
-            ctx,
-            ListArgs { first, after, last, before, locale, preview },
-            filter,
-            order_by,
-        )
-        .await
-    }
-
+    fn good_practices,
     /// One published good-practice example, by `id` or by `slug`.
-    async fn good_practice(
-        &self,
-        ctx: &Context<'_>,
-        id: Option<ID>,
-        slug: Option<String>,
-        locale: Option<String>,
-        preview: Option<bool>,
-    ) -> async_graphql::Result<Option<GoodPractice>> {
-        connection::single(ctx, id, slug, locale, preview).await
-    }
-}
+    fn good_practice
+);
 
 /// A new good-practice example. Ids, statuses, timestamps and authors are never input.
 #[derive(InputObject)]
@@ -260,30 +227,14 @@ pub struct UpdateGoodPracticeInput {
     topics: Option<Vec<String>>,
 }
 
-#[derive(Default)]
-pub struct GoodPracticeMutation;
-
-#[Object]
-impl GoodPracticeMutation {
+item_mutations!(
+    GoodPracticeMutation,
+    GoodPractice,
     /// Creates a good-practice example with a draft in its source locale; returns its id.
-    async fn create_good_practice(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateGoodPracticeInput,
-    ) -> async_graphql::Result<ID> {
-        edit::create::<GoodPractice>(ctx, input).await
-    }
-
+    fn create_good_practice(CreateGoodPracticeInput),
     /// Changes a good-practice example's year, place, organisation and topics.
-    async fn update_good_practice(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        input: UpdateGoodPracticeInput,
-    ) -> async_graphql::Result<ID> {
-        edit::update::<GoodPractice>(ctx, id, input).await
-    }
-}
+    fn update_good_practice(UpdateGoodPracticeInput)
+);
 
 impl Editable for GoodPractice {
     type Kind = good_practices::GoodPractices;

@@ -28,6 +28,82 @@ macro_rules! with_item_type {
     };
 }
 
+/// The query root of a content type: its list (`connection::list`) and its single-item lookup
+/// (`connection::single`), one call each; the arguments are the same for every type.
+macro_rules! item_queries {
+    ($root:ident, $T:ty, $filter:ty, $order:ty,
+     $(#[$list_doc:meta])* fn $list:ident, $(#[$single_doc:meta])* fn $single:ident) => {
+        #[derive(Default)]
+        pub struct $root;
+
+        #[async_graphql::Object]
+        impl $root {
+            $(#[$list_doc])*
+            #[graphql(complexity = "crate::graphql::page_complexity(first, last, child_complexity)")]
+            #[allow(clippy::too_many_arguments)]
+            async fn $list(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+                first: Option<i32>,
+                after: Option<String>,
+                last: Option<i32>,
+                before: Option<String>,
+                filter: Option<$filter>,
+                order_by: Option<$order>,
+                locale: Option<String>,
+                #[graphql(desc = "Include drafts and versions in review (needs the right to read drafts).")]
+                preview: Option<bool>,
+            ) -> async_graphql::Result<$crate::graphql::connection::Connection<$T>> {
+                let args = $crate::graphql::connection::ListArgs { first, after, last, before, locale, preview };
+                $crate::graphql::connection::list::<$T>(ctx, args, filter, order_by).await
+            }
+
+            $(#[$single_doc])*
+            async fn $single(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+                id: Option<async_graphql::ID>,
+                slug: Option<String>,
+                locale: Option<String>,
+                preview: Option<bool>,
+            ) -> async_graphql::Result<Option<$T>> {
+                $crate::graphql::connection::single(ctx, id, slug, locale, preview).await
+            }
+        }
+    };
+}
+
+/// The mutation root of a content type: create and update, one call each (`graphql::edit`).
+macro_rules! item_mutations {
+    ($root:ident, $T:ty, $(#[$create_doc:meta])* fn $create:ident($create_input:ty),
+     $(#[$update_doc:meta])* fn $update:ident($update_input:ty)) => {
+        #[derive(Default)]
+        pub struct $root;
+
+        #[async_graphql::Object]
+        impl $root {
+            $(#[$create_doc])*
+            async fn $create(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+                input: $create_input,
+            ) -> async_graphql::Result<async_graphql::ID> {
+                $crate::graphql::edit::create::<$T>(ctx, input).await
+            }
+
+            $(#[$update_doc])*
+            async fn $update(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+                id: async_graphql::ID,
+                input: $update_input,
+            ) -> async_graphql::Result<async_graphql::ID> {
+                $crate::graphql::edit::update::<$T>(ctx, id, input).await
+            }
+        }
+    };
+}
+
 mod admin;
 mod auth;
 mod connection;

@@ -6,15 +6,15 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chorus_entities::{self as e, Taxonomy};
 use chrono::{DateTime, Utc};
 
-use super::connection::{self, Connection, FilterBuilder, Item, ListArgs, Listed, OrderDirection, load_all, unique};
-use super::edit::{self, Editable};
+use super::connection::{self, FilterBuilder, Item, Listed, OrderDirection, load_all, unique};
+use super::edit::Editable;
 use super::error::IntoGql;
 use super::ids::{self, NodeType};
+use super::loader;
 use super::loaders::OrganizationMembers;
 use super::loaders::TermKey;
 use super::localized::LocalizedFields;
 use super::taxonomy::{Region, terms};
-use super::{loader, page_complexity};
 use crate::content::Reader;
 use crate::content::items::NewItem;
 use crate::content::query::{Filter, SortField};
@@ -202,49 +202,16 @@ impl Listed for Organization {
     }
 }
 
-#[derive(Default)]
-pub struct OrganizationQuery;
-
-#[Object]
-impl OrganizationQuery {
+item_queries!(
+    OrganizationQuery,
+    Organization,
+    OrganizationFilter,
+    OrganizationOrder,
     /// Published networks and organisations, ordered by name by default.
-    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn organizations(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<OrganizationFilter>,
-        order_by: Option<OrganizationOrder>,
-        locale: Option<String>,
-        #[graphql(desc = "Include drafts and versions in review (needs the right to read drafts).")] preview: Option<
-            bool,
-        >,
-    ) -> async_graphql::Result<Connection<Organization>> {
-        connection::list::<Organization>(
-            ctx,
-            ListArgs { first, after, last, before, locale, preview },
-            filter,
-            order_by,
-        )
-        .await
-    }
-
+    fn organizations,
     /// One published organisation, by `id` or by `slug`.
-    async fn organization(
-        &self,
-        ctx: &Context<'_>,
-        id: Option<ID>,
-        slug: Option<String>,
-        locale: Option<String>,
-        preview: Option<bool>,
-    ) -> async_graphql::Result<Option<Organization>> {
-        connection::single(ctx, id, slug, locale, preview).await
-    }
-}
+    fn organization
+);
 
 /// A new organisation. Ids, statuses, timestamps and authors are never input.
 #[derive(InputObject)]
@@ -272,30 +239,14 @@ pub struct UpdateOrganizationInput {
     parent: async_graphql::MaybeUndefined<ID>,
 }
 
-#[derive(Default)]
-pub struct OrganizationMutation;
-
-#[Object]
-impl OrganizationMutation {
+item_mutations!(
+    OrganizationMutation,
+    Organization,
     /// Creates an organisation with a draft in its source locale; returns its id.
-    async fn create_organization(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateOrganizationInput,
-    ) -> async_graphql::Result<ID> {
-        edit::create::<Organization>(ctx, input).await
-    }
-
+    fn create_organization(CreateOrganizationInput),
     /// Changes an organisation's kind, acronym, website, region and network.
-    async fn update_organization(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        input: UpdateOrganizationInput,
-    ) -> async_graphql::Result<ID> {
-        edit::update::<Organization>(ctx, id, input).await
-    }
-}
+    fn update_organization(UpdateOrganizationInput)
+);
 
 impl Editable for Organization {
     type Kind = organizations::Organizations;

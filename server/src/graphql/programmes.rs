@@ -6,7 +6,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chorus_entities as e;
 use chrono::{DateTime, Utc};
 
-use super::connection::{self, Connection, FilterBuilder, Item, ListArgs, Listed, OrderDirection, load_all, unique};
+use super::connection::{self, Connection, FilterBuilder, Item, Listed, OrderDirection, load_all, unique};
 use super::edit::{self, Editable};
 use super::error::IntoGql;
 use super::ids::{self, NodeType};
@@ -172,44 +172,16 @@ impl Listed for Programme {
     }
 }
 
-#[derive(Default)]
-pub struct ProgrammeQuery;
-
-#[Object]
-impl ProgrammeQuery {
+item_queries!(
+    ProgrammeQuery,
+    Programme,
+    ProgrammeFilter,
+    ProgrammeOrder,
     /// Published programmes, newest first by default.
-    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn programmes(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<ProgrammeFilter>,
-        order_by: Option<ProgrammeOrder>,
-        locale: Option<String>,
-        #[graphql(desc = "Include drafts and versions in review (needs the right to read drafts).")] preview: Option<
-            bool,
-        >,
-    ) -> async_graphql::Result<Connection<Programme>> {
-        connection::list::<Programme>(ctx, ListArgs { first, after, last, before, locale, preview }, filter, order_by)
-            .await
-    }
-
+    fn programmes,
     /// One published programme, by `id` or by `slug`.
-    async fn programme(
-        &self,
-        ctx: &Context<'_>,
-        id: Option<ID>,
-        slug: Option<String>,
-        locale: Option<String>,
-        preview: Option<bool>,
-    ) -> async_graphql::Result<Option<Programme>> {
-        connection::single(ctx, id, slug, locale, preview).await
-    }
-}
+    fn programme
+);
 
 /// A new programme. Ids, statuses, timestamps and authors are never input.
 #[derive(InputObject)]
@@ -232,26 +204,14 @@ pub struct UpdateProgrammeInput {
     funders: Option<Vec<ID>>,
 }
 
-#[derive(Default)]
-pub struct ProgrammeMutation;
-
-#[Object]
-impl ProgrammeMutation {
+item_mutations!(
+    ProgrammeMutation,
+    Programme,
     /// Creates a programme with a draft in its source locale; returns its id.
-    async fn create_programme(&self, ctx: &Context<'_>, input: CreateProgrammeInput) -> async_graphql::Result<ID> {
-        edit::create::<Programme>(ctx, input).await
-    }
-
+    fn create_programme(CreateProgrammeInput),
     /// Changes a programme's years and funders.
-    async fn update_programme(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        input: UpdateProgrammeInput,
-    ) -> async_graphql::Result<ID> {
-        edit::update::<Programme>(ctx, id, input).await
-    }
-}
+    fn update_programme(UpdateProgrammeInput)
+);
 
 impl Editable for Programme {
     type Kind = programmes::Programmes;

@@ -6,17 +6,17 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chorus_entities::{self as e, Taxonomy};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::connection::{self, Connection, FilterBuilder, Item, ListArgs, Listed, OrderDirection, load_all, unique};
-use super::edit::{self, Editable};
+use super::connection::{self, FilterBuilder, Item, Listed, OrderDirection, load_all, unique};
+use super::edit::Editable;
 use super::error::IntoGql;
 use super::ids::{self, NodeType};
+use super::loader;
 use super::loaders::TermKey;
 use super::loaders::{ResourceOrganizations, ResourceTerms};
 use super::localized::LocalizedFields;
 use super::organizations::Organization;
 use super::programmes::Programme;
 use super::taxonomy::{Country, Region, Topic, of_taxonomy, terms};
-use super::{loader, page_complexity};
 use crate::content::Reader;
 use crate::content::items::NewItem;
 use crate::content::query::{Filter, SortField, SortValue};
@@ -272,44 +272,16 @@ fn kind_value(kind: e::ResourceKind) -> String {
     kind.to_value()
 }
 
-#[derive(Default)]
-pub struct ResourceQuery;
-
-#[Object]
-impl ResourceQuery {
+item_queries!(
+    ResourceQuery,
+    Resource,
+    ResourceFilter,
+    ResourceOrder,
     /// Published resources, in the request's language where translated.
-    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn resources(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<ResourceFilter>,
-        order_by: Option<ResourceOrder>,
-        locale: Option<String>,
-        #[graphql(desc = "Include drafts and versions in review (needs the right to read drafts).")] preview: Option<
-            bool,
-        >,
-    ) -> async_graphql::Result<Connection<Resource>> {
-        connection::list::<Resource>(ctx, ListArgs { first, after, last, before, locale, preview }, filter, order_by)
-            .await
-    }
-
+    fn resources,
     /// One published resource, by `id` or by `slug` (looked up along the locale chain).
-    async fn resource(
-        &self,
-        ctx: &Context<'_>,
-        id: Option<ID>,
-        slug: Option<String>,
-        locale: Option<String>,
-        preview: Option<bool>,
-    ) -> async_graphql::Result<Option<Resource>> {
-        connection::single(ctx, id, slug, locale, preview).await
-    }
-}
+    fn resource
+);
 
 /// An organisation linked to a new resource.
 #[derive(InputObject)]
@@ -362,26 +334,14 @@ fn organization_links(links: Vec<OrganizationLinkInput>) -> Result<Vec<(i32, e::
         .collect()
 }
 
-#[derive(Default)]
-pub struct ResourceMutation;
-
-#[Object]
-impl ResourceMutation {
+item_mutations!(
+    ResourceMutation,
+    Resource,
     /// Creates a resource with a draft in its source locale; returns its id.
-    async fn create_resource(&self, ctx: &Context<'_>, input: CreateResourceInput) -> async_graphql::Result<ID> {
-        edit::create::<Resource>(ctx, input).await
-    }
-
+    fn create_resource(CreateResourceInput),
     /// Changes a resource's kind, date and links (its texts change through `saveTranslation`).
-    async fn update_resource(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        input: UpdateResourceInput,
-    ) -> async_graphql::Result<ID> {
-        edit::update::<Resource>(ctx, id, input).await
-    }
-}
+    fn update_resource(UpdateResourceInput)
+);
 
 impl Editable for Resource {
     type Kind = resources::Resources;

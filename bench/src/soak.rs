@@ -357,9 +357,16 @@ async fn prepare(url: &str, dir: &Path, resources: usize) -> Mix {
         locales: vec![],
     };
     accounts::create_user(&db, &locales, chorus::write::Actor::system("test setup"), editor).await.unwrap();
-    let (_, token) = accounts::create_api_token(&db, "soak@example.org", "soak", &[Scope::Write, Scope::Publish], None)
-        .await
-        .unwrap();
+    let (_, token) = accounts::create_api_token(
+        &db,
+        chorus::write::Actor::system("test setup"),
+        "soak@example.org",
+        "soak",
+        &[Scope::Write, Scope::Publish],
+        None,
+    )
+    .await
+    .unwrap();
 
     let live = e::resource_translations::Entity::find()
         .filter(e::resource_translations::Column::Version.eq(e::TranslationVersion::Live))

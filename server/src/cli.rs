@@ -389,7 +389,9 @@ async fn token(action: TokenAction, config: &Config) -> Result<(), AppError> {
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             let expires = expires_in_days.map(|d| chrono::Duration::days(i64::from(d)));
-            let (t, value) = accounts::create_api_token(&db, &email, &name, &scopes, expires).await?;
+            let (t, value) =
+                accounts::create_api_token(&db, Actor::system("chorus token create"), &email, &name, &scopes, expires)
+                    .await?;
             eprintln!("token {} created; it is shown once, store it now:", t.id);
             println!("{value}");
         }
@@ -405,7 +407,7 @@ async fn token(action: TokenAction, config: &Config) -> Result<(), AppError> {
             }
         }
         TokenAction::Revoke { id } => {
-            accounts::revoke_api_token(&db, id).await?;
+            accounts::revoke_api_token(&db, Actor::system("chorus token revoke"), id).await?;
             println!("token {id} revoked");
         }
     }

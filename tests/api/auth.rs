@@ -131,8 +131,16 @@ backend_test!(failed_logins_reveal_nothing_and_are_limited);
 async fn api_tokens(backend: Backend) {
     let Some(app) = spawn_with(backend, false, |_| {}).await else { return };
     app.add_user("bot@example.org", Role::Editor, &[]).await;
-    let (t, token) =
-        accounts::create_api_token(&app.db, "bot@example.org", "site build", &[Scope::ReadDrafts], None).await.unwrap();
+    let (t, token) = accounts::create_api_token(
+        &app.db,
+        chorus_tests::chorus::write::Actor::system("test setup"),
+        "bot@example.org",
+        "site build",
+        &[Scope::ReadDrafts],
+        None,
+    )
+    .await
+    .unwrap();
     assert!(token.starts_with("cht_"));
     assert!(t.last_used_at.is_none());
     assert_ne!(t.token_hash, token, "stored hashed");
@@ -142,11 +150,12 @@ async fn api_tokens(backend: Backend) {
     assert!(listed[0].last_used_at.is_some(), "last use recorded");
     // Logout does not apply to API tokens; revoking does.
     assert_eq!(first_code(&app.post_as(&token, "mutation { logout }", json!({})).await.1), "BAD_USER_INPUT");
-    accounts::revoke_api_token(&app.db, t.id).await.unwrap();
+    accounts::revoke_api_token(&app.db, chorus_tests::chorus::write::Actor::system("test setup"), t.id).await.unwrap();
     assert_eq!(app.post_as(&token, "{ me { email } }", json!({})).await.0, 401);
     // Expired tokens stop working.
     let (_, expired) = accounts::create_api_token(
         &app.db,
+        chorus_tests::chorus::write::Actor::system("test setup"),
         "bot@example.org",
         "expired",
         &[Scope::Write],
@@ -156,7 +165,16 @@ async fn api_tokens(backend: Backend) {
     .unwrap();
     assert_eq!(app.post_as(&expired, "{ me { email } }", json!({})).await.0, 401);
     // Bad input is refused with the field named.
-    let err = accounts::create_api_token(&app.db, "bot@example.org", "none", &[], None).await.unwrap_err();
+    let err = accounts::create_api_token(
+        &app.db,
+        chorus_tests::chorus::write::Actor::system("test setup"),
+        "bot@example.org",
+        "none",
+        &[],
+        None,
+    )
+    .await
+    .unwrap_err();
     assert!(err.to_string().starts_with("scopes"), "{err}");
     app.stop().await;
 }
@@ -226,8 +244,16 @@ async fn preview_shows_drafts_only_to_those_allowed(backend: Backend) {
     app.add_user("view@example.org", Role::Viewer, &[]).await;
     // A token that cannot read drafts: an API token of an editor with only the write scope.
     app.add_user("ed@example.org", Role::Editor, &[]).await;
-    let (_, write_only) =
-        accounts::create_api_token(&app.db, "ed@example.org", "w", &[Scope::Write], None).await.unwrap();
+    let (_, write_only) = accounts::create_api_token(
+        &app.db,
+        chorus_tests::chorus::write::Actor::system("test setup"),
+        "ed@example.org",
+        "w",
+        &[Scope::Write],
+        None,
+    )
+    .await
+    .unwrap();
     let token = login(&app, "view@example.org", PASSWORD).await["data"]["login"]["token"].as_str().unwrap().to_owned();
 
     let q = |preview: bool| {
@@ -386,8 +412,8 @@ async fn one_request_checks_one_password(backend: Backend) {
 }
 backend_test!(one_request_checks_one_password);
 
-/// The command line writes through the same path as the API: `chorus user create` and
-/// `chorus user disable` are in the audit log, made by the system.
+/// The command line writes through the same path as the API: `chorus user create`, `chorus
+/// token create` and `chorus user disable` are in the audit log, made by the system.
 async fn the_command_line_is_audited(backend: Backend) {
     use std::io::Write as _;
     use std::process::{Command, Stdio};
@@ -410,12 +436,14 @@ async fn the_command_line_is_audited(backend: Backend) {
     };
     let create = ["user", "create", "--email", "cli@example.org", "--name", "Cli", "--role", "editor"];
     chorus(&create, &format!("{PASSWORD}\n"));
+    chorus(&["token", "create", "--email", "cli@example.org", "--name", "ci", "--scopes", "write"], "");
     chorus(&["user", "disable", "--email", "cli@example.org"], "");
-    let log = app.gql_as(&admin, "{ auditLog(first: 2) { action displayName entity } }", json!({})).await;
+    let log = app.gql_as(&admin, "{ auditLog(first: 3) { action displayName entity } }", json!({})).await;
     assert_eq!(
         log["data"]["auditLog"],
         json!([
             { "action": "user.disable", "displayName": "system (chorus user disable)", "entity": "user" },
+            { "action": "token.create", "displayName": "system (chorus token create)", "entity": "api_token" },
             { "action": "user.create", "displayName": "system (chorus user create)", "entity": "user" },
         ]),
         "{log}"

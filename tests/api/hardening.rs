@@ -164,8 +164,16 @@ async fn offline_and_source_rights(backend: Backend) {
     assert_eq!(r["data"]["setTranslationStatus"]["status"], "IN_REVIEW", "{r}");
 
     // A token with `write` only cannot delete a published item; with `publish` too it can.
-    let (_, write_only) =
-        accounts::create_api_token(&app.db, &email_for(Role::Editor, &[]), "ci", &[Scope::Write], None).await.unwrap();
+    let (_, write_only) = accounts::create_api_token(
+        &app.db,
+        chorus_tests::chorus::write::Actor::system("test setup"),
+        &email_for(Role::Editor, &[]),
+        "ci",
+        &[Scope::Write],
+        None,
+    )
+    .await
+    .unwrap();
     let delete = "mutation($id: ID!) { deleteItem(id: $id) }";
     let r = app.gql_as(&write_only, delete, json!({ "id": id })).await;
     assert_eq!(first_code(&r), "FORBIDDEN", "{r}");
@@ -173,6 +181,7 @@ async fn offline_and_source_rights(backend: Backend) {
     assert_eq!(public["node"]["id"], json!(id), "still published");
     let (_, both) = accounts::create_api_token(
         &app.db,
+        chorus_tests::chorus::write::Actor::system("test setup"),
         &email_for(Role::Editor, &[]),
         "ops",
         &[Scope::Write, Scope::Publish],

@@ -283,9 +283,11 @@ async fn user_by_email(db: &DatabaseConnection, email: &str) -> AppResult<users:
         .ok_or_else(|| AppError::NotFound("no user with this email".into()))
 }
 
-/// Creates an API token for a user; the token is returned once and stored hashed.
+/// Creates an API token for a user, audited as made by `by`; the token is returned once and
+/// stored hashed.
 pub async fn create_api_token(
     db: &DatabaseConnection,
+    by: Actor,
     email: &str,
     name: &str,
     scopes: &[Scope],
@@ -301,6 +303,7 @@ pub async fn create_api_token(
     }
     let token = new_token(API_TOKEN_PREFIX)?;
     let now = Utc::now();
+    let w = Write::begin(db, by, &()).await?;
     let model = api_tokens::ActiveModel {
         user_id: Set(user.id),
         name: Set(name.to_owned()),
@@ -312,8 +315,10 @@ pub async fn create_api_token(
         revoked_at: Set(None),
         ..Default::default()
     }
-    .insert(db)
+    .insert(w.txn())
     .await?;
+    w.audit("token.create", "api_token", model.id, None).await?;
+    w.commit().await?;
     Ok((model, token))
 }
 
@@ -321,12 +326,17 @@ pub async fn list_api_tokens(db: &DatabaseConnection) -> AppResult<Vec<api_token
     Ok(api_tokens::Entity::find().order_by_asc(api_tokens::Column::Id).all(db).await?)
 }
 
-/// Revokes an API token by id.
-pub async fn revoke_api_token(db: &DatabaseConnection, id: i32) -> AppResult<()> {
-    let t =
-        api_tokens::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::NotFound("no such token".into()))?;
+/// Revokes an API token by id, audited as done by `by`.
+pub async fn revoke_api_token(db: &DatabaseConnection, by: Actor, id: i32) -> AppResult<()> {
+    let w = Write::begin(db, by, &()).await?;
+    let t = api_tokens::Entity::find_by_id(id)
+        .one(w.txn())
+        .await?
+        .ok_or_else(|| AppError::NotFound("no such token".into()))?;
     let mut active: api_tokens::ActiveModel = t.into();
     active.revoked_at = Set(Some(Utc::now()));
-    active.update(db).await?;
+    active.update(w.txn()).await?;
+    w.audit("token.revoke", "api_token", id, None).await?;
+    w.commit().await?;
     Ok(())
 }

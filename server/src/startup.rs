@@ -70,9 +70,19 @@ impl Application {
         let grace = Duration::from_secs(self.state.config.server.shutdown_grace_seconds);
         let schema = graphql::build_schema(self.state.clone());
         let app = http::app(self.state.clone(), schema);
-        let scheduler = tokio::spawn(crate::content::schedule::run(self.state.clone()));
+        let scheduler = tokio::spawn(crate::content::schedule::run(
+            self.state.clone(),
+            self.state.config.server.scheduler_interval_ms,
+        ));
         let webhooks = tokio::spawn(crate::webhooks::run(self.state.clone()));
-        let indexer = tokio::spawn(crate::search::indexer::run(self.state.clone()));
+        let indexer = tokio::spawn(crate::search::indexer::run(crate::search::indexer::Indexer {
+            db: self.state.db.clone(),
+            config: self.state.config.clone(),
+            locales: self.state.locales.clone(),
+            metrics: self.state.metrics.clone(),
+            cache: self.state.cache.clone(),
+            search: self.state.search.clone(),
+        }));
         let sweeper = tokio::spawn({
             let cache = self.state.cache.clone();
             async move {

@@ -67,3 +67,13 @@ impl Notify for AppState {
         })
     }
 }
+
+impl crate::content::Services for AppState {
+    fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    fn locales(&self) -> &Locales {
+        &self.locales
+    }
+}

@@ -11,10 +11,10 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
 use super::ContentType;
+use super::Services;
 use super::translate::{self, TextInput};
 use crate::auth::policy::{Action, Principal, allows};
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
 use crate::write::Write;
 
 /// A content type's writable facts: what its home provides to `create` and `update`.
@@ -52,10 +52,10 @@ pub struct NewItem<N> {
 }
 
 /// Creates an item with a draft working copy in its source locale; its id.
-pub async fn create<K: Kind>(state: &AppState, who: &Principal, input: NewItem<K::New>) -> AppResult<i32> {
+pub async fn create<K: Kind>(state: &impl Services, who: &Principal, input: NewItem<K::New>) -> AppResult<i32> {
     require(who, Action::CreateItem)?;
     let source = state
-        .locales
+        .locales()
         .configured_code(&input.source_locale)
         .map(str::to_owned)
         .map_err(|e| AppError::bad_input(format!("input.sourceLocale: {e}")))?;
@@ -64,7 +64,7 @@ pub async fn create<K: Kind>(state: &AppState, who: &Principal, input: NewItem<K
     }
     K::check_new(&input.facts)?;
     let entity = K::TYPE.entity();
-    let w = Write::begin(&state.db, who.into(), state).await?;
+    let w = Write::begin(state.db(), who.into(), state).await?;
     let id = K::insert(w.txn(), input.facts, &source).await?;
     w.record(&format!("{entity}.create"), entity, id, None, "created").await?;
     translate::save_in(&w, who, K::TYPE, id, &source, &source, input.text).await?;
@@ -73,11 +73,11 @@ pub async fn create<K: Kind>(state: &AppState, who: &Principal, input: NewItem<K
 }
 
 /// Changes an item's language-neutral facts and links (its texts change through `translate`).
-pub async fn update<K: Kind>(state: &AppState, who: &Principal, id: i32, input: K::Update) -> AppResult<()> {
+pub async fn update<K: Kind>(state: &impl Services, who: &Principal, id: i32, input: K::Update) -> AppResult<()> {
     require(who, Action::EditStructure)?;
     K::check_update(id, &input)?;
     let entity = K::TYPE.entity();
-    let w = Write::begin(&state.db, who.into(), state).await?;
+    let w = Write::begin(state.db(), who.into(), state).await?;
     K::apply(w.txn(), id, input).await?;
     w.record(&format!("{entity}.update"), entity, id, None, "updated").await?;
     w.commit().await?;
@@ -85,9 +85,9 @@ pub async fn update<K: Kind>(state: &AppState, who: &Principal, id: i32, input: 
 }
 
 /// Deletes an item with every locale version, link and live copy.
-pub async fn delete(state: &AppState, who: &Principal, ty: ContentType, id: i32) -> AppResult<()> {
+pub async fn delete(state: &impl Services, who: &Principal, ty: ContentType, id: i32) -> AppResult<()> {
     require(who, Action::DeleteItem)?;
-    let w = Write::begin(&state.db, who.into(), state).await?;
+    let w = Write::begin(state.db(), who.into(), state).await?;
     let q = Query::delete()
         .from_table(Alias::new(ty.base_table()))
         .and_where(Expr::col(Alias::new("id")).eq(id))

@@ -28,6 +28,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::error::AppResult;
 use crate::locale::RequestLocale;
+use crate::write::Notify;
 
 /// Who reads, for a content read: the locale chain the request resolved to and which versions it
 /// may see (preview only after an authorisation check). Reads through to the locale request.
@@ -85,6 +86,14 @@ pub enum ContentType {
     GoodPractice,
     Organization,
     Programme,
+}
+
+/// What the content services need from the application that runs them: the database, the
+/// configured locales, and whom to tell once a write is committed (`write::Notify`). The
+/// server's `AppState` provides it; the services never see the rest of it.
+pub trait Services: Notify + Sync {
+    fn db(&self) -> &DatabaseConnection;
+    fn locales(&self) -> &crate::locale::Locales;
 }
 
 /// The facts of a content type that the shared mechanisms (listing, loading, workflow,

@@ -12,10 +12,10 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, Set};
 
 use super::ContentType;
+use super::Services;
 use super::translate;
 use crate::auth::policy::{Action, Principal, allows};
 use crate::error::{AppError, AppResult, Code};
-use crate::state::AppState;
 use crate::write::Write;
 
 /// A claim older than this belongs to a process that died; the job is taken again.
@@ -23,7 +23,7 @@ const STALE_CLAIM: chrono::Duration = chrono::Duration::seconds(60);
 
 /// Schedules the publication of a locale version's working copy.
 pub async fn schedule(
-    state: &AppState,
+    state: &impl Services,
     who: &Principal,
     ty: ContentType,
     id: i32,
@@ -31,8 +31,8 @@ pub async fn schedule(
     at: DateTime<Utc>,
 ) -> AppResult<jobs::Model> {
     let locale =
-        state.locales.configured_code(locale).map_err(|e| AppError::bad_input(format!("locale: {e}")))?.to_owned();
-    let source = super::translate::source_locale(&state.db, ty, id).await?;
+        state.locales().configured_code(locale).map_err(|e| AppError::bad_input(format!("locale: {e}")))?.to_owned();
+    let source = super::translate::source_locale(state.db(), ty, id).await?;
     if !allows(who, &Action::SetStatus { locale: &locale, source_locale: &source, to: PublicationStatus::Published }) {
         return Err(AppError::Forbidden("your role does not allow publishing in this locale".into()));
     }
@@ -48,10 +48,10 @@ pub async fn schedule(
             Expr::col(sea_orm::sea_query::Alias::new("version")).eq(chorus_entities::TranslationVersion::Working),
         )
         .to_owned();
-    if sea_orm::ConnectionTrait::query_one(&state.db, &working).await?.is_none() {
+    if sea_orm::ConnectionTrait::query_one(state.db(), &working).await?.is_none() {
         return Err(AppError::NotFound("no such translation".into()));
     }
-    let w = Write::begin(&state.db, who.into(), state).await?;
+    let w = Write::begin(state.db(), who.into(), state).await?;
     let job = jobs::ActiveModel {
         entity: Set(ty.entity().to_owned()),
         entity_id: Set(id),
@@ -71,7 +71,7 @@ pub async fn schedule(
 }
 
 /// Carries out every due job this process can claim; returns how many it ran.
-pub async fn run_due(state: &AppState) -> AppResult<usize> {
+pub async fn run_due(state: &impl Services) -> AppResult<usize> {
     let now = Utc::now();
     let stale = now - STALE_CLAIM;
     let unclaimed = || Condition::any().add(jobs::Column::ClaimedAt.is_null()).add(jobs::Column::ClaimedAt.lt(stale));
@@ -79,7 +79,7 @@ pub async fn run_due(state: &AppState) -> AppResult<usize> {
         .filter(jobs::Column::DoneAt.is_null())
         .filter(jobs::Column::PublishAt.lte(now))
         .filter(unclaimed())
-        .all(&state.db)
+        .all(state.db())
         .await?;
     let mut ran = 0;
     for job in due {
@@ -88,14 +88,14 @@ pub async fn run_due(state: &AppState) -> AppResult<usize> {
             .filter(jobs::Column::Id.eq(job.id))
             .filter(jobs::Column::DoneAt.is_null())
             .filter(unclaimed())
-            .exec(&state.db)
+            .exec(state.db())
             .await?;
         if claimed.rows_affected != 1 {
             continue; // another process has it
         }
         let outcome = match (
             ContentType::from_entity(&job.entity),
-            crate::auth::accounts::principal_for_user(&state.db, job.user_id).await?,
+            crate::auth::accounts::principal_for_user(state.db(), job.user_id).await?,
         ) {
             (Some(ty), Some(who)) => {
                 match translate::set_status(state, &who, ty, job.entity_id, &job.locale, PublicationStatus::Published)
@@ -120,26 +120,25 @@ pub async fn run_due(state: &AppState) -> AppResult<usize> {
         let mut active: jobs::ActiveModel = job.into();
         active.done_at = Set(Some(Utc::now()));
         active.outcome = Set(Some(outcome));
-        active.update(&state.db).await?;
+        active.update(state.db()).await?;
         ran += 1;
     }
     Ok(ran)
 }
 
 /// Gives a claimed job back.
-async fn release(state: &AppState, id: i32) -> AppResult<()> {
+async fn release(state: &impl Services, id: i32) -> AppResult<()> {
     jobs::Entity::update_many()
         .col_expr(jobs::Column::ClaimedAt, Expr::val(Option::<DateTime<Utc>>::None))
         .filter(jobs::Column::Id.eq(id))
         .filter(jobs::Column::DoneAt.is_null())
-        .exec(&state.db)
+        .exec(state.db())
         .await?;
     Ok(())
 }
 
-/// The loop every server process runs until shutdown (unless its interval is 0).
-pub async fn run(state: AppState) {
-    let every = state.config.server.scheduler_interval_ms;
+/// The loop every server process runs until shutdown, every `every` milliseconds (never when 0).
+pub async fn run(state: impl Services, every: u64) {
     if every == 0 {
         return;
     }

@@ -6,11 +6,11 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set,
 };
 
+use super::Services;
 use super::text::sort_key;
 use super::{Term, load};
 use crate::auth::policy::{Action, Principal, allows};
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
 use crate::write::Write;
 
 /// Longest label accepted.
@@ -57,11 +57,11 @@ fn normalize_code(taxonomy: Taxonomy, raw: &str) -> AppResult<String> {
 type LabelChanges = (Vec<(String, String)>, Vec<String>);
 
 /// Validates labels: configured locales, 1 to 200 characters, one per locale.
-fn validate_labels(state: &AppState, input: &TermInput) -> AppResult<LabelChanges> {
+fn validate_labels(state: &impl Services, input: &TermInput) -> AppResult<LabelChanges> {
     let mut labels: Vec<(String, String)> = Vec::new();
     for (i, (locale, label)) in input.labels.iter().enumerate() {
         let code = state
-            .locales
+            .locales()
             .configured_code(locale)
             .map_err(|e| AppError::bad_input(format!("input.labels[{i}].locale: {e}")))?
             .to_owned();
@@ -77,7 +77,7 @@ fn validate_labels(state: &AppState, input: &TermInput) -> AppResult<LabelChange
     let mut removed = Vec::new();
     for (i, locale) in input.remove_labels.iter().enumerate() {
         let code = state
-            .locales
+            .locales()
             .configured_code(locale)
             .map_err(|e| AppError::bad_input(format!("input.removeLabels[{i}]: {e}")))?;
         removed.push(code.to_owned());
@@ -137,12 +137,17 @@ async fn set_labels<C: ConnectionTrait>(
     Ok(())
 }
 
-async fn reload(state: &AppState, id: i32) -> AppResult<Term> {
-    load::terms(&state.db, &[id]).await?.remove(&id).ok_or_else(|| AppError::NotFound("no such term".into()))
+async fn reload(state: &impl Services, id: i32) -> AppResult<Term> {
+    load::terms(state.db(), &[id]).await?.remove(&id).ok_or_else(|| AppError::NotFound("no such term".into()))
 }
 
 /// Creates a taxonomy term with its labels.
-pub async fn create_term(state: &AppState, who: &Principal, taxonomy: Taxonomy, input: TermInput) -> AppResult<Term> {
+pub async fn create_term(
+    state: &impl Services,
+    who: &Principal,
+    taxonomy: Taxonomy,
+    input: TermInput,
+) -> AppResult<Term> {
     require(who, &Action::ManageTaxonomy)?;
     let code = normalize_code(taxonomy, input.code.as_deref().unwrap_or_default())?;
     let (labels, _) = validate_labels(state, &input)?;
@@ -152,7 +157,7 @@ pub async fn create_term(state: &AppState, who: &Principal, taxonomy: Taxonomy, 
     if input.parent.is_some() && taxonomy != Taxonomy::Country {
         return Err(AppError::bad_input("input.parent: only countries belong to a region"));
     }
-    let w = Write::begin(&state.db, who.into(), state).await?;
+    let w = Write::begin(state.db(), who.into(), state).await?;
     let txn = w.txn();
     let exists = terms::Entity::find()
         .filter(terms::Column::Taxonomy.eq(taxonomy))
@@ -191,13 +196,13 @@ pub async fn create_term(state: &AppState, who: &Principal, taxonomy: Taxonomy, 
 }
 
 /// Changes a term's labels (and a country's region). Codes never change.
-pub async fn update_term(state: &AppState, who: &Principal, id: i32, input: TermInput) -> AppResult<Term> {
+pub async fn update_term(state: &impl Services, who: &Principal, id: i32, input: TermInput) -> AppResult<Term> {
     require(who, &Action::ManageTaxonomy)?;
     if input.code.is_some() {
         return Err(AppError::bad_input("input.code: codes are stable; create a new term instead"));
     }
     let (labels, removed) = validate_labels(state, &input)?;
-    let w = Write::begin(&state.db, who.into(), state).await?;
+    let w = Write::begin(state.db(), who.into(), state).await?;
     let txn = w.txn();
     let term =
         terms::Entity::find_by_id(id).one(txn).await?.ok_or_else(|| AppError::NotFound("no such term".into()))?;
@@ -221,9 +226,9 @@ pub async fn update_term(state: &AppState, who: &Principal, id: i32, input: Term
 }
 
 /// Deletes a term; items lose the link, countries of a deleted region lose their region.
-pub async fn delete_term(state: &AppState, who: &Principal, id: i32) -> AppResult<()> {
+pub async fn delete_term(state: &impl Services, who: &Principal, id: i32) -> AppResult<()> {
     require(who, &Action::ManageTaxonomy)?;
-    let w = Write::begin(&state.db, who.into(), state).await?;
+    let w = Write::begin(state.db(), who.into(), state).await?;
     let txn = w.txn();
     let deleted = terms::Entity::delete_by_id(id).exec(txn).await?;
     if deleted.rows_affected == 0 {

@@ -10,10 +10,10 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
+use super::Services;
 use super::{ContentType, translations};
 use crate::auth::policy::{Action, Field, Principal, allows};
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
 use crate::write::Write;
 
 const MAX_TITLE: usize = 500;
@@ -105,8 +105,8 @@ async fn revision(
     Ok(())
 }
 
-fn configured(state: &AppState, raw: &str) -> AppResult<String> {
-    state.locales.configured_code(raw).map(str::to_owned).map_err(|e| AppError::bad_input(format!("locale: {e}")))
+fn configured(state: &impl Services, raw: &str) -> AppResult<String> {
+    state.locales().configured_code(raw).map(str::to_owned).map_err(|e| AppError::bad_input(format!("locale: {e}")))
 }
 
 fn forbidden() -> AppError {
@@ -115,7 +115,7 @@ fn forbidden() -> AppError {
 
 /// Saves the working copy of one locale version (creating it as a draft when new).
 pub async fn save(
-    state: &AppState,
+    state: &impl Services,
     who: &Principal,
     ty: ContentType,
     id: i32,
@@ -123,7 +123,7 @@ pub async fn save(
     input: TextInput,
 ) -> AppResult<WorkingCopy> {
     let locale = configured(state, locale)?;
-    let w = Write::begin(&state.db, who.into(), state).await?;
+    let w = Write::begin(state.db(), who.into(), state).await?;
     let source = source_locale(w.txn(), ty, id).await?;
     let saved = save_in(&w, who, ty, id, &locale, &source, input).await?;
     w.commit().await?;
@@ -191,7 +191,7 @@ pub async fn save_in(
 /// Moves the working copy of one locale version to a status; publishing copies it live,
 /// archiving takes the live copy offline.
 pub async fn set_status(
-    state: &AppState,
+    state: &impl Services,
     who: &Principal,
     ty: ContentType,
     id: i32,
@@ -199,7 +199,7 @@ pub async fn set_status(
     to: PublicationStatus,
 ) -> AppResult<WorkingCopy> {
     let locale = configured(state, locale)?;
-    let w = Write::begin(&state.db, who.into(), state).await?;
+    let w = Write::begin(state.db(), who.into(), state).await?;
     let txn = w.txn();
     let source = source_locale(txn, ty, id).await?;
     if !allows(who, &Action::SetStatus { locale: &locale, source_locale: &source, to }) {
@@ -215,7 +215,7 @@ pub async fn set_status(
 
 /// Takes one locale version offline; its working copy goes back to draft.
 pub async fn unpublish(
-    state: &AppState,
+    state: &impl Services,
     who: &Principal,
     ty: ContentType,
     id: i32,
@@ -225,7 +225,7 @@ pub async fn unpublish(
     if !allows(who, &Action::Unpublish { locale: &locale }) {
         return Err(forbidden());
     }
-    let w = Write::begin(&state.db, who.into(), state).await?;
+    let w = Write::begin(state.db(), who.into(), state).await?;
     let txn = w.txn();
     source_locale(txn, ty, id).await?;
     let saved = translations::unpublish(txn, ty, id, &locale).await?;
@@ -279,11 +279,16 @@ fn parse_hashes(json: &str) -> std::collections::BTreeMap<String, String> {
 
 /// The working copies of an item in every locale, each translation with what changed in its
 /// source since it was made (field by field, with the old and new source text).
-pub async fn editor_views(state: &AppState, who: &Principal, ty: ContentType, id: i32) -> AppResult<Vec<EditorView>> {
+pub async fn editor_views(
+    state: &impl Services,
+    who: &Principal,
+    ty: ContentType,
+    id: i32,
+) -> AppResult<Vec<EditorView>> {
     if !allows(who, &Action::ReadDrafts) {
         return Err(forbidden());
     }
-    let txn = crate::db::begin_write(&state.db).await?;
+    let txn = crate::db::begin_write(state.db()).await?;
     let source = source_locale(&txn, ty, id).await?;
     let q = Query::select()
         .columns(
@@ -328,7 +333,7 @@ pub async fn editor_views(state: &AppState, who: &Principal, ty: ContentType, id
             }
         })
         .collect();
-    let order = state.locales.codes();
+    let order = state.locales().codes();
     views.sort_by_key(|v| order.iter().position(|c| *c == v.copy.locale));
     Ok(views)
 }
@@ -377,12 +382,12 @@ struct ProgressRow {
 }
 
 /// Translation progress of one locale: counts by kind and status, outdated ones included.
-pub async fn progress(state: &AppState, who: &Principal, locale: &str) -> AppResult<Vec<Progress>> {
+pub async fn progress(state: &impl Services, who: &Principal, locale: &str) -> AppResult<Vec<Progress>> {
     if !allows(who, &Action::ReadDrafts) {
         return Err(forbidden());
     }
     let locale = configured(state, locale)?;
-    let db = &state.db;
+    let db = state.db();
     let mut out: Vec<Progress> = Vec::new();
     for ty in ContentType::ALL {
         let (base, table) = (ty.base_table(), ty.translation_table());
@@ -431,7 +436,7 @@ pub async fn progress(state: &AppState, who: &Principal, locale: &str) -> AppRes
 
 /// The saved states of one locale version, newest first.
 pub async fn history(
-    state: &AppState,
+    state: &impl Services,
     who: &Principal,
     ty: ContentType,
     id: i32,
@@ -447,13 +452,13 @@ pub async fn history(
         .filter(e::revisions::Column::EntityId.eq(id))
         .filter(e::revisions::Column::Locale.eq(locale))
         .order_by_desc(e::revisions::Column::Id)
-        .all(&state.db)
+        .all(state.db())
         .await?)
 }
 
-async fn revision_by_id(state: &AppState, id: i64) -> AppResult<e::revisions::Model> {
+async fn revision_by_id(state: &impl Services, id: i64) -> AppResult<e::revisions::Model> {
     e::revisions::Entity::find_by_id(id)
-        .one(&state.db)
+        .one(state.db())
         .await?
         .ok_or_else(|| AppError::NotFound("no such revision".into()))
 }
@@ -467,7 +472,7 @@ pub struct FieldDiff {
 }
 
 /// The fields that differ between two revisions of the same locale version.
-pub async fn diff(state: &AppState, who: &Principal, from: i64, to: i64) -> AppResult<Vec<FieldDiff>> {
+pub async fn diff(state: &impl Services, who: &Principal, from: i64, to: i64) -> AppResult<Vec<FieldDiff>> {
     if !allows(who, &Action::ReadDrafts) {
         return Err(forbidden());
     }
@@ -492,7 +497,7 @@ pub async fn diff(state: &AppState, who: &Principal, from: i64, to: i64) -> AppR
 
 /// Restores a revision's text as a new save of the working copy (a new revision; the live copy
 /// changes only when published again).
-pub async fn restore(state: &AppState, who: &Principal, revision: i64) -> AppResult<WorkingCopy> {
+pub async fn restore(state: &impl Services, who: &Principal, revision: i64) -> AppResult<WorkingCopy> {
     let r = revision_by_id(state, revision).await?;
     let ty = ContentType::ALL
         .into_iter()

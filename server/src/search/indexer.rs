@@ -11,18 +11,33 @@ use sea_orm::DatabaseConnection;
 
 use super::docs;
 use super::{IndexKind, Slot, index_error};
+use crate::cache::ResponseCache;
 use crate::changes;
+use crate::config::Config;
 use crate::content::ContentType;
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
+use crate::locale::Locales;
+use crate::metrics::Metrics;
 
 /// Changes read per round.
 const BATCH: u64 = 1000;
 /// Items read from the database per statement during a rebuild.
 const REBUILD_BATCH: u64 = 500;
 
+/// What the indexer works with: the application's database, configuration, locales, metrics,
+/// response cache (emptied when an index commits) and search service.
+#[derive(Clone)]
+pub struct Indexer {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub locales: Arc<Locales>,
+    pub metrics: Metrics,
+    pub cache: Arc<ResponseCache>,
+    pub search: Arc<super::SearchService>,
+}
+
 /// Keeps both indexes in step until the task is aborted.
-pub async fn run(state: AppState) {
+pub async fn run(state: Indexer) {
     let every = state.config.search.refresh_interval_ms;
     if every == 0 {
         return;
@@ -56,12 +71,12 @@ pub async fn run(state: AppState) {
 
 /// Opens or rebuilds the index if needed, then applies one batch of changes; true when more
 /// changes are waiting.
-async fn step(state: &AppState, slot: &Slot) -> AppResult<bool> {
+async fn step(state: &Indexer, slot: &Slot) -> AppResult<bool> {
     let index = ensure_open(state, slot).await?;
     catch_up(state, slot, &index).await
 }
 
-async fn ensure_open(state: &AppState, slot: &Slot) -> AppResult<Arc<SearchIndex>> {
+async fn ensure_open(state: &Indexer, slot: &Slot) -> AppResult<Arc<SearchIndex>> {
     let live = {
         let store = slot.store.clone();
         tokio::task::spawn_blocking(move || store.current()).await.map_err(join_error)?
@@ -120,7 +135,7 @@ const REVISIT: usize = 500;
 
 /// Applies the changes after the index's cursor: new ones read from past the highest handled
 /// number (a gap never holds them back), and late commits that fill gaps.
-async fn catch_up(state: &AppState, slot: &Slot, index: &Arc<SearchIndex>) -> AppResult<bool> {
+async fn catch_up(state: &Indexer, slot: &Slot, index: &Arc<SearchIndex>) -> AppResult<bool> {
     let cursor = index.cursor();
     let (read_from, missing) = {
         let pending = slot.pending.lock().unwrap_or_else(|p| p.into_inner());

@@ -46,6 +46,21 @@ where
     loader.load_many(keys).await.map_err(|e| crate::graphql::error::gql(AppError::internal(e)))
 }
 
+/// The rows a list-valued loader key holds (none when it holds nothing).
+pub async fn links<K, V>(ctx: &Context<'_>, key: K) -> async_graphql::Result<Arc<[V]>>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    ContentLoader: async_graphql::dataloader::Loader<K, Value = Arc<[V]>, Error = Arc<AppError>>,
+    V: Send + Sync + 'static,
+{
+    Ok(loader(ctx).load_one(key).await.map_err(AppError::internal).gql()?.unwrap_or_else(|| Arc::from(Vec::new())))
+}
+
+/// One related item, in the reader's language; `None` when it is not visible.
+pub async fn related<T: Item>(ctx: &Context<'_>, id: i32, request: &Arc<Reader>) -> async_graphql::Result<Option<T>> {
+    Ok(build_items::<T>(ctx, &[id], &ctx.look_ahead(), request).await?.into_iter().next().map(|(_, t)| t))
+}
+
 /// Ids in first-seen order, without repeats.
 pub fn unique(ids: impl IntoIterator<Item = i32>) -> Vec<i32> {
     let mut out: Vec<i32> = Vec::new();

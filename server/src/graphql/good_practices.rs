@@ -8,7 +8,6 @@ use chrono::{DateTime, Utc};
 
 use super::connection::{self, FilterBuilder, Item, Listed, OrderDirection, load_all, unique};
 use super::edit::Editable;
-use super::error::IntoGql;
 use super::ids::{self, NodeType};
 use super::loader;
 use super::loaders::GoodPracticeTopics;
@@ -114,17 +113,11 @@ impl GoodPractice {
 
     async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organization>> {
         let Some(id) = self.model.organization_id else { return Ok(None) };
-        let items = connection::build_items::<Organization>(ctx, &[id], &ctx.look_ahead(), &self.request).await?;
-        Ok(items.into_iter().next().map(|(_, o)| o))
+        connection::related::<Organization>(ctx, id, &self.request).await
     }
 
     async fn topics(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Topic>> {
-        let ids = loader(ctx)
-            .load_one(GoodPracticeTopics(self.model.id))
-            .await
-            .map_err(AppError::internal)
-            .gql()?
-            .unwrap_or_else(|| Arc::from(Vec::new()));
+        let ids = connection::links(ctx, GoodPracticeTopics(self.model.id)).await?;
         Ok(terms(ctx, &ids).await?.into_iter().map(|term| Topic { term, request: self.request.clone() }).collect())
     }
 }

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 
 use super::error::IntoGql;
 use super::loaders::{BodiesOf, TranslationsOf};
-use super::{loader, state};
+use super::state;
 use crate::content::ContentType;
 use crate::content::Reader;
 use crate::content::localize::{Localized, item_order, localize, pick_body};
@@ -80,12 +80,7 @@ impl LocalizedFields {
         source_locale: &str,
         request: &Arc<Reader>,
     ) -> async_graphql::Result<LocalizedFields> {
-        let translations = loader(ctx)
-            .load_one(TranslationsOf(ty, id, request.visibility))
-            .await
-            .map_err(AppError::internal)
-            .gql()?
-            .unwrap_or_else(|| Arc::from(Vec::new()));
+        let translations = super::connection::links(ctx, TranslationsOf(ty, id, request.visibility)).await?;
         let locales = &state(ctx).locales;
         let order = item_order(&request.chain, source_locale, locales.codes());
         let localized = localize(translations, &order)
@@ -153,12 +148,7 @@ impl LocalizedFields {
 
     /// Sanitised HTML.
     async fn body(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
-        let bodies = loader(ctx)
-            .load_one(self.key)
-            .await
-            .map_err(AppError::internal)
-            .gql()?
-            .unwrap_or_else(|| Arc::from(Vec::new()));
+        let bodies = super::connection::links(ctx, self.key).await?;
         Ok(pick_body(&bodies, &self.order).to_owned())
     }
 

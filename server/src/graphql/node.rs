@@ -1,11 +1,9 @@
 //! Relay's `node(id:)`: any object by its global id.
 
-use std::sync::Arc;
-
 use async_graphql::{Context, ID, Interface, Object};
 use chorus_entities::Taxonomy;
 
-use super::connection::{Item, build_items};
+use super::connection::related;
 use super::error::IntoGql;
 use super::good_practices::GoodPractice;
 use super::ids::{self, NodeType};
@@ -14,7 +12,6 @@ use super::programmes::Programme;
 use super::request_locale;
 use super::resources::Resource;
 use super::taxonomy::{Country, Region, Topic, terms};
-use crate::content::Reader;
 
 /// An object with a global id.
 #[derive(Interface)]
@@ -27,10 +24,6 @@ pub enum Node {
     Region(Region),
     Country(Country),
     Topic(Topic),
-}
-
-async fn item<T: Item>(ctx: &Context<'_>, id: i32, request: &Arc<Reader>) -> async_graphql::Result<Option<T>> {
-    Ok(build_items::<T>(ctx, &[id], &ctx.look_ahead(), request).await?.into_iter().next().map(|(_, t)| t))
 }
 
 #[derive(Default)]
@@ -53,7 +46,7 @@ impl NodeQuery {
             Ok::<_, async_graphql::Error>(found.into_iter().find(|t| t.taxonomy == taxonomy))
         };
         if let Some(content) = ty.content_type() {
-            return Ok(with_item_type!(content, T => item::<T>(ctx, n, &request).await?.map(Node::from)));
+            return Ok(with_item_type!(content, T => related::<T>(ctx, n, &request).await?.map(Node::from)));
         }
         Ok(match ty {
             NodeType::Region => term(Taxonomy::Region).await?.map(|term| Node::Region(Region { term, request })),

@@ -8,7 +8,6 @@ use chrono::{DateTime, Utc};
 
 use super::connection::{self, FilterBuilder, Item, Listed, OrderDirection, load_all, unique};
 use super::edit::Editable;
-use super::error::IntoGql;
 use super::ids::{self, NodeType};
 use super::loader;
 use super::loaders::OrganizationMembers;
@@ -125,18 +124,12 @@ impl Organization {
     /// The network this organisation belongs to.
     async fn parent(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organization>> {
         let Some(id) = self.model.parent_id else { return Ok(None) };
-        let items = connection::build_items::<Organization>(ctx, &[id], &ctx.look_ahead(), &self.request).await?;
-        Ok(items.into_iter().next().map(|(_, o)| o))
+        connection::related::<Organization>(ctx, id, &self.request).await
     }
 
     /// The organisations whose parent this is (a network's members).
     async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Organization>> {
-        let ids = loader(ctx)
-            .load_one(OrganizationMembers(self.model.id))
-            .await
-            .map_err(AppError::internal)
-            .gql()?
-            .unwrap_or_else(|| Arc::from(Vec::new()));
+        let ids = connection::links(ctx, OrganizationMembers(self.model.id)).await?;
         let items = connection::build_items::<Organization>(ctx, &ids, &ctx.look_ahead(), &self.request).await?;
         Ok(items.into_iter().map(|(_, o)| o).collect())
     }

@@ -8,7 +8,6 @@ use chrono::{DateTime, Utc};
 
 use super::connection::{self, Connection, FilterBuilder, Item, Listed, OrderDirection, load_all, unique};
 use super::edit::{self, Editable};
-use super::error::IntoGql;
 use super::ids::{self, NodeType};
 use super::loaders::ProgrammeFunders;
 use super::localized::LocalizedFields;
@@ -86,12 +85,7 @@ impl Programme {
     }
 
     async fn funders(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Organization>> {
-        let ids = loader(ctx)
-            .load_one(ProgrammeFunders(self.model.id))
-            .await
-            .map_err(AppError::internal)
-            .gql()?
-            .unwrap_or_else(|| Arc::from(Vec::new()));
+        let ids = connection::links(ctx, ProgrammeFunders(self.model.id)).await?;
         let items = connection::build_items::<Organization>(ctx, &ids, &ctx.look_ahead(), &self.request).await?;
         Ok(items.into_iter().map(|(_, o)| o).collect())
     }

@@ -8,7 +8,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::connection::{self, FilterBuilder, Item, Listed, OrderDirection, load_all, unique};
 use super::edit::Editable;
-use super::error::IntoGql;
 use super::ids::{self, NodeType};
 use super::loader;
 use super::loaders::TermKey;
@@ -154,12 +153,7 @@ impl Resource {
         ctx: &Context<'_>,
         role: Option<OrganizationRole>,
     ) -> async_graphql::Result<Vec<Organization>> {
-        let links = loader(ctx)
-            .load_one(ResourceOrganizations(self.model.id))
-            .await
-            .map_err(AppError::internal)
-            .gql()?
-            .unwrap_or_else(|| Arc::from(Vec::new()));
+        let links = connection::links(ctx, ResourceOrganizations(self.model.id)).await?;
         let mut ids: Vec<i32> = Vec::new();
         for (id, r) in links.iter() {
             if role.is_none_or(|want| e::OrganizationRole::from(want) == *r) && !ids.contains(id) {
@@ -172,19 +166,13 @@ impl Resource {
 
     async fn programme(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Programme>> {
         let Some(id) = self.model.programme_id else { return Ok(None) };
-        let items = connection::build_items::<Programme>(ctx, &[id], &ctx.look_ahead(), &self.request).await?;
-        Ok(items.into_iter().next().map(|(_, p)| p))
+        connection::related::<Programme>(ctx, id, &self.request).await
     }
 }
 
 impl Resource {
     async fn terms(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Arc<crate::content::Term>>> {
-        let ids = loader(ctx)
-            .load_one(ResourceTerms(self.model.id))
-            .await
-            .map_err(AppError::internal)
-            .gql()?
-            .unwrap_or_else(|| Arc::from(Vec::new()));
+        let ids = connection::links(ctx, ResourceTerms(self.model.id)).await?;
         terms(ctx, &ids).await
     }
 }

@@ -110,12 +110,7 @@ impl Region {
 
     /// The countries of this region, ordered by label.
     async fn countries(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Country>> {
-        let ids = loader(ctx)
-            .load_one(TermChildren(self.term.id))
-            .await
-            .map_err(AppError::internal)
-            .gql()?
-            .unwrap_or_else(|| Arc::from(Vec::new()));
+        let ids = super::connection::links(ctx, TermChildren(self.term.id)).await?;
         let terms = terms(ctx, &ids).await?;
         Ok(sorted(ctx, &self.request, terms)
             .into_iter()

@@ -82,7 +82,7 @@ codes! {
     BatchTooLarge => ("BATCH_TOO_LARGE", 400,
         "A batch is empty or holds more operations than `graphql.max_batch`."),
     ForbiddenOrigin => ("FORBIDDEN_ORIGIN", 403,
-        "A browser request came from an origin not listed in `http.cors_origins`."),
+        "A CORS preflight came from an origin not listed in `http.cors_origins` (other requests from it get no CORS headers)."),
     MethodNotAllowed => ("METHOD_NOT_ALLOWED", 405,
         "A mutation was sent by GET; mutations must be sent by POST."),
     RequestTimeout => ("REQUEST_TIMEOUT", 408,
@@ -90,7 +90,7 @@ codes! {
     PayloadTooLarge => ("PAYLOAD_TOO_LARGE", 413,
         "The request body is larger than `graphql.max_body_bytes`."),
     UriTooLong => ("URI_TOO_LONG", 414,
-        "A GET request's query string is longer than `graphql.max_body_bytes`; send the query by POST."),
+        "A GET request's query string is longer than `graphql.max_body_bytes` (when under 64 KiB); send the query by POST."),
     UnsupportedMediaType => ("UNSUPPORTED_MEDIA_TYPE", 415,
         "A POST request without `Content-Type: application/json`."),
     // Request refused by GraphQL before execution: no `data`, HTTP 200.

@@ -20,7 +20,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub locales: Arc<Locales>,
     pub metrics: Metrics,
-    /// Public query responses; every write must call `changed()`.
+    /// Public query responses; emptied after every committed write (`Notify`).
     pub cache: Arc<ResponseCache>,
     pub login_limiter: Arc<LoginLimiter>,
     /// This process's search indexes.

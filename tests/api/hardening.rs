@@ -56,6 +56,29 @@ async fn slow_and_oversized_requests_are_cut_off(backend: Backend) {
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     assert!(answer.contains("PAYLOAD_TOO_LARGE"), "{answer}");
 
+    // A client that waits for `100 Continue` before sending an oversized body is refused at once,
+    // without being asked to send it.
+    let mut waiting = connect(&app.base).await;
+    waiting
+        .write_all(b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\nExpect: 100-continue\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = read_until_closed(&mut waiting, Duration::from_secs(10)).await.unwrap_or_default();
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(!answer.contains("100 Continue"), "{answer}");
+
+    // An oversized body that is being sent gets its 413 too, not a reset connection.
+    let mut sending = connect(&app.base).await;
+    sending
+        .write_all(
+            b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    sending.write_all(&vec![b' '; 100_000]).await.unwrap();
+    let answer = read_until_closed(&mut sending, Duration::from_secs(10)).await.unwrap_or_default();
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+
     // A body that stops arriving.
     let mut stalled = connect(&app.base).await;
     stalled

@@ -35,13 +35,15 @@ pub enum SearchType {
 }
 
 impl SearchType {
+    /// The index's value: the content type's entity name.
     fn value(self) -> &'static str {
-        match self {
-            SearchType::Resource => "resource",
-            SearchType::GoodPractice => "good_practice",
-            SearchType::Organization => "organization",
-            SearchType::Programme => "programme",
-        }
+        let ty = match self {
+            SearchType::Resource => ContentType::Resource,
+            SearchType::GoodPractice => ContentType::GoodPractice,
+            SearchType::Organization => ContentType::Organization,
+            SearchType::Programme => ContentType::Programme,
+        };
+        ty.entity()
     }
 }
 

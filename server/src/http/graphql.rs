@@ -77,7 +77,11 @@ pub async fn post(req: &Request, body: Body, state: &HttpState) -> Response {
     let declared = req.header(header::CONTENT_LENGTH).map(|v| v.trim().parse::<u64>());
     match declared {
         Some(Ok(n)) if n > limit as u64 => {
-            discard(body, n, deadline).await;
+            // A client waiting for `100 Continue` has sent nothing yet: refuse without asking.
+            let waits = req.header(header::EXPECT).is_some_and(|e| e.to_ascii_lowercase().contains("100-continue"));
+            if !waits {
+                discard(body, n, deadline).await;
+            }
             return too_large();
         }
         Some(Err(_)) => return refuse(Code::BadRequest, "malformed Content-Length"),

@@ -108,6 +108,8 @@ pub struct Descriptor {
     pub date_column: Option<&'static str>,
     /// Whether that column holds days (else years, as integers).
     pub date_is_day: bool,
+    /// Whether translation progress counts this type per `kind` (`resource:report`...).
+    pub progress_by_kind: bool,
     /// The condition of a filter only this type has (links, parents, funders...); `None` when
     /// the filter does not apply to the type. Filters every type shares are in `query`.
     pub filter: fn(&query::Filter) -> Option<sea_orm::sea_query::Expr>,

@@ -22,6 +22,7 @@ pub const DESCRIPTOR: Descriptor = Descriptor {
     translation_table: "organization_translations",
     date_column: None,
     date_is_day: false,
+    progress_by_kind: false,
     filter,
     search_facts,
 };

@@ -22,6 +22,7 @@ pub const DESCRIPTOR: Descriptor = Descriptor {
     translation_table: "programme_translations",
     date_column: Some("start_year"),
     date_is_day: false,
+    progress_by_kind: false,
     filter,
     search_facts,
 };

@@ -25,6 +25,7 @@ pub const DESCRIPTOR: Descriptor = Descriptor {
     translation_table: "resource_translations",
     date_column: Some("published_on"),
     date_is_day: true,
+    progress_by_kind: true,
     filter,
     search_facts,
 };

@@ -391,9 +391,10 @@ pub async fn progress(state: &impl Services, who: &Principal, locale: &str) -> A
     let mut out: Vec<Progress> = Vec::new();
     for ty in ContentType::ALL {
         let (base, table) = (ty.base_table(), ty.translation_table());
-        let kind = match ty {
-            ContentType::Resource => "'resource:' || b.kind".to_owned(),
-            other => format!("'{}'", other.entity()),
+        let kind = if ty.descriptor().progress_by_kind {
+            format!("'{}:' || b.kind", ty.entity())
+        } else {
+            format!("'{}'", ty.entity())
         };
         // `outdated`: the version's recorded source hashes differ from the source's own.
         let sql = format!(

@@ -5,7 +5,7 @@ use chorus_entities::{self as e, Taxonomy};
 use chrono::{NaiveDate, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
-use super::items::{Kind, check_year, no_such_item, one_term, organization_exists, term_ids};
+use super::items::{Kind, check_year, no_such_item, one_term, organization_ref, term_ids};
 use super::query::{Filter, col, linked, term_ids as term_ids_of};
 use std::collections::HashMap;
 
@@ -114,15 +114,13 @@ impl Kind for GoodPractices {
         let country_id = one_term(txn, Taxonomy::Country, input.country.as_ref(), "input.country").await?;
         let region_id = one_term(txn, Taxonomy::Region, input.region.as_ref(), "input.region").await?;
         let topics = term_ids(txn, Taxonomy::Topic, &input.topics, "topics").await?;
-        if let Some(o) = input.organization {
-            organization_exists(txn, o, "input.organization").await?;
-        }
+        let organization = organization_ref(txn, input.organization, "input.organization").await?;
         let now = Utc::now();
         let m = e::good_practices::ActiveModel {
             year: Set(input.year),
             country_id: Set(country_id),
             region_id: Set(region_id),
-            organization_id: Set(input.organization),
+            organization_id: Set(organization),
             source_locale: Set(source_locale.to_owned()),
             created_at: Set(now),
             updated_at: Set(now),
@@ -147,10 +145,7 @@ impl Kind for GoodPractices {
             active.region_id = Set(one_term(txn, Taxonomy::Region, region.as_ref(), "input.region").await?);
         }
         if let Some(org) = input.organization {
-            if let Some(o) = org {
-                organization_exists(txn, o, "input.organization").await?;
-            }
-            active.organization_id = Set(org);
+            active.organization_id = Set(organization_ref(txn, org, "input.organization").await?);
         }
         active.updated_at = Set(Utc::now());
         active.update(txn).await?;

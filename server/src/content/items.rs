@@ -173,6 +173,18 @@ pub(super) async fn organization_exists<C: ConnectionTrait>(db: &C, id: i32, fie
     Ok(())
 }
 
+/// An optional reference to an organisation, checked to exist.
+pub(super) async fn organization_ref<C: ConnectionTrait>(
+    db: &C,
+    id: Option<i32>,
+    field: &str,
+) -> AppResult<Option<i32>> {
+    if let Some(id) = id {
+        organization_exists(db, id, field).await?;
+    }
+    Ok(id)
+}
+
 /// Each value once, in first-seen order.
 pub(super) fn once<T: PartialEq>(values: Vec<T>) -> Vec<T> {
     let mut out = Vec::with_capacity(values.len());

@@ -5,7 +5,7 @@ use chorus_entities::{self as e, Taxonomy};
 use chrono::Utc;
 use sea_orm::{ActiveEnum, ActiveModelTrait, DatabaseTransaction, EntityTrait, Set};
 
-use super::items::{Kind, no_such_item, one_term, organization_exists};
+use super::items::{Kind, no_such_item, one_term, organization_ref};
 use super::query::{Filter, col, term_ids as term_ids_of};
 use std::collections::HashMap;
 
@@ -115,16 +115,14 @@ impl Kind for Organizations {
 
     async fn insert(txn: &DatabaseTransaction, input: NewOrganization, source_locale: &str) -> AppResult<i32> {
         let region_id = one_term(txn, Taxonomy::Region, input.region.as_ref(), "input.region").await?;
-        if let Some(p) = input.parent {
-            organization_exists(txn, p, "input.parent").await?;
-        }
+        let parent = organization_ref(txn, input.parent, "input.parent").await?;
         let now = Utc::now();
         let m = e::organizations::ActiveModel {
             kind: Set(input.kind),
             acronym: Set(input.acronym.map(|a| a.trim().to_owned())),
             website: Set(input.website),
             region_id: Set(region_id),
-            parent_id: Set(input.parent),
+            parent_id: Set(parent),
             source_locale: Set(source_locale.to_owned()),
             created_at: Set(now),
             updated_at: Set(now),
@@ -151,10 +149,7 @@ impl Kind for Organizations {
             active.region_id = Set(one_term(txn, Taxonomy::Region, region.as_ref(), "input.region").await?);
         }
         if let Some(parent) = input.parent {
-            if let Some(p) = parent {
-                organization_exists(txn, p, "input.parent").await?;
-            }
-            active.parent_id = Set(parent);
+            active.parent_id = Set(organization_ref(txn, parent, "input.parent").await?);
         }
         active.updated_at = Set(Utc::now());
         active.update(txn).await?;

@@ -4,7 +4,9 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
-use crate::builders::{index, n};
+use crate::builders::{
+    drop_tables, fk, index, int, int_null, n, pk, string, string_null, table, text, timestamp, timestamp_null,
+};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -27,38 +29,6 @@ const TABLES: &[&str] = &[
     "good_practice_topics",
 ];
 
-fn pk(name: &str) -> ColumnDef {
-    ColumnDef::new(n(name)).integer().not_null().auto_increment().primary_key().to_owned()
-}
-
-fn int(name: &str) -> ColumnDef {
-    ColumnDef::new(n(name)).integer().not_null().to_owned()
-}
-
-fn int_null(name: &str) -> ColumnDef {
-    ColumnDef::new(n(name)).integer().null().to_owned()
-}
-
-fn string(name: &str) -> ColumnDef {
-    ColumnDef::new(n(name)).string().not_null().to_owned()
-}
-
-fn string_null(name: &str) -> ColumnDef {
-    ColumnDef::new(n(name)).string().null().to_owned()
-}
-
-fn text(name: &str) -> ColumnDef {
-    ColumnDef::new(n(name)).text().not_null().to_owned()
-}
-
-fn timestamp(name: &str) -> ColumnDef {
-    ColumnDef::new(n(name)).timestamp_with_time_zone().not_null().to_owned()
-}
-
-fn timestamp_null(name: &str) -> ColumnDef {
-    ColumnDef::new(n(name)).timestamp_with_time_zone().null().to_owned()
-}
-
 /// A collation key column: compared byte-wise on both backends so that paging is identical.
 fn sort_key(backend: DatabaseBackend) -> ColumnDef {
     let mut col = ColumnDef::new(n("sort_key")).text().not_null().to_owned();
@@ -66,10 +36,6 @@ fn sort_key(backend: DatabaseBackend) -> ColumnDef {
         col.extra("COLLATE \"C\"");
     }
     col
-}
-
-fn fk(from: &str, col: &str, to: &str, on_delete: ForeignKeyAction) -> ForeignKeyCreateStatement {
-    ForeignKey::create().from(n(from), n(col)).to(n(to), n("id")).on_delete(on_delete).to_owned()
 }
 
 /// The base-table columns every content type shares.
@@ -126,19 +92,9 @@ impl MigrationTrait for Migration {
         let backend = manager.get_database_backend();
         let set_null = ForeignKeyAction::SetNull;
 
-        manager
-            .create_table(
-                Table::create()
-                    .table(n("terms"))
-                    .col(pk("id"))
-                    .col(string("taxonomy"))
-                    .col(string("code"))
-                    .col(int_null("parent_id"))
-                    .col(int("position"))
-                    .foreign_key(&mut fk("terms", "parent_id", "terms", set_null))
-                    .to_owned(),
-            )
-            .await?;
+        let terms = table!("terms", id: pk, taxonomy: string, code: string, parent_id: int_null, position: int;
+            fk("terms", "parent_id", "terms", set_null));
+        manager.create_table(terms).await?;
         manager
             .create_table(
                 Table::create()
@@ -249,9 +205,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in TABLES.iter().rev() {
-            manager.drop_table(Table::drop().table(n(table)).to_owned()).await?;
-        }
-        Ok(())
+        let tables: Vec<&str> = TABLES.iter().rev().copied().collect();
+        drop_tables(manager, &tables).await
     }
 }

@@ -4,7 +4,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::builders::{col, n};
+use crate::builders::{drop_tables, n, table};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -12,21 +12,12 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_table(
-                Table::create()
-                    .table(n("installation_secrets"))
-                    .col(col("name").string().not_null().primary_key())
-                    .col(col("value").string().not_null())
-                    .to_owned(),
-            )
-            .await?;
+        manager.create_table(table!("installation_secrets", name: string_pk, value: string)).await?;
         manager.exec_stmt(Query::delete().from_table(n("login_failures")).to_owned()).await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(n("installation_secrets")).to_owned()).await?;
-        Ok(())
+        drop_tables(manager, &["installation_secrets"]).await
     }
 }

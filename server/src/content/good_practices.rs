@@ -2,7 +2,7 @@
 //! country, region, organisation), their topics and the rules for them.
 
 use chorus_entities::{self as e, Taxonomy};
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
 use super::items::{Kind, check_year, no_such_item, one_term, organization_ref, term_ids};
@@ -12,20 +12,13 @@ use std::collections::HashMap;
 use futures_util::future::BoxFuture;
 use sea_orm::DatabaseConnection;
 
-use super::{ContentType, Descriptor, SearchFacts, load};
+use super::{ContentType, DateColumn, Descriptor, SearchFacts, load};
 use crate::error::AppResult;
 use sea_orm::sea_query::{Expr, ExprTrait};
 
-pub const DESCRIPTOR: Descriptor = Descriptor {
-    entity: "good_practice",
-    base_table: "good_practices",
-    translation_table: "good_practice_translations",
-    date_column: Some("year"),
-    date_is_day: false,
-    progress_by_kind: false,
-    filter,
-    search_facts,
-};
+pub const DESCRIPTOR: Descriptor =
+    Descriptor::new("good_practice", "good_practices", "good_practice_translations", filter, search_facts)
+        .dated(DateColumn::Year("year"));
 
 /// The filters only good practices have.
 fn filter(f: &Filter) -> Option<Expr> {
@@ -60,14 +53,8 @@ fn search_facts<'a>(db: &'a DatabaseConnection, ids: &'a [i32]) -> BoxFuture<'a,
                 let mut terms = topics.get(&id).cloned().unwrap_or_default();
                 terms.extend(g.region_id);
                 terms.extend(g.country_id);
-                let facts = SearchFacts {
-                    terms,
-                    organizations: g.organization_id.map(i64::from).into_iter().collect(),
-                    year: Some(i64::from(g.year)),
-                    date: NaiveDate::from_ymd_opt(g.year, 1, 1),
-                    ..Default::default()
-                };
-                (id, facts)
+                let organizations = g.organization_id.map(i64::from).into_iter().collect();
+                (id, SearchFacts { terms, organizations, ..SearchFacts::of_year(g.year) })
             })
             .collect())
     })

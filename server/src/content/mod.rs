@@ -23,6 +23,7 @@ use chorus_entities as e;
 
 use std::collections::HashMap;
 
+use chrono::{Datelike, NaiveDate};
 use futures_util::future::BoxFuture;
 use sea_orm::DatabaseConnection;
 
@@ -105,9 +106,7 @@ pub struct Descriptor {
     pub base_table: &'static str,
     pub translation_table: &'static str,
     /// The column ordering items "by date", when the type has one.
-    pub date_column: Option<&'static str>,
-    /// Whether that column holds days (else years, as integers).
-    pub date_is_day: bool,
+    pub date: Option<DateColumn>,
     /// Whether translation progress counts this type per `kind` (`resource:report`...).
     pub progress_by_kind: bool,
     /// The condition of a filter only this type has (links, parents, funders...); `None` when
@@ -115,6 +114,38 @@ pub struct Descriptor {
     pub filter: fn(&query::Filter) -> Option<sea_orm::sea_query::Expr>,
     /// The facts of items that search indexes as facets, by id.
     pub search_facts: SearchFactsFn,
+}
+
+/// The column that dates a content type's items.
+#[derive(Debug, Clone, Copy)]
+pub enum DateColumn {
+    /// A calendar day.
+    Day(&'static str),
+    /// A year, as an integer.
+    Year(&'static str),
+}
+
+impl Descriptor {
+    /// A type's descriptor, undated and with progress counted per type.
+    pub const fn new(
+        entity: &'static str,
+        base_table: &'static str,
+        translation_table: &'static str,
+        filter: fn(&query::Filter) -> Option<sea_orm::sea_query::Expr>,
+        search_facts: SearchFactsFn,
+    ) -> Descriptor {
+        Descriptor { entity, base_table, translation_table, date: None, progress_by_kind: false, filter, search_facts }
+    }
+
+    /// Items are ordered "by date" by this column.
+    pub const fn dated(self, date: DateColumn) -> Descriptor {
+        Descriptor { date: Some(date), ..self }
+    }
+
+    /// Translation progress counts this type per `kind`.
+    pub const fn progress_by_kind(self) -> Descriptor {
+        Descriptor { progress_by_kind: true, ..self }
+    }
 }
 
 /// Loads the search facts of items by id (one batch per relation).
@@ -131,7 +162,19 @@ pub struct SearchFacts {
     pub organizations: Vec<i64>,
     pub programme: Option<i64>,
     pub year: Option<i64>,
-    pub date: Option<chrono::NaiveDate>,
+    pub date: Option<NaiveDate>,
+}
+
+impl SearchFacts {
+    /// The facts of an item dated by a year (filed under its first day).
+    pub fn of_year(year: i32) -> SearchFacts {
+        SearchFacts { year: Some(i64::from(year)), date: NaiveDate::from_ymd_opt(year, 1, 1), ..Default::default() }
+    }
+
+    /// The facts of an item dated by a day.
+    pub fn of_day(date: NaiveDate) -> SearchFacts {
+        SearchFacts { year: Some(i64::from(date.year())), date: Some(date), ..Default::default() }
+    }
 }
 
 impl ContentType {
@@ -167,7 +210,7 @@ impl ContentType {
 
     /// The column ordering items "by date", when the type has one.
     pub fn date_column(self) -> Option<&'static str> {
-        self.descriptor().date_column
+        self.descriptor().date.map(|(DateColumn::Day(c) | DateColumn::Year(c))| c)
     }
 }
 

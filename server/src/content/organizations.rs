@@ -16,16 +16,8 @@ use super::{ContentType, Descriptor, SearchFacts, load};
 use crate::error::{AppError, AppResult};
 use sea_orm::sea_query::{Expr, ExprTrait};
 
-pub const DESCRIPTOR: Descriptor = Descriptor {
-    entity: "organization",
-    base_table: "organizations",
-    translation_table: "organization_translations",
-    date_column: None,
-    date_is_day: false,
-    progress_by_kind: false,
-    filter,
-    search_facts,
-};
+pub const DESCRIPTOR: Descriptor =
+    Descriptor::new("organization", "organizations", "organization_translations", filter, search_facts);
 
 /// The filters only organisations have.
 fn filter(f: &Filter) -> Option<Expr> {
@@ -47,12 +39,14 @@ fn search_facts<'a>(db: &'a DatabaseConnection, ids: &'a [i32]) -> BoxFuture<'a,
             .await?
             .into_iter()
             .map(|(id, o)| {
-                let facts = SearchFacts {
-                    kind: Some(o.kind.to_value()),
-                    terms: o.region_id.into_iter().collect(),
-                    ..Default::default()
-                };
-                (id, facts)
+                (
+                    id,
+                    SearchFacts {
+                        kind: Some(o.kind.to_value()),
+                        terms: o.region_id.into_iter().collect(),
+                        ..Default::default()
+                    },
+                )
             })
             .collect())
     })

@@ -2,7 +2,7 @@
 //! funders and the rules for them.
 
 use chorus_entities as e;
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
 use super::items::{Kind, check_year, no_such_item, once, organization_exists};
@@ -12,20 +12,13 @@ use std::collections::HashMap;
 use futures_util::future::BoxFuture;
 use sea_orm::DatabaseConnection;
 
-use super::{ContentType, Descriptor, SearchFacts, load};
+use super::{ContentType, DateColumn, Descriptor, SearchFacts, load};
 use crate::error::{AppError, AppResult};
 use sea_orm::sea_query::{Expr, ExprTrait};
 
-pub const DESCRIPTOR: Descriptor = Descriptor {
-    entity: "programme",
-    base_table: "programmes",
-    translation_table: "programme_translations",
-    date_column: Some("start_year"),
-    date_is_day: false,
-    progress_by_kind: false,
-    filter,
-    search_facts,
-};
+pub const DESCRIPTOR: Descriptor =
+    Descriptor::new("programme", "programmes", "programme_translations", filter, search_facts)
+        .dated(DateColumn::Year("start_year"));
 
 /// The filters only programmes have.
 fn filter(f: &Filter) -> Option<Expr> {
@@ -46,16 +39,14 @@ fn search_facts<'a>(db: &'a DatabaseConnection, ids: &'a [i32]) -> BoxFuture<'a,
         Ok(base
             .into_iter()
             .map(|(id, p)| {
-                let facts = SearchFacts {
-                    organizations: funders
-                        .get(&id)
-                        .map(|f| f.iter().map(|o| i64::from(*o)).collect())
-                        .unwrap_or_default(),
-                    year: Some(i64::from(p.start_year)),
-                    date: NaiveDate::from_ymd_opt(p.start_year, 1, 1),
-                    ..Default::default()
-                };
-                (id, facts)
+                let organizations = funders.get(&id).map(|f| f.iter().map(|&o| i64::from(o)).collect());
+                (
+                    id,
+                    SearchFacts {
+                        organizations: organizations.unwrap_or_default(),
+                        ..SearchFacts::of_year(p.start_year)
+                    },
+                )
             })
             .collect())
     })

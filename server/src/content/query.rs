@@ -339,7 +339,9 @@ fn filtered(spec: &ListSpec) -> AppResult<SelectStatement> {
 
 fn read_sort_value(spec: &ListSpec, row: &QueryResult) -> AppResult<SortValue> {
     Ok(match spec.ordering.field {
-        SortField::Date if spec.ty.descriptor().date_is_day => SortValue::Date(row.try_get("", "sort_value")?),
+        SortField::Date if matches!(spec.ty.descriptor().date, Some(super::DateColumn::Day(_))) => {
+            SortValue::Date(row.try_get("", "sort_value")?)
+        }
         SortField::Date => SortValue::Int(row.try_get("", "sort_value")?),
         SortField::Updated => SortValue::Time(row.try_get("", "sort_value")?),
         SortField::Title => SortValue::Text(row.try_get::<Option<String>>("", "sort_value")?.unwrap_or_default()),

@@ -15,20 +15,14 @@ use std::collections::HashMap;
 use futures_util::future::BoxFuture;
 use sea_orm::DatabaseConnection;
 
-use super::{ContentType, Descriptor, SearchFacts, load};
+use super::{ContentType, DateColumn, Descriptor, SearchFacts, load};
 use crate::error::{AppError, AppResult};
 use sea_orm::sea_query::{Expr, ExprTrait};
 
-pub const DESCRIPTOR: Descriptor = Descriptor {
-    entity: "resource",
-    base_table: "resources",
-    translation_table: "resource_translations",
-    date_column: Some("published_on"),
-    date_is_day: true,
-    progress_by_kind: true,
-    filter,
-    search_facts,
-};
+pub const DESCRIPTOR: Descriptor =
+    Descriptor::new("resource", "resources", "resource_translations", filter, search_facts)
+        .dated(DateColumn::Day("published_on"))
+        .progress_by_kind();
 
 /// The filters only resources have.
 fn filter(f: &Filter) -> Option<Expr> {
@@ -57,16 +51,13 @@ fn search_facts<'a>(db: &'a DatabaseConnection, ids: &'a [i32]) -> BoxFuture<'a,
         Ok(base
             .into_iter()
             .map(|(id, r)| {
+                let organizations = orgs.get(&id).map(|o| o.iter().map(|&(o, _)| i64::from(o)).collect());
                 let facts = SearchFacts {
                     kind: Some(r.kind.to_value()),
                     terms: terms.get(&id).cloned().unwrap_or_default(),
-                    organizations: orgs
-                        .get(&id)
-                        .map(|o| o.iter().map(|(o, _)| i64::from(*o)).collect())
-                        .unwrap_or_default(),
+                    organizations: organizations.unwrap_or_default(),
                     programme: r.programme_id.map(i64::from),
-                    year: Some(i64::from(r.published_on.year())),
-                    date: Some(r.published_on),
+                    ..SearchFacts::of_day(r.published_on)
                 };
                 (id, facts)
             })

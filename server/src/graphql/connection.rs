@@ -56,9 +56,50 @@ where
     Ok(loader(ctx).load_one(key).await.map_err(AppError::internal).gql()?.unwrap_or_else(|| Arc::from(Vec::new())))
 }
 
-/// One related item, in the reader's language; `None` when it is not visible.
-pub async fn related<T: Item>(ctx: &Context<'_>, id: i32, request: &Arc<Reader>) -> async_graphql::Result<Option<T>> {
+/// One related item, in the reader's language; `None` when there is none or it is not visible.
+pub async fn related<T: Item>(
+    ctx: &Context<'_>,
+    id: impl Into<Option<i32>>,
+    request: &Arc<Reader>,
+) -> async_graphql::Result<Option<T>> {
+    let Some(id) = id.into() else { return Ok(None) };
     Ok(build_items::<T>(ctx, &[id], &ctx.look_ahead(), request).await?.into_iter().next().map(|(_, t)| t))
+}
+
+/// The ids a list-valued link holds for these keys (one batch), without repeats.
+pub async fn linked<K>(ctx: &Context<'_>, keys: impl IntoIterator<Item = K>) -> async_graphql::Result<Vec<i32>>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    ContentLoader: async_graphql::dataloader::Loader<K, Value = Arc<[i32]>, Error = Arc<AppError>>,
+{
+    let links = load_all(loader(ctx), keys).await?;
+    Ok(unique(links.values().flat_map(|v| v.iter().copied())))
+}
+
+/// Puts these terms in the request's loader cache (one batch; nothing when there are none).
+pub async fn prefetch_terms(ctx: &Context<'_>, ids: impl IntoIterator<Item = i32>) -> async_graphql::Result<()> {
+    let ids = unique(ids);
+    if !ids.is_empty() {
+        load_all(loader(ctx), ids.into_iter().map(super::loaders::TermKey)).await?;
+    }
+    Ok(())
+}
+
+/// Builds, with their own relations, the items of type `T` that `field` of `selection` holds,
+/// when that field is selected; `ids` is only awaited then.
+pub async fn prefetch<'a, T: Item>(
+    ctx: &'a Context<'a>,
+    selection: &Lookahead<'a>,
+    field: &str,
+    request: &'a Arc<Reader>,
+    ids: impl Future<Output = async_graphql::Result<Vec<i32>>>,
+) -> async_graphql::Result<()> {
+    let sel = selection.field(field);
+    if sel.exists() {
+        let ids = ids.await?;
+        build_items::<T>(ctx, &ids, &sel, request).await?;
+    }
+    Ok(())
 }
 
 /// Ids in first-seen order, without repeats.
@@ -203,13 +244,10 @@ pub struct ListArgs {
 /// A type's list query: its filter and order inputs.
 pub trait Listed: Item {
     type Filter: Default + Send;
-    type Order: Send;
+    type Order: OrderInput;
 
     /// The service filters of a filter input.
     fn filters(ctx: &Context<'_>, filter: Self::Filter) -> Result<Vec<query::Filter>, AppError>;
-
-    /// The ordering of an order input (the type's default without one).
-    fn ordering(order: Option<Self::Order>) -> query::Ordering;
 }
 
 /// Resolves a type's list query.
@@ -221,7 +259,7 @@ pub async fn list<T: Listed>(
 ) -> async_graphql::Result<Connection<T>> {
     let request = request_locale(ctx, args.locale.as_deref(), args.preview).gql()?;
     let filters = T::filters(ctx, filter.unwrap_or_default()).gql()?;
-    let spec = list_spec(ctx, T::TYPE, filters, T::ordering(order), &request);
+    let spec = list_spec(ctx, T::TYPE, filters, ordering_of(order), &request);
     connection(ctx, spec, page(args.first, args.after, args.last, args.before), request).await
 }
 
@@ -267,6 +305,24 @@ pub async fn single<T: Item>(
     };
     let selection = ctx.look_ahead();
     Ok(build_items::<T>(ctx, &[item_id], &selection, &request).await?.into_iter().next().map(|(_, item)| item))
+}
+
+/// The fields a type's list can be ordered by; the default field is the type's default order.
+pub trait OrderField: Copy + Default {
+    fn sort_field(self) -> query::SortField;
+}
+
+/// A type's order input (declared with `order_input!`): a field and an optional direction.
+pub trait OrderInput: async_graphql::InputType {
+    type Field: OrderField;
+
+    fn parts(self) -> (Self::Field, Option<OrderDirection>);
+}
+
+/// The service ordering of an order input (the type's default without one).
+fn ordering_of<O: OrderInput>(order: Option<O>) -> query::Ordering {
+    let (field, direction) = order.map(O::parts).unwrap_or_default();
+    ordering(field.sort_field(), direction)
 }
 
 /// Sort direction of a list.

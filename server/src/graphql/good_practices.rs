@@ -2,78 +2,51 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, ID, InputObject, Object};
+use async_graphql::{Context, ID, InputObject, Object};
 use chorus_entities::{self as e, Taxonomy};
 use chrono::{DateTime, Utc};
 
-use super::connection::{self, FilterBuilder, Item, Listed, OrderDirection, load_all, unique};
+use super::connection::{self, FilterBuilder, Listed, unique};
 use super::edit::Editable;
 use super::ids::{self, NodeType};
-use super::loader;
 use super::loaders::GoodPracticeTopics;
-use super::loaders::TermKey;
 use super::localized::LocalizedFields;
 use super::organizations::Organization;
-use super::taxonomy::{Country, Region, Topic, terms};
+use super::taxonomy::{Country, Region, Topic, term, term_list};
 use crate::content::Reader;
 use crate::content::items::NewItem;
-use crate::content::query::{Filter, SortField, SortValue};
+use crate::content::query::{Filter, SortValue};
 use crate::content::{ContentType, good_practices};
 use crate::error::AppError;
 use async_graphql::Lookahead;
-use futures_util::future::BoxFuture;
 
-pub struct GoodPractice {
-    model: Arc<e::good_practices::Model>,
-    request: Arc<Reader>,
-}
+item_type!(GoodPractice, good_practices, GoodPractice, prefetch);
 
-impl Item for GoodPractice {
-    const TYPE: ContentType = ContentType::GoodPractice;
-    const NODE: NodeType = NodeType::GoodPractice;
-    type Model = e::good_practices::Model;
-
-    fn new(model: Arc<Self::Model>, request: Arc<Reader>) -> Self {
-        GoodPractice { model, request }
-    }
-
-    fn prefetch<'a>(
-        ctx: &'a Context<'a>,
-        models: Vec<Arc<Self::Model>>,
-        selection: &'a Lookahead<'a>,
-        request: &'a Arc<Reader>,
-    ) -> BoxFuture<'a, async_graphql::Result<()>> {
-        Box::pin(async move {
-            let l = loader(ctx);
-            let terms = async {
-                let mut term_ids: Vec<i32> = Vec::new();
-                if selection.field("topics").exists() {
-                    let links = load_all(l, models.iter().map(|m| GoodPracticeTopics(m.id))).await?;
-                    term_ids.extend(links.values().flat_map(|v| v.iter().copied()));
-                }
-                if selection.field("country").exists() {
-                    term_ids.extend(models.iter().filter_map(|m| m.country_id));
-                }
-                if selection.field("region").exists() {
-                    term_ids.extend(models.iter().filter_map(|m| m.region_id));
-                }
-                if !term_ids.is_empty() {
-                    load_all(l, unique(term_ids).into_iter().map(TermKey)).await?;
-                }
-                Ok::<_, async_graphql::Error>(())
-            };
-            let organization = async {
-                let sel = selection.field("organization");
-                if sel.exists() {
-                    let org_ids = unique(models.iter().filter_map(|m| m.organization_id));
-                    connection::build_items::<Organization>(ctx, &org_ids, &sel, request).await?;
-                }
-                Ok(())
-            };
-            futures_util::try_join!(terms, organization)?;
-            Ok(())
-        })
-    }
+/// Loads, one batch per relation, the relations of good-practice examples that `selection` asks for.
+async fn prefetch<'a>(
+    ctx: &'a Context<'a>,
+    models: Vec<Arc<e::good_practices::Model>>,
+    selection: &'a Lookahead<'a>,
+    request: &'a Arc<Reader>,
+) -> async_graphql::Result<()> {
+    let terms = async {
+        let mut ids = Vec::new();
+        if selection.field("topics").exists() {
+            ids = connection::linked(ctx, models.iter().map(|m| GoodPracticeTopics(m.id))).await?;
+        }
+        if selection.field("country").exists() {
+            ids.extend(models.iter().filter_map(|m| m.country_id));
+        }
+        if selection.field("region").exists() {
+            ids.extend(models.iter().filter_map(|m| m.region_id));
+        }
+        connection::prefetch_terms(ctx, ids).await
+    };
+    let organization = connection::prefetch::<Organization>(ctx, selection, "organization", request, async {
+        Ok(unique(models.iter().filter_map(|m| m.organization_id)))
+    });
+    futures_util::try_join!(terms, organization)?;
+    Ok(())
 }
 
 /// A good-practice example of community-led work.
@@ -102,23 +75,20 @@ impl GoodPractice {
     }
 
     async fn country(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Country>> {
-        let Some(id) = self.model.country_id else { return Ok(None) };
-        Ok(terms(ctx, &[id]).await?.into_iter().next().map(|term| Country { term, request: self.request.clone() }))
+        term(ctx, self.model.country_id, &self.request).await
     }
 
     async fn region(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Region>> {
-        let Some(id) = self.model.region_id else { return Ok(None) };
-        Ok(terms(ctx, &[id]).await?.into_iter().next().map(|term| Region { term, request: self.request.clone() }))
+        term(ctx, self.model.region_id, &self.request).await
     }
 
     async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organization>> {
-        let Some(id) = self.model.organization_id else { return Ok(None) };
-        connection::related::<Organization>(ctx, id, &self.request).await
+        connection::related::<Organization>(ctx, self.model.organization_id, &self.request).await
     }
 
     async fn topics(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Topic>> {
         let ids = connection::links(ctx, GoodPracticeTopics(self.model.id)).await?;
-        Ok(terms(ctx, &ids).await?.into_iter().map(|term| Topic { term, request: self.request.clone() }).collect())
+        term_list(ctx, &ids, &self.request).await
     }
 }
 
@@ -136,59 +106,29 @@ pub struct GoodPracticeFilter {
     translation: Option<super::connection::TranslationFilter>,
 }
 
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
-pub enum GoodPracticeOrderField {
-    #[default]
-    Year,
-    Title,
-    UpdatedAt,
-}
-
-#[derive(InputObject)]
-pub struct GoodPracticeOrder {
-    field: GoodPracticeOrderField,
-    direction: Option<OrderDirection>,
-}
-
-impl GoodPracticeFilter {
-    fn into_filters(self, ctx: &Context<'_>) -> Result<Vec<Filter>, AppError> {
-        let mut b = FilterBuilder::new(ctx);
-        b.terms(Taxonomy::Region, self.regions, "regions")?;
-        b.terms(Taxonomy::Country, self.countries, "countries")?;
-        b.terms(Taxonomy::Topic, self.topics, "topics")?;
-        b.organizations(self.organizations)?;
-        b.available_in(self.available_in)?;
-        b.push(self.year_from.map(|y| Filter::DateFrom(SortValue::Int(y))));
-        b.push(self.year_to.map(|y| Filter::DateTo(SortValue::Int(y))));
-        b.translation(self.translation)?;
-        Ok(b.filters)
-    }
-}
+order_input!(GoodPracticeOrder, GoodPracticeOrderField { Year => Date, Title => Title, UpdatedAt => Updated });
 
 impl Listed for GoodPractice {
     type Filter = GoodPracticeFilter;
     type Order = GoodPracticeOrder;
 
     fn filters(ctx: &Context<'_>, filter: GoodPracticeFilter) -> Result<Vec<Filter>, AppError> {
-        filter.into_filters(ctx)
-    }
-
-    fn ordering(order: Option<GoodPracticeOrder>) -> crate::content::query::Ordering {
-        let (field, direction) = order.map(|o| (o.field, o.direction)).unwrap_or_default();
-        let field = match field {
-            GoodPracticeOrderField::Year => SortField::Date,
-            GoodPracticeOrderField::Title => SortField::Title,
-            GoodPracticeOrderField::UpdatedAt => SortField::Updated,
-        };
-        connection::ordering(field, direction)
+        let mut b = FilterBuilder::new(ctx);
+        b.terms(Taxonomy::Region, filter.regions, "regions")?;
+        b.terms(Taxonomy::Country, filter.countries, "countries")?;
+        b.terms(Taxonomy::Topic, filter.topics, "topics")?;
+        b.organizations(filter.organizations)?;
+        b.available_in(filter.available_in)?;
+        b.push(filter.year_from.map(|y| Filter::DateFrom(SortValue::Int(y))));
+        b.push(filter.year_to.map(|y| Filter::DateTo(SortValue::Int(y))));
+        b.translation(filter.translation)?;
+        Ok(b.filters)
     }
 }
 
 item_queries!(
     GoodPracticeQuery,
     GoodPractice,
-    GoodPracticeFilter,
-    GoodPracticeOrder,
     /// Published good-practice examples.
     fn good_practices,
     /// One published good-practice example, by `id` or by `slug`.

@@ -31,7 +31,7 @@ macro_rules! with_item_type {
 /// The query root of a content type: its list (`connection::list`) and its single-item lookup
 /// (`connection::single`), one call each; the arguments are the same for every type.
 macro_rules! item_queries {
-    ($root:ident, $T:ty, $filter:ty, $order:ty,
+    ($root:ident, $T:ty,
      $(#[$list_doc:meta])* fn $list:ident, $(#[$single_doc:meta])* fn $single:ident) => {
         #[derive(Default)]
         pub struct $root;
@@ -48,8 +48,8 @@ macro_rules! item_queries {
                 after: Option<String>,
                 last: Option<i32>,
                 before: Option<String>,
-                filter: Option<$filter>,
-                order_by: Option<$order>,
+                filter: Option<<$T as $crate::graphql::connection::Listed>::Filter>,
+                order_by: Option<<$T as $crate::graphql::connection::Listed>::Order>,
                 locale: Option<String>,
                 #[graphql(desc = "Include drafts and versions in review (needs the right to read drafts).")]
                 preview: Option<bool>,
@@ -68,6 +68,79 @@ macro_rules! item_queries {
                 preview: Option<bool>,
             ) -> async_graphql::Result<Option<$T>> {
                 $crate::graphql::connection::single(ctx, id, slug, locale, preview).await
+            }
+        }
+    };
+}
+
+/// A content type's GraphQL object (its model and the reader) and its `Item` impl; `prefetch`,
+/// when given, is an async function loading the relations a selection asks for (`Item::prefetch`).
+macro_rules! item_type {
+    ($name:ident, $entity:ident, $variant:ident $(, $prefetch:path)?) => {
+        pub struct $name {
+            model: std::sync::Arc<chorus_entities::$entity::Model>,
+            request: std::sync::Arc<$crate::content::Reader>,
+        }
+
+        impl $crate::graphql::connection::Item for $name {
+            const TYPE: $crate::content::ContentType = $crate::content::ContentType::$variant;
+            const NODE: $crate::graphql::ids::NodeType = $crate::graphql::ids::NodeType::$variant;
+            type Model = chorus_entities::$entity::Model;
+
+            fn new(model: std::sync::Arc<Self::Model>, request: std::sync::Arc<$crate::content::Reader>) -> Self {
+                $name { model, request }
+            }
+
+            $(
+            fn prefetch<'a>(
+                ctx: &'a async_graphql::Context<'a>,
+                models: Vec<std::sync::Arc<Self::Model>>,
+                selection: &'a async_graphql::Lookahead<'a>,
+                request: &'a std::sync::Arc<$crate::content::Reader>,
+            ) -> futures_util::future::BoxFuture<'a, async_graphql::Result<()>> {
+                Box::pin($prefetch(ctx, models, selection, request))
+            }
+            )?
+        }
+    };
+}
+
+/// A type's order input and the enum of its order fields, each with the service field it sorts
+/// by; the first is the default.
+macro_rules! order_input {
+    ($name:ident, $field:ident {
+        $(#[$first_meta:meta])* $first:ident => $first_sort:ident
+        $(, $(#[$meta:meta])* $variant:ident => $sort:ident)* $(,)?
+    }) => {
+        #[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Default)]
+        pub enum $field {
+            $(#[$first_meta])*
+            #[default]
+            $first,
+            $($(#[$meta])* $variant,)*
+        }
+
+        impl $crate::graphql::connection::OrderField for $field {
+            fn sort_field(self) -> $crate::content::query::SortField {
+                match self {
+                    Self::$first => $crate::content::query::SortField::$first_sort,
+                    $(Self::$variant => $crate::content::query::SortField::$sort,)*
+                }
+            }
+        }
+
+        #[derive(async_graphql::InputObject)]
+        pub struct $name {
+            field: $field,
+            /// Defaults to descending for dates, ascending for titles.
+            direction: Option<$crate::graphql::connection::OrderDirection>,
+        }
+
+        impl $crate::graphql::connection::OrderInput for $name {
+            type Field = $field;
+
+            fn parts(self) -> ($field, Option<$crate::graphql::connection::OrderDirection>) {
+                (self.field, self.direction)
             }
         }
     };

@@ -6,21 +6,18 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chorus_entities::{self as e, Taxonomy};
 use chrono::{DateTime, Utc};
 
-use super::connection::{self, FilterBuilder, Item, Listed, OrderDirection, load_all, unique};
+use super::connection::{self, FilterBuilder, Listed, unique};
 use super::edit::Editable;
 use super::ids::{self, NodeType};
-use super::loader;
 use super::loaders::OrganizationMembers;
-use super::loaders::TermKey;
 use super::localized::LocalizedFields;
-use super::taxonomy::{Region, terms};
+use super::taxonomy::{Region, term};
 use crate::content::Reader;
 use crate::content::items::NewItem;
-use crate::content::query::{Filter, SortField};
+use crate::content::query::Filter;
 use crate::content::{ContentType, organizations};
 use crate::error::AppError;
 use async_graphql::Lookahead;
-use futures_util::future::BoxFuture;
 
 /// What kind of body an organisation is.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -32,55 +29,29 @@ pub enum OrganizationKind {
     Funder,
 }
 
-pub struct Organization {
-    model: Arc<e::organizations::Model>,
-    request: Arc<Reader>,
-}
+item_type!(Organization, organizations, Organization, prefetch);
 
-impl Item for Organization {
-    const TYPE: ContentType = ContentType::Organization;
-    const NODE: NodeType = NodeType::Organization;
-    type Model = e::organizations::Model;
-
-    fn new(model: Arc<Self::Model>, request: Arc<Reader>) -> Self {
-        Organization { model, request }
-    }
-
-    fn prefetch<'a>(
-        ctx: &'a Context<'a>,
-        models: Vec<Arc<Self::Model>>,
-        selection: &'a Lookahead<'a>,
-        request: &'a Arc<Reader>,
-    ) -> BoxFuture<'a, async_graphql::Result<()>> {
-        Box::pin(async move {
-            let l = loader(ctx);
-            let region = async {
-                if selection.field("region").exists() {
-                    load_all(l, unique(models.iter().filter_map(|m| m.region_id)).into_iter().map(TermKey)).await?;
-                }
-                Ok::<_, async_graphql::Error>(())
-            };
-            let parent = async {
-                let sel = selection.field("parent");
-                if sel.exists() {
-                    let ids = unique(models.iter().filter_map(|m| m.parent_id));
-                    connection::build_items::<Organization>(ctx, &ids, &sel, request).await?;
-                }
-                Ok(())
-            };
-            let members = async {
-                let sel = selection.field("members");
-                if sel.exists() {
-                    let links = load_all(l, models.iter().map(|m| OrganizationMembers(m.id))).await?;
-                    let ids = unique(links.values().flat_map(|v| v.iter().copied()));
-                    connection::build_items::<Organization>(ctx, &ids, &sel, request).await?;
-                }
-                Ok(())
-            };
-            futures_util::try_join!(region, parent, members)?;
-            Ok(())
-        })
-    }
+/// Loads, one batch per relation, the regions, parents and members of organisations that `selection` asks for.
+async fn prefetch<'a>(
+    ctx: &'a Context<'a>,
+    models: Vec<Arc<e::organizations::Model>>,
+    selection: &'a Lookahead<'a>,
+    request: &'a Arc<Reader>,
+) -> async_graphql::Result<()> {
+    let region = async {
+        if selection.field("region").exists() {
+            connection::prefetch_terms(ctx, models.iter().filter_map(|m| m.region_id)).await?;
+        }
+        Ok(())
+    };
+    let parent = connection::prefetch::<Organization>(ctx, selection, "parent", request, async {
+        Ok(unique(models.iter().filter_map(|m| m.parent_id)))
+    });
+    let members = connection::prefetch::<Organization>(ctx, selection, "members", request, async {
+        connection::linked(ctx, models.iter().map(|m| OrganizationMembers(m.id))).await
+    });
+    futures_util::try_join!(region, parent, members)?;
+    Ok(())
 }
 
 /// A network, member organisation or funder. Its name is `title`.
@@ -117,14 +88,12 @@ impl Organization {
     }
 
     async fn region(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Region>> {
-        let Some(id) = self.model.region_id else { return Ok(None) };
-        Ok(terms(ctx, &[id]).await?.into_iter().next().map(|term| Region { term, request: self.request.clone() }))
+        term(ctx, self.model.region_id, &self.request).await
     }
 
     /// The network this organisation belongs to.
     async fn parent(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organization>> {
-        let Some(id) = self.model.parent_id else { return Ok(None) };
-        connection::related::<Organization>(ctx, id, &self.request).await
+        connection::related::<Organization>(ctx, self.model.parent_id, &self.request).await
     }
 
     /// The organisations whose parent this is (a network's members).
@@ -146,60 +115,35 @@ pub struct OrganizationFilter {
     translation: Option<super::connection::TranslationFilter>,
 }
 
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
-pub enum OrganizationOrderField {
+order_input!(OrganizationOrder, OrganizationOrderField {
     /// The served name, in the request's collation.
-    #[default]
-    Title,
-    UpdatedAt,
-}
-
-#[derive(InputObject)]
-pub struct OrganizationOrder {
-    field: OrganizationOrderField,
-    direction: Option<OrderDirection>,
-}
-
-impl OrganizationFilter {
-    fn into_filters(self, ctx: &Context<'_>) -> Result<Vec<Filter>, AppError> {
-        use sea_orm::ActiveEnum;
-        let mut b = FilterBuilder::new(ctx);
-        b.kinds(
-            self.kinds.map(|k| k.into_iter().map(|k| e::OrganizationKind::from(k).to_value()).collect::<Vec<_>>()),
-        )?;
-        b.terms(Taxonomy::Region, self.regions, "regions")?;
-        b.available_in(self.available_in)?;
-        if let Some(p) = self.parent {
-            b.push(Some(Filter::Parent(ids::decode_as(&p, NodeType::Organization)?)));
-        }
-        b.translation(self.translation)?;
-        Ok(b.filters)
-    }
-}
+    Title => Title,
+    UpdatedAt => Updated,
+});
 
 impl Listed for Organization {
     type Filter = OrganizationFilter;
     type Order = OrganizationOrder;
 
     fn filters(ctx: &Context<'_>, filter: OrganizationFilter) -> Result<Vec<Filter>, AppError> {
-        filter.into_filters(ctx)
-    }
-
-    fn ordering(order: Option<OrganizationOrder>) -> crate::content::query::Ordering {
-        let (field, direction) = order.map(|o| (o.field, o.direction)).unwrap_or_default();
-        let field = match field {
-            OrganizationOrderField::Title => SortField::Title,
-            OrganizationOrderField::UpdatedAt => SortField::Updated,
-        };
-        connection::ordering(field, direction)
+        use sea_orm::ActiveEnum;
+        let mut b = FilterBuilder::new(ctx);
+        b.kinds(
+            filter.kinds.map(|k| k.into_iter().map(|k| e::OrganizationKind::from(k).to_value()).collect::<Vec<_>>()),
+        )?;
+        b.terms(Taxonomy::Region, filter.regions, "regions")?;
+        b.available_in(filter.available_in)?;
+        if let Some(p) = filter.parent {
+            b.push(Some(Filter::Parent(ids::decode_as(&p, NodeType::Organization)?)));
+        }
+        b.translation(filter.translation)?;
+        Ok(b.filters)
     }
 }
 
 item_queries!(
     OrganizationQuery,
     Organization,
-    OrganizationFilter,
-    OrganizationOrder,
     /// Published networks and organisations, ordered by name by default.
     fn organizations,
     /// One published organisation, by `id` or by `slug`.

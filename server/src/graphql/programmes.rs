@@ -2,56 +2,38 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, ID, InputObject, Object};
+use async_graphql::{Context, ID, InputObject, Object};
 use chorus_entities as e;
 use chrono::{DateTime, Utc};
 
-use super::connection::{self, Connection, FilterBuilder, Item, Listed, OrderDirection, load_all, unique};
+use super::connection::{self, Connection, FilterBuilder, Listed};
 use super::edit::{self, Editable};
 use super::ids::{self, NodeType};
 use super::loaders::ProgrammeFunders;
 use super::localized::LocalizedFields;
 use super::organizations::Organization;
+use super::page_complexity;
 use super::resources::Resource;
-use super::{loader, page_complexity};
 use crate::content::Reader;
 use crate::content::items::NewItem;
 use crate::content::query::{Filter, SortField};
 use crate::content::{ContentType, programmes};
 use crate::error::AppError;
 use async_graphql::Lookahead;
-use futures_util::future::BoxFuture;
 
-pub struct Programme {
-    model: Arc<e::programmes::Model>,
-    request: Arc<Reader>,
-}
+item_type!(Programme, programmes, Programme, prefetch);
 
-impl Item for Programme {
-    const TYPE: ContentType = ContentType::Programme;
-    const NODE: NodeType = NodeType::Programme;
-    type Model = e::programmes::Model;
-
-    fn new(model: Arc<Self::Model>, request: Arc<Reader>) -> Self {
-        Programme { model, request }
-    }
-
-    fn prefetch<'a>(
-        ctx: &'a Context<'a>,
-        models: Vec<Arc<Self::Model>>,
-        selection: &'a Lookahead<'a>,
-        request: &'a Arc<Reader>,
-    ) -> BoxFuture<'a, async_graphql::Result<()>> {
-        Box::pin(async move {
-            let sel = selection.field("funders");
-            if sel.exists() {
-                let links = load_all(loader(ctx), models.iter().map(|m| ProgrammeFunders(m.id))).await?;
-                let ids = unique(links.values().flat_map(|v| v.iter().copied()));
-                connection::build_items::<Organization>(ctx, &ids, &sel, request).await?;
-            }
-            Ok(())
-        })
-    }
+/// Loads, one batch per relation, the funders of programmes that `selection` asks for.
+async fn prefetch<'a>(
+    ctx: &'a Context<'a>,
+    models: Vec<Arc<e::programmes::Model>>,
+    selection: &'a Lookahead<'a>,
+    request: &'a Arc<Reader>,
+) -> async_graphql::Result<()> {
+    connection::prefetch::<Organization>(ctx, selection, "funders", request, async {
+        connection::linked(ctx, models.iter().map(|m| ProgrammeFunders(m.id))).await
+    })
+    .await
 }
 
 /// A funded programme; `body` describes its objectives.
@@ -119,58 +101,28 @@ pub struct ProgrammeFilter {
     translation: Option<super::connection::TranslationFilter>,
 }
 
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
-pub enum ProgrammeOrderField {
-    #[default]
-    StartYear,
-    Title,
-    UpdatedAt,
-}
-
-#[derive(InputObject)]
-pub struct ProgrammeOrder {
-    field: ProgrammeOrderField,
-    direction: Option<OrderDirection>,
-}
-
-impl ProgrammeFilter {
-    fn into_filters(self, ctx: &Context<'_>) -> Result<Vec<Filter>, AppError> {
-        let mut b = FilterBuilder::new(ctx);
-        b.available_in(self.available_in)?;
-        if let Some(list) = self.funders {
-            let ids = list.iter().map(|id| ids::decode_as(id, NodeType::Organization)).collect::<Result<_, _>>()?;
-            b.push(Some(Filter::Funders(ids)));
-        }
-        b.push(self.active_in.map(Filter::ActiveIn));
-        b.translation(self.translation)?;
-        Ok(b.filters)
-    }
-}
+order_input!(ProgrammeOrder, ProgrammeOrderField { StartYear => Date, Title => Title, UpdatedAt => Updated });
 
 impl Listed for Programme {
     type Filter = ProgrammeFilter;
     type Order = ProgrammeOrder;
 
     fn filters(ctx: &Context<'_>, filter: ProgrammeFilter) -> Result<Vec<Filter>, AppError> {
-        filter.into_filters(ctx)
-    }
-
-    fn ordering(order: Option<ProgrammeOrder>) -> crate::content::query::Ordering {
-        let (field, direction) = order.map(|o| (o.field, o.direction)).unwrap_or_default();
-        let field = match field {
-            ProgrammeOrderField::StartYear => SortField::Date,
-            ProgrammeOrderField::Title => SortField::Title,
-            ProgrammeOrderField::UpdatedAt => SortField::Updated,
-        };
-        connection::ordering(field, direction)
+        let mut b = FilterBuilder::new(ctx);
+        b.available_in(filter.available_in)?;
+        if let Some(list) = filter.funders {
+            let ids = list.iter().map(|id| ids::decode_as(id, NodeType::Organization)).collect::<Result<_, _>>()?;
+            b.push(Some(Filter::Funders(ids)));
+        }
+        b.push(filter.active_in.map(Filter::ActiveIn));
+        b.translation(filter.translation)?;
+        Ok(b.filters)
     }
 }
 
 item_queries!(
     ProgrammeQuery,
     Programme,
-    ProgrammeFilter,
-    ProgrammeOrder,
     /// Published programmes, newest first by default.
     fn programmes,
     /// One published programme, by `id` or by `slug`.

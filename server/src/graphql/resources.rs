@@ -6,23 +6,21 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chorus_entities::{self as e, Taxonomy};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::connection::{self, FilterBuilder, Item, Listed, OrderDirection, load_all, unique};
+use super::connection::{self, FilterBuilder, Listed, load_all, unique};
 use super::edit::Editable;
 use super::ids::{self, NodeType};
 use super::loader;
-use super::loaders::TermKey;
 use super::loaders::{ResourceOrganizations, ResourceTerms};
 use super::localized::LocalizedFields;
 use super::organizations::Organization;
 use super::programmes::Programme;
-use super::taxonomy::{Country, Region, Topic, of_taxonomy, terms};
+use super::taxonomy::{Country, Region, Topic, of_taxonomy, terms, wrap};
 use crate::content::Reader;
 use crate::content::items::NewItem;
-use crate::content::query::{Filter, SortField, SortValue};
+use crate::content::query::{Filter, SortValue};
 use crate::content::{ContentType, resources};
 use crate::error::AppError;
 use async_graphql::Lookahead;
-use futures_util::future::BoxFuture;
 
 /// What kind of publication a resource is.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -49,58 +47,31 @@ pub enum OrganizationRole {
     Publisher,
 }
 
-pub struct Resource {
-    model: Arc<e::resources::Model>,
-    request: Arc<Reader>,
-}
+item_type!(Resource, resources, Resource, prefetch);
 
-impl Item for Resource {
-    const TYPE: ContentType = ContentType::Resource;
-    const NODE: NodeType = NodeType::Resource;
-    type Model = e::resources::Model;
-
-    fn new(model: Arc<Self::Model>, request: Arc<Reader>) -> Self {
-        Resource { model, request }
-    }
-
-    fn prefetch<'a>(
-        ctx: &'a Context<'a>,
-        models: Vec<Arc<Self::Model>>,
-        selection: &'a Lookahead<'a>,
-        request: &'a Arc<Reader>,
-    ) -> BoxFuture<'a, async_graphql::Result<()>> {
-        Box::pin(async move {
-            let l = loader(ctx);
-            let ids: Vec<i32> = models.iter().map(|m| m.id).collect();
-            let terms = async {
-                if ["regions", "countries", "topics"].iter().any(|f| selection.field(f).exists()) {
-                    let links = load_all(l, ids.iter().map(|&id| ResourceTerms(id))).await?;
-                    let term_ids = unique(links.values().flat_map(|v| v.iter().copied()));
-                    load_all(l, term_ids.into_iter().map(TermKey)).await?;
-                }
-                Ok::<_, async_graphql::Error>(())
-            };
-            let organizations = async {
-                let sel = selection.field("organizations");
-                if sel.exists() {
-                    let links = load_all(l, ids.iter().map(|&id| ResourceOrganizations(id))).await?;
-                    let org_ids = unique(links.values().flat_map(|v| v.iter().map(|(id, _)| *id)));
-                    connection::build_items::<Organization>(ctx, &org_ids, &sel, request).await?;
-                }
-                Ok(())
-            };
-            let programme = async {
-                let sel = selection.field("programme");
-                if sel.exists() {
-                    let programme_ids = unique(models.iter().filter_map(|m| m.programme_id));
-                    connection::build_items::<Programme>(ctx, &programme_ids, &sel, request).await?;
-                }
-                Ok(())
-            };
-            futures_util::try_join!(terms, organizations, programme)?;
-            Ok(())
-        })
-    }
+/// Loads, one batch per relation, the terms, organisations and programmes of resources that `selection` asks for.
+async fn prefetch<'a>(
+    ctx: &'a Context<'a>,
+    models: Vec<Arc<e::resources::Model>>,
+    selection: &'a Lookahead<'a>,
+    request: &'a Arc<Reader>,
+) -> async_graphql::Result<()> {
+    let terms = async {
+        if ["regions", "countries", "topics"].iter().any(|f| selection.field(f).exists()) {
+            let ids = connection::linked(ctx, models.iter().map(|m| ResourceTerms(m.id))).await?;
+            connection::prefetch_terms(ctx, ids).await?;
+        }
+        Ok(())
+    };
+    let organizations = connection::prefetch::<Organization>(ctx, selection, "organizations", request, async {
+        let links = load_all(loader(ctx), models.iter().map(|m| ResourceOrganizations(m.id))).await?;
+        Ok(unique(links.values().flat_map(|v| v.iter().map(|(id, _)| *id))))
+    });
+    let programme = connection::prefetch::<Programme>(ctx, selection, "programme", request, async {
+        Ok(unique(models.iter().filter_map(|m| m.programme_id)))
+    });
+    futures_util::try_join!(terms, organizations, programme)?;
+    Ok(())
 }
 
 /// An advocacy tool, guide, report or other publication.
@@ -134,17 +105,17 @@ impl Resource {
 
     async fn regions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Region>> {
         let terms = self.terms(ctx).await?;
-        Ok(of_taxonomy(&terms, Taxonomy::Region).map(|term| Region { term, request: self.request.clone() }).collect())
+        Ok(wrap(of_taxonomy(&terms, Taxonomy::Region), &self.request))
     }
 
     async fn countries(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Country>> {
         let terms = self.terms(ctx).await?;
-        Ok(of_taxonomy(&terms, Taxonomy::Country).map(|term| Country { term, request: self.request.clone() }).collect())
+        Ok(wrap(of_taxonomy(&terms, Taxonomy::Country), &self.request))
     }
 
     async fn topics(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Topic>> {
         let terms = self.terms(ctx).await?;
-        Ok(of_taxonomy(&terms, Taxonomy::Topic).map(|term| Topic { term, request: self.request.clone() }).collect())
+        Ok(wrap(of_taxonomy(&terms, Taxonomy::Topic), &self.request))
     }
 
     /// The organisations that wrote or published the resource (optionally of one role).
@@ -165,8 +136,7 @@ impl Resource {
     }
 
     async fn programme(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Programme>> {
-        let Some(id) = self.model.programme_id else { return Ok(None) };
-        connection::related::<Programme>(ctx, id, &self.request).await
+        connection::related::<Programme>(ctx, self.model.programme_id, &self.request).await
     }
 }
 
@@ -200,57 +170,32 @@ pub struct ResourceFilter {
     translation: Option<super::connection::TranslationFilter>,
 }
 
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
-pub enum ResourceOrderField {
-    #[default]
-    PublishedOn,
+order_input!(ResourceOrder, ResourceOrderField {
+    PublishedOn => Date,
     /// The served title, in the request's collation.
-    Title,
-    UpdatedAt,
-}
-
-#[derive(InputObject)]
-pub struct ResourceOrder {
-    field: ResourceOrderField,
-    /// Defaults to descending for dates, ascending for titles.
-    direction: Option<OrderDirection>,
-}
-
-impl ResourceFilter {
-    fn into_filters(self, ctx: &Context<'_>) -> Result<Vec<Filter>, AppError> {
-        let mut b = FilterBuilder::new(ctx);
-        b.kinds(self.kinds.map(|k| k.into_iter().map(|k| kind_value(k.into())).collect::<Vec<_>>()))?;
-        b.terms(Taxonomy::Region, self.regions, "regions")?;
-        b.terms(Taxonomy::Country, self.countries, "countries")?;
-        b.terms(Taxonomy::Topic, self.topics, "topics")?;
-        b.organizations(self.organizations)?;
-        b.available_in(self.available_in)?;
-        if let Some(p) = self.programme {
-            b.push(Some(Filter::Programme(ids::decode_as(&p, NodeType::Programme)?)));
-        }
-        b.push(self.published_from.map(|d| Filter::DateFrom(SortValue::Date(d))));
-        b.push(self.published_to.map(|d| Filter::DateTo(SortValue::Date(d))));
-        b.translation(self.translation)?;
-        Ok(b.filters)
-    }
-}
+    Title => Title,
+    UpdatedAt => Updated,
+});
 
 impl Listed for Resource {
     type Filter = ResourceFilter;
     type Order = ResourceOrder;
 
     fn filters(ctx: &Context<'_>, filter: ResourceFilter) -> Result<Vec<Filter>, AppError> {
-        filter.into_filters(ctx)
-    }
-
-    fn ordering(order: Option<ResourceOrder>) -> crate::content::query::Ordering {
-        let (field, direction) = order.map(|o| (o.field, o.direction)).unwrap_or_default();
-        let field = match field {
-            ResourceOrderField::PublishedOn => SortField::Date,
-            ResourceOrderField::Title => SortField::Title,
-            ResourceOrderField::UpdatedAt => SortField::Updated,
-        };
-        connection::ordering(field, direction)
+        let mut b = FilterBuilder::new(ctx);
+        b.kinds(filter.kinds.map(|k| k.into_iter().map(|k| kind_value(k.into())).collect::<Vec<_>>()))?;
+        b.terms(Taxonomy::Region, filter.regions, "regions")?;
+        b.terms(Taxonomy::Country, filter.countries, "countries")?;
+        b.terms(Taxonomy::Topic, filter.topics, "topics")?;
+        b.organizations(filter.organizations)?;
+        b.available_in(filter.available_in)?;
+        if let Some(p) = filter.programme {
+            b.push(Some(Filter::Programme(ids::decode_as(&p, NodeType::Programme)?)));
+        }
+        b.push(filter.published_from.map(|d| Filter::DateFrom(SortValue::Date(d))));
+        b.push(filter.published_to.map(|d| Filter::DateTo(SortValue::Date(d))));
+        b.translation(filter.translation)?;
+        Ok(b.filters)
     }
 }
 
@@ -263,8 +208,6 @@ fn kind_value(kind: e::ResourceKind) -> String {
 item_queries!(
     ResourceQuery,
     Resource,
-    ResourceFilter,
-    ResourceOrder,
     /// Published resources, in the request's language where translated.
     fn resources,
     /// One published resource, by `id` or by `slug` (looked up along the locale chain).

@@ -90,7 +90,42 @@ macro_rules! term_type {
                 ids::encode($node, self.term.id)
             }
         }
+
+        impl TermType for $name {
+            fn of(term: Arc<Term>, request: Arc<Reader>) -> Self {
+                $name { term, request }
+            }
+        }
     };
+}
+
+/// A GraphQL type of term (region, country, topic), built from a term and the request.
+pub trait TermType: Sized {
+    fn of(term: Arc<Term>, request: Arc<Reader>) -> Self;
+}
+
+/// Wraps terms, in order, as GraphQL terms of one type.
+pub fn wrap<T: TermType>(terms: impl IntoIterator<Item = Arc<Term>>, request: &Arc<Reader>) -> Vec<T> {
+    terms.into_iter().map(|term| T::of(term, request.clone())).collect()
+}
+
+/// The term with this id, if any (batched).
+pub async fn term<T: TermType>(
+    ctx: &Context<'_>,
+    id: Option<i32>,
+    request: &Arc<Reader>,
+) -> async_graphql::Result<Option<T>> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(wrap(terms(ctx, &[id]).await?, request).pop())
+}
+
+/// The terms with these ids (batched), in order.
+pub async fn term_list<T: TermType>(
+    ctx: &Context<'_>,
+    ids: &[i32],
+    request: &Arc<Reader>,
+) -> async_graphql::Result<Vec<T>> {
+    Ok(wrap(terms(ctx, ids).await?, request))
 }
 term_type!(Region, NodeType::Region);
 term_type!(Country, NodeType::Country);
@@ -112,10 +147,7 @@ impl Region {
     async fn countries(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Country>> {
         let ids = super::connection::links(ctx, TermChildren(self.term.id)).await?;
         let terms = terms(ctx, &ids).await?;
-        Ok(sorted(ctx, &self.request, terms)
-            .into_iter()
-            .map(|term| Country { term, request: self.request.clone() })
-            .collect())
+        Ok(wrap(sorted(ctx, &self.request, terms), &self.request))
     }
 }
 
@@ -132,8 +164,7 @@ impl Country {
     }
 
     async fn region(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Region>> {
-        let Some(parent) = self.term.parent_id else { return Ok(None) };
-        Ok(terms(ctx, &[parent]).await?.into_iter().next().map(|term| Region { term, request: self.request.clone() }))
+        term(ctx, self.term.parent_id, &self.request).await
     }
 }
 
@@ -177,7 +208,7 @@ impl TaxonomyQuery {
     async fn regions(&self, ctx: &Context<'_>, locale: Option<String>) -> async_graphql::Result<Vec<Region>> {
         let request = request_locale(ctx, locale.as_deref(), None).gql()?;
         let terms = load::taxonomy(&state(ctx).db, Taxonomy::Region).await.gql()?;
-        Ok(terms.into_iter().map(|t| Region { term: Arc::new(t), request: request.clone() }).collect())
+        Ok(wrap(terms.into_iter().map(Arc::new), &request))
     }
 
     /// Every country (or those of one region, by region code), ordered by label.
@@ -196,14 +227,14 @@ impl TaxonomyQuery {
             let id = regions.iter().find(|r| r.code == region.to_ascii_lowercase()).map(|r| r.id);
             terms.retain(|t| id.is_some() && t.parent_id == id);
         }
-        Ok(sorted(ctx, &request, terms).into_iter().map(|term| Country { term, request: request.clone() }).collect())
+        Ok(wrap(sorted(ctx, &request, terms), &request))
     }
 
     /// Every topic, ordered by label.
     async fn topics(&self, ctx: &Context<'_>, locale: Option<String>) -> async_graphql::Result<Vec<Topic>> {
         let request = request_locale(ctx, locale.as_deref(), None).gql()?;
         let terms = load::taxonomy(&state(ctx).db, Taxonomy::Topic).await.gql()?.into_iter().map(Arc::new).collect();
-        Ok(sorted(ctx, &request, terms).into_iter().map(|term| Topic { term, request: request.clone() }).collect())
+        Ok(wrap(sorted(ctx, &request, terms), &request))
     }
 }
 

@@ -204,6 +204,14 @@ pub struct GraphqlConfig {
     pub cache_max_entries: usize,
     /// Bytes the cached responses may take (keys and bodies); the oldest go first.
     pub cache_max_bytes: usize,
+    /// Most query texts kept for Apollo's automatic persisted queries (per process); 0 turns
+    /// them off.
+    pub persisted_queries: usize,
+    /// A manifest of trusted documents (JSON, as GraphQL Code Generator, Relay or Apollo write
+    /// it); empty for none.
+    pub trusted_documents: String,
+    /// Refuse every operation that is not in the manifest.
+    pub trusted_documents_only: bool,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -278,6 +286,9 @@ impl Default for GraphqlConfig {
             cache_ttl_ms: 1000,
             cache_max_entries: 1000,
             cache_max_bytes: 32 * 1024 * 1024,
+            persisted_queries: 1000,
+            trusted_documents: String::new(),
+            trusted_documents_only: false,
         }
     }
 }
@@ -399,6 +410,12 @@ impl Config {
             if value == 0 {
                 return Err(key_err(key, "must be at least 1".into()));
             }
+        }
+        if g.trusted_documents_only && g.trusted_documents.is_empty() {
+            return Err(key_err(
+                "graphql.trusted_documents_only",
+                "needs `graphql.trusted_documents`, the manifest of the operations to accept".into(),
+            ));
         }
         for origin in &self.http.cors_origins {
             if origin != "*" && parse_origin(origin).is_none() {

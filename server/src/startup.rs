@@ -10,6 +10,7 @@ use crate::auth::limiter::{LoginLimiter, installation_secret};
 use crate::cache::ResponseCache;
 use crate::config::Config;
 use crate::error::{AppError, AppResult};
+use crate::graphql::persisted::Persisted;
 use crate::metrics::Metrics;
 use crate::state::AppState;
 use crate::{db, graphql, http};
@@ -18,21 +19,23 @@ pub struct Application {
     listener: TcpListener,
     port: u16,
     state: AppState,
+    persisted: Persisted,
 }
 
 impl Application {
     /// Connects to the database, applies the migration policy and binds the listener.
+    /// The socket is bound first, so that a port in use is reported before any migration runs.
     pub async fn build(config: Config) -> AppResult<Application> {
         init_tls();
         let locales = config.locales().map_err(|e| AppError::internal(format!("locales: {e}")))?;
+        let listener = bind(config.server.bind).await?;
+        let port =
+            listener.local_addr().map_err(|e| AppError::internal(format!("listener has no address: {e}")))?.port();
+        let persisted = Persisted::from_config(&config.graphql)
+            .map_err(|e| AppError::bad_input(format!("graphql.trusted_documents: {e}")))?;
         let metrics = Metrics::new();
         let db = db::connect(&config, Some(metrics.clone())).await?;
         db::prepare(&db, config.database.migrate_on_start).await?;
-        let listener = TcpListener::bind(config.server.bind)
-            .await
-            .map_err(|e| AppError::internal(format!("cannot listen on {}: {e}", config.server.bind)))?;
-        let port =
-            listener.local_addr().map_err(|e| AppError::internal(format!("listener has no address: {e}")))?.port();
         let g = &config.graphql;
         let cache =
             Arc::new(ResponseCache::new(Duration::from_millis(g.cache_ttl_ms), g.cache_max_entries, g.cache_max_bytes));
@@ -53,7 +56,7 @@ impl Application {
             login_limiter,
             search,
         };
-        Ok(Application { listener, port, state })
+        Ok(Application { listener, port, state, persisted })
     }
 
     /// The bound port (useful with port 0).
@@ -69,7 +72,7 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
         let grace = Duration::from_secs(self.state.config.server.shutdown_grace_seconds);
         let schema = graphql::build_schema(self.state.clone());
-        let app = http::app(self.state.clone(), schema);
+        let app = http::app(self.state.clone(), schema, self.persisted);
         let scheduler = tokio::spawn(crate::content::schedule::run(
             self.state.clone(),
             self.state.config.server.scheduler_interval_ms,
@@ -107,6 +110,28 @@ impl Application {
         self.state.db.clone().close().await.ok();
         Ok(())
     }
+}
+
+/// Binds the listening socket; a failure says which address and how to choose another.
+async fn bind(addr: std::net::SocketAddr) -> AppResult<TcpListener> {
+    TcpListener::bind(addr).await.map_err(|e| {
+        let hint = match e.kind() {
+            std::io::ErrorKind::AddrInUse => format!(
+                "the address is already in use (another Chorus, or another program, listens there); \
+                 choose another with `chorus serve --bind 127.0.0.1:{}`, `server.bind` in config.toml \
+                 or CHORUS_SERVER__BIND",
+                addr.port().wrapping_add(1).max(1)
+            ),
+            std::io::ErrorKind::PermissionDenied => {
+                "permission denied (ports below 1024 need privileges); choose a port above 1024 with `--bind`".into()
+            }
+            std::io::ErrorKind::AddrNotAvailable => {
+                "this machine has no such address; use 127.0.0.1, 0.0.0.0 or one of its own addresses".into()
+            }
+            _ => e.to_string(),
+        };
+        AppError::Unavailable(format!("cannot listen on {addr}: {hint}"))
+    })
 }
 
 /// Installs the process's TLS provider (ring) for outgoing HTTPS (webhooks). Any program that

@@ -169,6 +169,29 @@ async fn every_code_in_the_table_is_reached(backend: Backend) {
     )
     .await;
     walk.saw(Code::RecursionTooDeep, s, &b);
+    let hash = |q: &str| chorus_tests::chorus::graphql::persisted::sha256_hex(q);
+    let by_hash = json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": hash("{ a }") } } });
+    let (s, b) = post(&app, "application/json", by_hash.to_string().into_bytes(), None).await;
+    walk.saw(Code::PersistedQueryNotFound, s, &b);
+    let lie = json!({ "query": "{ locales { code } }", "extensions": by_hash["extensions"] });
+    let (s, b) = post(&app, "application/json", lie.to_string().into_bytes(), None).await;
+    walk.saw(Code::PersistedQueryHashMismatch, s, &b);
+    let no_apq = app.sibling(|c| c.graphql.persisted_queries = 0).await;
+    let (s, b) = post(&no_apq, "application/json", by_hash.to_string().into_bytes(), None).await;
+    walk.saw(Code::PersistedQueryNotSupported, s, &b);
+    no_apq.stop().await;
+    let manifest = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(manifest.path(), json!({ hash("{ locales { code } }"): "{ locales { code } }" }).to_string())
+        .unwrap();
+    let trusted = app
+        .sibling(|c| {
+            c.graphql.trusted_documents = manifest.path().display().to_string();
+            c.graphql.trusted_documents_only = true;
+        })
+        .await;
+    let (s, b) = post_query(&trusted, "{ regions { code } }").await;
+    walk.saw(Code::PersistedQueryNotInList, s, &b);
+    trusted.stop().await;
 
     // Raised by the services.
     let (s, b) = post_query(&app, r#"{ topics(locale: "not a tag!") { code } }"#).await;

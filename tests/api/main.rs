@@ -5,6 +5,7 @@ mod auth;
 mod codes;
 mod crash;
 mod editorial;
+mod frontend;
 mod hardening;
 mod http;
 mod lifecycle;

@@ -180,6 +180,7 @@ macro_rules! item_mutations {
 mod admin;
 mod auth;
 mod connection;
+pub mod document;
 mod edit;
 pub mod error;
 mod good_practices;
@@ -189,6 +190,7 @@ mod locales;
 mod localized;
 mod node;
 mod organizations;
+pub mod persisted;
 mod programmes;
 mod resources;
 mod search;
@@ -251,7 +253,8 @@ pub fn build_schema(state: AppState) -> ChorusSchema {
     PAGE_SIZES[0].store(g.default_page_size, Ordering::Relaxed);
     PAGE_SIZES[1].store(g.max_page_size, Ordering::Relaxed);
     let mut builder = Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
-        .limit_depth(g.max_depth)
+        // The depth limit is the endpoint's (`document::depth`), which counts a chain of
+        // `ofType` fields once so that standard introspection queries pass.
         .limit_complexity(g.max_complexity)
         .limit_recursive_depth(g.max_recursive_depth)
         .limit_directives(g.max_directives);

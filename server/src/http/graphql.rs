@@ -4,10 +4,8 @@
 //! Rules: queries by GET or POST; POST only as `application/json`; mutations only by POST; batch
 //! size, body size, query size and alias count capped before execution; every error has a code.
 
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet};
-use async_graphql::{BatchRequest, ServerError};
+use async_graphql::ServerError;
 use poem::http::header;
-use poem::web::Html;
 use poem::{Body, IntoResponse, Request, Response};
 
 use bytes::Bytes;
@@ -17,7 +15,9 @@ use super::{error_body, refuse};
 use crate::auth::{PasswordBudget, Principal};
 use crate::cache::{self, Leader, Lookup, ResponseCache};
 use crate::error::Code;
+use crate::graphql::document::{self, count_aliases, selects_mutation, text_nesting, variables_nesting};
 use crate::graphql::error::{ensure_code, request_error};
+use crate::graphql::persisted::{DocumentRef, Resolved};
 use crate::graphql::{HeaderLocale, loaders};
 
 /// Longest `Accept-Language` header we negotiate on; longer ones are ignored.
@@ -31,11 +31,15 @@ enum Method {
 
 pub async fn get(req: &Request, state: &HttpState) -> Response {
     let query_string = req.uri().query().unwrap_or_default();
-    if !query_string.split('&').any(|kv| kv.starts_with("query=")) {
-        if state.app.config.graphql.graphiql {
-            let page =
-                async_graphql::http::GraphiQLSource::build().endpoint("/graphql").title("Chorus GraphiQL").finish();
-            return Html(page).into_response();
+    let names_a_document = query_string.split('&').any(|kv| {
+        let name = kv.split('=').next().unwrap_or_default();
+        matches!(name, "query" | "extensions" | "documentId" | "doc_id")
+    });
+    if !names_a_document {
+        // A browser opening the endpoint gets the explorer; an API client, a coded refusal.
+        let wants_html = req.header(header::ACCEPT).is_some_and(|a| a.contains("text/html"));
+        if wants_html && state.app.config.graphql.graphiql {
+            return super::explorer::page();
         }
         return refuse(Code::BadRequest, "missing `query` parameter");
     }
@@ -100,18 +104,18 @@ pub async fn post(req: &Request, body: Body, state: &HttpState) -> Response {
             .into_response();
         }
     };
-    let batch: BatchRequest = match serde_json::from_slice(&bytes) {
+    let batch: WireBatch = match serde_json::from_slice(&bytes) {
         Ok(b) => b,
         Err(_) => return refuse(Code::BadRequest, "the body is not a GraphQL request in JSON"),
     };
     // One password check for the whole HTTP request, batched operations included.
     let budget = PasswordBudget::default();
     match batch {
-        BatchRequest::Single(request) => match execute(req, state, request, Method::Post, &budget).await {
+        WireBatch::Single(request) => match execute(req, state, request, Method::Post, &budget).await {
             Ok(body) => json_bytes(body),
             Err(refusal) => refusal,
         },
-        BatchRequest::Batch(requests) => {
+        WireBatch::Batch(requests) => {
             let max = state.app.config.graphql.max_batch;
             if requests.is_empty() || requests.len() > max {
                 return refuse(Code::BatchTooLarge, &format!("a batch holds between 1 and {max} operations"));
@@ -184,16 +188,38 @@ async fn authenticate(http: &Request, state: &HttpState) -> Result<Option<Princi
     }
 }
 
+/// One GraphQL request as it arrives: async-graphql's fields, and the id of a trusted document
+/// (`documentId` in GraphQL over HTTP, `doc_id` in Relay).
+#[derive(serde::Deserialize)]
+struct WireRequest {
+    #[serde(flatten)]
+    request: async_graphql::Request,
+    #[serde(default, rename = "documentId", alias = "doc_id")]
+    document_id: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant)] // as async-graphql's BatchRequest: one request is the common case
+enum WireBatch {
+    Single(WireRequest),
+    Batch(Vec<WireRequest>),
+}
+
 /// Parses GraphQL-over-HTTP GET parameters (`query`, `operationName`, `variables`,
-/// `extensions`). async-graphql's own parser expects `operation_name`, which clients do not send.
-fn parse_get(query_string: &str) -> Option<async_graphql::Request> {
+/// `extensions`, `documentId`). async-graphql's own parser expects `operation_name`, which
+/// clients do not send.
+fn parse_get(query_string: &str) -> Option<WireRequest> {
     #[derive(serde::Deserialize)]
     struct Params {
+        #[serde(default)]
         query: String,
         #[serde(rename = "operationName", alias = "operation_name")]
         operation_name: Option<String>,
         variables: Option<String>,
         extensions: Option<String>,
+        #[serde(rename = "documentId", alias = "doc_id")]
+        document_id: Option<String>,
     }
     let p: Params = serde_urlencoded::from_str(query_string).ok()?;
     let mut request = async_graphql::Request::new(p.query);
@@ -204,7 +230,33 @@ fn parse_get(query_string: &str) -> Option<async_graphql::Request> {
     if let Some(e) = p.extensions.filter(|e| !e.is_empty()) {
         request.extensions = serde_json::from_str(&e).ok()?;
     }
-    Some(request)
+    Some(WireRequest { request, document_id: p.document_id.filter(|d| !d.is_empty()) })
+}
+
+/// What a request names its document by besides its text; a malformed Apollo
+/// `persistedQuery` extension is refused.
+fn document_ref(wire: &mut WireRequest) -> Result<DocumentRef, ServerError> {
+    let mut reference = DocumentRef { document_id: wire.document_id.take(), apollo_hash: None };
+    if let Some(value) = wire.request.extensions.remove("persistedQuery") {
+        #[derive(serde::Deserialize)]
+        struct PersistedQuery {
+            version: i64,
+            #[serde(rename = "sha256Hash")]
+            sha256_hash: String,
+        }
+        let pq: PersistedQuery = async_graphql::from_value(value).map_err(|_| {
+            request_error(
+                "extensions.persistedQuery must be {\"version\": 1, \"sha256Hash\": \"<hex>\"}".to_owned(),
+                Code::BadRequest,
+            )
+        })?;
+        if pq.version != 1 {
+            let msg = format!("persisted query version {} is not supported; use 1", pq.version);
+            return Err(request_error(msg, Code::BadRequest));
+        }
+        reference.apollo_hash = Some(pq.sha256_hash);
+    }
+    Ok(reference)
 }
 
 fn json_bytes(body: Bytes) -> Response {
@@ -234,7 +286,7 @@ fn errors(state: &HttpState, errors: Vec<ServerError>) -> async_graphql::Respons
 async fn execute(
     http: &Request,
     state: &HttpState,
-    request: async_graphql::Request,
+    request: WireRequest,
     method: Method,
     budget: &PasswordBudget,
 ) -> Result<Bytes, Response> {
@@ -258,12 +310,28 @@ enum Outcome {
 async fn run<'a>(
     http: &Request,
     state: &'a HttpState,
-    mut request: async_graphql::Request,
+    mut wire: WireRequest,
     method: Method,
     budget: &PasswordBudget,
     leader: &mut Option<Leader<'a>>,
 ) -> Result<Outcome, Response> {
     let g = &state.app.config.graphql;
+    let reference = match document_ref(&mut wire) {
+        Ok(r) => r,
+        Err(e) => return Ok(Outcome::Fresh(errors(state, vec![e]))),
+    };
+    let mut request = wire.request;
+    // A document sent by hash or id becomes its text here; a text sent with its hash is
+    // remembered once it has passed the checks below.
+    let persist = match state.persisted.resolve(&request.query, &reference) {
+        Ok(Resolved::Sent) => None,
+        Ok(Resolved::SentToPersist(hash)) => Some((hash, request.query.clone())),
+        Ok(Resolved::Found(text)) => {
+            request.query = text.to_string();
+            None
+        }
+        Err((code, msg)) => return Ok(Outcome::Fresh(errors(state, vec![request_error(msg, code)]))),
+    };
     if request.query.len() > g.max_query_bytes {
         let msg = format!("the query exceeds {} bytes", g.max_query_bytes);
         return Ok(Outcome::Fresh(errors(state, vec![request_error(msg, Code::QueryTooLarge)])));
@@ -311,6 +379,20 @@ async fn run<'a>(
         let msg = format!("the query uses {aliases} aliases; at most {} are allowed", g.max_aliases);
         return Ok(Outcome::Fresh(errors(state, vec![request_error(msg, Code::TooManyAliases)])));
     }
+    match document::depth(doc, g.max_recursive_depth) {
+        Some(depth) if depth > g.max_depth => {
+            let msg = format!("the query nests fields {depth} deep; at most {} are allowed", g.max_depth);
+            return Ok(Outcome::Fresh(errors(state, vec![request_error(msg, Code::QueryTooDeep)])));
+        }
+        Some(_) => {}
+        None => {
+            let msg = format!("fragments spread each other deeper than {}", g.max_recursive_depth);
+            return Ok(Outcome::Fresh(errors(state, vec![request_error(msg, Code::RecursionTooDeep)])));
+        }
+    }
+    if let Some((hash, text)) = persist {
+        state.persisted.persist(hash, &text);
+    }
     if selects_mutation(doc, operation_name.as_deref()) {
         if method == Method::Get {
             return Err(refuse(Code::MethodNotAllowed, "mutations must be sent by POST")
@@ -321,6 +403,8 @@ async fn run<'a>(
         *leader = None;
     }
     let principal = authenticate(http, state).await?;
+    // Kept to put the response in query order (the request is consumed by the run).
+    let doc = doc.clone();
     request = request
         .data(HeaderLocale(locale))
         .data(loaders(state.app.db.clone(), state.app.locales.codes()))
@@ -333,135 +417,26 @@ async fn run<'a>(
         ensure_code(e);
     }
     let errs = std::mem::take(&mut response.errors);
-    let data = std::mem::take(&mut response.data);
+    let mut data = std::mem::take(&mut response.data);
+    document::order_response(&mut data, &doc, operation_name.as_deref());
     let mut out = errors(state, errs);
     out.data = data;
     out.extensions = response.extensions;
     Ok(Outcome::Fresh(out))
 }
 
-/// The deepest nesting of `{`, `[` and `(` in a GraphQL text, outside strings and comments.
-fn text_nesting(query: &str) -> usize {
-    let bytes = query.as_bytes();
-    let (mut depth, mut max, mut i) = (0usize, 0usize, 0usize);
-    while i < bytes.len() {
-        match bytes[i] {
-            b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'"' if bytes[i..].starts_with(b"\"\"\"") => {
-                i += 3;
-                while i < bytes.len() && !bytes[i..].starts_with(b"\"\"\"") {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-                i += 2;
-            }
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-            }
-            b'{' | b'[' | b'(' => {
-                depth += 1;
-                max = max.max(depth);
-            }
-            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        i += 1;
-    }
-    max
-}
-
-/// The deepest nesting of lists and objects in the variables, walked without recursion.
-fn variables_nesting(variables: &async_graphql::Variables) -> usize {
-    use async_graphql::Value;
-    let mut stack: Vec<(&Value, usize)> = variables.values().map(|v| (v, 1)).collect();
-    let mut max = 0;
-    while let Some((v, d)) = stack.pop() {
-        max = max.max(d);
-        match v {
-            Value::List(items) => stack.extend(items.iter().map(|i| (i, d + 1))),
-            Value::Object(map) => stack.extend(map.values().map(|i| (i, d + 1))),
-            _ => {}
-        }
-    }
-    max
-}
-
-/// Aliased fields anywhere in the document (operations and fragments).
-fn count_aliases(doc: &ExecutableDocument) -> usize {
-    fn walk(set: &SelectionSet) -> usize {
-        set.items
-            .iter()
-            .map(|s| match &s.node {
-                Selection::Field(f) => usize::from(f.node.alias.is_some()) + walk(&f.node.selection_set.node),
-                Selection::InlineFragment(i) => walk(&i.node.selection_set.node),
-                Selection::FragmentSpread(_) => 0,
-            })
-            .sum()
-    }
-    let ops: usize = doc.operations.iter().map(|(_, op)| walk(&op.node.selection_set.node)).sum();
-    let frags: usize = doc.fragments.values().map(|f| walk(&f.node.selection_set.node)).sum();
-    ops + frags
-}
-
-/// Whether the operation a GET would run is a mutation (or any operation is, when ambiguous).
-fn selects_mutation(doc: &ExecutableDocument, name: Option<&str>) -> bool {
-    let is_write = |ty: OperationType| ty != OperationType::Query;
-    match (&doc.operations, name) {
-        (DocumentOperations::Single(op), _) => is_write(op.node.ty),
-        (DocumentOperations::Multiple(ops), Some(name)) => match ops.get(name) {
-            Some(op) => is_write(op.node.ty),
-            None => ops.values().any(|op| is_write(op.node.ty)),
-        },
-        (DocumentOperations::Multiple(ops), None) => ops.values().any(|op| is_write(op.node.ty)),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn doc(q: &str) -> ExecutableDocument {
-        async_graphql::parser::parse_query(q).unwrap()
-    }
-
-    #[test]
-    fn mutation_detection_follows_the_selected_operation() {
-        let d = doc("query A { a } mutation B { b }");
-        assert!(!selects_mutation(&d, Some("A")));
-        assert!(selects_mutation(&d, Some("B")));
-        assert!(selects_mutation(&d, None));
-        assert!(selects_mutation(&d, Some("Missing")));
-        assert!(!selects_mutation(&doc("{ a }"), None));
-        assert!(selects_mutation(&doc("subscription { a }"), None));
-    }
-
     #[test]
     fn get_parameters_carry_the_operation_name() {
         let r = parse_get("query=query%20A%20%7B%20a%20%7D&operationName=A&variables=%7B%22x%22%3A1%7D").unwrap();
-        assert_eq!(r.operation_name.as_deref(), Some("A"));
-        assert_eq!(r.variables.to_string(), "{x: 1}");
+        assert_eq!(r.request.operation_name.as_deref(), Some("A"));
+        assert_eq!(r.request.variables.to_string(), "{x: 1}");
         assert!(parse_get("query=x&variables=not-json").is_none());
-        assert!(parse_get("operationName=A").is_none());
-    }
-
-    #[test]
-    fn nesting_ignores_strings_and_comments() {
-        assert_eq!(text_nesting("{ a(x: [[1]]) { b } }"), 4);
-        assert_eq!(text_nesting(r#"{ a(x: "[[[[{{{") }"#), 2);
-        assert_eq!(text_nesting("{ a # [[[[[\n }"), 1);
-        assert_eq!(text_nesting(r#"{ a(x: """ [[[ \""" [[ """) }"#), 2);
-        assert_eq!(text_nesting(&"[".repeat(10_000)), 10_000);
-    }
-
-    #[test]
-    fn aliases_are_counted_in_fragments_too() {
-        let d = doc("{ a: x b: y ...F } fragment F on Q { c: z d { e: w } }");
-        assert_eq!(count_aliases(&d), 4);
+        let by_id = parse_get("documentId=sha256%3Aab&operationName=A").unwrap();
+        assert_eq!(by_id.document_id.as_deref(), Some("sha256:ab"));
+        assert!(by_id.request.query.is_empty());
     }
 }

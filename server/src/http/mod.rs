@@ -2,6 +2,7 @@
 //! compression) and the operational endpoints.
 
 pub mod cors;
+mod explorer;
 mod graphql;
 mod health;
 pub mod serve;
@@ -18,6 +19,7 @@ use tracing::Instrument;
 
 use crate::error::Code;
 use crate::graphql::ChorusSchema;
+use crate::graphql::persisted::Persisted;
 use crate::state::AppState;
 
 /// Everything the HTTP handlers need.
@@ -25,6 +27,8 @@ pub struct HttpState {
     pub app: AppState,
     pub schema: ChorusSchema,
     pub cors: cors::Cors,
+    /// Persisted queries and trusted documents.
+    pub persisted: Persisted,
 }
 
 const REQUEST_ID: &str = "x-request-id";
@@ -50,6 +54,23 @@ async fn graphql_post(req: &Request, body: Body, Data(state): Data<&Arc<HttpStat
     graphql::post(req, body, state).await
 }
 
+/// The explorer, when `graphql.graphiql` is on.
+#[handler]
+fn explorer_page(Data(state): Data<&Arc<HttpState>>) -> Response {
+    if !state.app.config.graphql.graphiql {
+        return refuse(Code::NotFound, "the API explorer is turned off (graphql.graphiql)");
+    }
+    explorer::page()
+}
+
+#[handler]
+fn explorer_asset(name: poem::web::Path<String>, Data(state): Data<&Arc<HttpState>>) -> Response {
+    if !state.app.config.graphql.graphiql {
+        return refuse(Code::NotFound, "the API explorer is turned off (graphql.graphiql)");
+    }
+    explorer::asset(&name.0)
+}
+
 #[handler]
 fn index() -> Response {
     let body = serde_json::json!({ "name": "chorus", "graphql": "/graphql", "health": "/healthz" });
@@ -57,13 +78,15 @@ fn index() -> Response {
 }
 
 /// The whole HTTP application.
-pub fn app(state: AppState, schema: ChorusSchema) -> impl Endpoint<Output = Response> {
+pub fn app(state: AppState, schema: ChorusSchema, persisted: Persisted) -> impl Endpoint<Output = Response> {
     let compression = state.config.http.compression;
     let cors = cors::Cors::new(&state.config.http.cors_origins);
-    let http = Arc::new(HttpState { app: state, schema, cors });
+    let http = Arc::new(HttpState { app: state, schema, cors, persisted });
     let routes = Route::new()
         .at("/", get(index))
         .at("/graphql", get(graphql_get).post(graphql_post))
+        .at("/graphiql", get(explorer_page))
+        .at("/graphiql/assets/:name", get(explorer_asset))
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz))
         .at("/metrics", get(health::metrics))

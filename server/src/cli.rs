@@ -37,8 +37,8 @@ enum Command {
         /// Load the demo content first (idempotent).
         #[arg(long)]
         demo: bool,
-        /// Address to listen on, e.g. 127.0.0.1:8080.
-        #[arg(long, value_name = "ADDR")]
+        /// Address to listen on: 127.0.0.1:8080, localhost:8080, 0.0.0.0:8080.
+        #[arg(long, value_name = "ADDR", value_parser = crate::config::parse_bind)]
         bind: Option<SocketAddr>,
     },
     /// Database migrations.
@@ -205,9 +205,17 @@ async fn run(command: Command, mut config: Config) -> Result<(), AppError> {
                 let report = demo::load(&app.state().db).await?;
                 tracing::info!(created = report.created, existing = report.existing, "demo content loaded");
             }
-            let url = format!("http://{}:{}/graphql", app.state().config.server.bind.ip(), app.port());
+            let ip = app.state().config.server.bind.ip();
+            // All interfaces: this machine reaches them as localhost.
+            let host = if ip.is_unspecified() { "localhost".to_owned() } else { ip.to_string() };
+            let host = if ip.is_ipv6() && !ip.is_unspecified() { format!("[{host}]") } else { host };
+            let base = format!("http://{host}:{}", app.port());
+            let url = format!("{base}/graphql");
             tracing::info!(%url, "Chorus is serving");
             eprintln!("Chorus is serving GraphQL at {url}");
+            if app.state().config.graphql.graphiql {
+                eprintln!("API explorer (GraphiQL, works offline): {base}/graphiql");
+            }
             app.run_until_stopped(shutdown_signal()).await.map_err(|e| AppError::internal(format!("server: {e}")))
         }
         Command::Migrate { action } => {
@@ -241,8 +249,9 @@ async fn run(command: Command, mut config: Config) -> Result<(), AppError> {
             Ok(())
         }
         Command::Config { action: ConfigAction::Check } => {
-            println!("configuration is valid");
-            println!("{config:#?}");
+            println!("# configuration is valid; the effective values (file, environment and defaults),");
+            println!("# secrets shown as ***");
+            print!("{}", config.redacted_toml());
             Ok(())
         }
         Command::Schema => Ok(()),
@@ -361,7 +370,11 @@ async fn user(action: UserAction, config: &Config) -> Result<(), AppError> {
             println!("created user {} <{}> ({:?})", u.id, u.email, u.role);
         }
         UserAction::List => {
-            for u in accounts::list_users(&db).await? {
+            let users = accounts::list_users(&db).await?;
+            if users.is_empty() {
+                println!("no users yet; create one with `chorus user create --email ... --name ... --role admin`");
+            }
+            for u in users {
                 let state = if u.disabled { "disabled" } else { "active" };
                 println!("{}\t{}\t{}\t{:?}\t{}\t{state}", u.id, u.email, u.display_name, u.role, u.locales);
             }

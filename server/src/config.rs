@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::locale::{LocaleError, Locales};
 
@@ -28,7 +28,7 @@ pub enum ConfigError {
 }
 
 /// The whole configuration, as documented in the root `config.toml`.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub server: ServerConfig,
@@ -42,7 +42,7 @@ pub struct Config {
     pub log: LogConfig,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SearchConfig {
     /// Where the indexes live; empty means `<data_dir>/search`.
@@ -95,14 +95,14 @@ impl SearchConfig {
     }
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct WebhooksConfig {
     /// Allow targets on loopback, private and link-local networks (SSRF protection off).
     pub allow_private_targets: bool,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuthConfig {
     /// Hours a login session lasts.
@@ -136,9 +136,11 @@ impl Default for AuthConfig {
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerConfig {
+    /// `IP:PORT`, `[IPv6]:PORT` or `localhost:PORT`.
+    #[serde(deserialize_with = "de_bind")]
     pub bind: SocketAddr,
     pub data_dir: PathBuf,
     pub shutdown_grace_seconds: u64,
@@ -153,7 +155,7 @@ pub struct ServerConfig {
     pub max_connections: usize,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum MigrateOnStart {
     /// Apply migrations only when the database has none applied yet.
@@ -164,7 +166,7 @@ pub enum MigrateOnStart {
     Never,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseConfig {
     /// `sqlite://PATH` or `postgres://...`; empty means `sqlite://<data_dir>/chorus.db`.
@@ -173,7 +175,7 @@ pub struct DatabaseConfig {
     pub migrate_on_start: MigrateOnStart,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LocalesConfig {
     pub available: Vec<String>,
@@ -182,7 +184,7 @@ pub struct LocalesConfig {
     pub fallbacks: BTreeMap<String, Vec<String>>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct GraphqlConfig {
     pub graphiql: bool,
@@ -214,7 +216,7 @@ pub struct GraphqlConfig {
     pub trusted_documents_only: bool,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HttpConfig {
     /// Origins allowed to call the API from a browser (`https://example.org`), or `*`.
@@ -222,14 +224,14 @@ pub struct HttpConfig {
     pub compression: bool,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum LogFormat {
     Text,
     Json,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LogConfig {
     /// A `tracing` filter such as `info` or `chorus=debug,info`.
@@ -434,6 +436,13 @@ impl Config {
         Locales::new(&self.locales.available, &self.locales.default, &self.locales.fallbacks)
     }
 
+    /// The configuration as TOML, secrets replaced by `***`, for `chorus config check`.
+    pub fn redacted_toml(&self) -> String {
+        let mut shown = self.clone();
+        shown.database.url = redact_url(&self.database.url);
+        toml::to_string_pretty(&shown).unwrap_or_else(|e| format!("# cannot show the configuration: {e}\n"))
+    }
+
     /// The database URL, defaulting to a SQLite file in the data directory.
     pub fn database_url(&self) -> String {
         if self.database.url.is_empty() {
@@ -443,6 +452,71 @@ impl Config {
             self.database.url.clone()
         }
     }
+}
+
+/// A listening address: `IP:PORT`, `[IPv6]:PORT` or `localhost:PORT` (the IPv4 loopback).
+pub fn parse_bind(raw: &str) -> Result<SocketAddr, String> {
+    let raw = raw.trim();
+    if let Ok(addr) = raw.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    if let Some(port) = raw.strip_prefix("localhost:") {
+        let port: u16 = port.parse().map_err(|_| format!("`{raw}`: the port must be a number from 0 to 65535"))?;
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    Err(format!(
+        "`{raw}` is not an address to listen on; write 127.0.0.1:8080, localhost:8080, 0.0.0.0:8080 or [::1]:8080"
+    ))
+}
+
+fn de_bind<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
+    let raw = String::deserialize(d)?;
+    parse_bind(&raw).map_err(serde::de::Error::custom)
+}
+
+/// A database URL with its password (in the authority or a `password=` parameter) replaced by
+/// `***`, fit for logs and messages.
+pub fn redact_url(url: &str) -> String {
+    let mut out = url.to_owned();
+    if let Some(scheme_end) = out.find("://") {
+        let rest_start = scheme_end + 3;
+        let authority_end = out[rest_start..].find(['/', '?', '#']).map_or(out.len(), |i| rest_start + i);
+        if let Some(at) = out[rest_start..authority_end].rfind('@') {
+            let userinfo = &out[rest_start..rest_start + at];
+            if let Some(colon) = userinfo.find(':') {
+                out.replace_range(rest_start + colon + 1..rest_start + at, "***");
+            }
+        }
+    }
+    if let Some(q) = out.find('?') {
+        let (head, query) = out.split_at(q + 1);
+        let query: Vec<String> = query
+            .split('&')
+            .map(|kv| match kv.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                _ => kv.to_owned(),
+            })
+            .collect();
+        out = format!("{head}{}", query.join("&"));
+    }
+    out
+}
+
+/// The host (and port) a database URL names, for messages: never its user or password.
+pub fn database_host(url: &str) -> String {
+    if url.starts_with("sqlite:") {
+        return url
+            .trim_start_matches("sqlite://")
+            .trim_start_matches("sqlite:")
+            .split('?')
+            .next()
+            .unwrap_or("")
+            .to_owned();
+    }
+    let Some((_, rest)) = url.split_once("://") else { return "(unparsable URL)".into() };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if host.is_empty() { "localhost (default socket)".into() } else { host.to_owned() }
 }
 
 /// An environment value is read as a TOML value when it parses as one (`true`, `12`, `["en"]`),
@@ -521,6 +595,39 @@ mod tests {
         assert!(!c.graphql.graphiql && !c.graphql.introspection);
         assert!(c.database.url.starts_with("postgres://"));
         assert_eq!(c.database.migrate_on_start, MigrateOnStart::Never);
+    }
+
+    #[test]
+    fn secrets_are_redacted_and_hosts_named() {
+        assert_eq!(
+            redact_url("postgres://chorus:s3cr%40t@db.internal:5432/chorus"),
+            "postgres://chorus:***@db.internal:5432/chorus"
+        );
+        assert_eq!(
+            redact_url("postgres://db/chorus?user=u&password=p&sslmode=require"),
+            "postgres://db/chorus?user=u&password=***&sslmode=require"
+        );
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(database_host("postgres://chorus:pw@db.internal:5432/chorus"), "db.internal:5432");
+        assert_eq!(database_host("postgres:///chorus"), "localhost (default socket)");
+        let mut c = Config::default();
+        c.database.url = "postgres://chorus:hunter2@db:5432/chorus".into();
+        let shown = c.redacted_toml();
+        assert!(!shown.contains("hunter2") && shown.contains("chorus:***@db:5432"), "{shown}");
+        // What is shown reads back as a configuration.
+        let back = Config::from_sources(&shown, &HashMap::new()).unwrap();
+        assert_eq!(back.server.bind, c.server.bind);
+    }
+
+    #[test]
+    fn bind_addresses_as_people_write_them() {
+        assert_eq!(parse_bind("localhost:8080").unwrap(), "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(parse_bind("0.0.0.0:80").unwrap(), "0.0.0.0:80".parse().unwrap());
+        assert_eq!(parse_bind("[::1]:8080").unwrap(), "[::1]:8080".parse().unwrap());
+        assert!(parse_bind("localhost:http").unwrap_err().contains("port"));
+        assert!(parse_bind("example.org:80").unwrap_err().contains("localhost:8080"));
+        let c = Config::from_sources("[server]\nbind = \"localhost:9000\"\n", &HashMap::new()).unwrap();
+        assert_eq!(c.server.bind.port(), 9000);
     }
 
     #[test]

@@ -15,6 +15,28 @@ use crate::error::{AppError, AppResult};
 use crate::metrics::Metrics;
 
 /// Opens the configured database. Every executed statement is counted in `metrics`.
+/// Why one PostgreSQL connection cannot be opened (`None` if it can).
+async fn direct_attempt(url: &str) -> Option<String> {
+    use sea_orm::sqlx::Connection;
+    let attempt = sea_orm::sqlx::postgres::PgConnection::connect(url);
+    match tokio::time::timeout(Duration::from_secs(5), attempt).await {
+        Ok(Ok(conn)) => {
+            let _ = conn.close().await;
+            None
+        }
+        Ok(Err(e)) => Some(e.to_string()),
+        Err(_) => Some("no answer within 5 seconds (a firewall, or the wrong host or port)".into()),
+    }
+}
+
+/// The password in a URL's authority, if any.
+fn password_of(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let userinfo = authority.rsplit_once('@')?.0;
+    Some(userinfo.split_once(':')?.1)
+}
+
 pub async fn connect(config: &Config, metrics: Option<Metrics>) -> AppResult<DatabaseConnection> {
     let url = config.database_url();
     if url.starts_with("sqlite:") {
@@ -38,9 +60,24 @@ pub async fn connect(config: &Config, metrics: Option<Metrics>) -> AppResult<Dat
                 // Keeps the planner's statistics current as content grows.
                 .optimize_on_close(true, None)
         });
-    let mut db = Database::connect(opts).await.map_err(|e| {
-        tracing::error!(error = %e, "cannot connect to the database");
-        AppError::Unavailable("cannot connect to the database".into())
+    let connected = Database::connect(opts).await;
+    let url = config.database_url();
+    // A pool that could not open a connection says only that it timed out: one direct attempt
+    // tells why (refused, unknown host, authentication, no such database).
+    let diagnosis = match &connected {
+        Err(_) if url.starts_with("postgres") => direct_attempt(&url).await,
+        _ => None,
+    };
+    let mut db = connected.map_err(|e| {
+        // The cause, scrubbed of the password should a driver ever quote the URL.
+        let cause = diagnosis.unwrap_or_else(|| e.to_string());
+        let mut cause = cause.replace(&url, &crate::config::redact_url(&url));
+        if let Some(password) = password_of(&url).filter(|p| !p.is_empty()) {
+            cause = cause.replace(password, "***");
+        }
+        let host = crate::config::database_host(&url);
+        tracing::error!(%host, %cause, "cannot connect to the database");
+        AppError::Unavailable(format!("cannot connect to the database at {host}: {cause}"))
     })?;
     if let Some(metrics) = metrics {
         db.set_metric_callback(move |info| {

@@ -290,6 +290,29 @@ fn truncations(tag: &LanguageIdentifier) -> Vec<LanguageIdentifier> {
     out
 }
 
+/// Autonyms of common languages; other locales show their code.
+pub fn autonym(code: &str) -> &str {
+    match code {
+        "en" => "English",
+        "fr" => "Français",
+        "es" => "Español",
+        "ru" => "Русский",
+        "zh-Hans" => "简体中文",
+        "zh-Hant" => "繁體中文",
+        "pt" => "Português",
+        "ar" => "العربية",
+        "de" => "Deutsch",
+        "it" => "Italiano",
+        "uk" => "Українська",
+        "tr" => "Türkçe",
+        "th" => "ไทย",
+        "vi" => "Tiếng Việt",
+        "id" => "Bahasa Indonesia",
+        "sw" => "Kiswahili",
+        other => other,
+    }
+}
+
 /// The likely script of the bare language of `tag` (`Hans` for `zh`, `Cyrl` for `sr`).
 fn default_script(tag: &LanguageIdentifier) -> Option<unic_langid::subtags::Script> {
     let mut lang = LanguageIdentifier::from_parts(tag.language, None, None, &[]);
@@ -297,13 +320,24 @@ fn default_script(tag: &LanguageIdentifier) -> Option<unic_langid::subtags::Scri
     lang.script
 }
 
-/// Echoes a rejected tag in an error message without letting it carry markup, quotes or control
-/// bytes: anything but letters, digits, `-` and `_` becomes `?`.
+/// Echoes a rejected tag in an error message as the client sent it (up to `MAX_TAG_LEN`
+/// characters, then `…`), except that markup, quotes, spaces and control characters are shown as
+/// escapes (`\u{3c}` for `<`): unambiguous, and nothing a careless page could render as HTML.
 fn sanitize_for_message(raw: &str) -> String {
-    raw.chars()
-        .take(MAX_TAG_LEN)
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '?' })
-        .collect()
+    let mut out = String::new();
+    for c in raw.chars().take(MAX_TAG_LEN) {
+        let plain = c.is_alphanumeric()
+            || (c.is_ascii_punctuation() && !matches!(c, '<' | '>' | '&' | '"' | '\'' | '`' | '\\'));
+        if plain {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        }
+    }
+    if raw.chars().count() > MAX_TAG_LEN {
+        out.push('…');
+    }
+    out
 }
 
 #[cfg(test)]
@@ -360,6 +394,10 @@ mod tests {
             assert!(err.to_string().contains("en, fr"), "{bad}: {err}");
         }
         assert!(!l.request("<script>").unwrap_err().to_string().contains('<'));
+        // Echoed as sent, markup escaped.
+        assert!(l.request("en_US!!").unwrap_err().to_string().starts_with("`en_US!!` is not"));
+        assert!(l.request("<b>").unwrap_err().to_string().starts_with("`\\u{3c}b\\u{3e}` is not"));
+        assert!(l.request("français!").unwrap_err().to_string().starts_with("`français!`"));
         assert_eq!(l.request("fr-FR-u-ca-gregory").unwrap().requested, "fr-FR");
         assert_eq!(l.request("fr_fr").unwrap().requested, "fr-FR");
     }

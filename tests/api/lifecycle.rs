@@ -110,3 +110,54 @@ fn schema_file_matches_the_code() {
     let current = graphql::sdl();
     assert!(kept == current, "schema.graphql is out of date: run `cargo run -- schema > schema.graphql` and commit it");
 }
+
+/// The real binary, run once with the given arguments and environment: (success, stdout, stderr).
+fn chorus_cli(args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_chorus-test-server"))
+        .args(args)
+        .envs(env.iter().copied())
+        .env("CHORUS_LOG__LEVEL", "off")
+        .output()
+        .expect("chorus runs");
+    let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
+    (out.status.success(), text(out.stdout), text(out.stderr))
+}
+
+/// What an operator meets when something is taken, empty or unreachable: the address and how to
+/// choose another, a word for an empty list, the host and cause but never the password.
+async fn operators_are_told_what_went_wrong(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((url, postgres)) = fresh_url(backend, dir.path()).await else { return };
+    let env = [("CHORUS_DATABASE__URL", url.as_str())];
+    // A port in use: refused before any migration ran, saying which address and how to change it.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    for bind in [format!("127.0.0.1:{port}"), format!("localhost:{port}")] {
+        let (ok, _, err) = chorus_cli(&["serve", "--bind", &bind], &env);
+        assert!(!ok, "{err}");
+        assert!(err.contains(&format!("127.0.0.1:{port}")) && err.contains("already in use"), "{err}");
+        assert!(err.contains("--bind") && !err.to_lowercase().contains("internal"), "{err}");
+    }
+    let (_, status, _) = chorus_cli(&["migrate", "status"], &env);
+    assert!(!status.contains("applied"), "no migration ran before the bind failed: {status}");
+    let (ok, _, err) = chorus_cli(&["serve", "--bind", "localhost:http"], &env);
+    assert!(!ok && err.contains("port"), "{err}");
+    // Empty lists say so.
+    let (ok, out, err) = chorus_cli(&["user", "list"], &env);
+    assert!(ok, "{err}");
+    assert!(out.starts_with("no users yet"), "{out}");
+    // The configuration is shown as TOML, the password hidden.
+    let secret_url = "postgres://chorus:hunter2@127.0.0.1:1/chorus";
+    let (ok, out, _) = chorus_cli(&["config", "check"], &[("CHORUS_DATABASE__URL", secret_url)]);
+    assert!(ok && out.contains("url = \"postgres://chorus:***@127.0.0.1:1/chorus\""), "{out}");
+    assert!(!out.contains("hunter2") && out.contains("[graphql]"), "{out}");
+    // An unreachable database: its host and the cause, not the password.
+    let (ok, _, err) = chorus_cli(&["user", "list"], &[("CHORUS_DATABASE__URL", secret_url)]);
+    assert!(!ok && err.contains("127.0.0.1:1") && err.to_lowercase().contains("refused"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+    drop(taken);
+    if let Some((base, name)) = postgres {
+        drop_postgres_database(&base, &name).await;
+    }
+}
+backend_test!(operators_are_told_what_went_wrong);

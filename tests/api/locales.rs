@@ -83,6 +83,10 @@ async fn malformed_tags_are_bad_input(backend: Backend) {
         assert!(!msg.contains('<'), "no raw markup echoed: {msg}");
         assert!(body["data"].is_null(), "{body}");
     }
+    // The tag is echoed as it was sent, not altered.
+    let body = app.gql(r#"{ topics(locale: "en_US!!") { code } }"#, json!({})).await;
+    let msg = body["errors"][0]["message"].as_str().unwrap();
+    assert!(msg.starts_with("`en_US!!` is not a well-formed"), "{msg}");
     // availableIn must name configured locales.
     let body = app.gql(r#"{ resources(filter: { availableIn: ["pt"] }) { totalCount } }"#, json!({})).await;
     assert_eq!(first_code(&body), "BAD_USER_INPUT");

@@ -149,6 +149,24 @@ async fn readers_language_grouping_facets_and_highlights(backend: Backend) {
     assert_eq!(bucket(&r, "TYPE", "RESOURCE"), 2);
     assert_eq!(bucket(&r, "REGION", "africa"), 2);
     assert_eq!(bucket(&r, "YEAR", "2025"), 2);
+    // Every bucket is labelled for the French reader: kinds and types in French, languages by
+    // their own names.
+    let label = |r: &Value, facet: &str, value: &str| -> String {
+        let f = r["facets"].as_array().unwrap().iter().find(|f| f["facet"] == facet).unwrap();
+        let b = f["buckets"].as_array().unwrap().iter().find(|b| b["value"] == value).unwrap();
+        b["label"].as_str().unwrap_or_else(|| panic!("{facet} {value} has no label")).to_owned()
+    };
+    for f in r["facets"].as_array().unwrap() {
+        for b in f["buckets"].as_array().unwrap() {
+            assert!(b["label"].as_str().is_some_and(|l| !l.is_empty()), "{f}");
+        }
+    }
+    assert_eq!(label(&r, "KIND", "REPORT"), "Rapport");
+    assert_eq!(label(&r, "TYPE", "RESOURCE"), "Ressource");
+    assert_eq!(label(&r, "LANGUAGE", "es"), "Español");
+    let r = search(&app, json!({ "q": "zephyrine", "l": "en" })).await;
+    assert_eq!(label(&r, "KIND", "GUIDE"), "Guide");
+    assert_eq!(label(&r, "LANGUAGE", "fr"), "Français");
 
     // Inclusive forms and stemming, highlighted.
     let r = search(&app, json!({ "q": "travailleuses du sexe violence", "l": "fr", "first": 50 })).await;
@@ -342,7 +360,7 @@ async fn questions_without_spaces_find_something(backend: Backend) {
 backend_test!(questions_without_spaces_find_something);
 
 const FACETS: &str = r#"query($q: String!) { search(query: $q, facets: [ORGANIZATION, PROGRAMME]) {
-  total facets { facet buckets { value count } } } }"#;
+  total facets { facet buckets { value count label } } } }"#;
 
 async fn facets_name_only_public_organisations_and_programmes(backend: Backend) {
     let Some(app) = spawn_with(backend, true, with_search).await else { return };
@@ -408,6 +426,8 @@ async fn facets_name_only_public_organisations_and_programmes(backend: Backend) 
         [("ORGANIZATION".to_owned(), shown_org.clone())],
         "only the published organisation, no programme: {found}"
     );
+    // Labelled by its title in the reader's language.
+    assert_eq!(found["data"]["search"]["facets"][0]["buckets"][0]["label"], "Announced coalition", "{found}");
     // Filtering on them tells nothing either: an unpublished one filters like no item at all.
     let total = |f: Value| {
         let app = &app;

@@ -7,6 +7,7 @@
 
 pub mod good_practices;
 pub mod items;
+pub mod labels;
 pub mod load;
 pub mod localize;
 pub mod organizations;

@@ -18,29 +18,6 @@ pub struct LocaleInfo {
     fallbacks: Vec<String>,
 }
 
-/// Autonyms of common languages; other locales show their code.
-fn autonym(code: &str) -> &str {
-    match code {
-        "en" => "English",
-        "fr" => "Français",
-        "es" => "Español",
-        "ru" => "Русский",
-        "zh-Hans" => "简体中文",
-        "zh-Hant" => "繁體中文",
-        "pt" => "Português",
-        "ar" => "العربية",
-        "de" => "Deutsch",
-        "it" => "Italiano",
-        "uk" => "Українська",
-        "tr" => "Türkçe",
-        "th" => "ไทย",
-        "vi" => "Tiếng Việt",
-        "id" => "Bahasa Indonesia",
-        "sw" => "Kiswahili",
-        other => other,
-    }
-}
-
 #[derive(Default)]
 pub struct LocaleQuery;
 
@@ -54,7 +31,7 @@ impl LocaleQuery {
             .iter()
             .map(|code| LocaleInfo {
                 code: code.clone(),
-                name: autonym(code).to_owned(),
+                name: crate::locale::autonym(code).to_owned(),
                 is_default: code == locales.default_code(),
                 direction: if locales.is_rtl(code) { "rtl" } else { "ltr" }.to_owned(),
                 fallbacks: locales.fallbacks_of(code),

@@ -252,7 +252,7 @@ pub fn build_schema(state: AppState) -> ChorusSchema {
     let g = &state.config.graphql;
     PAGE_SIZES[0].store(g.default_page_size, Ordering::Relaxed);
     PAGE_SIZES[1].store(g.max_page_size, Ordering::Relaxed);
-    let mut builder = Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
+    let mut builder = schema_builder()
         // The depth limit is the endpoint's (`document::depth`), which counts a chain of
         // `ofType` fields once so that standard introspection queries pass.
         .limit_complexity(g.max_complexity)
@@ -267,7 +267,20 @@ pub fn build_schema(state: AppState) -> ChorusSchema {
 
 /// The schema in SDL, as `chorus schema` prints it and `schema.graphql` keeps it.
 pub fn sdl() -> String {
-    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription).finish().sdl()
+    schema_builder().finish().sdl()
+}
+
+/// The schema's types, with Chorus's own descriptions of the scalars it takes from libraries.
+fn schema_builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
+        .override_output_type_description::<chrono::DateTime<chrono::Utc>>(
+            "A moment in time, as an RFC 3339 timestamp in UTC with its offset: \
+             `2026-03-01T09:30:00.123456+00:00`. Input accepts any RFC 3339 offset (`Z`, `+01:00`).",
+        )
+        .override_output_type_description::<chrono::NaiveDate>(
+            "A calendar day, ISO 8601 `YYYY-MM-DD` (`2025-06-01`), with no time or time zone: \
+             a publication date, or the bounds of a date filter.",
+        )
 }
 
 pub(crate) fn state<'a>(ctx: &Context<'a>) -> &'a AppState {

@@ -199,7 +199,9 @@ pub struct FacetBucket {
     value: String,
     /// Items (not language versions) with this value.
     count: i32,
-    /// The value's label in the reader's language, for taxonomy terms.
+    /// The value's label for the reader: a term's label or an item's title in the reader's
+    /// language, a kind or type in the reader's language (English when Chorus has no label in
+    /// it), a language by its own name.
     label: Option<String>,
 }
 
@@ -393,7 +395,7 @@ async fn prefetch<T: Item>(
     Ok(())
 }
 
-/// Facet values as the filters take them, with term labels in the reader's language.
+/// Facet values as the filters take them, each with its label for the reader.
 /// Organisation and programme buckets name items by id; only those the reader may see are kept
 /// (a published resource can link an organisation that has nothing published).
 async fn facet_counts(
@@ -428,10 +430,30 @@ async fn facet_counts(
             Some(t) if labels && !counts.is_empty() => crate::content::load::taxonomy(&st.db, t).await?,
             _ => Vec::new(),
         };
+        let titles = match item_type {
+            Some(ty) if labels && !counts.is_empty() => {
+                let ids: Vec<i32> = counts.iter().filter_map(|c| c.value.parse().ok()).collect();
+                item_titles(ctx, ty, &ids, reader).await?
+            }
+            _ => Default::default(),
+        };
         let buckets = counts
             .into_iter()
             .map(|c| {
-                let label = terms.iter().find(|t| t.code == c.value).map(|t| t.label(&reader.chain).0.to_owned());
+                let label = match facet {
+                    SearchFacet::Region | SearchFacet::Country | SearchFacet::Topic => {
+                        terms.iter().find(|t| t.code == c.value).map(|t| t.label(&reader.chain).0.to_owned())
+                    }
+                    SearchFacet::Type | SearchFacet::Kind => {
+                        crate::content::labels::label(&c.value, &reader.chain).map(str::to_owned)
+                    }
+                    SearchFacet::Language => Some(crate::locale::autonym(&c.value).to_owned()),
+                    SearchFacet::Organization | SearchFacet::Programme => {
+                        c.value.parse::<i32>().ok().and_then(|id| titles.get(&id).cloned())
+                    }
+                    // A year is its own label.
+                    SearchFacet::Year => Some(c.value.clone()),
+                };
                 let value = match facet {
                     SearchFacet::Type | SearchFacet::Kind => c.value.to_ascii_uppercase(),
                     SearchFacet::Organization | SearchFacet::Programme => {
@@ -450,6 +472,25 @@ async fn facet_counts(
         out.push(FacetCounts { facet, buckets });
     }
     Ok(out)
+}
+
+/// The titles of items in the reader's language (batched through the request's loader).
+async fn item_titles(
+    ctx: &Context<'_>,
+    ty: ContentType,
+    ids: &[i32],
+    reader: &Reader,
+) -> AppResult<std::collections::HashMap<i32, String>> {
+    let st = state(ctx);
+    let keys = ids.iter().map(|&id| TranslationsOf(ty, id, reader.visibility));
+    let found = loader(ctx).load_many(keys).await.map_err(AppError::internal)?;
+    let order = crate::content::localize::item_order(&reader.chain, st.locales.default_code(), st.locales.codes());
+    Ok(found
+        .into_iter()
+        .filter_map(|(key, translations)| {
+            crate::content::localize::localize(translations, &order).map(|l| (key.1, l.title))
+        })
+        .collect())
 }
 
 #[derive(Default)]

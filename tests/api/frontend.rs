@@ -234,3 +234,88 @@ async fn the_explorer_is_served_by_the_binary(backend: Backend) {
     off.stop().await;
 }
 backend_test!(the_explorer_is_served_by_the_binary);
+
+/// Whether a client toolchain under `tests/js` is installed (`npm ci` there, as `.ci/run` does);
+/// without it the test says so and passes, unless `CHORUS_REQUIRE_CLIENT_TOOLS` is set (CI).
+fn client_tools(module: &str) -> Option<std::path::PathBuf> {
+    let js = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("js");
+    let node = std::process::Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
+    if node && js.join("node_modules").join(module).exists() {
+        return Some(js);
+    }
+    assert!(
+        std::env::var_os("CHORUS_REQUIRE_CLIENT_TOOLS").is_none(),
+        "CHORUS_REQUIRE_CLIENT_TOOLS is set but node or tests/js/node_modules/{module} is missing (run npm ci in tests/js)"
+    );
+    eprintln!("skipped: node or tests/js/node_modules/{module} is missing (npm ci in tests/js)");
+    None
+}
+
+/// graphql-js 16, as GraphQL Code Generator and Apollo use it: every variant of
+/// `getIntrospectionQuery` against the live server → `buildClientSchema` → `validate` of every
+/// query and mutation in the README.
+async fn graphql_js_builds_the_schema_and_validates_the_readme(backend: Backend) {
+    let Some(js) = client_tools("graphql") else { return };
+    let Some(app) = spawn_with(backend, false, |_| {}).await else { return };
+    let url = app.url("/graphql");
+    let readme = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node").arg(js.join("introspection.mjs")).arg(&url).arg(&readme).output()
+    })
+    .await
+    .unwrap()
+    .expect("node runs");
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.starts_with("ok graphql-js 16."), "{stdout}");
+}
+backend_test!(graphql_js_builds_the_schema_and_validates_the_readme);
+
+/// Headless Chromium (Debian's `chromium`, or `CHORUS_CHROMIUM`), or `None` after saying so;
+/// `CHORUS_REQUIRE_BROWSER` (CI) turns a missing browser into a failure.
+fn chromium() -> Option<String> {
+    let bin = std::env::var("CHORUS_CHROMIUM").unwrap_or_else(|_| "chromium".into());
+    if std::process::Command::new(&bin).arg("--version").output().is_ok_and(|o| o.status.success()) {
+        return Some(bin);
+    }
+    assert!(std::env::var_os("CHORUS_REQUIRE_BROWSER").is_none(), "CHORUS_REQUIRE_BROWSER is set but {bin} is missing");
+    eprintln!("skipped: no {bin} (apt-get install chromium)");
+    None
+}
+
+/// The explorer in a real browser with every other host unreachable: it renders, fetches the
+/// schema from this server, and breaks no rule of its Content-Security-Policy.
+async fn the_explorer_works_offline_in_a_browser(backend: Backend) {
+    let Some(bin) = chromium() else { return };
+    let Some(app) = spawn_with(backend, false, |_| {}).await else { return };
+    let posts = || app.metric("chorus_http_requests_total{route=\"/graphql\",method=\"POST\",status=\"200\"}");
+    let before = posts().await;
+    let profile = tempfile::tempdir().unwrap();
+    let url = app.url("/graphiql");
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(bin)
+            .args(["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--enable-logging=stderr", "--v=1"])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            // No network: every name but the test server's address fails to resolve.
+            .arg("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1")
+            .args(["--virtual-time-budget=20000", "--dump-dom", &url])
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("chromium runs");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let log = String::from_utf8_lossy(&out.stderr);
+    let console: Vec<&str> = log.lines().filter(|l| l.contains(":CONSOLE")).collect();
+    assert!(
+        dom.contains("graphiql-container") && dom.contains("graphiql-execute-button"),
+        "not rendered: {dom}\n{console:?}"
+    );
+    assert!(!dom.contains("Loading the explorer"), "{dom}");
+    for line in &console {
+        let bad = ["Content Security Policy", "Uncaught", "is not defined", "Failed to", "ERR_"];
+        assert!(!bad.iter().any(|b| line.contains(b)), "browser console: {line}");
+    }
+    assert!(posts().await > before, "the explorer fetched the schema from this server");
+}
+backend_test!(the_explorer_works_offline_in_a_browser);

@@ -409,7 +409,13 @@ async fn token(action: TokenAction, config: &Config) -> Result<(), AppError> {
             println!("{value}");
         }
         TokenAction::List => {
-            for t in accounts::list_api_tokens(&db).await? {
+            let tokens = accounts::list_api_tokens(&db).await?;
+            if tokens.is_empty() {
+                println!(
+                    "no API tokens yet; create one with `chorus token create --email ... --name ... --scopes ...`"
+                );
+            }
+            for t in tokens {
                 let state = if t.revoked_at.is_some() { "revoked" } else { "active" };
                 let expires = t.expires_at.map(|e| e.to_rfc3339()).unwrap_or_else(|| "never".into());
                 let used = t.last_used_at.map(|e| e.to_rfc3339()).unwrap_or_else(|| "never".into());

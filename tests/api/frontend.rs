@@ -319,3 +319,32 @@ async fn the_explorer_works_offline_in_a_browser(backend: Backend) {
     assert!(posts().await > before, "the explorer fetched the schema from this server");
 }
 backend_test!(the_explorer_works_offline_in_a_browser);
+
+/// Apollo Client 4 and its persisted-query link (`tests/js/apq.mjs`), as a site sets them up with
+/// `useGETForHashedQueries`: the first run sends the hash alone by GET, is told
+/// PersistedQueryNotFound and sends the text by POST; a fresh client then gets its answer from
+/// the hash alone, by GET.
+async fn apollo_client_persisted_query_link(backend: Backend) {
+    let Some(js) = client_tools("@apollo/client") else { return };
+    let Some(app) = spawn(backend).await else { return };
+    let url = app.url("/graphql");
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node").arg(js.join("apq.mjs")).arg(&url).output()
+    })
+    .await
+    .unwrap()
+    .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_str(&stdout).expect("the script's JSON report");
+    assert_eq!(report["locales"], json!(["en", "fr", "es", "ru", "zh-Hans"]));
+    let sent: Vec<(String, bool)> = report["sent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["method"].as_str().unwrap().to_owned(), r["hashOnly"].as_bool().unwrap()))
+        .collect();
+    let expected = [("GET", true), ("POST", false), ("GET", true)].map(|(m, h)| (m.to_owned(), h));
+    assert_eq!(sent, expected, "{report}");
+}
+backend_test!(apollo_client_persisted_query_link);

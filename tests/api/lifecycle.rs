@@ -146,6 +146,8 @@ async fn operators_are_told_what_went_wrong(backend: Backend) {
     let (ok, out, err) = chorus_cli(&["user", "list"], &env);
     assert!(ok, "{err}");
     assert!(out.starts_with("no users yet"), "{out}");
+    let (ok, out, _) = chorus_cli(&["token", "list"], &env);
+    assert!(ok && out.starts_with("no API tokens yet"), "{out}");
     // The configuration is shown as TOML, the password hidden.
     let secret_url = "postgres://chorus:hunter2@127.0.0.1:1/chorus";
     let (ok, out, _) = chorus_cli(&["config", "check"], &[("CHORUS_DATABASE__URL", secret_url)]);

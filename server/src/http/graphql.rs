@@ -189,13 +189,36 @@ async fn authenticate(http: &Request, state: &HttpState) -> Result<Option<Princi
 }
 
 /// One GraphQL request as it arrives: async-graphql's fields, and the id of a trusted document
-/// (`documentId` in GraphQL over HTTP, `doc_id` in Relay).
+/// (`documentId` in GraphQL over HTTP, `doc_id` in Relay). Read field by field (no serde
+/// `flatten`, which would buffer each request once more).
 #[derive(serde::Deserialize)]
-struct WireRequest {
-    #[serde(flatten)]
-    request: async_graphql::Request,
+struct WireBody {
+    #[serde(default)]
+    query: String,
+    #[serde(default, rename = "operationName")]
+    operation_name: Option<String>,
+    #[serde(default)]
+    variables: async_graphql::Variables,
+    #[serde(default)]
+    extensions: async_graphql::Extensions,
     #[serde(default, rename = "documentId", alias = "doc_id")]
     document_id: Option<String>,
+}
+
+struct WireRequest {
+    request: async_graphql::Request,
+    document_id: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for WireRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let body = WireBody::deserialize(d)?;
+        let mut request = async_graphql::Request::new(body.query);
+        request.operation_name = body.operation_name;
+        request.variables = body.variables;
+        request.extensions = body.extensions;
+        Ok(WireRequest { request, document_id: body.document_id })
+    }
 }
 
 #[derive(serde::Deserialize)]

@@ -2,67 +2,36 @@
 //! in the languages of the networks, for facets and filters: a reader sees "Note d'information",
 //! not `BRIEFING_PAPER`. Languages are labelled by their own names (`locale::autonym`).
 
-/// The languages of the catalogue, in the order of each row's labels.
-const LANGUAGES: [&str; 5] = ["en", "fr", "es", "ru", "zh"];
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
-/// Stored value → labels in `LANGUAGES` order.
-const LABELS: &[(&str, [&str; 5])] = &[
-    // Content types (their change-log entity names).
-    ("resource", ["Resource", "Ressource", "Recurso", "Ресурс", "资源"]),
-    ("good_practice", ["Good practice", "Bonne pratique", "Buena práctica", "Передовая практика", "良好做法"]),
-    ("organization", ["Organisation", "Organisation", "Organización", "Организация", "组织"]),
-    ("programme", ["Programme", "Programme", "Programa", "Программа", "项目"]),
-    // Resource kinds.
-    (
-        "advocacy_tool",
-        ["Advocacy tool", "Outil de plaidoyer", "Herramienta de incidencia", "Инструмент адвокации", "倡导工具"],
-    ),
-    ("guide", ["Guide", "Guide", "Guía", "Руководство", "指南"]),
-    ("toolkit", ["Toolkit", "Boîte à outils", "Caja de herramientas", "Набор инструментов", "工具包"]),
-    (
-        "briefing_paper",
-        ["Briefing paper", "Note d'information", "Documento informativo", "Информационный документ", "简报"],
-    ),
-    (
-        "policy_brief",
-        ["Policy brief", "Note de politique", "Resumen de políticas", "Аналитическая записка", "政策简报"],
-    ),
-    ("report", ["Report", "Rapport", "Informe", "Доклад", "报告"]),
-    ("case_study", ["Case study", "Étude de cas", "Estudio de caso", "Тематическое исследование", "案例研究"]),
-    ("statement", ["Statement", "Déclaration", "Declaración", "Заявление", "声明"]),
-    (
-        "community_guide",
-        ["Community guide", "Guide communautaire", "Guía comunitaria", "Руководство для сообществ", "社区指南"],
-    ),
-    ("video", ["Video", "Vidéo", "Vídeo", "Видео", "视频"]),
-    ("other", ["Other", "Autre", "Otro", "Другое", "其他"]),
-    // Organisation kinds.
-    ("global_network", ["Global network", "Réseau mondial", "Red mundial", "Глобальная сеть", "全球网络"]),
-    ("regional_network", ["Regional network", "Réseau régional", "Red regional", "Региональная сеть", "区域网络"]),
-    (
-        "member_organization",
-        ["Member organisation", "Organisation membre", "Organización miembro", "Организация-член", "成员组织"],
-    ),
-    ("funder", ["Funder", "Bailleur de fonds", "Financiador", "Донор", "资助方"]),
-];
+/// Stored value → language → label, from `labels.toml` (embedded; checked by the tests below).
+static CATALOGUE: LazyLock<BTreeMap<String, BTreeMap<String, String>>> =
+    LazyLock::new(|| toml::from_str(include_str!("labels.toml")).expect("labels.toml is a table of tables of strings"));
 
 /// The label of a stored value (`briefing_paper`, `good_practice`) in the first language of
 /// `chain` the catalogue has (a tag's language decides: `fr-CA` reads French), else in English;
 /// `None` for a value the catalogue does not know. The Chinese labels are in simplified script,
 /// which traditional-script readers are never given (as everywhere in Chorus).
 pub fn label(value: &str, chain: &[String]) -> Option<&'static str> {
-    let labels = LABELS.iter().find(|(v, _)| v.eq_ignore_ascii_case(value))?.1;
-    let column = chain.iter().find_map(|tag| column_of(tag)).unwrap_or(0);
-    Some(labels[column])
+    let labels = CATALOGUE.get(&value.to_ascii_lowercase())?;
+    chain
+        .iter()
+        .filter_map(|tag| language_of(tag))
+        .find_map(|language| labels.get(&language))
+        .or_else(|| labels.get("en"))
+        .map(String::as_str)
 }
 
-fn column_of(tag: &str) -> Option<usize> {
+/// The catalogue language a tag reads, if any: its base subtag, except that Chinese in
+/// traditional script (`Hant`, or Taiwan, Hong Kong, Macao) reads none.
+fn language_of(tag: &str) -> Option<String> {
     let mut parts = tag.split(['-', '_']).map(str::to_ascii_lowercase);
     let language = parts.next()?;
     if language == "zh" && parts.any(|p| matches!(p.as_str(), "hant" | "tw" | "hk" | "mo")) {
         return None;
     }
-    LANGUAGES.iter().position(|l| *l == language)
+    Some(language)
 }
 
 #[cfg(test)]
@@ -79,15 +48,22 @@ mod tests {
 
     #[test]
     fn every_value_the_domain_has_is_labelled_in_every_language() {
-        let values = ResourceKind::iter()
+        let languages: std::collections::BTreeSet<&String> = CATALOGUE.values().flat_map(|l| l.keys()).collect();
+        assert!(languages.len() >= 5, "{languages:?}");
+        let values: Vec<String> = ResourceKind::iter()
             .map(|k| k.to_value())
             .chain(OrganizationKind::iter().map(|k| k.to_value()))
-            .chain(ContentType::ALL.iter().map(|t| t.descriptor().entity.to_owned()));
-        for value in values {
-            for language in LANGUAGES {
-                let l = label(&value, &chain(&[language])).unwrap_or_else(|| panic!("{value} has no label"));
-                assert!(!l.is_empty(), "{value} in {language}");
+            .chain(ContentType::ALL.iter().map(|t| t.descriptor().entity.to_owned()))
+            .collect();
+        for value in &values {
+            let labels = CATALOGUE.get(value).unwrap_or_else(|| panic!("{value} has no labels"));
+            for language in &languages {
+                assert!(labels.get(*language).is_some_and(|l| !l.trim().is_empty()), "{value} in {language}");
             }
+        }
+        // And nothing the domain does not have.
+        for value in CATALOGUE.keys() {
+            assert!(values.contains(value), "{value} is labelled but is no value of the domain");
         }
     }
 

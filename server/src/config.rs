@@ -474,19 +474,39 @@ fn de_bind<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Erro
     parse_bind(&raw).map_err(serde::de::Error::custom)
 }
 
-/// A database URL with its password (in the authority or a `password=` parameter) replaced by
+/// Where a URL's password and host are, as byte ranges. The userinfo is taken to end at the
+/// URL's last `@`, so that a password holding `/`, `?` or `#` unencoded (base64 passwords do) is
+/// still found: a `@` later in the URL can only make more of it hidden, never less.
+struct UrlParts {
+    password: Option<std::ops::Range<usize>>,
+    host: std::ops::Range<usize>,
+}
+
+fn url_parts(url: &str) -> Option<UrlParts> {
+    let start = url.find("://")? + 3;
+    let (password, host_start) = match url[start..].rfind('@') {
+        Some(at) => {
+            let at = start + at;
+            let password = url[start..at].find(':').map(|c| start + c + 1..at);
+            (password, at + 1)
+        }
+        None => (None, start),
+    };
+    let host_end = url[host_start..].find(['/', '?', '#']).map_or(url.len(), |i| host_start + i);
+    Some(UrlParts { password, host: host_start..host_end })
+}
+
+/// The password in a URL's userinfo, if any.
+pub fn url_password(url: &str) -> Option<&str> {
+    url_parts(url)?.password.map(|r| &url[r])
+}
+
+/// A database URL with its password (in the userinfo or a `password=` parameter) replaced by
 /// `***`, fit for logs and messages.
 pub fn redact_url(url: &str) -> String {
     let mut out = url.to_owned();
-    if let Some(scheme_end) = out.find("://") {
-        let rest_start = scheme_end + 3;
-        let authority_end = out[rest_start..].find(['/', '?', '#']).map_or(out.len(), |i| rest_start + i);
-        if let Some(at) = out[rest_start..authority_end].rfind('@') {
-            let userinfo = &out[rest_start..rest_start + at];
-            if let Some(colon) = userinfo.find(':') {
-                out.replace_range(rest_start + colon + 1..rest_start + at, "***");
-            }
-        }
+    if let Some(range) = url_parts(url).and_then(|p| p.password) {
+        out.replace_range(range, "***");
     }
     if let Some(q) = out.find('?') {
         let (head, query) = out.split_at(q + 1);
@@ -513,9 +533,8 @@ pub fn database_host(url: &str) -> String {
             .unwrap_or("")
             .to_owned();
     }
-    let Some((_, rest)) = url.split_once("://") else { return "(unparsable URL)".into() };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let Some(parts) = url_parts(url) else { return "(unparsable URL)".into() };
+    let host = &url[parts.host];
     if host.is_empty() { "localhost (default socket)".into() } else { host.to_owned() }
 }
 
@@ -608,6 +627,11 @@ mod tests {
             "postgres://db/chorus?user=u&password=***&sslmode=require"
         );
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        // Base64 passwords hold `/` and `+` unencoded.
+        let b64 = "postgres://chorus:Ab3/xYz+Q@db:5432/chorus";
+        assert_eq!(redact_url(b64), "postgres://chorus:***@db:5432/chorus");
+        assert_eq!(database_host(b64), "db:5432");
+        assert_eq!(url_password(b64), Some("Ab3/xYz+Q"));
         assert_eq!(database_host("postgres://chorus:pw@db.internal:5432/chorus"), "db.internal:5432");
         assert_eq!(database_host("postgres:///chorus"), "localhost (default socket)");
         let mut c = Config::default();

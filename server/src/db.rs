@@ -29,14 +29,6 @@ async fn direct_attempt(url: &str) -> Option<String> {
     }
 }
 
-/// The password in a URL's authority, if any.
-fn password_of(url: &str) -> Option<&str> {
-    let rest = url.split_once("://")?.1;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let userinfo = authority.rsplit_once('@')?.0;
-    Some(userinfo.split_once(':')?.1)
-}
-
 pub async fn connect(config: &Config, metrics: Option<Metrics>) -> AppResult<DatabaseConnection> {
     let url = config.database_url();
     if url.starts_with("sqlite:") {
@@ -72,7 +64,7 @@ pub async fn connect(config: &Config, metrics: Option<Metrics>) -> AppResult<Dat
         // The cause, scrubbed of the password should a driver ever quote the URL.
         let cause = diagnosis.unwrap_or_else(|| e.to_string());
         let mut cause = cause.replace(&url, &crate::config::redact_url(&url));
-        if let Some(password) = password_of(&url).filter(|p| !p.is_empty()) {
+        if let Some(password) = crate::config::url_password(&url).filter(|p| !p.is_empty()) {
             cause = cause.replace(password, "***");
         }
         let host = crate::config::database_host(&url);

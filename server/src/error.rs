@@ -189,6 +189,26 @@ impl AppError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
+/// Echoes a value a client sent in an error message as it was sent (up to `max_chars`
+/// characters, then `…`), except that markup, quotes, spaces and control characters are shown as
+/// escapes (`\u{3c}` for `<`): unambiguous, and nothing a careless page could render as HTML.
+pub fn echo_input(raw: &str, max_chars: usize) -> String {
+    let mut out = String::new();
+    for c in raw.chars().take(max_chars) {
+        let plain = c.is_alphanumeric()
+            || (c.is_ascii_punctuation() && !matches!(c, '<' | '>' | '&' | '"' | '\'' | '`' | '\\'));
+        if plain {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        }
+    }
+    if raw.chars().count() > max_chars {
+        out.push('…');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;

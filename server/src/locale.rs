@@ -105,8 +105,10 @@ impl Locales {
 
     /// Parses a client-supplied tag; a malformed one is an error listing the configured locales.
     pub fn parse(&self, raw: &str) -> Result<LanguageIdentifier, LocaleError> {
-        parse_tag(raw)
-            .ok_or_else(|| LocaleError::Malformed { tag: sanitize_for_message(raw), configured: self.listed() })
+        parse_tag(raw).ok_or_else(|| LocaleError::Malformed {
+            tag: crate::error::echo_input(raw, MAX_TAG_LEN),
+            configured: self.listed(),
+        })
     }
 
     /// Resolves a client-supplied tag that must name a configured locale exactly (filters).
@@ -318,26 +320,6 @@ fn default_script(tag: &LanguageIdentifier) -> Option<unic_langid::subtags::Scri
     let mut lang = LanguageIdentifier::from_parts(tag.language, None, None, &[]);
     lang.maximize();
     lang.script
-}
-
-/// Echoes a rejected tag in an error message as the client sent it (up to `MAX_TAG_LEN`
-/// characters, then `…`), except that markup, quotes, spaces and control characters are shown as
-/// escapes (`\u{3c}` for `<`): unambiguous, and nothing a careless page could render as HTML.
-fn sanitize_for_message(raw: &str) -> String {
-    let mut out = String::new();
-    for c in raw.chars().take(MAX_TAG_LEN) {
-        let plain = c.is_alphanumeric()
-            || (c.is_ascii_punctuation() && !matches!(c, '<' | '>' | '&' | '"' | '\'' | '`' | '\\'));
-        if plain {
-            out.push(c);
-        } else {
-            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
-        }
-    }
-    if raw.chars().count() > MAX_TAG_LEN {
-        out.push('…');
-    }
-    out
 }
 
 #[cfg(test)]

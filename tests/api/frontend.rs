@@ -141,6 +141,24 @@ async fn apollo_persisted_queries(backend: Backend) {
     // A wrong version or shape is a bad request.
     let v2 = format!(r#"{{"extensions":{{"persistedQuery":{{"version":2,"sha256Hash":"{hash}"}}}}}}"#);
     assert_eq!(first_code(&post_raw(&app, &v2).await), "BAD_REQUEST");
+    // With the response cache on, a text answered from the cache still registers its hash.
+    let cached = app.sibling(|c| c.graphql.cache_ttl_ms = 60_000).await;
+    let popular = "query Regions { regions { code } }";
+    assert!(cached.gql(popular, json!({})).await["data"]["regions"].is_array());
+    let ext = json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256(popular) } });
+    let with_text = json!({ "query": popular, "variables": {}, "extensions": ext });
+    assert!(post_raw(&cached, &with_text.to_string()).await["data"]["regions"].is_array());
+    let hash_alone = json!({ "variables": {}, "extensions": ext });
+    let body = post_raw(&cached, &hash_alone.to_string()).await;
+    assert!(body["data"]["regions"].is_array(), "{body}");
+    cached.stop().await;
+    // A text the schema refuses is not kept under its hash.
+    let invalid = "{ noSuchField }";
+    let ext = json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256(invalid) } });
+    let body = post_raw(&app, &json!({ "query": invalid, "extensions": ext }).to_string()).await;
+    assert_eq!(first_code(&body), "GRAPHQL_VALIDATION_FAILED");
+    let body = post_raw(&app, &json!({ "extensions": ext }).to_string()).await;
+    assert_eq!(first_code(&body), "PERSISTED_QUERY_NOT_FOUND");
     // Turned off, Apollo Client is told to stop sending hashes.
     let off = app.sibling(|c| c.graphql.persisted_queries = 0).await;
     let body = post_raw(&off, &hash_only).await;
@@ -224,6 +242,8 @@ async fn the_explorer_is_served_by_the_binary(backend: Backend) {
     assert!(resp.text().await.unwrap().contains("graphiql-3.9.0.min.js"));
     let resp = app.client.get(app.url("/graphql")).header("accept", "application/json").send().await.unwrap();
     assert_eq!(resp.status(), 400);
+    let vary: Vec<&str> = resp.headers().get_all("vary").iter().filter_map(|v| v.to_str().ok()).collect();
+    assert!(vary.iter().any(|v| v.split(',').any(|p| p.trim() == "accept")), "{vary:?}");
     assert_eq!(first_code(&resp.json().await.unwrap()), "BAD_REQUEST");
     assert_eq!(app.client.get(app.url("/graphiql/assets/nope.js")).send().await.unwrap().status(), 404);
     // Turned off in production.

@@ -138,7 +138,8 @@ async fn operators_are_told_what_went_wrong(backend: Backend) {
         assert!(err.contains(&format!("127.0.0.1:{port}")) && err.contains("already in use"), "{err}");
         assert!(err.contains("--bind") && !err.to_lowercase().contains("internal"), "{err}");
     }
-    let (_, status, _) = chorus_cli(&["migrate", "status"], &env);
+    let (ok, status, err) = chorus_cli(&["migrate", "status"], &env);
+    assert!(ok && status.contains("pending"), "{status}{err}");
     assert!(!status.contains("applied"), "no migration ran before the bind failed: {status}");
     let (ok, _, err) = chorus_cli(&["serve", "--bind", "localhost:http"], &env);
     assert!(!ok && err.contains("port"), "{err}");

@@ -301,6 +301,13 @@ mod tests {
         assert_eq!(depth(&doc(chain), 3), Some(1));
     }
 
+    /// `depth` recognises the introspection chain by the field's name alone: no field of the
+    /// schema may take that name.
+    #[test]
+    fn no_schema_field_is_named_of_type() {
+        assert!(!crate::graphql::sdl().contains("ofType"));
+    }
+
     #[test]
     fn responses_follow_the_query_order_at_every_level() {
         let d = doc("{ b { y x } a ...F } fragment F on Q { c: z b { w } }");

@@ -72,6 +72,20 @@ impl Manifest {
         Manifest::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
+    /// Refuses a manifest holding a document that could never run: over the query size limit,
+    /// or not GraphQL.
+    pub fn check(&self, max_query_bytes: usize) -> Result<(), String> {
+        for (id, body) in &self.by_id {
+            if body.len() > max_query_bytes {
+                return Err(format!("the document `{id}` is longer than graphql.max_query_bytes ({max_query_bytes})"));
+            }
+            if let Err(e) = async_graphql::parser::parse_query(body.as_ref()) {
+                return Err(format!("the document `{id}` is not GraphQL: {e}"));
+            }
+        }
+        Ok(())
+    }
+
     pub fn len(&self) -> usize {
         self.hashes.len()
     }
@@ -127,7 +141,11 @@ impl Persisted {
     pub fn from_config(g: &GraphqlConfig) -> Result<Persisted, String> {
         let manifest = match g.trusted_documents.as_str() {
             "" => None,
-            path => Some(Manifest::load(Path::new(path))?),
+            path => {
+                let m = Manifest::load(Path::new(path))?;
+                m.check(g.max_query_bytes).map_err(|e| format!("{path}: {e}"))?;
+                Some(m)
+            }
         };
         Ok(Persisted::new(g.persisted_queries, manifest, g.trusted_documents_only))
     }
@@ -178,7 +196,10 @@ impl Persisted {
         if let Some(id) = &reference.document_id {
             return match self.manifest.as_ref().and_then(|m| m.get(id)) {
                 Some(text) => Ok(Resolved::Found(text)),
-                None => Err((Code::PersistedQueryNotFound, format!("no trusted document has the id `{id}`"))),
+                None => {
+                    let id = crate::error::echo_input(id, 80);
+                    Err((Code::PersistedQueryNotFound, format!("no trusted document has the id `{id}`")))
+                }
             };
         }
         let Some(hash) = &reference.apollo_hash else { return Ok(Resolved::Sent) };
@@ -269,5 +290,11 @@ mod tests {
         for bad in ["[]", r#"{"a": 1}"#, r#"{"format": "apollo-persisted-query-manifest"}"#, "not json"] {
             assert!(Manifest::parse(bad).is_err(), "{bad}");
         }
+        assert!(Manifest::parse(r#"{"a": "{ locales { code "}"#).unwrap().check(1000).unwrap_err().contains("`a`"));
+        assert!(Manifest::parse(&relay).unwrap().check(5).unwrap_err().contains("max_query_bytes"));
+        assert!(Manifest::parse(&relay).unwrap().check(1000).is_ok());
+        let long_id = DocumentRef { document_id: Some(format!("<b>{}", "x".repeat(500))), ..Default::default() };
+        let Err((_, msg)) = p.resolve("", &long_id) else { panic!() };
+        assert!(msg.len() < 200 && !msg.contains('<'), "{msg}");
     }
 }

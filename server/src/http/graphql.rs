@@ -38,10 +38,13 @@ pub async fn get(req: &Request, state: &HttpState) -> Response {
     if !names_a_document {
         // A browser opening the endpoint gets the explorer; an API client, a coded refusal.
         let wants_html = req.header(header::ACCEPT).is_some_and(|a| a.contains("text/html"));
-        if wants_html && state.app.config.graphql.graphiql {
-            return super::explorer::page();
-        }
-        return refuse(Code::BadRequest, "missing `query` parameter");
+        let answer = if wants_html && state.app.config.graphql.graphiql {
+            super::explorer::page()
+        } else {
+            refuse(Code::BadRequest, "missing `query` parameter")
+        };
+        // The answer depends on `Accept`: caches must keep the two apart.
+        return answer.with_header(header::VARY, "accept").into_response();
     }
     if query_string.len() > state.app.config.graphql.max_body_bytes {
         return refuse(
@@ -346,7 +349,7 @@ async fn run<'a>(
     let mut request = wire.request;
     // A document sent by hash or id becomes its text here; a text sent with its hash is
     // remembered once it has passed the checks below.
-    let persist = match state.persisted.resolve(&request.query, &reference) {
+    let mut persist = match state.persisted.resolve(&request.query, &reference) {
         Ok(Resolved::Sent) => None,
         Ok(Resolved::SentToPersist(hash)) => Some((hash, request.query.clone())),
         Ok(Resolved::Found(text)) => {
@@ -378,10 +381,19 @@ async fn run<'a>(
         let negotiated = format!("{}|{}", locale.requested, locale.chain.join(","));
         let key = ResponseCache::key(&request.query, operation_name.as_deref(), &variables, &negotiated);
         match state.app.cache.lookup(key) {
-            Lookup::Hit(body) => return Ok(Outcome::Cached(body)),
+            // A cached text passed every check when it was run: a hash sent with it is kept.
+            Lookup::Hit(body) => {
+                if let Some((hash, text)) = persist.take() {
+                    state.persisted.persist(hash, &text);
+                }
+                return Ok(Outcome::Cached(body));
+            }
             Lookup::Wait(rx) => {
                 // The leader's response, or (if it could not be cached) our own run below.
                 if let Some(body) = cache::wait(rx).await {
+                    if let Some((hash, text)) = persist.take() {
+                        state.persisted.persist(hash, &text);
+                    }
                     return Ok(Outcome::Cached(body));
                 }
             }
@@ -413,9 +425,6 @@ async fn run<'a>(
             return Ok(Outcome::Fresh(errors(state, vec![request_error(msg, Code::RecursionTooDeep)])));
         }
     }
-    if let Some((hash, text)) = persist {
-        state.persisted.persist(hash, &text);
-    }
     if selects_mutation(doc, operation_name.as_deref()) {
         if method == Method::Get {
             return Err(refuse(Code::MethodNotAllowed, "mutations must be sent by POST")
@@ -436,6 +445,12 @@ async fn run<'a>(
         request = request.data(principal);
     }
     let mut response = state.schema.execute(request).await;
+    // Kept by hash only once it ran: a text the schema refuses never takes a slot.
+    if let Some((hash, text)) = persist
+        && response.data != async_graphql::Value::Null
+    {
+        state.persisted.persist(hash, &text);
+    }
     for e in &mut response.errors {
         ensure_code(e);
     }

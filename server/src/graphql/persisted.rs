@@ -22,6 +22,8 @@ pub fn sha256_hex(text: &str) -> String {
 /// A manifest of trusted documents.
 #[derive(Debug, Default)]
 pub struct Manifest {
+    /// The documents as the manifest lists them, by its ids.
+    documents: Vec<(String, Arc<str>)>,
     /// Document text by the manifest's id and by its SHA-256.
     by_id: HashMap<String, Arc<str>>,
     /// The SHA-256 of every document.
@@ -60,8 +62,9 @@ impl Manifest {
         for (id, body) in entries {
             let body: Arc<str> = Arc::from(body);
             let hash = sha256_hex(&body);
-            manifest.by_id.insert(id, body.clone());
-            manifest.by_id.insert(hash.clone(), body);
+            manifest.by_id.insert(id.clone(), body.clone());
+            manifest.by_id.insert(hash.clone(), body.clone());
+            manifest.documents.push((id, body));
             manifest.hashes.insert(hash);
         }
         Ok(manifest)
@@ -75,7 +78,7 @@ impl Manifest {
     /// Refuses a manifest holding a document that could never run: over the query size limit,
     /// or not GraphQL.
     pub fn check(&self, max_query_bytes: usize) -> Result<(), String> {
-        for (id, body) in &self.by_id {
+        for (id, body) in &self.documents {
             if body.len() > max_query_bytes {
                 return Err(format!("the document `{id}` is longer than graphql.max_query_bytes ({max_query_bytes})"));
             }

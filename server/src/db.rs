@@ -52,17 +52,17 @@ pub async fn connect(config: &Config, metrics: Option<Metrics>) -> AppResult<Dat
                 // Keeps the planner's statistics current as content grows.
                 .optimize_on_close(true, None)
         });
-    let connected = Database::connect(opts).await;
     let url = config.database_url();
-    // A pool that could not open a connection says only that it timed out: one direct attempt
-    // tells why (refused, unknown host, authentication, no such database).
-    let diagnosis = match &connected {
-        Err(_) if url.starts_with("postgres") => direct_attempt(&url).await,
-        _ => None,
+    // The pool, when it cannot open a connection, waits out its timeout and then says only that
+    // it timed out: one direct attempt first fails at once and says why (refused, unknown host,
+    // authentication, no such database).
+    let diagnosis = if url.starts_with("postgres") { direct_attempt(&url).await } else { None };
+    let connected = match diagnosis {
+        Some(cause) => Err(cause),
+        None => Database::connect(opts).await.map_err(|e| e.to_string()),
     };
-    let mut db = connected.map_err(|e| {
+    let mut db = connected.map_err(|cause| {
         // The cause, scrubbed of the password should a driver ever quote the URL.
-        let cause = diagnosis.unwrap_or_else(|| e.to_string());
         let mut cause = cause.replace(&url, &crate::config::redact_url(&url));
         if let Some(password) = crate::config::url_password(&url).filter(|p| !p.is_empty()) {
             cause = cause.replace(password, "***");

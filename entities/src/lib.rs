@@ -19,6 +19,8 @@ pub mod change_log;
 pub mod consumer_cursors;
 pub mod good_practice_topics;
 pub mod good_practices;
+pub mod import_report_items;
+pub mod import_reports;
 pub mod installation_secrets;
 pub mod login_failures;
 pub mod organizations;

@@ -24,6 +24,16 @@ pub enum AppError {
     /// 429: too many attempts; try again later.
     #[error("{0}")]
     RateLimited(String),
+    /// 400: an uploaded translation file cannot be read (syntax, encoding, NUL bytes).
+    #[error("{0}")]
+    MalformedFile(String),
+    /// 400: an uploaded file carries what a parser must never act on (DTDs, entity
+    /// declarations, floods of attributes, nesting too deep).
+    #[error("{0}")]
+    UnsafeFile(String),
+    /// 415: an uploaded file is of no format Chorus reads there.
+    #[error("{0}")]
+    UnsupportedFileFormat(String),
     /// 503: a dependency (the database) is not reachable.
     #[error("{0}")]
     Unavailable(String),
@@ -131,6 +141,12 @@ codes! {
         "Too many sign-in attempts for the account, or a second password check in one request."),
     Internal => ("INTERNAL_SERVER_ERROR", 500,
         "An unexpected failure; details are in the server log under the request id, never in the response."),
+    MalformedFile => ("MALFORMED_FILE", 400,
+        "An uploaded translation file cannot be read: bad syntax (the message gives the line), not UTF-8, NUL bytes, an unterminated PO string, a malformed `Plural-Forms`."),
+    UnsafeFile => ("UNSAFE_FILE", 400,
+        "An uploaded file carries what Chorus never parses: a DOCTYPE or entity declaration (XXE, billion laughs), too many attributes on an element, nesting too deep."),
+    UnsupportedFileFormat => ("UNSUPPORTED_FILE_FORMAT", 415,
+        "An uploaded file is not XLIFF 1.2 or 2.0, PO, JSON or CSV (the format is read from the content, never the name)."),
     Unavailable => ("SERVICE_UNAVAILABLE", 503,
         "A dependency (the database, the search index) is not available yet; try again."),
 }
@@ -167,6 +183,9 @@ impl AppError {
             AppError::Forbidden(_) => Code::Forbidden,
             AppError::RateLimited(_) => Code::RateLimited,
             AppError::Unavailable(_) => Code::Unavailable,
+            AppError::MalformedFile(_) => Code::MalformedFile,
+            AppError::UnsafeFile(_) => Code::UnsafeFile,
+            AppError::UnsupportedFileFormat(_) => Code::UnsupportedFileFormat,
             AppError::Database(_) | AppError::Internal(_) => Code::Internal,
         }
     }

@@ -12,6 +12,7 @@ pub mod content;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod exchange;
 pub mod graphql;
 pub mod http;
 pub mod locale;

@@ -139,6 +139,12 @@ impl<'a> Write<'a> {
         Ok(())
     }
 
+    /// Undoes everything the write did (a dry run); no one is told anything.
+    pub async fn rollback(self) -> AppResult<()> {
+        self.txn.rollback().await?;
+        Ok(())
+    }
+
     /// Commits, then tells the notifier what changed.
     pub async fn commit(self) -> AppResult<()> {
         let changed = self.changed.into_inner().unwrap_or_else(|p| p.into_inner());

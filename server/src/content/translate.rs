@@ -27,6 +27,10 @@ pub struct TextInput {
     pub summary: Option<String>,
     pub body: Option<String>,
     pub slug: Option<String>,
+    /// For a translation made from an earlier source text (an imported file's stale unit): the
+    /// hashes of that text per field (`title`, `summary`, `body`), so the version stays marked
+    /// outdated. Empty: made from the current source.
+    pub made_from: Vec<(&'static str, String)>,
 }
 
 /// The working copy of a locale version after a change.
@@ -200,16 +204,30 @@ pub async fn set_status(
 ) -> AppResult<WorkingCopy> {
     let locale = configured(state, locale)?;
     let w = Write::begin(state.db(), who.into(), state).await?;
+    let source = source_locale(w.txn(), ty, id).await?;
+    let saved = set_status_in(&w, who, ty, id, &locale, &source, to).await?;
+    w.commit().await?;
+    Ok(saved)
+}
+
+/// `set_status` inside the caller's write (`locale` already a configured code).
+pub async fn set_status_in(
+    w: &Write<'_>,
+    who: &Principal,
+    ty: ContentType,
+    id: i32,
+    locale: &str,
+    source: &str,
+    to: PublicationStatus,
+) -> AppResult<WorkingCopy> {
     let txn = w.txn();
-    let source = source_locale(txn, ty, id).await?;
-    if !allows(who, &Action::SetStatus { locale: &locale, source_locale: &source, to }) {
+    if !allows(who, &Action::SetStatus { locale, source_locale: source, to }) {
         return Err(forbidden());
     }
-    let (saved, operation) = translations::set_status(txn, ty, id, &locale, to).await?;
+    let (saved, operation) = translations::set_status(txn, ty, id, locale, to).await?;
     revision(txn, who, ty, id, &saved, &["status"]).await?;
     touch(txn, ty, id).await?;
-    w.record("translation.status", ty.entity(), id, Some(&locale), operation.unwrap_or("updated")).await?;
-    w.commit().await?;
+    w.record("translation.status", ty.entity(), id, Some(locale), operation.unwrap_or("updated")).await?;
     Ok(saved)
 }
 
@@ -504,6 +522,12 @@ pub async fn restore(state: &impl Services, who: &Principal, revision: i64) -> A
         .into_iter()
         .find(|t| t.entity() == r.entity)
         .ok_or_else(|| AppError::bad_input("id: not a revision of content"))?;
-    let input = TextInput { title: Some(r.title), summary: Some(r.summary), body: Some(r.body), slug: Some(r.slug) };
+    let input = TextInput {
+        title: Some(r.title),
+        summary: Some(r.summary),
+        body: Some(r.body),
+        slug: Some(r.slug),
+        made_from: vec![],
+    };
     save(state, who, ty, r.entity_id, &r.locale, input).await
 }

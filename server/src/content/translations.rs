@@ -158,6 +158,19 @@ fn v(value: impl Into<sea_orm::Value>) -> SimpleExpr {
     Expr::val(value)
 }
 
+/// The source hashes a translation records: the source's own, except for fields made from an
+/// earlier text.
+fn made_from(source: &str, earlier: &[(&'static str, String)]) -> String {
+    if earlier.is_empty() {
+        return source.to_owned();
+    }
+    let mut map: std::collections::BTreeMap<String, String> = serde_json::from_str(source).unwrap_or_default();
+    for (field, hash) in earlier {
+        map.insert((*field).to_owned(), hash.clone());
+    }
+    serde_json::to_string(&map).unwrap_or_else(|_| source.to_owned())
+}
+
 /// The working copy as it is now, if any.
 pub async fn current(
     txn: &DatabaseTransaction,
@@ -208,7 +221,7 @@ pub async fn save(
                 None => free_slug(txn, ty, id, locale, &slugify(&title)).await?,
             };
             let hashes = match &source_row {
-                Some(s) => s.source_hashes.clone(),
+                Some(s) => made_from(&s.source_hashes, &input.made_from),
                 None => source_hashes(&title, &summary, &body),
             };
             insert(
@@ -240,7 +253,7 @@ pub async fn save(
             let summary = input.summary.clone().unwrap_or_else(|| row.summary.clone());
             let body = body.unwrap_or_else(|| row.body.clone());
             let hashes = match &source_row {
-                Some(s) => s.source_hashes.clone(),
+                Some(s) => made_from(&s.source_hashes, &input.made_from),
                 None => source_hashes(&title, &summary, &body),
             };
             let mut values = vec![
@@ -350,4 +363,22 @@ pub async fn unpublish(txn: &DatabaseTransaction, ty: ContentType, id: i32, loca
     let saved =
         update(txn, ty, row.id, vec![("status", v(PublicationStatus::Draft)), ("updated_at", v(Utc::now()))]).await?;
     Ok(copy(&saved, false))
+}
+
+/// The working rows of many items of one type in some locales (for translation files).
+pub(crate) async fn working_rows<C: ConnectionTrait>(
+    conn: &C,
+    ty: ContentType,
+    ids: &[i32],
+    locales: &[&str],
+) -> AppResult<Vec<Row>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        let mut q = select(ty);
+        q.and_where(col("item_id").is_in(chunk.iter().copied()))
+            .and_where(col("locale").is_in(locales.iter().copied()))
+            .and_where(col("version").eq(TranslationVersion::Working));
+        out.extend(Row::find_by_statement(conn.get_database_backend().build(&q)).all(conn).await?);
+    }
+    Ok(out)
 }

@@ -62,7 +62,7 @@ fn item(id: &ID) -> AppResult<(ContentType, i32)> {
 
 impl From<TranslationInput> for TextInput {
     fn from(i: TranslationInput) -> Self {
-        TextInput { title: i.title, summary: i.summary, body: i.body, slug: i.slug }
+        TextInput { title: i.title, summary: i.summary, body: i.body, slug: i.slug, made_from: vec![] }
     }
 }
 

@@ -1,0 +1,277 @@
+//! Gathering the units of an export: for each chosen item whose source locale is not the
+//! target, its title, summary and body blocks, with the current translation when one exists and
+//! whether it was made from the same source text.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chorus_entities::{self as e, PublicationStatus};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::blocks::{Segment, Split};
+use super::{ExportFile, ExportItem, ExportUnit, UnitField, UnitState};
+use crate::auth::policy::{Action, Principal, allows};
+use crate::content::text::field_hash;
+use crate::content::{ContentType, Services, translations};
+use crate::error::{AppError, AppResult};
+
+/// The longest title and summary (as the editor's forms allow).
+pub const MAX_TITLE: usize = 500;
+pub const MAX_SUMMARY: usize = 5_000;
+
+/// Which items to export.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Only this type (all types when `None`).
+    pub ty: Option<ContentType>,
+    /// Only these items (of `ty`).
+    pub ids: Vec<i32>,
+    /// Only items changed since.
+    pub changed_since: Option<DateTime<Utc>>,
+    /// Only items whose source is in this locale.
+    pub source_locale: Option<String>,
+}
+
+/// The key of a unit: `resource/12/title`.
+pub fn unit_key(ty: ContentType, id: i32, field: &UnitField) -> String {
+    format!("{}/{id}/{}", ty.entity(), field.path())
+}
+
+/// Reads a unit key back.
+pub fn parse_key(key: &str) -> Option<(ContentType, i32, UnitField)> {
+    let mut parts = key.splitn(3, '/');
+    let ty = ContentType::from_entity(parts.next()?)?;
+    let id: i32 = parts.next()?.parse().ok().filter(|i| *i > 0)?;
+    let field = match parts.next()? {
+        "title" => UnitField::Title,
+        "summary" => UnitField::Summary,
+        rest => {
+            let block = rest.strip_prefix("body/")?;
+            if block.is_empty() || block.len() > 24 || !block.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+                return None;
+            }
+            UnitField::Body(block.to_owned())
+        }
+    };
+    Some((ty, id, field))
+}
+
+fn state_of(status: PublicationStatus) -> UnitState {
+    match status {
+        PublicationStatus::Published => UnitState::Final,
+        _ => UnitState::Translated,
+    }
+}
+
+fn hashes(json: &str) -> BTreeMap<String, String> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+/// The source body a translation's body was made from, when a revision still holds it.
+async fn old_source_body<C: ConnectionTrait>(
+    conn: &C,
+    ty: ContentType,
+    id: i32,
+    source: &str,
+    body_hash: &str,
+) -> AppResult<Option<String>> {
+    let revisions = e::revisions::Entity::find()
+        .filter(e::revisions::Column::Entity.eq(ty.entity()))
+        .filter(e::revisions::Column::EntityId.eq(id))
+        .filter(e::revisions::Column::Locale.eq(source))
+        .filter(e::revisions::Column::Hashes.contains(format!("\"body\":\"{body_hash}\"")))
+        .order_by_desc(e::revisions::Column::Id)
+        .one(conn)
+        .await?;
+    Ok(revisions.map(|r| r.body))
+}
+
+/// The source body's blocks, and the target's translation of each block where the target's
+/// structure shows which block it translates (keyed by source block id; `true` when it was made
+/// from an earlier source whose text is no longer known).
+pub(crate) async fn translated_blocks<C: ConnectionTrait>(
+    conn: &C,
+    ty: ContentType,
+    id: i32,
+    source: &translations::Row,
+    target: Option<&translations::Row>,
+) -> AppResult<(Split, HashMap<String, (Segment, bool)>)> {
+    let split = Split::of(&source.body);
+    let mut translated: HashMap<String, (Segment, bool)> = HashMap::new();
+    if let Some(t) = target {
+        let tsplit = Split::of(&t.body);
+        let made_from = hashes(&t.source_hashes).get("body").cloned().unwrap_or_default();
+        // The target follows the structure of the source it was made from.
+        let (from, outdated) = if made_from == field_hash(&source.body) {
+            (split.clone(), false)
+        } else {
+            match old_source_body(conn, ty, id, &source.locale, &made_from).await? {
+                Some(old) => (Split::of(&old), false),
+                None => (split.clone(), true),
+            }
+        };
+        if from.blocks.len() == tsplit.blocks.len() {
+            for (s, t) in from.blocks.iter().zip(&tsplit.blocks) {
+                if t.segment.check_codes(&s.segment).is_ok() {
+                    translated.insert(s.id.clone(), (t.segment.clone(), outdated));
+                }
+            }
+        }
+    }
+    Ok((split, translated))
+}
+
+/// The body units of an item: each source block, with its translation when known.
+async fn body_units<C: ConnectionTrait>(
+    conn: &C,
+    ty: ContentType,
+    id: i32,
+    source: &translations::Row,
+    target: Option<&translations::Row>,
+) -> AppResult<Vec<ExportUnit>> {
+    let (split, translated) = translated_blocks(conn, ty, id, source, target).await?;
+    let n = split.blocks.len();
+    Ok(split
+        .blocks
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let (target, outdated) = match translated.get(&b.id) {
+                Some((seg, outdated)) => (Some(seg.clone()), *outdated),
+                None => (None, false),
+            };
+            ExportUnit {
+                key: unit_key(ty, id, &UnitField::Body(b.id.clone())),
+                hash: field_hash(&b.segment.to_placeholders()),
+                note: format!("Body, block {} of {n}", i + 1),
+                max_chars: None,
+                // The row's status; the caller fills it in.
+                state: None,
+                source: b.segment.clone(),
+                codes: b.codes.clone(),
+                target,
+                outdated,
+            }
+        })
+        .collect())
+}
+
+/// The ids of the items chosen, per type, with their source locale.
+async fn chosen<C: ConnectionTrait>(conn: &C, sel: &Selection) -> AppResult<Vec<(ContentType, i32, String)>> {
+    let mut out = Vec::new();
+    for ty in ContentType::ALL {
+        if sel.ty.is_some_and(|t| t != ty) {
+            continue;
+        }
+        let mut q = Query::select();
+        q.columns([Alias::new("id"), Alias::new("source_locale")]).from(Alias::new(ty.base_table()));
+        if !sel.ids.is_empty() {
+            q.and_where(Expr::col(Alias::new("id")).is_in(sel.ids.iter().copied()));
+        }
+        if let Some(since) = sel.changed_since {
+            q.and_where(Expr::col(Alias::new("updated_at")).gte(since));
+        }
+        if let Some(src) = &sel.source_locale {
+            q.and_where(Expr::col(Alias::new("source_locale")).eq(src.as_str()));
+        }
+        q.order_by(Alias::new("id"), sea_orm::Order::Asc);
+        for row in conn.query_all(&q).await? {
+            out.push((ty, row.try_get("", "id")?, row.try_get("", "source_locale")?));
+        }
+    }
+    Ok(out)
+}
+
+/// The export of the chosen items into one target locale: one file per source locale (most
+/// content has one). Items written in the target locale itself are left out.
+pub async fn export(
+    state: &impl Services,
+    who: &Principal,
+    sel: &Selection,
+    target_locale: &str,
+) -> AppResult<Vec<ExportFile>> {
+    if !allows(who, &Action::ReadDrafts) {
+        return Err(AppError::Forbidden("your role does not allow reading working copies".into()));
+    }
+    let target = state
+        .locales()
+        .configured_code(target_locale)
+        .map_err(|e| AppError::bad_input(format!("locale: {e}")))?
+        .to_owned();
+    if let Some(src) = &sel.source_locale {
+        state.locales().configured_code(src).map_err(|e| AppError::bad_input(format!("sourceLocale: {e}")))?;
+    }
+    let conn = state.db();
+    let items = chosen(conn, sel).await?;
+    if !sel.ids.is_empty() && items.is_empty() {
+        return Err(AppError::NotFound("no such item".into()));
+    }
+    let mut files: Vec<ExportFile> = Vec::new();
+    for ty in ContentType::ALL {
+        let of_type: Vec<&(ContentType, i32, String)> = items.iter().filter(|(t, ..)| *t == ty).collect();
+        if of_type.is_empty() {
+            continue;
+        }
+        let ids: Vec<i32> = of_type.iter().map(|(_, id, _)| *id).collect();
+        let mut locales: Vec<&str> = of_type.iter().map(|(.., s)| s.as_str()).collect();
+        locales.push(&target);
+        locales.sort_unstable();
+        locales.dedup();
+        let rows = translations::working_rows(conn, ty, &ids, &locales).await?;
+        let by: HashMap<(i32, &str), &translations::Row> =
+            rows.iter().map(|r| ((r.item_id, r.locale.as_str()), r)).collect();
+        for (_, id, source_locale) in of_type {
+            if *source_locale == target {
+                continue;
+            }
+            let Some(source) = by.get(&(*id, source_locale.as_str())) else { continue };
+            let target_row = by.get(&(*id, target.as_str())).copied();
+            let made_from = target_row.map(|t| hashes(&t.source_hashes)).unwrap_or_default();
+            let status = target_row.map(|t| t.status);
+            let mut units = Vec::new();
+            let text_unit = |field: UnitField, text: &str, translated: Option<&str>, label: &str, max: usize| {
+                let hash = field_hash(text);
+                let name = if field == UnitField::Title { "title" } else { "summary" };
+                ExportUnit {
+                    key: unit_key(ty, *id, &field),
+                    source: Segment::text(text),
+                    target: translated.filter(|t| !t.is_empty()).map(Segment::text),
+                    state: status.map(state_of),
+                    outdated: made_from.get(name).is_some_and(|h| *h != hash),
+                    hash,
+                    note: format!("{label}, at most {max} characters"),
+                    max_chars: Some(max),
+                    codes: vec![],
+                }
+            };
+            units.push(text_unit(UnitField::Title, &source.title, target_row.map(|t| t.title.as_str()), "Title", MAX_TITLE));
+            if !source.summary.trim().is_empty() {
+                units.push(text_unit(
+                    UnitField::Summary,
+                    &source.summary,
+                    target_row.map(|t| t.summary.as_str()),
+                    "Summary",
+                    MAX_SUMMARY,
+                ));
+            }
+            let mut body = body_units(conn, ty, *id, source, target_row).await?;
+            for u in &mut body {
+                if u.target.is_some() {
+                    u.state = status.map(state_of);
+                }
+            }
+            units.extend(body);
+            let item = ExportItem { key: format!("{}/{id}", ty.entity()), title: source.title.clone(), units };
+            match files.iter_mut().find(|f| f.source_locale == *source_locale) {
+                Some(f) => f.items.push(item),
+                None => files.push(ExportFile {
+                    source_locale: source_locale.clone(),
+                    target_locale: target.clone(),
+                    items: vec![item],
+                }),
+            }
+        }
+    }
+    Ok(files)
+}

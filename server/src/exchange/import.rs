@@ -1,0 +1,495 @@
+//! Importing a translation file: every unit is checked (key, language, rights, inline codes,
+//! length, source hash), the units of each (item, language) are turned into one save of the
+//! working copy through the one write path, and a report is stored.
+//!
+//! - A unit whose source changed since export is saved and flagged `SOURCE_CHANGED`; its
+//!   version is never published by the import and stays marked outdated.
+//! - A body block whose source paragraph changed has a new id; it is placed where that
+//!   paragraph was when the units around it show the place (the file's order), else refused.
+//! - The writes of a file are one transaction (none or all), or one per item on request; a dry
+//!   run makes the same writes and rolls them back.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chorus_entities::PublicationStatus;
+
+use super::blocks::Segment;
+use super::export::{MAX_SUMMARY, MAX_TITLE, parse_key, translated_blocks};
+use super::report::{self, Counts, Entry, EntryStatus, Outcome, Report, UnitCode};
+use super::{FileUnit, ReadLimits, UnitField, UnitState, read};
+use crate::auth::policy::{Action, Field, Principal, allows};
+use crate::content::text::field_hash;
+use crate::content::translate::{self, TextInput};
+use crate::content::{ContentType, Services, translations};
+use crate::error::{AppError, AppResult};
+use crate::write::Write;
+
+/// How to import.
+#[derive(Clone, Debug, Default)]
+pub struct ImportOptions {
+    /// The uploaded file's name, for the report.
+    pub file_name: String,
+    /// Check and report without writing.
+    pub dry_run: bool,
+    /// One transaction per item instead of one for the file.
+    pub per_item: bool,
+    /// Publish versions whose units are all final, when the uploader may publish.
+    pub publish: bool,
+    /// The language the upload is for; units in another are refused.
+    pub locale: Option<String>,
+}
+
+/// One accepted unit, ready to write.
+struct Accepted {
+    key: String,
+    line: u32,
+    field: UnitField,
+    target: Segment,
+    state: UnitState,
+    /// The file's hash, when it differs from the current source's (a stale unit).
+    stale_hash: Option<String>,
+}
+
+/// The units of one (item, language).
+struct Group {
+    ty: ContentType,
+    id: i32,
+    locale: String,
+    units: Vec<(FileUnit, UnitField)>,
+}
+
+/// What an item's units come to: the input to save and the status to reach.
+struct Plan {
+    ty: ContentType,
+    id: i32,
+    locale: String,
+    source: String,
+    input: TextInput,
+    to: Option<PublicationStatus>,
+    keys: Vec<(String, u32)>,
+    /// How its units were counted: accepted, needing review, unchanged.
+    tallied: (i32, i32, i32),
+}
+
+struct Tally {
+    counts: Counts,
+    entries: Vec<Entry>,
+}
+
+impl Tally {
+    fn reject(&mut self, key: &str, line: u32, code: UnitCode, message: impl Into<String>) {
+        self.counts.rejected += 1;
+        self.entries.push(Entry {
+            key: key.to_owned(),
+            line,
+            status: EntryStatus::Rejected,
+            code,
+            message: message.into(),
+        });
+    }
+
+    fn flag(&mut self, key: &str, line: u32, code: UnitCode, message: impl Into<String>) {
+        self.counts.needs_review += 1;
+        self.entries.push(Entry {
+            key: key.to_owned(),
+            line,
+            status: EntryStatus::NeedsReview,
+            code,
+            message: message.into(),
+        });
+    }
+}
+
+fn field_of(f: &UnitField) -> Field {
+    match f {
+        UnitField::Title => Field::Title,
+        UnitField::Summary => Field::Summary,
+        UnitField::Body(_) => Field::Body,
+    }
+}
+
+/// Imports a file; file-level errors (unreadable, unsafe, unknown format) are returned as
+/// errors and nothing is stored.
+pub async fn import(
+    state: &impl Services,
+    who: &Principal,
+    bytes: &[u8],
+    opts: &ImportOptions,
+    limits: ReadLimits,
+) -> AppResult<Report> {
+    let parsed = read(bytes, limits)?;
+    let expected = match &opts.locale {
+        Some(l) => Some(
+            state
+                .locales()
+                .configured_code(l)
+                .map_err(|e| AppError::bad_input(format!("locale: {e}")))?
+                .to_owned(),
+        ),
+        None => None,
+    };
+    let mut tally = Tally { counts: Counts::default(), entries: Vec::new() };
+    let mut groups: BTreeMap<(&'static str, i32, String), Group> = BTreeMap::new();
+    let mut seen: HashSet<(String, String)> = HashSet::new();
+    for u in parsed.units {
+        tally.counts.in_file += 1;
+        let (key, line) = (u.key.clone(), u.line);
+        if u.plural {
+            tally.reject(&key, line, UnitCode::PluralNotSupported, "plural forms are not used by Chorus content");
+            continue;
+        }
+        let Some((ty, id, field)) = parse_key(&key) else {
+            tally.reject(
+                &crate::error::echo_input(&key, 120),
+                line,
+                UnitCode::UnknownKey,
+                "not a key Chorus exported (type/id/title, summary or body/block)",
+            );
+            continue;
+        };
+        let Some(raw) = u.locale.clone().or_else(|| expected.clone()) else {
+            tally.reject(&key, line, UnitCode::LocaleMissing, "no target language in the unit or the file");
+            continue;
+        };
+        let locale = match state.locales().configured_code(&raw) {
+            Ok(l) => l.to_owned(),
+            Err(e) => {
+                tally.reject(&key, line, UnitCode::LocaleInvalid, format!("target language: {e}"));
+                continue;
+            }
+        };
+        if expected.as_ref().is_some_and(|x| *x != locale) {
+            let x = expected.as_deref().unwrap_or_default();
+            tally.reject(&key, line, UnitCode::LocaleMismatch, format!("the unit is in {locale}, the upload is for {x}"));
+            continue;
+        }
+        if !seen.insert((key.clone(), locale.clone())) {
+            tally.reject(&key, line, UnitCode::DuplicateKey, "the key appears earlier in the file");
+            continue;
+        }
+        if u.target.as_ref().is_none_or(Segment::is_blank) {
+            tally.counts.missing += 1;
+            continue;
+        }
+        groups
+            .entry((ty.entity(), id, locale.clone()))
+            .or_insert_with(|| Group { ty, id, locale, units: Vec::new() })
+            .units
+            .push((u, field));
+    }
+
+    // Check each item's units against its current text, and plan its save.
+    let mut plans = Vec::new();
+    for group in groups.into_values() {
+        if let Some(plan) = check_group(state, who, group, opts, &mut tally).await? {
+            plans.push(plan);
+        }
+    }
+    let items: Vec<(ContentType, i32)> = plans.iter().map(|p| (p.ty, p.id)).collect();
+
+    // Write.
+    let mut outcome = if opts.dry_run { Outcome::DryRun } else { Outcome::Applied };
+    if opts.per_item {
+        for plan in &plans {
+            let w = Write::begin(state.db(), who.into(), state).await?;
+            match apply(&w, who, plan).await {
+                Ok(()) if opts.dry_run => w.rollback().await?,
+                Ok(()) => w.commit().await?,
+                Err(e) => {
+                    e.log_if_internal();
+                    drop(w);
+                    write_failed(&mut tally, plan, &e);
+                }
+            }
+        }
+    } else if !plans.is_empty() {
+        let w = Write::begin(state.db(), who.into(), state).await?;
+        let mut failed = None;
+        for plan in &plans {
+            if let Err(e) = apply(&w, who, plan).await {
+                failed = Some((plan, e));
+                break;
+            }
+        }
+        match failed {
+            None if opts.dry_run => w.rollback().await?,
+            None => w.commit().await?,
+            Some((plan, e)) => {
+                e.log_if_internal();
+                drop(w);
+                write_failed(&mut tally, plan, &e);
+                // None of the file was written.
+                tally.counts.rejected += tally.counts.accepted + tally.counts.needs_review;
+                tally.counts.accepted = 0;
+                tally.counts.needs_review = 0;
+                outcome = Outcome::Rejected;
+            }
+        }
+    }
+    let format = parsed.format.as_str();
+    report::store(
+        state.db(),
+        who,
+        &opts.file_name,
+        format,
+        opts.dry_run,
+        outcome,
+        tally.counts,
+        &tally.entries,
+        &items,
+    )
+    .await
+}
+
+fn write_failed(tally: &mut Tally, plan: &Plan, e: &AppError) {
+    // The plan's units were counted as accepted, flagged or unchanged; they are refused now.
+    let (accepted, flagged, unchanged) = plan.tallied;
+    tally.counts.accepted -= accepted;
+    tally.counts.needs_review -= flagged;
+    tally.counts.unchanged -= unchanged;
+    tally.counts.rejected += accepted + flagged + unchanged - 1;
+    tally.entries.retain(|x| !plan.keys.iter().any(|(k, _)| *k == x.key));
+    let (key, line) = plan.keys.first().cloned().unwrap_or_default();
+    let n = plan.keys.len();
+    let message =
+        format!("{n} units of {}/{} ({}) not saved: {}", plan.ty.entity(), plan.id, plan.locale, e.public_message());
+    tally.reject(&key, line, UnitCode::WriteFailed, message);
+}
+
+async fn apply(w: &Write<'_>, who: &Principal, plan: &Plan) -> AppResult<()> {
+    translate::save_in(w, who, plan.ty, plan.id, &plan.locale, &plan.source, plan.input.clone()).await?;
+    if let Some(to) = plan.to {
+        translate::set_status_in(w, who, plan.ty, plan.id, &plan.locale, &plan.source, to).await?;
+    }
+    Ok(())
+}
+
+/// Checks the units of one (item, language) and plans its save; refused units go to the tally.
+async fn check_group(
+    state: &impl Services,
+    who: &Principal,
+    group: Group,
+    opts: &ImportOptions,
+    tally: &mut Tally,
+) -> AppResult<Option<Plan>> {
+    let Group { ty, id, locale, units } = group;
+    let conn = state.db();
+    let source_locale = match translate::source_locale(conn, ty, id).await {
+        Ok(s) => s,
+        Err(AppError::NotFound(_)) => {
+            for (u, _) in &units {
+                tally.reject(&u.key, u.line, UnitCode::UnknownKey, format!("no {} with id {id}", ty.entity()));
+            }
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
+    if source_locale == locale {
+        for (u, _) in &units {
+            tally.reject(&u.key, u.line, UnitCode::TargetIsSource, format!("{locale} is the item's source language"));
+        }
+        return Ok(None);
+    }
+    let rows = translations::working_rows(conn, ty, &[id], &[source_locale.as_str(), locale.as_str()]).await?;
+    let Some(source) = rows.iter().find(|r| r.locale == source_locale) else {
+        for (u, _) in &units {
+            tally.reject(&u.key, u.line, UnitCode::UnknownKey, "the item has no source text");
+        }
+        return Ok(None);
+    };
+    let target = rows.iter().find(|r| r.locale == locale);
+    let (split, existing) = translated_blocks(conn, ty, id, source, target).await?;
+
+    let mut accepted: Vec<Accepted> = Vec::new();
+    // Body units whose block id is not in the current source, in file order, with the index of
+    // the last block the file placed before them.
+    let mut stale_blocks: Vec<(FileUnit, Option<usize>)> = Vec::new();
+    let mut last_placed: Option<usize> = None;
+    let mut placed: HashMap<usize, usize> = HashMap::new();
+    for (u, field) in units {
+        let key = u.key.clone();
+        if !allows(who, &Action::EditText { locale: &locale, source_locale: &source_locale, field: field_of(&field) }) {
+            tally.reject(&key, u.line, UnitCode::Forbidden, format!("your role may not change this field in {locale}"));
+            continue;
+        }
+        let seg = u.target.clone().unwrap_or_default();
+        let state_ = u.state.unwrap_or(UnitState::Translated);
+        let (src_seg, src_hash, max) = match &field {
+            UnitField::Title => (Segment::text(&source.title), field_hash(&source.title), Some(MAX_TITLE)),
+            UnitField::Summary => (Segment::text(&source.summary), field_hash(&source.summary), Some(MAX_SUMMARY)),
+            UnitField::Body(bid) => match split.block(bid) {
+                Some((i, b)) => {
+                    if placed.insert(i, accepted.len()).is_some() {
+                        tally.reject(&key, u.line, UnitCode::DuplicateKey, "the block appears earlier in the file");
+                        continue;
+                    }
+                    last_placed = Some(i);
+                    (b.segment.clone(), field_hash(&b.segment.to_placeholders()), None)
+                }
+                None => {
+                    stale_blocks.push((u, last_placed));
+                    continue;
+                }
+            },
+        };
+        if let Err(m) = seg.check_codes(&src_seg) {
+            if let UnitField::Body(_) = field {
+                placed.retain(|_, v| *v != accepted.len());
+            }
+            tally.reject(&key, u.line, UnitCode::PlaceholderMismatch, m.0);
+            continue;
+        }
+        if let Some(max) = max
+            && seg.plain().chars().count() > max
+        {
+            tally.reject(&key, u.line, UnitCode::TooLong, format!("at most {max} characters"));
+            continue;
+        }
+        let stale_hash = match &u.hash {
+            Some(h) if *h != src_hash => Some(h.clone()),
+            _ => None,
+        };
+        accepted.push(Accepted { key, line: u.line, field, target: seg, state: state_, stale_hash });
+        if u.hash.is_none() {
+            let a = accepted.last().expect("just pushed");
+            tally.flag(&a.key, a.line, UnitCode::SourceUnknown, "the file gives no source hash: review against the current source");
+        } else if accepted.last().is_some_and(|a| a.stale_hash.is_some()) {
+            let a = accepted.last().expect("just pushed");
+            tally.flag(&a.key, a.line, UnitCode::SourceChanged, "the source changed after export: review before publishing");
+        }
+    }
+    // A block whose source paragraph changed: its place is the first block after the last one
+    // placed before it that the file does not translate, if that lies before the next placed one.
+    for (u, after) in stale_blocks {
+        let start = after.map_or(0, |i| i + 1);
+        let next_anchor = placed.keys().copied().filter(|i| *i >= start).min().unwrap_or(split.blocks.len());
+        let slot = (start..next_anchor).find(|i| !placed.contains_key(i));
+        let Some(i) = slot else {
+            tally.reject(&u.key, u.line, UnitCode::UnknownKey, "the source paragraph is gone and its place could not be found");
+            continue;
+        };
+        let b = &split.blocks[i];
+        let seg = u.target.clone().unwrap_or_default();
+        if let Err(m) = seg.check_codes(&b.segment) {
+            tally.reject(&u.key, u.line, UnitCode::PlaceholderMismatch, format!("placed at block {}: {}", b.id, m.0));
+            continue;
+        }
+        placed.insert(i, accepted.len());
+        tally.flag(&u.key, u.line, UnitCode::SourceChanged, format!("the source paragraph changed; placed as block {}", b.id));
+        accepted.push(Accepted {
+            key: u.key,
+            line: u.line,
+            field: UnitField::Body(b.id.clone()),
+            target: seg,
+            state: u.state.unwrap_or(UnitState::Translated),
+            stale_hash: Some(u.hash.unwrap_or_default()),
+        });
+    }
+    if accepted.is_empty() {
+        return Ok(None);
+    }
+    let has_title = accepted.iter().any(|a| a.field == UnitField::Title);
+    if target.is_none() && !has_title {
+        // Undo what was counted for these units.
+        let flagged: HashSet<&str> = tally
+            .entries
+            .iter()
+            .filter(|e| e.status == EntryStatus::NeedsReview)
+            .map(|e| e.key.as_str())
+            .collect();
+        let n_flagged = accepted.iter().filter(|a| flagged.contains(a.key.as_str())).count() as i32;
+        tally.counts.needs_review -= n_flagged;
+        let keys: HashSet<String> = accepted.iter().map(|a| a.key.clone()).collect();
+        tally.entries.retain(|e| !(e.status == EntryStatus::NeedsReview && keys.contains(&e.key)));
+        for a in &accepted {
+            tally.reject(&a.key, a.line, UnitCode::TitleRequired, format!("{locale} has no translation yet: include the title"));
+        }
+        return Ok(None);
+    }
+
+    // What changes.
+    let mut input = TextInput::default();
+    let mut changed_units = 0;
+    let mut body_translations: HashMap<usize, Segment> = HashMap::new();
+    let flagged_keys: HashSet<String> =
+        tally.entries.iter().filter(|e| e.status == EntryStatus::NeedsReview).map(|e| e.key.clone()).collect();
+    let mut tallied = (0, 0, 0);
+    for a in &accepted {
+        let current: Option<String> = match &a.field {
+            UnitField::Title => target.map(|t| t.title.clone()),
+            UnitField::Summary => target.map(|t| t.summary.clone()),
+            UnitField::Body(bid) => existing.get(bid).map(|(s, _)| s.to_placeholders()),
+        };
+        let new_text = a.target.to_placeholders();
+        let unchanged = current.as_deref() == Some(new_text.as_str()) && a.stale_hash.is_none();
+        if flagged_keys.contains(&a.key) {
+            tallied.1 += 1;
+        } else if unchanged {
+            tally.counts.unchanged += 1;
+            tallied.2 += 1;
+        } else {
+            tally.counts.accepted += 1;
+            tallied.0 += 1;
+        }
+        if unchanged {
+            continue;
+        }
+        changed_units += 1;
+        match &a.field {
+            UnitField::Title => {
+                input.title = Some(a.target.plain());
+                if let Some(h) = &a.stale_hash {
+                    input.made_from.push(("title", h.clone()));
+                }
+            }
+            UnitField::Summary => {
+                input.summary = Some(a.target.plain());
+                if let Some(h) = &a.stale_hash {
+                    input.made_from.push(("summary", h.clone()));
+                }
+            }
+            UnitField::Body(bid) => {
+                if let Some((i, _)) = split.block(bid) {
+                    body_translations.insert(i, a.target.clone());
+                }
+                if a.stale_hash.is_some() && !input.made_from.iter().any(|(f, _)| *f == "body") {
+                    // Not the hash of any source body: the version stays outdated.
+                    input.made_from.push(("body", format!("stale-{}", field_hash(&a.key))));
+                }
+            }
+        }
+    }
+    if changed_units == 0 {
+        return Ok(None);
+    }
+    if !body_translations.is_empty() {
+        let body = split.render(|i| {
+            body_translations
+                .get(&i)
+                .cloned()
+                .or_else(|| existing.get(&split.blocks[i].id).map(|(s, _)| s.clone()))
+        });
+        input.body = Some(body);
+    }
+    // The status the version reaches: the least advanced unit decides; flagged ones stop at review.
+    let any_flagged = accepted.iter().any(|a| flagged_keys.contains(&a.key));
+    let level = accepted.iter().map(|a| a.state).min().unwrap_or(UnitState::Translated);
+    let publish = PublicationStatus::Published;
+    let review = PublicationStatus::InReview;
+    let may = |to| allows(who, &Action::SetStatus { locale: &locale, source_locale: &source_locale, to });
+    let to = match level {
+        UnitState::Final if opts.publish && !any_flagged && may(publish) => Some(publish),
+        UnitState::Final | UnitState::Translated if may(review) => Some(review),
+        _ => None,
+    };
+    Ok(Some(Plan {
+        ty,
+        id,
+        locale,
+        source: source_locale,
+        input,
+        to,
+        keys: accepted.iter().map(|a| (a.key.clone(), a.line)).collect(),
+        tallied,
+    }))
+}

@@ -68,6 +68,11 @@ enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Translation files: export for translation tools, import what they send back.
+    Translations {
+        #[command(subcommand)]
+        action: TranslationsAction,
+    },
     /// Rebuild the search indexes from the database into new directories and switch to them
     /// atomically (a running server on the same data directory switches too).
     Reindex {
@@ -145,6 +150,57 @@ enum DemoAction {
 enum ConfigAction {
     /// Validate the configuration and print the effective values.
     Check,
+}
+
+#[derive(Subcommand, Debug)]
+enum TranslationsAction {
+    /// Write one file per target language (and a POT with PO) into a directory.
+    Export {
+        /// Target language (repeat for several).
+        #[arg(long = "locale", required = true, value_name = "TAG")]
+        locales: Vec<String>,
+        /// xliff-1.2, xliff-2.0, po, json, json-nested or csv.
+        #[arg(long, default_value = "xliff-1.2")]
+        format: String,
+        /// Only items of this type: resource, good_practice, organization, programme.
+        #[arg(long = "type", value_name = "TYPE")]
+        ty: Option<String>,
+        /// Only these items (ids of --type), comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        ids: Vec<i32>,
+        /// Only items changed since this date (2026-01-31).
+        #[arg(long, value_name = "DATE")]
+        since: Option<chrono::NaiveDate>,
+        /// Only items written in this language.
+        #[arg(long, value_name = "TAG")]
+        source_locale: Option<String>,
+        /// Directory to write into (created when missing).
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+    },
+    /// Import translation files (format detected from the content) and print their reports.
+    Import {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// The language of the translations; units in another are refused.
+        #[arg(long, value_name = "TAG")]
+        locale: Option<String>,
+        /// Check and report without writing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Write each item on its own (by default a file is written whole or not at all).
+        #[arg(long)]
+        per_item: bool,
+        /// Publish versions whose units are all final.
+        #[arg(long)]
+        publish: bool,
+        /// Act as this user (their role and languages apply); by default the operator, with every right.
+        #[arg(long = "as", value_name = "EMAIL")]
+        as_user: Option<String>,
+        /// Print the reports as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Entry point of the binary: the process environment is read here and nowhere else.
@@ -258,6 +314,7 @@ async fn run(command: Command, mut config: Config) -> Result<(), AppError> {
         Command::User { action } => user(action, &config).await,
         Command::Token { action } => token(action, &config).await,
         Command::Reindex { only } => reindex(&config, only.as_deref()).await,
+        Command::Translations { action } => translations(action, &config).await,
     }
 }
 
@@ -295,6 +352,131 @@ async fn reindex(config: &Config, only: Option<&str>) -> Result<(), AppError> {
         }
     }
     Ok(())
+}
+
+/// The services the command line gives the content services: the database and the locales; it
+/// tells no one of its writes (running servers follow the change log).
+struct CliServices {
+    db: sea_orm::DatabaseConnection,
+    locales: crate::locale::Locales,
+}
+
+impl crate::write::Notify for CliServices {
+    fn committed<'a>(&'a self, _: &'a [crate::write::Changed]) -> futures_util::future::BoxFuture<'a, ()> {
+        Box::pin(async {})
+    }
+}
+
+impl crate::content::Services for CliServices {
+    fn db(&self) -> &sea_orm::DatabaseConnection {
+        &self.db
+    }
+
+    fn locales(&self) -> &crate::locale::Locales {
+        &self.locales
+    }
+}
+
+async fn translations(action: TranslationsAction, config: &Config) -> Result<(), AppError> {
+    use crate::exchange::{Format, ReadLimits, export, import};
+    let db = open(config).await?;
+    let locales = config.locales().map_err(|e| AppError::internal(format!("locales: {e}")))?;
+    let services = CliServices { db, locales };
+    let operator = |what: &str| crate::auth::Principal {
+        user_id: 0,
+        display_name: format!("system (chorus translations {what})"),
+        role: Role::Admin,
+        locales: vec![],
+        scopes: None,
+        session_id: None,
+    };
+    match action {
+        TranslationsAction::Export { locales, format, ty, ids, since, source_locale, out } => {
+            let template_too = format.eq_ignore_ascii_case("po");
+            let format = Format::parse(&format)?;
+            let ty = match ty {
+                Some(t) => Some(crate::content::ContentType::from_entity(t.as_str()).ok_or_else(|| {
+                    AppError::bad_input("--type: resource, good_practice, organization or programme")
+                })?),
+                None => None,
+            };
+            if !ids.is_empty() && ty.is_none() {
+                return Err(AppError::bad_input("--ids: give --type too"));
+            }
+            let sel = export::Selection {
+                ty,
+                ids,
+                changed_since: since.and_then(|d| d.and_hms_opt(0, 0, 0)).map(|d| d.and_utc()),
+                source_locale,
+            };
+            std::fs::create_dir_all(&out).map_err(|e| AppError::internal(format!("{}: {e}", out.display())))?;
+            let who = operator("export");
+            for locale in &locales {
+                let bar = Progress::new("export");
+                let files =
+                    export::export_with_progress(&services, &who, &sel, locale, &|done, total| bar.show(done, total))
+                        .await?;
+                bar.finish();
+                if files.is_empty() {
+                    println!("{locale}: nothing to translate");
+                }
+                for file in files {
+                    let mut written = vec![(export::file_name(&file, format, false), file.write(format))];
+                    if template_too {
+                        let pot = crate::exchange::po::write(&file, true);
+                        written.push((format!("chorus-{}.pot", file.source_locale), pot));
+                    }
+                    for (name, bytes) in written {
+                        let path = out.join(&name);
+                        std::fs::write(&path, bytes)
+                            .map_err(|e| AppError::internal(format!("{}: {e}", path.display())))?;
+                        println!("{}: {} items, {} units", path.display(), file.items.len(), file.units().count());
+                    }
+                }
+            }
+            Ok(())
+        }
+        TranslationsAction::Import { files, locale, dry_run, per_item, publish, as_user, json } => {
+            let who = match as_user {
+                None => operator("import"),
+                Some(email) => accounts::principal_by_email(&services.db, email.as_str()).await?,
+            };
+            let limits = ReadLimits::from(&config.translations);
+            let mut failed = false;
+            for path in files {
+                let size = std::fs::metadata(&path)
+                    .map_err(|e| AppError::bad_input(format!("{}: {e}", path.display())))?
+                    .len();
+                if size > config.translations.max_file_bytes as u64 {
+                    return Err(AppError::bad_input(format!(
+                        "{}: larger than translations.max_file_bytes ({} bytes)",
+                        path.display(),
+                        config.translations.max_file_bytes
+                    )));
+                }
+                let bytes =
+                    std::fs::read(&path).map_err(|e| AppError::bad_input(format!("{}: {e}", path.display())))?;
+                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let opts =
+                    import::ImportOptions { file_name: name, dry_run, per_item, publish, locale: locale.clone() };
+                match import::import(&services, &who, &bytes, &opts, limits).await {
+                    Ok(report) => {
+                        failed |= report.outcome == "rejected";
+                        if json {
+                            println!("{}", report.to_json());
+                        } else {
+                            print!("{}", report.to_text());
+                        }
+                    }
+                    Err(e) => {
+                        failed = true;
+                        eprintln!("{}: {} {}", path.display(), e.code().as_str(), e.public_message());
+                    }
+                }
+            }
+            if failed { Err(AppError::bad_input("some files were not imported")) } else { Ok(()) }
+        }
+    }
 }
 
 /// A progress bar on standard error when it is a terminal; occasional lines otherwise.

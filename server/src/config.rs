@@ -39,7 +39,34 @@ pub struct Config {
     pub auth: AuthConfig,
     pub webhooks: WebhooksConfig,
     pub search: SearchConfig,
+    pub translations: TranslationsConfig,
     pub log: LogConfig,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TranslationsConfig {
+    /// The largest translation file accepted for import (bytes); larger uploads get 413.
+    pub max_file_bytes: usize,
+    /// The most units one file may hold.
+    pub max_units: usize,
+    /// Reading XLIFF: the deepest element nesting and the most attributes on one element.
+    pub max_xml_depth: usize,
+    pub max_xml_attributes: usize,
+    /// Upload time allowed for a translation file (seconds).
+    pub upload_timeout_seconds: u64,
+}
+
+impl Default for TranslationsConfig {
+    fn default() -> Self {
+        TranslationsConfig {
+            max_file_bytes: 64 * 1024 * 1024,
+            max_units: 500_000,
+            max_xml_depth: 64,
+            max_xml_attributes: 64,
+            upload_timeout_seconds: 300,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -381,6 +408,18 @@ impl Config {
                 "search.snippet_chars",
                 "must be between 40 and 10000 (and max_results at least 1)".into(),
             ));
+        }
+        let t = &self.translations;
+        for (key, value) in [
+            ("translations.max_file_bytes", t.max_file_bytes as u64),
+            ("translations.max_units", t.max_units as u64),
+            ("translations.max_xml_depth", t.max_xml_depth as u64),
+            ("translations.max_xml_attributes", t.max_xml_attributes as u64),
+            ("translations.upload_timeout_seconds", t.upload_timeout_seconds),
+        ] {
+            if value == 0 {
+                return Err(key_err(key, "must be at least 1".into()));
+            }
         }
         let sv = &self.server;
         for (key, value) in [

@@ -211,6 +211,23 @@ async fn every_code_in_the_table_is_reached(backend: Backend) {
     walk.saw(Code::RateLimited, s, &b);
     let (s, b) = post_query(&app, r#"{ search(query: "health") { total } }"#).await;
     walk.saw(Code::Unavailable, s, &b);
+    // Refused translation files.
+    for (file, code) in [
+        ("msgid \"a\nmsgstr \"\"\n", Code::MalformedFile),
+        ("<?xml version=\"1.0\"?><!DOCTYPE x SYSTEM \"file:///etc/passwd\"><xliff version=\"1.2\"/>", Code::UnsafeFile),
+        ("\u{1F600} is not a translation file", Code::UnsupportedFileFormat),
+    ] {
+        let resp = app
+            .client
+            .post(app.url("/v1/translations/import"))
+            .header("authorization", format!("Bearer {admin}"))
+            .body(file)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        walk.refused(code, status, &resp.json().await.unwrap_or(Value::Null));
+    }
     // A table gone behind the server's back: an internal error, its cause never shown.
     app.db.execute_unprepared("ALTER TABLE webhooks RENAME TO webhooks_gone").await.unwrap();
     let (s, b) = app.post_as(&admin, "{ webhooks { id } }", json!({})).await;

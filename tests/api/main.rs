@@ -13,6 +13,7 @@ mod lists;
 mod locales;
 mod protection;
 mod search;
+mod translations;
 mod webhooks;
 
 use serde_json::Value;

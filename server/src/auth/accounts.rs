@@ -283,6 +283,12 @@ async fn user_by_email(db: &DatabaseConnection, email: &str) -> AppResult<users:
         .ok_or_else(|| AppError::NotFound("no user with this email".into()))
 }
 
+/// The principal of the user with an email (the command line's `--as`).
+pub async fn principal_by_email(db: &DatabaseConnection, email: &str) -> AppResult<Principal> {
+    let user = user_by_email(db, email).await?;
+    Ok(principal(user, None, None))
+}
+
 /// Creates an API token for a user, audited as made by `by`; the token is returned once and
 /// stored hashed.
 pub async fn create_api_token(

@@ -142,7 +142,7 @@ pub fn allows(principal: &Principal, action: &Action) -> bool {
 
 impl From<&Principal> for crate::write::Actor {
     fn from(p: &Principal) -> crate::write::Actor {
-        crate::write::Actor { user_id: Some(p.user_id), display_name: p.display_name.clone() }
+        crate::write::Actor { user_id: (p.user_id > 0).then_some(p.user_id), display_name: p.display_name.clone() }
     }
 }
 

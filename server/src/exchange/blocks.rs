@@ -70,9 +70,44 @@ pub struct Split {
 
 /// Elements whose start or end begins a new block; every other element is inline.
 const BLOCK_TAGS: &[&str] = &[
-    "address", "article", "aside", "blockquote", "caption", "dd", "details", "div", "dl", "dt", "figcaption",
-    "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "li", "main", "nav", "ol",
-    "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "caption",
+    "dd",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hgroup",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
 ];
 /// Elements that never have content.
 const VOID_TAGS: &[&str] = &["area", "br", "col", "embed", "img", "source", "track", "wbr"];
@@ -408,7 +443,8 @@ impl Segment {
                     Some(i) => (true, i),
                     None => (false, inner),
                 };
-                if inner.is_empty() || inner.len() > 4 || !inner.bytes().all(|b| b.is_ascii_digit()) || (close && empty) {
+                if inner.is_empty() || inner.len() > 4 || !inner.bytes().all(|b| b.is_ascii_digit()) || (close && empty)
+                {
                     return None;
                 }
                 let id: u32 = inner.parse().ok()?;
@@ -473,10 +509,8 @@ impl Segment {
         for p in &self.0 {
             match p {
                 Part::Open(i) => stack.push(*i),
-                Part::Close(i) => {
-                    if stack.pop() != Some(*i) {
-                        return Err(CodeMismatch(format!("inline code {i} is closed out of order")));
-                    }
+                Part::Close(i) if stack.pop() != Some(*i) => {
+                    return Err(CodeMismatch(format!("inline code {i} is closed out of order")));
                 }
                 _ => {}
             }
@@ -504,7 +538,12 @@ mod tests {
         let texts: Vec<String> = split.blocks.iter().map(|b| b.segment.to_placeholders()).collect();
         assert_eq!(
             texts,
-            ["Why it matters", "Sex workers' <1>rights</1> are <2>human rights</2>.<3/>Read on.", "One & two", "<1>Three</1>"]
+            [
+                "Why it matters",
+                "Sex workers' <1>rights</1> are <2>human rights</2>.<3/>Read on.",
+                "One & two",
+                "<1>Three</1>"
+            ]
         );
         assert_eq!(split.render(|_| None), BODY);
         let p = &split.blocks[1];
@@ -524,7 +563,9 @@ mod tests {
     #[test]
     fn translation_is_rendered_with_the_sources_codes() {
         let split = Split::of(BODY);
-        let fr = Segment::from_placeholders("Les <2>droits humains</2> incluent les <1>droits</1> <3/>des travailleurSEs & <script>.");
+        let fr = Segment::from_placeholders(
+            "Les <2>droits humains</2> incluent les <1>droits</1> <3/>des travailleurSEs & <script>.",
+        );
         fr.check_codes(&split.blocks[1].segment).unwrap();
         let html = split.render(|i| (i == 1).then(|| fr.clone()));
         assert!(html.contains("<p>Les <a href=\"https://nswp.org/?a=1&amp;b=2\" rel=\"noopener noreferrer\">droits humains</a> incluent les <strong>droits</strong> <br>des travailleurSEs &amp; &lt;script&gt;.</p>"), "{html}");

@@ -25,7 +25,8 @@ pub fn write(file: &ExportFile) -> Vec<u8> {
     let _ = w.write_record(HEADER);
     for u in file.units() {
         let target = u.target.as_ref().map(Segment::to_placeholders).unwrap_or_default();
-        let fuzzy = if u.target.is_some() && (u.outdated || u.state == Some(UnitState::Draft)) { "True" } else { "False" };
+        let fuzzy =
+            if u.target.is_some() && (u.outdated || u.state == Some(UnitState::Draft)) { "True" } else { "False" };
         let _ = w.write_record([
             u.key.as_str(),
             &u.source.to_placeholders(),
@@ -53,9 +54,12 @@ pub fn read(bytes: &[u8]) -> AppResult<ParsedFile> {
     let col = |name: &str| header.iter().position(|h| h == name);
     let key_col = col("location").or(col("id"));
     let (Some(key_col), Some(target_col)) = (key_col, col("target")) else {
-        return Err(AppError::MalformedFile("line 1: the header needs `location` (or `id`) and `target` columns".into()));
+        return Err(AppError::MalformedFile(
+            "line 1: the header needs `location` (or `id`) and `target` columns".into(),
+        ));
     };
-    let (source_col, fuzzy_col, hash_col, lang_col) = (col("source"), col("fuzzy"), col("source_hash"), col("target_language"));
+    let (source_col, fuzzy_col, hash_col, lang_col) =
+        (col("source"), col("fuzzy"), col("source_hash"), col("target_language"));
     let mut units = Vec::new();
     for record in r.records() {
         let record = record.map_err(malformed)?;
@@ -66,7 +70,8 @@ pub fn read(bytes: &[u8]) -> AppResult<ParsedFile> {
             continue;
         }
         let target = get(Some(target_col)).filter(|t| !t.is_empty());
-        let fuzzy = get(fuzzy_col).is_some_and(|f| matches!(f.to_ascii_lowercase().as_str(), "true" | "1" | "yes" | "fuzzy"));
+        let fuzzy =
+            get(fuzzy_col).is_some_and(|f| matches!(f.to_ascii_lowercase().as_str(), "true" | "1" | "yes" | "fuzzy"));
         units.push(FileUnit {
             key,
             line,

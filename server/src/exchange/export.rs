@@ -10,7 +10,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::blocks::{Segment, Split};
-use super::{ExportFile, ExportItem, ExportUnit, UnitField, UnitState};
+use super::{ExportFile, ExportItem, ExportUnit, Format, UnitField, UnitState};
 use crate::auth::policy::{Action, Principal, allows};
 use crate::content::text::field_hash;
 use crate::content::{ContentType, Services, translations};
@@ -191,6 +191,17 @@ pub async fn export(
     sel: &Selection,
     target_locale: &str,
 ) -> AppResult<Vec<ExportFile>> {
+    export_with_progress(state, who, sel, target_locale, &|_, _| {}).await
+}
+
+/// `export`, telling `progress(done, total)` as items are gathered.
+pub async fn export_with_progress(
+    state: &impl Services,
+    who: &Principal,
+    sel: &Selection,
+    target_locale: &str,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> AppResult<Vec<ExportFile>> {
     if !allows(who, &Action::ReadDrafts) {
         return Err(AppError::Forbidden("your role does not allow reading working copies".into()));
     }
@@ -208,6 +219,9 @@ pub async fn export(
         return Err(AppError::NotFound("no such item".into()));
     }
     let mut files: Vec<ExportFile> = Vec::new();
+    let total = items.len() as u64;
+    let mut done = 0u64;
+    progress(0, total);
     for ty in ContentType::ALL {
         let of_type: Vec<&(ContentType, i32, String)> = items.iter().filter(|(t, ..)| *t == ty).collect();
         if of_type.is_empty() {
@@ -222,6 +236,10 @@ pub async fn export(
         let by: HashMap<(i32, &str), &translations::Row> =
             rows.iter().map(|r| ((r.item_id, r.locale.as_str()), r)).collect();
         for (_, id, source_locale) in of_type {
+            done += 1;
+            if done.is_multiple_of(100) || done == total {
+                progress(done, total);
+            }
             if *source_locale == target {
                 continue;
             }
@@ -245,7 +263,13 @@ pub async fn export(
                     codes: vec![],
                 }
             };
-            units.push(text_unit(UnitField::Title, &source.title, target_row.map(|t| t.title.as_str()), "Title", MAX_TITLE));
+            units.push(text_unit(
+                UnitField::Title,
+                &source.title,
+                target_row.map(|t| t.title.as_str()),
+                "Title",
+                MAX_TITLE,
+            ));
             if !source.summary.trim().is_empty() {
                 units.push(text_unit(
                     UnitField::Summary,
@@ -274,4 +298,29 @@ pub async fn export(
         }
     }
     Ok(files)
+}
+
+/// The one file of an export; several source languages need `sourceLocale` to choose.
+pub fn one_file(mut files: Vec<ExportFile>, target: &str, source: Option<&str>) -> AppResult<ExportFile> {
+    match files.len() {
+        0 => Ok(ExportFile {
+            source_locale: source.unwrap_or_default().to_owned(),
+            target_locale: target.to_owned(),
+            items: vec![],
+        }),
+        1 => Ok(files.remove(0)),
+        _ => {
+            let names: Vec<&str> = files.iter().map(|f| f.source_locale.as_str()).collect();
+            Err(AppError::bad_input(format!(
+                "sourceLocale: the chosen items are written in {}; export one source language at a time",
+                names.join(", ")
+            )))
+        }
+    }
+}
+
+/// The file name of an export.
+pub fn file_name(file: &ExportFile, format: Format, template: bool) -> String {
+    let ext = if template { "pot" } else { format.extension() };
+    format!("chorus-{}-{}.{ext}", file.source_locale, file.target_locale)
 }

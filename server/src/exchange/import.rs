@@ -9,7 +9,7 @@
 //! - The writes of a file are one transaction (none or all), or one per item on request; a dry
 //!   run makes the same writes and rolls them back.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chorus_entities::PublicationStatus;
 
@@ -23,6 +23,9 @@ use crate::content::translate::{self, TextInput};
 use crate::content::{ContentType, Services, translations};
 use crate::error::{AppError, AppResult};
 use crate::write::Write;
+
+/// The most items one report is listed under.
+const MAX_LISTED_ITEMS: usize = 10_000;
 
 /// How to import.
 #[derive(Clone, Debug, Default)]
@@ -120,17 +123,16 @@ pub async fn import(
     let parsed = read(bytes, limits)?;
     let expected = match &opts.locale {
         Some(l) => Some(
-            state
-                .locales()
-                .configured_code(l)
-                .map_err(|e| AppError::bad_input(format!("locale: {e}")))?
-                .to_owned(),
+            state.locales().configured_code(l).map_err(|e| AppError::bad_input(format!("locale: {e}")))?.to_owned(),
         ),
         None => None,
     };
     let mut tally = Tally { counts: Counts::default(), entries: Vec::new() };
     let mut groups: BTreeMap<(&'static str, i32, String), Group> = BTreeMap::new();
     let mut seen: HashSet<(String, String)> = HashSet::new();
+    // Every item the file names, so its reports are listed with it (bounded: a file naming
+    // more items is still imported, its report listed under the first ones).
+    let mut items: BTreeSet<(&'static str, i32)> = BTreeSet::new();
     for u in parsed.units {
         tally.counts.in_file += 1;
         let (key, line) = (u.key.clone(), u.line);
@@ -147,6 +149,9 @@ pub async fn import(
             );
             continue;
         };
+        if items.len() < MAX_LISTED_ITEMS {
+            items.insert((ty.entity(), id));
+        }
         let Some(raw) = u.locale.clone().or_else(|| expected.clone()) else {
             tally.reject(&key, line, UnitCode::LocaleMissing, "no target language in the unit or the file");
             continue;
@@ -160,7 +165,12 @@ pub async fn import(
         };
         if expected.as_ref().is_some_and(|x| *x != locale) {
             let x = expected.as_deref().unwrap_or_default();
-            tally.reject(&key, line, UnitCode::LocaleMismatch, format!("the unit is in {locale}, the upload is for {x}"));
+            tally.reject(
+                &key,
+                line,
+                UnitCode::LocaleMismatch,
+                format!("the unit is in {locale}, the upload is for {x}"),
+            );
             continue;
         }
         if !seen.insert((key.clone(), locale.clone())) {
@@ -185,7 +195,8 @@ pub async fn import(
             plans.push(plan);
         }
     }
-    let items: Vec<(ContentType, i32)> = plans.iter().map(|p| (p.ty, p.id)).collect();
+    let items: Vec<(ContentType, i32)> =
+        items.into_iter().filter_map(|(e, id)| ContentType::from_entity(e).map(|t| (t, id))).collect();
 
     // Write.
     let mut outcome = if opts.dry_run { Outcome::DryRun } else { Outcome::Applied };
@@ -227,18 +238,8 @@ pub async fn import(
         }
     }
     let format = parsed.format.as_str();
-    report::store(
-        state.db(),
-        who,
-        &opts.file_name,
-        format,
-        opts.dry_run,
-        outcome,
-        tally.counts,
-        &tally.entries,
-        &items,
-    )
-    .await
+    report::store(state.db(), who, &opts.file_name, format, opts.dry_run, outcome, tally.counts, &tally.entries, &items)
+        .await
 }
 
 fn write_failed(tally: &mut Tally, plan: &Plan, e: &AppError) {
@@ -352,10 +353,20 @@ async fn check_group(
         accepted.push(Accepted { key, line: u.line, field, target: seg, state: state_, stale_hash });
         if u.hash.is_none() {
             let a = accepted.last().expect("just pushed");
-            tally.flag(&a.key, a.line, UnitCode::SourceUnknown, "the file gives no source hash: review against the current source");
+            tally.flag(
+                &a.key,
+                a.line,
+                UnitCode::SourceUnknown,
+                "the file gives no source hash: review against the current source",
+            );
         } else if accepted.last().is_some_and(|a| a.stale_hash.is_some()) {
             let a = accepted.last().expect("just pushed");
-            tally.flag(&a.key, a.line, UnitCode::SourceChanged, "the source changed after export: review before publishing");
+            tally.flag(
+                &a.key,
+                a.line,
+                UnitCode::SourceChanged,
+                "the source changed after export: review before publishing",
+            );
         }
     }
     // A block whose source paragraph changed: its place is the first block after the last one
@@ -365,7 +376,12 @@ async fn check_group(
         let next_anchor = placed.keys().copied().filter(|i| *i >= start).min().unwrap_or(split.blocks.len());
         let slot = (start..next_anchor).find(|i| !placed.contains_key(i));
         let Some(i) = slot else {
-            tally.reject(&u.key, u.line, UnitCode::UnknownKey, "the source paragraph is gone and its place could not be found");
+            tally.reject(
+                &u.key,
+                u.line,
+                UnitCode::UnknownKey,
+                "the source paragraph is gone and its place could not be found",
+            );
             continue;
         };
         let b = &split.blocks[i];
@@ -375,7 +391,12 @@ async fn check_group(
             continue;
         }
         placed.insert(i, accepted.len());
-        tally.flag(&u.key, u.line, UnitCode::SourceChanged, format!("the source paragraph changed; placed as block {}", b.id));
+        tally.flag(
+            &u.key,
+            u.line,
+            UnitCode::SourceChanged,
+            format!("the source paragraph changed; placed as block {}", b.id),
+        );
         accepted.push(Accepted {
             key: u.key,
             line: u.line,
@@ -391,18 +412,19 @@ async fn check_group(
     let has_title = accepted.iter().any(|a| a.field == UnitField::Title);
     if target.is_none() && !has_title {
         // Undo what was counted for these units.
-        let flagged: HashSet<&str> = tally
-            .entries
-            .iter()
-            .filter(|e| e.status == EntryStatus::NeedsReview)
-            .map(|e| e.key.as_str())
-            .collect();
+        let flagged: HashSet<&str> =
+            tally.entries.iter().filter(|e| e.status == EntryStatus::NeedsReview).map(|e| e.key.as_str()).collect();
         let n_flagged = accepted.iter().filter(|a| flagged.contains(a.key.as_str())).count() as i32;
         tally.counts.needs_review -= n_flagged;
         let keys: HashSet<String> = accepted.iter().map(|a| a.key.clone()).collect();
         tally.entries.retain(|e| !(e.status == EntryStatus::NeedsReview && keys.contains(&e.key)));
         for a in &accepted {
-            tally.reject(&a.key, a.line, UnitCode::TitleRequired, format!("{locale} has no translation yet: include the title"));
+            tally.reject(
+                &a.key,
+                a.line,
+                UnitCode::TitleRequired,
+                format!("{locale} has no translation yet: include the title"),
+            );
         }
         return Ok(None);
     }
@@ -464,10 +486,7 @@ async fn check_group(
     }
     if !body_translations.is_empty() {
         let body = split.render(|i| {
-            body_translations
-                .get(&i)
-                .cloned()
-                .or_else(|| existing.get(&split.blocks[i].id).map(|(s, _)| s.clone()))
+            body_translations.get(&i).cloned().or_else(|| existing.get(&split.blocks[i].id).map(|(s, _)| s.clone()))
         });
         input.body = Some(body);
     }

@@ -234,6 +234,12 @@ impl Default for ReadLimits {
     }
 }
 
+impl From<&crate::config::TranslationsConfig> for ReadLimits {
+    fn from(c: &crate::config::TranslationsConfig) -> Self {
+        ReadLimits { max_depth: c.max_xml_depth, max_attributes: c.max_xml_attributes, max_units: c.max_units }
+    }
+}
+
 /// Reads a file of any supported format, detected from its content.
 pub fn read(bytes: &[u8], limits: ReadLimits) -> AppResult<ParsedFile> {
     if let Some(pos) = bytes.iter().position(|b| *b == 0) {
@@ -286,7 +292,8 @@ mod tests {
     /// Random text from characters that break naive writers: XML specials, PO escapes, RTL,
     /// CJK, emoji, combining marks, newlines, placeholder look-alikes.
     fn random_texts(n: usize) -> Vec<String> {
-        let pool: Vec<char> = "aZ 09<>&\"'\\\n\t{}/#%;,=:ٱلعربيةשלום中文字日本語🙂👩🏽‍💻é\u{301}ñ€\u{a0}\u{200f}".chars().collect();
+        let pool: Vec<char> =
+            "aZ 09<>&\"'\\\n\t{}/#%;,=:ٱلعربيةשלום中文字日本語🙂👩🏽‍💻é\u{301}ñ€\u{a0}\u{200f}".chars().collect();
         let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
         let mut next = move || {
             seed ^= seed << 13;
@@ -368,7 +375,10 @@ mod tests {
             let mut want_units = file.items[0].units.clone();
             want_units.sort_by(|a, b| a.key.cmp(&b.key));
             for (want, got) in want_units.iter().zip(&got_units) {
-                let want = ExportUnit { target: units.iter().find(|u| u.key == want.key).and_then(|u| u.target.clone()), ..want.clone() };
+                let want = ExportUnit {
+                    target: units.iter().find(|u| u.key == want.key).and_then(|u| u.target.clone()),
+                    ..want.clone()
+                };
                 assert_eq!(got.key, want.key, "{format:?}");
                 assert_eq!(
                     got.target.as_ref().map(Segment::to_placeholders),

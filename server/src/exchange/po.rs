@@ -79,7 +79,8 @@ pub fn write(file: &ExportFile, template: bool) -> Vec<u8> {
         out.push_str("msgid ");
         quote(&u.source.to_placeholders(), &mut out);
         out.push_str("msgstr ");
-        let target = if template { String::new() } else { u.target.as_ref().map(Segment::to_placeholders).unwrap_or_default() };
+        let target =
+            if template { String::new() } else { u.target.as_ref().map(Segment::to_placeholders).unwrap_or_default() };
         quote(&target, &mut out);
     }
     out.into_bytes()
@@ -94,6 +95,9 @@ struct Entry {
     strs: Vec<(Option<usize>, String)>,
     fuzzy: bool,
     hash: Option<String>,
+    /// `#:` references: Chorus writes the key there too, and tools that drop `msgctxt`
+    /// (translate-toolkit's xliff2po) keep it.
+    references: Vec<String>,
     obsolete: bool,
 }
 
@@ -209,12 +213,14 @@ pub fn read(bytes: &[u8]) -> AppResult<ParsedFile> {
                 cur.line = line;
                 started = true;
             }
-            if let Some(flags) = l.strip_prefix("#,") {
+            if let Some(refs) = l.strip_prefix("#:") {
+                cur.references.extend(refs.split_whitespace().map(str::to_owned));
+            } else if let Some(flags) = l.strip_prefix("#,") {
                 cur.fuzzy |= flags.split(',').any(|f| f.trim() == "fuzzy");
-            } else if let Some(c) = l.strip_prefix("#.") {
-                if let Some(h) = c.trim().strip_prefix("source-hash:") {
-                    cur.hash = Some(h.trim().to_owned());
-                }
+            } else if let Some(c) = l.strip_prefix("#.")
+                && let Some(h) = c.trim().strip_prefix("source-hash:")
+            {
+                cur.hash = Some(h.trim().to_owned());
             }
             continue;
         }
@@ -230,7 +236,8 @@ pub fn read(bytes: &[u8]) -> AppResult<ParsedFile> {
             slot.ok_or_else(|| malformed(line, "a string continues no keyword"))?.push_str(&s);
             continue;
         }
-        let (kw, rest) = l.split_once(|c: char| c.is_whitespace()).ok_or_else(|| malformed(line, "a keyword without a string"))?;
+        let (kw, rest) =
+            l.split_once(|c: char| c.is_whitespace()).ok_or_else(|| malformed(line, "a keyword without a string"))?;
         let value = unquote(rest, line)?;
         // A new msgctxt or msgid after a msgstr begins the next entry.
         if matches!(kw, "msgctxt" | "msgid") && !cur.strs.is_empty() {
@@ -306,8 +313,17 @@ pub fn read(bytes: &[u8]) -> AppResult<ParsedFile> {
         }
         let plural = e.plural.is_some() || e.strs.iter().any(|(n, _)| n.is_some());
         let target = e.strs.first().map(|(_, s)| s.clone()).filter(|s| !s.is_empty());
+        let key = match e.ctxt {
+            Some(c) => c,
+            None => e
+                .references
+                .iter()
+                .find(|r| super::export::parse_key(r).is_some())
+                .cloned()
+                .unwrap_or_else(|| e.references.first().cloned().unwrap_or_default()),
+        };
         units.push(FileUnit {
-            key: e.ctxt.unwrap_or_default(),
+            key,
             line: e.line,
             locale: None,
             source: Some(Segment::from_placeholders(&id)),
@@ -333,7 +349,10 @@ mod tests {
         let p = read(po.as_bytes()).unwrap();
         assert_eq!(p.units.len(), 2);
         let u = &p.units[0];
-        assert_eq!((u.key.as_str(), u.line, u.locale.as_deref(), u.hash.as_deref()), ("resource/1/title", 6, Some("pt-BR"), Some("abc")));
+        assert_eq!(
+            (u.key.as_str(), u.line, u.locale.as_deref(), u.hash.as_deref()),
+            ("resource/1/title", 6, Some("pt-BR"), Some("abc"))
+        );
         assert_eq!((u.target.as_ref().unwrap().plain(), u.state), ("Tí\"tu\nlo".to_owned(), Some(UnitState::Draft)));
         assert!(p.units[1].target.is_none());
     }

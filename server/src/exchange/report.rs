@@ -244,7 +244,7 @@ pub async fn for_item<C: ConnectionTrait>(
         .into_iter()
         .map(Report::from_model)
         .collect();
-    reports.sort_by(|a, b| b.id.cmp(&a.id));
+    reports.sort_by_key(|r| std::cmp::Reverse(r.id));
     Ok(reports)
 }
 
@@ -255,4 +255,82 @@ pub fn unit_codes_markdown() -> String {
         out.push_str(&format!("| `{}` | {} |\n", c.as_str(), c.meaning()));
     }
     out
+}
+
+impl Report {
+    /// The report as REST and the command line give it.
+    pub fn to_json(&self) -> serde_json::Value {
+        let c = &self.counts;
+        serde_json::json!({
+            "id": self.id,
+            "createdAt": self.created_at.to_rfc3339(),
+            "by": self.display_name,
+            "fileName": self.file_name,
+            "format": self.format,
+            "dryRun": self.dry_run,
+            "outcome": self.outcome,
+            "counts": {
+                "inFile": c.in_file, "accepted": c.accepted, "unchanged": c.unchanged,
+                "needsReview": c.needs_review, "rejected": c.rejected, "missing": c.missing,
+            },
+            "entries": self.entries,
+        })
+    }
+
+    /// The report as a person reads it at the command line.
+    pub fn to_text(&self) -> String {
+        let c = &self.counts;
+        let mut out = format!(
+            "import report {} ({}, {}{}): {}\n  {} units in the file: {} accepted, {} unchanged, {} need review, {} rejected, {} without translation\n",
+            self.id,
+            self.file_name,
+            self.format,
+            if self.dry_run { ", dry run" } else { "" },
+            self.outcome,
+            c.in_file,
+            c.accepted,
+            c.unchanged,
+            c.needs_review,
+            c.rejected,
+            c.missing
+        );
+        for e in &self.entries {
+            let status = match e.status {
+                EntryStatus::NeedsReview => "needs review",
+                EntryStatus::Rejected => "rejected",
+            };
+            out.push_str(&format!("  line {}: {} {status}: {} {}\n", e.line, e.key, e.code.as_str(), e.message));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `docs/ERRORS.md` lists the unit codes as `unit_codes_markdown` renders them
+    /// (`CHORUS_BLESS=1` rewrites it).
+    #[test]
+    fn the_documented_unit_codes_are_these() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/ERRORS.md");
+        let doc = std::fs::read_to_string(&path).expect("docs/ERRORS.md");
+        let (begin, end) = ("<!-- unit-codes:begin -->\n", "<!-- unit-codes:end -->");
+        let start = doc.find(begin).expect("begin marker") + begin.len();
+        let stop = doc.find(end).expect("end marker");
+        let table = unit_codes_markdown();
+        if doc[start..stop] != table {
+            if std::env::var_os("CHORUS_BLESS").is_some() {
+                std::fs::write(&path, format!("{}{table}{}", &doc[..start], &doc[stop..])).unwrap();
+            } else {
+                panic!("docs/ERRORS.md differs from exchange::report::UnitCode; run with CHORUS_BLESS=1");
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for c in UnitCode::ALL {
+            assert!(seen.insert(c.as_str()) && c.as_str().bytes().all(|b| b.is_ascii_uppercase() || b == b'_'));
+            let json = serde_json::to_string(c).unwrap();
+            assert_eq!(json, format!("\"{}\"", c.as_str()));
+        }
+    }
 }

@@ -21,7 +21,21 @@ pub const CHORUS_NS: &str = "urn:chorus:xliff";
 /// XLIFF 2.0's metadata module, for the source hash.
 const MDA_NS: &str = "urn:oasis:names:tc:xliff:metadata:2.0";
 
-/// Text escaped for XML; characters XML 1.0 cannot carry are left out.
+/// Text escaped for XML content (`&`, `<`, `>`; quotes stay as they are, as translators read
+/// them); characters XML 1.0 cannot carry are left out.
+fn text_esc(s: &str) -> Cow<'_, str> {
+    let clean: Cow<'_, str> = if s.chars().any(|c| (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r')) {
+        Cow::Owned(s.chars().filter(|c| (*c as u32) >= 0x20 || matches!(c, '\t' | '\n' | '\r')).collect())
+    } else {
+        Cow::Borrowed(s)
+    };
+    match quick_xml::escape::partial_escape(clean.as_ref()) {
+        Cow::Borrowed(_) => clean,
+        Cow::Owned(o) => Cow::Owned(o),
+    }
+}
+
+/// Text escaped for XML attributes (quotes too).
 fn esc(s: &str) -> Cow<'_, str> {
     let clean: Cow<'_, str> = if s.chars().any(|c| (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r')) {
         Cow::Owned(s.chars().filter(|c| (*c as u32) >= 0x20 || matches!(c, '\t' | '\n' | '\r')).collect())
@@ -53,7 +67,7 @@ fn code_of(unit: &ExportUnit, id: u32) -> Option<&InlineCode> {
 fn segment_12(unit: &ExportUnit, seg: &Segment, out: &mut String) {
     for p in &seg.0 {
         match p {
-            Part::Text(t) => out.push_str(&esc(t)),
+            Part::Text(t) => out.push_str(&text_esc(t)),
             Part::Open(id) => {
                 let ctype = code_of(unit, *id).map(ctype_12).unwrap_or_else(|| "x-html".into());
                 let _ = write!(out, "<g id=\"{id}\" ctype=\"{ctype}\">");
@@ -75,7 +89,7 @@ fn disp(code: Option<&InlineCode>, close: bool) -> String {
 fn segment_20(unit: &ExportUnit, seg: &Segment, out: &mut String) {
     for p in &seg.0 {
         match p {
-            Part::Text(t) => out.push_str(&esc(t)),
+            Part::Text(t) => out.push_str(&text_esc(t)),
             Part::Open(id) => {
                 let c = code_of(unit, *id);
                 let ty = if c.is_some_and(|c| c.name == "a") { "link" } else { "fmt" };
@@ -112,7 +126,8 @@ pub fn write_12(file: &ExportFile) -> Vec<u8> {
             esc(&item.title)
         );
         for u in &item.units {
-            let _ = write!(out, "   <trans-unit id=\"{}\" resname=\"{}\" xml:space=\"preserve\"", esc(&u.key), esc(&u.key));
+            let _ =
+                write!(out, "   <trans-unit id=\"{}\" resname=\"{}\" xml:space=\"preserve\"", esc(&u.key), esc(&u.key));
             if let Some(max) = u.max_chars {
                 let _ = write!(out, " maxwidth=\"{max}\" size-unit=\"char\"");
             }
@@ -133,7 +148,15 @@ pub fn write_12(file: &ExportFile) -> Vec<u8> {
                 segment_12(u, t, &mut out);
                 out.push_str("</target>\n");
             }
-            let _ = writeln!(out, "    <note from=\"chorus\">{}</note>\n   </trans-unit>", esc(&u.note));
+            // The key as the unit's location and the hash in a developer note as well: tools that
+            // convert XLIFF to PO (translate-toolkit's xliff2po) keep those as `#:` and `#.`.
+            let _ = writeln!(
+                out,
+                "    <context-group name=\"chorus\" purpose=\"location\"><context context-type=\"sourcefile\">{}</context></context-group>\n    <note from=\"developer\">{}\nsource-hash: {}</note>\n   </trans-unit>",
+                text_esc(&u.key),
+                text_esc(&u.note),
+                text_esc(&u.hash)
+            );
         }
         out.push_str("  </body>\n </file>\n");
     }
@@ -206,6 +229,11 @@ struct State {
     skip: usize,
     in_hash: bool,
     hash_text: String,
+    /// Inside a unit's `<context>` or `<note>`: what translation tools keep there (the key
+    /// as a `sourcefile` context, the hash in a note, when a file went through translate-toolkit).
+    aside: Option<(bool, String)>,
+    sourcefile: Option<String>,
+    notes: String,
 }
 
 fn local(name: &str) -> &str {
@@ -369,6 +397,9 @@ fn text(st: &mut State, s: &str) {
     if st.skip > 0 {
         return;
     }
+    if let Some((_, t)) = &mut st.aside {
+        t.push_str(s);
+    }
     if st.in_hash {
         st.hash_text.push_str(s);
     }
@@ -434,11 +465,11 @@ fn start(st: &mut State, name: &str, a: &[(String, String)], line: u32, empty: b
                 st.source_lang = attr(a, "srcLang").map(str::to_owned);
                 st.target_lang = attr(a, "trgLang").map(str::to_owned);
                 Format::Xliff20
-            } else if version == "1.2" || version.is_empty() {
+            } else if version.starts_with("1.") || version.is_empty() {
                 Format::Xliff12
             } else {
                 return Err(AppError::UnsupportedFileFormat(format!(
-                    "XLIFF version {}: Chorus reads 1.2 and 2.x",
+                    "XLIFF version {}: Chorus reads 1.x and 2.x",
                     crate::error::echo_input(version, 10)
                 )));
             });
@@ -449,7 +480,18 @@ fn start(st: &mut State, name: &str, a: &[(String, String)], line: u32, empty: b
             }
             st.target_lang = attr(a, "target-language").map(str::to_owned);
         }
+        "context" | "note" if st.unit.is_some() && !v20 => {
+            let sourcefile = name == "context" && attr(a, "context-type") == Some("sourcefile");
+            st.aside = (!empty).then(|| (sourcefile, String::new()));
+        }
         "trans-unit" if !v20 => {
+            // translate-toolkit's po2xliff writes the PO header as a unit of its own.
+            if attr(a, "restype") == Some("x-gettext-domain-header") {
+                st.skip = usize::from(!empty);
+                return Ok(());
+            }
+            st.sourcefile = None;
+            st.notes.clear();
             let key = attr(a, "resname").or(attr(a, "id")).unwrap_or("").to_owned();
             let approved = attr(a, "approved") == Some("yes");
             st.unit = Some(FileUnit {
@@ -506,7 +548,17 @@ fn end(st: &mut State, name: &str, units: &mut Vec<FileUnit>, empty: bool) {
     if let Some((is_target, parts, open)) = &mut st.capture {
         match name {
             "source" | "target" => {
-                let seg = Segment(std::mem::take(parts));
+                // Numbered placeholders in the text (`<1>…</1>`, as PO carries them) are codes
+                // too: a PO file converted to XLIFF by a tool (po2xliff) has them as text.
+                let seg = Segment(
+                    std::mem::take(parts)
+                        .into_iter()
+                        .flat_map(|p| match p {
+                            Part::Text(t) if t.contains('<') => Segment::from_placeholders(&t).0,
+                            p => vec![p],
+                        })
+                        .collect(),
+                );
                 let is_target = *is_target;
                 st.capture = None;
                 if let Some(u) = &mut st.unit {
@@ -528,6 +580,16 @@ fn end(st: &mut State, name: &str, units: &mut Vec<FileUnit>, empty: bool) {
         return;
     }
     match name {
+        "context" | "note" if st.aside.is_some() => {
+            if let Some((sourcefile, t)) = st.aside.take() {
+                if sourcefile {
+                    st.sourcefile = Some(t.trim().to_owned());
+                } else {
+                    st.notes.push_str(&t);
+                    st.notes.push('\n');
+                }
+            }
+        }
         "meta" if st.in_hash => {
             st.in_hash = false;
             if let Some(u) = &mut st.unit {
@@ -536,6 +598,20 @@ fn end(st: &mut State, name: &str, units: &mut Vec<FileUnit>, empty: bool) {
         }
         "trans-unit" | "unit" => {
             if let Some(mut u) = st.unit.take() {
+                // A file that went through translate-toolkit keeps the key as the unit's source
+                // file and the hash in a note.
+                if super::export::parse_key(&u.key).is_none()
+                    && let Some(key) = st.sourcefile.take().filter(|k| super::export::parse_key(k).is_some())
+                {
+                    u.key = key;
+                }
+                if u.hash.is_none() {
+                    u.hash = st
+                        .notes
+                        .lines()
+                        .find_map(|l| l.trim().strip_prefix("source-hash:"))
+                        .map(|h| h.trim().to_owned());
+                }
                 if v20 {
                     u.state = st.segment_state.take();
                 }
@@ -584,12 +660,18 @@ mod tests {
         let v12 = r#"<xliff version="1.2"><file target-language="fr"><body><trans-unit id="x" resname="resource/1/body/a"><source>a</source><target state="signed-off">Les <g id="1">droits</g> <x id="2"/> <bpt id="3">&lt;b&gt;</bpt>x<ept id="3">&lt;/b&gt;</ept> &amp; &#x263A;</target></trans-unit></body></file></xliff>"#;
         let p = read(v12.as_bytes(), ReadLimits::default()).unwrap();
         let u = &p.units[0];
-        assert_eq!((u.key.as_str(), u.locale.as_deref(), u.state), ("resource/1/body/a", Some("fr"), Some(UnitState::Final)));
+        assert_eq!(
+            (u.key.as_str(), u.locale.as_deref(), u.state),
+            ("resource/1/body/a", Some("fr"), Some(UnitState::Final))
+        );
         assert_eq!(u.target.as_ref().unwrap().to_placeholders(), "Les <1>droits</1> <2/> <3>x</3> & \u{263a}");
         let v20 = r#"<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="en" trgLang="ru"><file id="f"><unit id="u1" name="resource/1/title"><mda:metadata xmlns:mda="urn:oasis:names:tc:xliff:metadata:2.0"><mda:metaGroup><mda:meta type="source-hash">abc</mda:meta></mda:metaGroup></mda:metadata><segment state="reviewed"><source>A</source><target>Б <pc id="1">в</pc><ph id="2"/><sc id="3"/>г<ec startRef="3"/><cp hex="263A"/></target></segment></unit></file></xliff>"#;
         let p = read(v20.as_bytes(), ReadLimits::default()).unwrap();
         let u = &p.units[0];
-        assert_eq!((u.hash.as_deref(), u.state, u.locale.as_deref()), (Some("abc"), Some(UnitState::Translated), Some("ru")));
+        assert_eq!(
+            (u.hash.as_deref(), u.state, u.locale.as_deref()),
+            (Some("abc"), Some(UnitState::Translated), Some("ru"))
+        );
         assert_eq!(u.target.as_ref().unwrap().to_placeholders(), "Б <1>в</1><2/><3>г</3>\u{263a}");
     }
 }

@@ -183,6 +183,7 @@ mod connection;
 pub mod document;
 mod edit;
 pub mod error;
+pub mod exchange;
 mod good_practices;
 pub mod ids;
 mod loaders;
@@ -225,6 +226,7 @@ pub struct QueryRoot(
     translate::HistoryQuery,
     admin::WebhookQuery,
     search::SearchQuery,
+    exchange::ExchangeQuery,
 );
 
 /// Mutations: sent only by POST with `Content-Type: application/json` (the endpoint enforces it).
@@ -239,6 +241,7 @@ pub struct MutationRoot(
     programmes::ProgrammeMutation,
     admin::AdminMutation,
     admin::WebhookMutation,
+    exchange::ExchangeMutation,
 );
 
 pub type ChorusSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

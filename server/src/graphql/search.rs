@@ -35,15 +35,18 @@ pub enum SearchType {
 }
 
 impl SearchType {
-    /// The index's value: the content type's entity name.
-    fn value(self) -> &'static str {
-        let ty = match self {
+    pub(crate) fn content_type(self) -> ContentType {
+        match self {
             SearchType::Resource => ContentType::Resource,
             SearchType::GoodPractice => ContentType::GoodPractice,
             SearchType::Organization => ContentType::Organization,
             SearchType::Programme => ContentType::Programme,
-        };
-        ty.entity()
+        }
+    }
+
+    /// The index's value: the content type's entity name.
+    fn value(self) -> &'static str {
+        self.content_type().entity()
     }
 }
 

@@ -66,6 +66,13 @@ pub async fn get(req: &Request, state: &HttpState) -> Response {
 }
 
 pub async fn post(req: &Request, body: Body, state: &HttpState) -> Response {
+    let is_multipart = req
+        .header(header::CONTENT_TYPE)
+        .and_then(|ct| ct.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("multipart/form-data"));
+    if is_multipart {
+        return post_multipart(req, body, state).await;
+    }
     let is_json = req
         .header(header::CONTENT_TYPE)
         .and_then(|ct| ct.split(';').next())
@@ -75,42 +82,62 @@ pub async fn post(req: &Request, body: Body, state: &HttpState) -> Response {
     }
     let limit = state.app.config.graphql.max_body_bytes;
     let deadline = std::time::Duration::from_secs(state.app.config.server.body_read_timeout_seconds);
-    let too_large = || {
-        refuse(Code::PayloadTooLarge, &format!("request body exceeds {limit} bytes"))
-            .with_header(header::CONNECTION, "close")
-            .into_response()
-    };
-    // A declared size over the limit is refused without parsing any of the body.
-    let declared = req.header(header::CONTENT_LENGTH).map(|v| v.trim().parse::<u64>());
-    match declared {
-        Some(Ok(n)) if n > limit as u64 => {
-            // A client waiting for `100 Continue` has sent nothing yet: refuse without asking.
-            let waits = req.header(header::EXPECT).is_some_and(|e| e.to_ascii_lowercase().contains("100-continue"));
-            if !waits {
-                discard(body, n, deadline).await;
-            }
-            return too_large();
-        }
-        Some(Err(_)) => return refuse(Code::BadRequest, "malformed Content-Length"),
-        _ => {}
-    }
-    let bytes = match tokio::time::timeout(deadline, body.into_bytes_limit(limit)).await {
-        Ok(Ok(b)) => b,
-        Ok(Err(poem::error::ReadBodyError::PayloadTooLarge)) => return too_large(),
-        Ok(Err(_)) => return refuse(Code::BadRequest, "could not read the request body"),
-        Err(_) => {
-            return refuse(
-                Code::RequestTimeout,
-                &format!("the request body did not arrive within {} seconds", deadline.as_secs()),
-            )
-            .with_header(header::CONNECTION, "close")
-            .into_response();
-        }
+    let bytes = match read_body(req, body, limit, deadline).await {
+        Ok(b) => b,
+        Err(refusal) => return refusal,
     };
     let batch: WireBatch = match serde_json::from_slice(&bytes) {
         Ok(b) => b,
         Err(_) => return refuse(Code::BadRequest, "the body is not a GraphQL request in JSON"),
     };
+    run_batch(req, state, batch, bytes.len()).await
+}
+
+/// A GraphQL multipart request (file uploads, as the GraphQL multipart request specification
+/// and Apollo's upload clients send them): `operations`, `map` and the files. Browsers may send
+/// `multipart/form-data` across origins without asking, so a header a form cannot set must come
+/// with it (Apollo's CSRF prevention), or an `Authorization` header.
+async fn post_multipart(req: &Request, body: Body, state: &HttpState) -> Response {
+    let preflighted = ["apollo-require-preflight", "graphql-require-preflight", "x-apollo-operation-name"]
+        .iter()
+        .any(|h| req.headers().contains_key(*h))
+        || req.headers().contains_key(header::AUTHORIZATION);
+    if !preflighted {
+        return refuse(
+            Code::BadRequest,
+            "multipart requests need an Authorization or Apollo-Require-Preflight header (CSRF protection)",
+        );
+    }
+    let t = &state.app.config.translations;
+    let limit = t.max_file_bytes.saturating_add(state.app.config.graphql.max_body_bytes);
+    let deadline = std::time::Duration::from_secs(t.upload_timeout_seconds);
+    let bytes = match read_body(req, body, limit, deadline).await {
+        Ok(b) => b,
+        Err(refusal) => return refusal,
+    };
+    let opts = async_graphql::http::MultipartOptions::default().max_file_size(t.max_file_bytes).max_num_files(10);
+    let len = bytes.len();
+    let parsed = async_graphql::http::receive_batch_body(
+        req.header(header::CONTENT_TYPE),
+        futures_util::io::Cursor::new(bytes.to_vec()),
+        opts,
+    )
+    .await;
+    let batch = match parsed {
+        Ok(async_graphql::BatchRequest::Single(r)) => WireBatch::Single(WireRequest { request: r, document_id: None }),
+        Ok(async_graphql::BatchRequest::Batch(rs)) => {
+            WireBatch::Batch(rs.into_iter().map(|r| WireRequest { request: r, document_id: None }).collect())
+        }
+        Err(async_graphql::ParseRequestError::PayloadTooLarge) => {
+            return refuse(Code::PayloadTooLarge, &format!("a file exceeds {} bytes", t.max_file_bytes));
+        }
+        Err(e) => return refuse(Code::BadRequest, &format!("malformed multipart request: {e}")),
+    };
+    run_batch(req, state, batch, len).await
+}
+
+/// Runs a single request or a batch.
+async fn run_batch(req: &Request, state: &HttpState, batch: WireBatch, body_len: usize) -> Response {
     // One password check for the whole HTTP request, batched operations included.
     let budget = PasswordBudget::default();
     match batch {
@@ -123,7 +150,7 @@ pub async fn post(req: &Request, body: Body, state: &HttpState) -> Response {
             if requests.is_empty() || requests.len() > max {
                 return refuse(Code::BatchTooLarge, &format!("a batch holds between 1 and {max} operations"));
             }
-            let mut out = Vec::with_capacity(bytes.len());
+            let mut out = Vec::with_capacity(body_len);
             out.push(b'[');
             for (i, request) in requests.into_iter().enumerate() {
                 match execute(req, state, request, Method::Post, &budget).await {
@@ -139,6 +166,46 @@ pub async fn post(req: &Request, body: Body, state: &HttpState) -> Response {
             out.push(b']');
             json_bytes(Bytes::from(out))
         }
+    }
+}
+
+/// Reads a request body of at most `limit` bytes within `deadline`. A declared size over the limit
+/// is refused before any of the body is read (413), as is a body that turns out larger; one that
+/// does not arrive in time gets 408.
+pub(super) async fn read_body(
+    req: &Request,
+    body: Body,
+    limit: usize,
+    deadline: std::time::Duration,
+) -> Result<Bytes, Response> {
+    let too_large = || {
+        refuse(Code::PayloadTooLarge, &format!("request body exceeds {limit} bytes"))
+            .with_header(header::CONNECTION, "close")
+            .into_response()
+    };
+    let declared = req.header(header::CONTENT_LENGTH).map(|v| v.trim().parse::<u64>());
+    match declared {
+        Some(Ok(n)) if n > limit as u64 => {
+            // A client waiting for `100 Continue` has sent nothing yet: refuse without asking.
+            let waits = req.header(header::EXPECT).is_some_and(|e| e.to_ascii_lowercase().contains("100-continue"));
+            if !waits {
+                discard(body, n, deadline).await;
+            }
+            return Err(too_large());
+        }
+        Some(Err(_)) => return Err(refuse(Code::BadRequest, "malformed Content-Length")),
+        _ => {}
+    }
+    match tokio::time::timeout(deadline, body.into_bytes_limit(limit)).await {
+        Ok(Ok(b)) => Ok(b),
+        Ok(Err(poem::error::ReadBodyError::PayloadTooLarge)) => Err(too_large()),
+        Ok(Err(_)) => Err(refuse(Code::BadRequest, "could not read the request body")),
+        Err(_) => Err(refuse(
+            Code::RequestTimeout,
+            &format!("the request body did not arrive within {} seconds", deadline.as_secs()),
+        )
+        .with_header(header::CONNECTION, "close")
+        .into_response()),
     }
 }
 
@@ -169,7 +236,7 @@ async fn discard(body: Body, declared: u64, deadline: std::time::Duration) {
 
 /// The caller named by `Authorization: Bearer <token>`; `None` without the header. A malformed
 /// header or an invalid, expired or revoked token is refused with 401 before anything runs.
-async fn authenticate(http: &Request, state: &HttpState) -> Result<Option<Principal>, Response> {
+pub(super) async fn authenticate(http: &Request, state: &HttpState) -> Result<Option<Principal>, Response> {
     let Some(value) = http.headers().get(header::AUTHORIZATION) else { return Ok(None) };
     let unauthenticated = |message: &str| {
         refuse(Code::Unauthenticated, message).with_header(header::WWW_AUTHENTICATE, "Bearer").into_response()

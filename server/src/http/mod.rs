@@ -6,6 +6,7 @@ mod explorer;
 mod graphql;
 mod health;
 pub mod serve;
+mod translations;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -54,6 +55,25 @@ async fn graphql_post(req: &Request, body: Body, Data(state): Data<&Arc<HttpStat
     graphql::post(req, body, state).await
 }
 
+#[handler]
+async fn translations_export(req: &Request, Data(state): Data<&Arc<HttpState>>) -> Response {
+    translations::export(req, state).await
+}
+
+#[handler]
+async fn translations_import(req: &Request, body: Body, Data(state): Data<&Arc<HttpState>>) -> Response {
+    translations::import(req, body, state).await
+}
+
+#[handler]
+async fn translations_report(
+    req: &Request,
+    id: poem::web::Path<String>,
+    Data(state): Data<&Arc<HttpState>>,
+) -> Response {
+    translations::report(req, &id.0, state).await
+}
+
 /// The explorer, when `graphql.graphiql` is on.
 #[handler]
 fn explorer_page(Data(state): Data<&Arc<HttpState>>) -> Response {
@@ -87,6 +107,9 @@ pub fn app(state: AppState, schema: ChorusSchema, persisted: Persisted) -> impl 
         .at("/graphql", get(graphql_get).post(graphql_post))
         .at("/graphiql", get(explorer_page))
         .at("/graphiql/assets/:name", get(explorer_asset))
+        .at("/v1/translations/export", get(translations_export))
+        .at("/v1/translations/import", poem::post(translations_import))
+        .at("/v1/translations/reports/:id", get(translations_report))
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz))
         .at("/metrics", get(health::metrics))
@@ -113,6 +136,9 @@ fn route_of(path: &str) -> &'static str {
         "/healthz" => "/healthz",
         "/readyz" => "/readyz",
         "/metrics" => "/metrics",
+        "/v1/translations/export" => "/v1/translations/export",
+        "/v1/translations/import" => "/v1/translations/import",
+        p if p.starts_with("/v1/translations/reports/") => "/v1/translations/reports/:id",
         _ => "other",
     }
 }

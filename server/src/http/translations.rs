@@ -1,0 +1,240 @@
+//! Translation files over REST, for curl and scripts:
+//! - `GET /v1/translations/export?locale=fr&format=xliff-1.2[&type=resource][&ids=12,13]
+//!   [&since=2026-01-01][&sourceLocale=en]` answers the file as a download (`format=pot` for the
+//!   PO template);
+//! - `POST /v1/translations/import[?locale=fr&dryRun=true&perItem=true&publish=true]` takes the
+//!   file as the body, or files as `multipart/form-data`, and answers the reports;
+//! - `GET /v1/translations/reports/{id}` answers a stored report.
+//!
+//! Every call needs `Authorization: Bearer <token>`.
+
+use poem::http::{StatusCode, header};
+use poem::{Body, IntoResponse, Request, Response};
+use serde::Deserialize;
+
+use super::graphql::{authenticate, read_body};
+use super::{HttpState, refuse};
+use crate::auth::Principal;
+use crate::content::ContentType;
+use crate::error::{AppError, Code};
+use crate::exchange::export::{self, Selection, file_name, one_file};
+use crate::exchange::import::{self, ImportOptions};
+use crate::exchange::{Format, ReadLimits, report};
+
+fn error(e: &AppError) -> Response {
+    e.log_if_internal();
+    refuse(e.code(), &e.public_message())
+}
+
+async fn signed_in(req: &Request, state: &HttpState) -> Result<Principal, Response> {
+    match authenticate(req, state).await? {
+        Some(p) => Ok(p),
+        None => Err(refuse(Code::Unauthenticated, "use `Authorization: Bearer <token>`")
+            .with_header(header::WWW_AUTHENTICATE, "Bearer")
+            .into_response()),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ExportParams {
+    locale: String,
+    format: Option<String>,
+    #[serde(rename = "type")]
+    ty: Option<String>,
+    ids: Option<String>,
+    since: Option<String>,
+    source_locale: Option<String>,
+}
+
+fn since(raw: &str) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(raw) {
+        return Ok(t.with_timezone(&chrono::Utc));
+    }
+    chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| d.and_utc())
+        .ok_or_else(|| AppError::bad_input("since: a date (2026-01-31) or an RFC 3339 time"))
+}
+
+fn selection(p: &ExportParams) -> Result<Selection, AppError> {
+    let ty = match &p.ty {
+        Some(t) => Some(
+            ContentType::from_entity(t)
+                .ok_or_else(|| AppError::bad_input("type: resource, good_practice, organization or programme"))?,
+        ),
+        None => None,
+    };
+    let mut ids = Vec::new();
+    for raw in p.ids.as_deref().unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        ids.push(raw.parse::<i32>().map_err(|_| AppError::bad_input("ids: numbers separated by commas"))?);
+    }
+    if !ids.is_empty() && ty.is_none() {
+        return Err(AppError::bad_input("ids: give the type of the items too"));
+    }
+    Ok(Selection {
+        ty,
+        ids,
+        changed_since: p.since.as_deref().map(since).transpose()?,
+        source_locale: p.source_locale.clone(),
+    })
+}
+
+pub async fn export(req: &Request, state: &HttpState) -> Response {
+    let who = match signed_in(req, state).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let params: ExportParams = match serde_urlencoded::from_str(req.uri().query().unwrap_or_default()) {
+        Ok(p) => p,
+        Err(e) => return refuse(Code::BadUserInput, &format!("parameters: {e}")),
+    };
+    let raw_format = params.format.clone().unwrap_or_else(|| "xliff-1.2".into());
+    let template = raw_format.eq_ignore_ascii_case("pot");
+    let format = if template {
+        Format::Po
+    } else {
+        match Format::parse(&raw_format) {
+            Ok(f) => f,
+            Err(e) => return error(&e),
+        }
+    };
+    let sel = match selection(&params) {
+        Ok(s) => s,
+        Err(e) => return error(&e),
+    };
+    let files = match export::export(&state.app, &who, &sel, &params.locale).await {
+        Ok(f) => f,
+        Err(e) => return error(&e),
+    };
+    let target = state.app.locales.configured_code(&params.locale).unwrap_or(&params.locale).to_owned();
+    let file = match one_file(files, &target, params.source_locale.as_deref()) {
+        Ok(f) => f,
+        Err(e) => return error(&e),
+    };
+    let bytes = if template { crate::exchange::po::write(&file, true) } else { file.write(format) };
+    let name = file_name(&file, format, template);
+    Response::builder()
+        .content_type(format!("{}; charset=utf-8", format.mime_type()))
+        .header(header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))
+        .header("x-content-type-options", "nosniff")
+        .header(header::CACHE_CONTROL, "private, no-store")
+        .header("x-chorus-units", file.units().count().to_string())
+        .body(bytes)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ImportParams {
+    locale: Option<String>,
+    #[serde(default)]
+    dry_run: bool,
+    #[serde(default)]
+    per_item: bool,
+    #[serde(default)]
+    publish: bool,
+    /// The file's name when it is sent as the body.
+    name: Option<String>,
+}
+
+/// The files of a `multipart/form-data` body: every part with a file name.
+async fn parts(content_type: &str, bytes: bytes::Bytes) -> Result<Vec<(String, bytes::Bytes)>, AppError> {
+    let boundary =
+        multer::parse_boundary(content_type).map_err(|e| AppError::bad_input(format!("multipart body: {e}")))?;
+    let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(bytes) });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    let mut files = Vec::new();
+    while let Some(field) =
+        multipart.next_field().await.map_err(|e| AppError::bad_input(format!("multipart body: {e}")))?
+    {
+        let Some(name) = field.file_name().map(str::to_owned) else { continue };
+        let data = field.bytes().await.map_err(|e| AppError::bad_input(format!("multipart body: {e}")))?;
+        files.push((name, data));
+        if files.len() > 20 {
+            return Err(AppError::bad_input("multipart body: at most 20 files at once"));
+        }
+    }
+    if files.is_empty() {
+        return Err(AppError::bad_input("multipart body: no file part (a part with a filename)"));
+    }
+    Ok(files)
+}
+
+pub async fn import(req: &Request, body: Body, state: &HttpState) -> Response {
+    let who = match signed_in(req, state).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let params: ImportParams = match serde_urlencoded::from_str(req.uri().query().unwrap_or_default()) {
+        Ok(p) => p,
+        Err(e) => return refuse(Code::BadUserInput, &format!("parameters: {e}")),
+    };
+    let t = &state.app.config.translations;
+    let deadline = std::time::Duration::from_secs(t.upload_timeout_seconds);
+    let content_type = req.header(header::CONTENT_TYPE).unwrap_or("").to_owned();
+    let multipart = content_type.to_ascii_lowercase().starts_with("multipart/form-data");
+    // Multipart framing adds a little to the file.
+    let limit = if multipart { t.max_file_bytes.saturating_add(64 * 1024) } else { t.max_file_bytes };
+    let bytes = match read_body(req, body, limit, deadline).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let files = if multipart {
+        match parts(&content_type, bytes).await {
+            Ok(f) => f,
+            Err(e) => return error(&e),
+        }
+    } else {
+        vec![(params.name.clone().unwrap_or_else(|| "upload".into()), bytes)]
+    };
+    let limits = ReadLimits::from(t);
+    let mut reports = Vec::new();
+    let single = files.len() == 1;
+    for (name, data) in files {
+        if data.len() > t.max_file_bytes {
+            return refuse(Code::PayloadTooLarge, &format!("{name}: larger than {} bytes", t.max_file_bytes));
+        }
+        let opts = ImportOptions {
+            file_name: name.clone(),
+            dry_run: params.dry_run,
+            per_item: params.per_item,
+            publish: params.publish,
+            locale: params.locale.clone(),
+        };
+        match import::import(&state.app, &who, &data, &opts, limits).await {
+            Ok(r) => reports.push(r.to_json()),
+            // One file: the request fails with the file's error; several: each says its own.
+            Err(e) if single => return error(&e),
+            Err(e) => {
+                e.log_if_internal();
+                reports.push(serde_json::json!({
+                    "fileName": name,
+                    "error": { "code": e.code().as_str(), "message": e.public_message() },
+                }));
+            }
+        }
+    }
+    Response::builder()
+        .status(StatusCode::OK)
+        .content_type("application/json")
+        .header(header::CACHE_CONTROL, "private, no-store")
+        .body(serde_json::json!({ "reports": reports }).to_string())
+}
+
+pub async fn report(req: &Request, id: &str, state: &HttpState) -> Response {
+    let who = match signed_in(req, state).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let Ok(id) = id.parse::<i32>() else {
+        return refuse(Code::NotFound, "no such import report");
+    };
+    match report::get(&state.app.db, &who, id).await {
+        Ok(r) => Response::builder()
+            .content_type("application/json")
+            .header(header::CACHE_CONTROL, "private, no-store")
+            .body(r.to_json().to_string()),
+        Err(e) => error(&e),
+    }
+}

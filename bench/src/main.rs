@@ -8,6 +8,7 @@
 
 mod search;
 mod soak;
+mod translations;
 
 /// The allocator of the `chorus` binary, so that the server run by `serve` is measured as shipped.
 #[global_allocator]
@@ -138,6 +139,20 @@ enum Cmd {
         #[arg(long)]
         postgres: Option<String>,
     },
+    /// Translation files over REST: export of N resources into one language as XLIFF, then the
+    /// filled-in file imported back; units per second and server memory, for a normal and a
+    /// large file.
+    Translations {
+        /// Resources of the first case (a fifth of them written in English are exported).
+        #[arg(long, default_value_t = 10_000)]
+        resources: usize,
+        /// Resources of the large-file case.
+        #[arg(long, default_value_t = 10_000)]
+        large_resources: usize,
+        /// How many times each body is repeated in the large-file case.
+        #[arg(long, default_value_t = 8)]
+        body_repeat: usize,
+    },
     /// Internal: run a benchmark server in this process.
     #[command(hide = true)]
     Serve {
@@ -152,7 +167,7 @@ enum Cmd {
     },
 }
 
-const LOCALES: [&str; 5] = ["en", "fr", "es", "ru", "zh-Hans"];
+pub(crate) const LOCALES: [&str; 5] = ["en", "fr", "es", "ru", "zh-Hans"];
 
 const QUERY: &str = "query($locale: String) { resources(first: 20, locale: $locale) { \
     pageInfo { hasNextPage endCursor } edges { node { id title summary locale isFallback publishedOn \
@@ -194,6 +209,10 @@ fn main() {
         Cmd::Soak { minutes, percent, resources, concurrency, calibrate_seconds, postgres } => {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
             rt.block_on(soak::soak(postgres, resources, minutes, percent, concurrency, calibrate_seconds));
+        }
+        Cmd::Translations { resources, large_resources, body_repeat } => {
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            rt.block_on(translations::bench(resources, large_resources, body_repeat));
         }
         Cmd::Serve { data_dir, database_url, port, cache_ttl_ms } => serve(data_dir, database_url, port, cache_ttl_ms),
         Cmd::Graphql { resources, seconds, concurrency, postgres, no_postgres, data_dir } => {
@@ -425,7 +444,7 @@ async fn answered(req: reqwest::RequestBuilder) -> bool {
     }
 }
 
-async fn wait_ready(client: &reqwest::Client, base: &str, child: &mut Child) {
+pub(crate) async fn wait_ready(client: &reqwest::Client, base: &str, child: &mut Child) {
     for _ in 0..300 {
         if let Ok(r) = client.get(format!("{base}/readyz")).send().await
             && r.status() == 200
@@ -445,7 +464,7 @@ pub(crate) fn free_port() -> u16 {
 }
 
 /// Current and peak resident memory of a process, in MB.
-fn rss(pid: u32) -> (f64, f64) {
+pub(crate) fn rss(pid: u32) -> (f64, f64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let kb = |key: &str| {
         status
@@ -458,7 +477,7 @@ fn rss(pid: u32) -> (f64, f64) {
     (kb("VmRSS:") / 1024.0, kb("VmHWM:") / 1024.0)
 }
 
-fn cpu_model() -> String {
+pub(crate) fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .unwrap_or_default()
         .lines()
@@ -496,11 +515,11 @@ async fn load_resources(db: &DatabaseConnection, n: usize) {
 }
 
 /// The texts of resource `i` in `LOCALES[locale]`: (title, summary, body).
-type TextOf<'a> = dyn Fn(usize, usize) -> (String, String, String) + Sync + 'a;
+pub(crate) type TextOf<'a> = dyn Fn(usize, usize) -> (String, String, String) + Sync + 'a;
 
 /// Inserts `n` published resources in every locale of `LOCALES` (working and live rows), with
 /// random kinds, dates, programmes, regions, topics and organisations from the demo content.
-async fn insert_resources(db: &DatabaseConnection, n: usize, text: &TextOf<'_>) {
+pub(crate) async fn insert_resources(db: &DatabaseConnection, n: usize, text: &TextOf<'_>) {
     let orgs: Vec<i32> = e::organizations::Entity::find().all(db).await.unwrap().iter().map(|o| o.id).collect();
     let programmes: Vec<i32> = e::programmes::Entity::find().all(db).await.unwrap().iter().map(|p| p.id).collect();
     let terms = e::terms::Entity::find().all(db).await.unwrap();

@@ -102,7 +102,7 @@ codes! {
     UriTooLong => ("URI_TOO_LONG", 414,
         "A GET request's query string is longer than `graphql.max_body_bytes` (when under 64 KiB); send the query by POST."),
     UnsupportedMediaType => ("UNSUPPORTED_MEDIA_TYPE", 415,
-        "A POST request without `Content-Type: application/json`."),
+        "A POST request without `Content-Type: application/json` (or a `multipart/form-data` upload without an `Authorization` or `Apollo-Require-Preflight` header)."),
     // Request refused by GraphQL before execution: no `data`, HTTP 200.
     QueryTooLarge => ("QUERY_TOO_LARGE", 200,
         "The query text is longer than `graphql.max_query_bytes`."),

@@ -621,3 +621,97 @@ async fn kill_9_loops(backend: Backend) {
     teardown(server, conn, pg).await;
 }
 backend_test!(kill_9_loops);
+
+/// A translation file's import killed with SIGKILL part-way leaves none or all of its items
+/// saved (one transaction for the file); one answered before the kill is all there.
+async fn import_killed_midway(backend: Backend) {
+    let Some(Setup { dir, url, pg, conn }) = setup(backend).await else { return };
+    let client = chorus_tests::http_client();
+    let port = free_port();
+    let mut server = start(&url, dir.path(), port);
+    ready(&client, port).await;
+    let base = format!("http://127.0.0.1:{port}");
+    let login = "mutation { login(email: \"ed@example.org\", password: \"correct horse battery staple\") { token } }";
+    let body: serde_json::Value = client
+        .post(format!("{base}/graphql"))
+        .json(&json!({ "query": login }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = body["data"]["login"]["token"].as_str().unwrap().to_owned();
+    // Enough items that the import takes a while.
+    let body_html = "<p>One <strong>paragraph</strong>.</p><p>Two.</p><ul><li>Three</li><li>Four</li></ul>";
+    for i in 0..150 {
+        let q = "mutation($i: CreateResourceInput!) { createResource(input: $i) }";
+        let input = json!({ "i": { "kind": "REPORT", "publishedOn": "2026-01-01", "sourceLocale": "en",
+            "text": { "title": format!("Crash report {i}"), "summary": "Summary.", "body": body_html } } });
+        let r: serde_json::Value = client
+            .post(format!("{base}/graphql"))
+            .bearer_auth(&token)
+            .json(&json!({ "query": q, "variables": input }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(r["errors"].is_null(), "{r}");
+    }
+    // Cut early, later, and after the answer (then every item is there).
+    for (cut_ms, locale) in [(30u64, "fr"), (400, "es"), (u64::MAX, "ru")] {
+        let file = client
+            .get(format!("{base}/v1/translations/export?locale={locale}&sourceLocale=en&type=resource"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let items = file.matches("<file ").count() as i64;
+        assert!(items >= 150, "{items}");
+        let mut filled = String::new();
+        let mut rest = file.as_str();
+        while let Some(start) = rest.find("<source>") {
+            let end = rest[start..].find("</source>").unwrap() + start;
+            filled.push_str(&rest[..end + 9]);
+            filled.push_str(&format!("<target state=\"translated\">[{locale}] {}</target>", &rest[start + 8..end]));
+            rest = &rest[end + 9..];
+        }
+        filled.push_str(rest);
+        let saves = format!("SELECT COUNT(*) FROM audit_log WHERE action = 'translation.save' AND locale = '{locale}'");
+        let before = count(&conn, &saves).await;
+        let request = client
+            .post(format!("{base}/v1/translations/import?locale={locale}"))
+            .bearer_auth(&token)
+            .body(filled)
+            .send();
+        let in_flight = tokio::spawn(request);
+        if cut_ms == u64::MAX {
+            let answer = in_flight.await.unwrap().unwrap();
+            assert_eq!(answer.status(), 200);
+        } else {
+            tokio::time::sleep(std::time::Duration::from_millis(cut_ms)).await;
+        }
+        server.kill().unwrap();
+        let _ = server.wait();
+        server = start(&url, dir.path(), port);
+        ready(&client, port).await;
+        let saved = count(&conn, &saves).await - before;
+        assert!(saved == 0 || saved == items, "cut at {cut_ms} ms: {saved} of {items} items saved");
+        if cut_ms == u64::MAX {
+            assert_eq!(saved, items, "an answered import is all there");
+        }
+        let rows = format!(
+            "SELECT COUNT(*) FROM resource_translations t JOIN resources r ON r.id = t.item_id \
+             WHERE t.locale = '{locale}' AND t.version = 'working' AND t.title LIKE '[{locale}]%'"
+        );
+        assert_eq!(count(&conn, &rows).await, saved, "cut at {cut_ms} ms: rows and audit agree");
+        eprintln!("cut at {cut_ms} ms: {saved} of {items} items saved");
+    }
+    teardown(server, conn, pg).await;
+}
+backend_test!(import_killed_midway);

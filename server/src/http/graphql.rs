@@ -1,7 +1,9 @@
 //! The GraphQL endpoint, written by hand rather than taken from async-graphql-poem, because the
 //! stock endpoint runs mutations sent by GET or as `text/plain` POST (a CSRF hole).
 //!
-//! Rules: queries by GET or POST; POST only as `application/json`; mutations only by POST; batch
+//! Rules: queries by GET or POST; POST as `application/json`, or as a GraphQL multipart upload
+//! with a header no HTML form can send (`Authorization`, `Apollo-Require-Preflight`); mutations
+//! only by POST; batch
 //! size, body size, query size and alias count capped before execution; every error has a code.
 
 use async_graphql::ServerError;
@@ -104,8 +106,8 @@ async fn post_multipart(req: &Request, body: Body, state: &HttpState) -> Respons
         || req.headers().contains_key(header::AUTHORIZATION);
     if !preflighted {
         return refuse(
-            Code::BadRequest,
-            "multipart requests need an Authorization or Apollo-Require-Preflight header (CSRF protection)",
+            Code::UnsupportedMediaType,
+            "multipart/form-data is accepted only with an Authorization or Apollo-Require-Preflight header (CSRF protection)",
         );
     }
     let t = &state.app.config.translations;

@@ -1,0 +1,191 @@
+//! `chorus-bench translations`: translation files over REST against the release server in a
+//! child process. Exports one target language of N resources as XLIFF 1.2, fills in every
+//! target as a translation tool would, imports it back (one transaction for the file), and
+//! reports units per second and the server's memory (resident before, after, and its peak).
+//! `--body-repeat` lengthens every body to reach a large file (the 50 MB case).
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use chorus::config::Config;
+use chorus_entities::Role;
+
+use crate::{LOCALES, cpu_model, free_port, insert_resources, rss, wait_ready};
+
+/// Loads the database, with bodies `body_repeat` times as long as the demo's.
+async fn load(url: &str, dir: &Path, resources: usize, body_repeat: usize) {
+    let mut config = Config::default();
+    config.server.data_dir = dir.to_owned();
+    config.database.url = url.to_owned();
+    let db = chorus::db::connect(&config, None).await.expect("connect");
+    chorus::db::prepare(&db, config.database.migrate_on_start).await.expect("migrate");
+    chorus::demo::load(&db).await.expect("demo");
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let templates = chorus_entities::resource_translations::Entity::find()
+        .filter(chorus_entities::resource_translations::Column::Version.eq(chorus_entities::TranslationVersion::Live))
+        .order_by_asc(chorus_entities::resource_translations::Column::Id)
+        .all(&db)
+        .await
+        .unwrap();
+    let by_locale: Vec<Vec<&chorus_entities::resource_translations::Model>> =
+        LOCALES.iter().map(|l| templates.iter().filter(|t| t.locale == *l).collect()).collect();
+    let text = |i: usize, li: usize| {
+        let t = by_locale[li][i % by_locale[li].len()];
+        // Repeated bodies get a distinct paragraph per copy, as long documents have.
+        let body: String = (0..body_repeat).map(|k| format!("{}<p>Part {k} of resource {i}.</p>", t.body)).collect();
+        (format!("{} ({i})", t.title), t.summary.clone(), body)
+    };
+    insert_resources(&db, resources, &text).await;
+    let locales = config.locales().unwrap();
+    let new = chorus::auth::accounts::NewUser {
+        email: "bench@example.org".into(),
+        display_name: "Bench".into(),
+        password: "a long bench password".into(),
+        role: Role::Admin,
+        locales: vec![],
+    };
+    chorus::auth::accounts::create_user(&db, &locales, chorus::write::Actor::system("bench"), new).await.expect("user");
+}
+
+async fn token(url: &str, dir: &Path) -> String {
+    let mut config = Config::default();
+    config.server.data_dir = dir.to_owned();
+    config.database.url = url.to_owned();
+    let db = chorus::db::connect(&config, None).await.expect("connect");
+    let scopes = [chorus::auth::Scope::ReadDrafts, chorus::auth::Scope::Write, chorus::auth::Scope::Publish];
+    let (_, token) = chorus::auth::accounts::create_api_token(
+        &db,
+        chorus::write::Actor::system("bench"),
+        "bench@example.org",
+        "bench",
+        &scopes,
+        None,
+    )
+    .await
+    .expect("token");
+    token
+}
+
+/// A target after every source, the source's text with `[b] ` in front.
+fn fill(file: &str) -> String {
+    let mut out = String::with_capacity(file.len() * 2);
+    let mut rest = file;
+    while let Some(start) = rest.find("<source>") {
+        let end = rest[start..].find("</source>").unwrap() + start;
+        out.push_str(&rest[..end + 9]);
+        out.push_str("\n    <target state=\"translated\">[b] ");
+        out.push_str(&rest[start + 8..end]);
+        out.push_str("</target>");
+        rest = &rest[end + 9..];
+    }
+    out.push_str(rest);
+    out
+}
+
+pub struct Row {
+    case: String,
+    units: u64,
+    export_mb: f64,
+    export_s: f64,
+    import_mb: f64,
+    import_s: f64,
+    accepted: i64,
+    rss_before: f64,
+    rss_after: f64,
+    peak: f64,
+}
+
+async fn case(label: &str, resources: usize, body_repeat: usize) -> Row {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
+    let started = Instant::now();
+    load(&url, dir.path(), resources, body_repeat).await;
+    let token = token(&url, dir.path()).await;
+    eprintln!("{label}: loaded in {:.1} s", started.elapsed().as_secs_f64());
+    let port = free_port();
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["serve", "--data-dir"])
+        .arg(dir.path())
+        .args(["--database-url", &url, "--port", &port.to_string(), "--cache-ttl-ms", "1000"])
+        .env("CHORUS_TRANSLATIONS__MAX_FILE_BYTES", (512u64 << 20).to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("server starts");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    wait_ready(&client, &base, &mut child).await;
+    // Let the indexer finish its start-up build before measuring memory.
+    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+
+    let t = Instant::now();
+    let resp = client
+        .get(format!("{base}/v1/translations/export?locale=fr&sourceLocale=en&type=resource"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let units: u64 = resp.headers()["x-chorus-units"].to_str().unwrap().parse().unwrap();
+    let file = resp.text().await.unwrap();
+    let export_s = t.elapsed().as_secs_f64();
+    let filled = fill(&file);
+    let (rss_before, _) = rss(child.id());
+    let t = Instant::now();
+    let resp = client
+        .post(format!("{base}/v1/translations/import?locale=fr"))
+        .bearer_auth(&token)
+        .body(filled.clone())
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let report: serde_json::Value = resp.json().await.unwrap();
+    let import_s = t.elapsed().as_secs_f64();
+    assert!(status.is_success(), "{report}");
+    let (rss_after, peak) = rss(child.id());
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = child.wait();
+    Row {
+        case: label.to_owned(),
+        units,
+        export_mb: file.len() as f64 / 1e6,
+        export_s,
+        import_mb: filled.len() as f64 / 1e6,
+        import_s,
+        accepted: report["reports"][0]["counts"]["accepted"].as_i64().unwrap_or(-1),
+        rss_before,
+        rss_after,
+        peak,
+    }
+}
+
+pub async fn bench(resources: usize, large_resources: usize, body_repeat: usize) {
+    println!("machine: {} cores, {}", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0), cpu_model());
+    println!("SQLite; XLIFF 1.2 from English into French over REST; import as one transaction\n");
+    let rows = vec![
+        case(&format!("{resources} resources"), resources, 1).await,
+        case(&format!("{large_resources} resources, bodies x{body_repeat}"), large_resources, body_repeat).await,
+    ];
+    println!(
+        "| case | units | export (MB) | export (s) | export units/s | import file (MB) | import (s) | import units/s | accepted | server RSS before → after (MB) | server peak RSS (MB) |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|");
+    for r in rows {
+        println!(
+            "| {} | {} | {:.1} | {:.2} | {:.0} | {:.1} | {:.2} | {:.0} | {} | {:.0} → {:.0} | {:.0} |",
+            r.case,
+            r.units,
+            r.export_mb,
+            r.export_s,
+            r.units as f64 / r.export_s,
+            r.import_mb,
+            r.import_s,
+            r.units as f64 / r.import_s,
+            r.accepted,
+            r.rss_before,
+            r.rss_after,
+            r.peak
+        );
+    }
+}

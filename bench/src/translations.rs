@@ -67,10 +67,19 @@ async fn token(url: &str, dir: &Path) -> String {
     token
 }
 
-/// A target after every source, the source's text with `[b] ` in front.
+/// A target after every source, the source's text with `[b] ` in front (the current targets
+/// dropped first).
 fn fill(file: &str) -> String {
-    let mut out = String::with_capacity(file.len() * 2);
+    let mut bare = String::with_capacity(file.len());
     let mut rest = file;
+    while let Some(start) = rest.find("\n    <target") {
+        let end = rest[start..].find("</target>").unwrap() + start + 9;
+        bare.push_str(&rest[..start]);
+        rest = &rest[end..];
+    }
+    bare.push_str(rest);
+    let mut out = String::with_capacity(file.len() * 2);
+    let mut rest = bare.as_str();
     while let Some(start) = rest.find("<source>") {
         let end = rest[start..].find("</source>").unwrap() + start;
         out.push_str(&rest[..end + 9]);
@@ -143,6 +152,17 @@ async fn case(label: &str, resources: usize, body_repeat: usize) -> Row {
     let report: serde_json::Value = resp.json().await.unwrap();
     let import_s = t.elapsed().as_secs_f64();
     assert!(status.is_success(), "{report}");
+    let r = &report["reports"][0];
+    eprintln!("{label}: counts {}", r["counts"]);
+    let mut codes = std::collections::BTreeMap::<String, usize>::new();
+    for e in r["entries"].as_array().into_iter().flatten() {
+        *codes
+            .entry(format!("{} {}", e["code"].as_str().unwrap_or(""), e["message"].as_str().unwrap_or("")))
+            .or_default() += 1;
+    }
+    for (c, n) in codes.iter().take(8) {
+        eprintln!("  {n} x {c}");
+    }
     let (rss_after, peak) = rss(child.id());
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
     let _ = child.wait();

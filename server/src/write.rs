@@ -55,6 +55,17 @@ impl Changed {
     }
 }
 
+/// One change for [`Write::record_many`]: an audit row, and a change-log row when `operation`
+/// is given (several audit actions may share one change).
+#[derive(Clone, Debug)]
+pub struct Recorded<'a> {
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_id: i32,
+    pub locale: Option<&'a str>,
+    pub operation: Option<&'a str>,
+}
+
 /// Told what a write changed once it is committed.
 pub trait Notify: Send + Sync {
     fn committed<'a>(&'a self, changes: &'a [Changed]) -> BoxFuture<'a, ()>;
@@ -118,6 +129,48 @@ impl<'a> Write<'a> {
             locale: locale.map(str::to_owned),
             operation: operation.to_owned(),
         });
+        Ok(())
+    }
+
+    /// Records many changes at once (`record` for each, in a few multi-row statements): the
+    /// translation-file import, which changes thousands of items in one write.
+    pub async fn record_many(&self, changes: &[Recorded<'_>]) -> AppResult<()> {
+        use sea_orm::EntityTrait;
+        let now = Utc::now();
+        for chunk in changes.chunks(200) {
+            let logs = chunk.iter().filter(|c| c.operation.is_some()).map(|c| change_log::ActiveModel {
+                entity: Set(c.entity.to_owned()),
+                entity_id: Set(c.entity_id),
+                locale: Set(c.locale.map(str::to_owned)),
+                operation: Set(c.operation.unwrap_or_default().to_owned()),
+                at: Set(now),
+                ..Default::default()
+            });
+            let logs: Vec<_> = logs.collect();
+            if !logs.is_empty() {
+                change_log::Entity::insert_many(logs).exec(&self.txn).await?;
+            }
+            let audits = chunk.iter().map(|c| audit_log::ActiveModel {
+                user_id: Set(self.actor.user_id),
+                display_name: Set(self.actor.display_name.clone()),
+                action: Set(c.action.to_owned()),
+                entity: Set(c.entity.to_owned()),
+                entity_id: Set(c.entity_id),
+                locale: Set(c.locale.map(str::to_owned)),
+                at: Set(now),
+                ..Default::default()
+            });
+            audit_log::Entity::insert_many(audits.collect::<Vec<_>>()).exec(&self.txn).await?;
+        }
+        let mut changed = self.changed.lock().unwrap_or_else(|p| p.into_inner());
+        for c in changes.iter().filter(|c| c.operation.is_some()) {
+            changed.push(Changed {
+                entity: c.entity.to_owned(),
+                entity_id: c.entity_id,
+                locale: c.locale.map(str::to_owned),
+                operation: c.operation.unwrap_or_default().to_owned(),
+            });
+        }
         Ok(())
     }
 

@@ -8,7 +8,9 @@
 use chorus_entities::{self as e, PublicationStatus, TranslationVersion};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set,
+};
 
 use super::Services;
 use super::{ContentType, translations};
@@ -530,4 +532,155 @@ pub async fn restore(state: &impl Services, who: &Principal, revision: i64) -> A
         made_from: vec![],
     };
     save(state, who, ty, r.entity_id, &r.locale, input).await
+}
+
+/// One translation of many, for [`save_many_in`].
+pub struct ManyInput {
+    pub id: i32,
+    pub source_locale: String,
+    pub input: TextInput,
+    /// Send the version to review with the save.
+    pub to_review: bool,
+}
+
+/// Saves many translations of one type into one locale inside the caller's write (the
+/// translation-file import): the rules and records of `save_in` (and of `set_status_in` to
+/// review), with the statements batched: each version's revision, the items' `updated_at`, a
+/// change-log row per item and the audit rows go in multi-row statements.
+pub async fn save_many_in(
+    w: &Write<'_>,
+    who: &Principal,
+    ty: ContentType,
+    locale: &str,
+    items: Vec<ManyInput>,
+) -> AppResult<()> {
+    use std::collections::{HashMap, HashSet};
+    let txn = w.txn();
+    for it in &items {
+        let i = &it.input;
+        for (given, field) in [
+            (i.title.is_some(), Field::Title),
+            (i.summary.is_some(), Field::Summary),
+            (i.body.is_some(), Field::Body),
+            (i.slug.is_some(), Field::Slug),
+        ] {
+            if given && !allows(who, &Action::EditText { locale, source_locale: &it.source_locale, field }) {
+                return Err(forbidden());
+            }
+        }
+        check_len(&i.title, "title", MAX_TITLE)?;
+        check_len(&i.summary, "summary", MAX_SUMMARY)?;
+        check_len(&i.body, "body", MAX_BODY)?;
+        let to = PublicationStatus::InReview;
+        if it.to_review && !allows(who, &Action::SetStatus { locale, source_locale: &it.source_locale, to }) {
+            return Err(forbidden());
+        }
+    }
+    let ids: Vec<i32> = items.iter().map(|i| i.id).collect();
+    let sources: Vec<&str> = {
+        let mut s: Vec<&str> = items.iter().map(|i| i.source_locale.as_str()).collect();
+        s.sort_unstable();
+        s.dedup();
+        s
+    };
+    let mut wanted: Vec<&str> = sources.clone();
+    wanted.push(locale);
+    let rows = translations::working_rows(txn, ty, &ids, &wanted).await?;
+    let by: HashMap<(i32, &str), &translations::Row> =
+        rows.iter().map(|r| ((r.item_id, r.locale.as_str()), r)).collect();
+    // Versions with a revision already; the others keep their state before this change as a
+    // baseline (as `save_in` does).
+    let mut with_history: HashSet<i32> = HashSet::new();
+    for chunk in ids.chunks(500) {
+        let found = e::revisions::Entity::find()
+            .select_only()
+            .column(e::revisions::Column::EntityId)
+            .filter(e::revisions::Column::Entity.eq(ty.entity()))
+            .filter(e::revisions::Column::Locale.eq(locale))
+            .filter(e::revisions::Column::EntityId.is_in(chunk.iter().copied()))
+            .distinct()
+            .into_tuple::<i32>()
+            .all(txn)
+            .await?;
+        with_history.extend(found);
+    }
+    let now = Utc::now();
+    let revision_row =
+        |user: Option<i32>, name: &str, id: i32, c: &WorkingCopy, changed: &[&str]| e::revisions::ActiveModel {
+            entity: Set(ty.entity().to_owned()),
+            entity_id: Set(id),
+            locale: Set(c.locale.clone()),
+            user_id: Set(user),
+            display_name: Set(name.to_owned()),
+            at: Set(now),
+            status: Set(c.status),
+            title: Set(c.title.clone()),
+            summary: Set(c.summary.clone()),
+            body: Set(c.body.clone()),
+            slug: Set(c.slug.clone()),
+            hashes: Set(hashes_json(&c.title, &c.summary, &c.body)),
+            changed: Set(changed.join(",")),
+            ..Default::default()
+        };
+    let mut revisions = Vec::new();
+    let mut saves = Vec::with_capacity(items.len());
+    for it in items {
+        let existing = by.get(&(it.id, locale)).map(|r| (*r).clone());
+        if let Some(before) = &existing
+            && !with_history.contains(&it.id)
+        {
+            revisions.push(revision_row(None, "(before history)", it.id, &translations::copy(before, false), &[]));
+        }
+        let source_hashes = by
+            .get(&(it.id, it.source_locale.as_str()))
+            .map(|r| r.source_hashes.clone())
+            .ok_or_else(|| AppError::NotFound("no source text".into()))?;
+        saves.push(translations::ManySave {
+            id: it.id,
+            existing,
+            source_hashes,
+            input: it.input,
+            to_review: it.to_review,
+        });
+    }
+    let saved = translations::save_many(txn, ty, locale, saves).await?;
+    let user = (who.user_id > 0).then_some(who.user_id);
+    let mut records = Vec::with_capacity(saved.len() * 2);
+    for (id, copy, changed, status_moved) in &saved {
+        let mut fields: Vec<&str> = changed.clone();
+        if *status_moved {
+            fields.push("status");
+        }
+        revisions.push(revision_row(user, &who.display_name, *id, copy, &fields));
+        records.push(crate::write::Recorded {
+            action: "translation.save",
+            entity: ty.entity(),
+            entity_id: *id,
+            locale: Some(locale),
+            operation: Some("updated"),
+        });
+        if *status_moved && copy.status == PublicationStatus::InReview {
+            records.push(crate::write::Recorded {
+                action: "translation.status",
+                entity: ty.entity(),
+                entity_id: *id,
+                locale: Some(locale),
+                operation: None,
+            });
+        }
+    }
+    let mut revisions = revisions.into_iter().peekable();
+    while revisions.peek().is_some() {
+        let chunk: Vec<_> = revisions.by_ref().take(200).collect();
+        e::revisions::Entity::insert_many(chunk).exec(txn).await?;
+    }
+    for chunk in ids.chunks(500) {
+        let q = Query::update()
+            .table(Alias::new(ty.base_table()))
+            .value(Alias::new("updated_at"), now)
+            .and_where(Expr::col(Alias::new("id")).is_in(chunk.iter().copied()))
+            .to_owned();
+        txn.execute(&q).await?;
+    }
+    w.record_many(&records).await
 }

@@ -382,3 +382,160 @@ pub(crate) async fn working_rows<C: ConnectionTrait>(
     }
     Ok(out)
 }
+
+/// One of many saves (a translation-file import): the item, its working row in the locale as it
+/// is now, the source's hashes, the new text, and whether the save also sends it to review.
+pub(crate) struct ManySave {
+    pub id: i32,
+    pub existing: Option<Row>,
+    pub source_hashes: String,
+    pub input: TextInput,
+    pub to_review: bool,
+}
+
+/// Saves the working copies of many items of one type in one locale with the rules of `save`
+/// (sanitised body, sort key, free slug for new versions, the source's hashes, review kept or
+/// draft again, or review when asked), in few statements: an UPDATE per changed row, one INSERT
+/// per chunk of new ones. Returns per item the copy saved, the fields changed and whether the
+/// status changed.
+pub(crate) async fn save_many(
+    txn: &DatabaseTransaction,
+    ty: ContentType,
+    locale: &str,
+    saves: Vec<ManySave>,
+) -> AppResult<Vec<(i32, WorkingCopy, Vec<&'static str>, bool)>> {
+    let now = Utc::now();
+    let mut out = Vec::with_capacity(saves.len());
+    // Slugs taken in the locale, read once when some version is new.
+    let mut taken: Option<std::collections::HashSet<String>> = None;
+    let mut new_rows: Vec<Vec<SimpleExpr>> = Vec::new();
+    for s in saves {
+        let input = s.input;
+        let body = input.body.as_deref().map(sanitize_html);
+        let hashes = made_from(&s.source_hashes, &input.made_from);
+        match s.existing {
+            Some(row) => {
+                let title = input.title.clone().unwrap_or_else(|| row.title.clone());
+                if title.trim().is_empty() {
+                    return Err(AppError::bad_input("input.title: cannot be empty"));
+                }
+                let summary = input.summary.clone().unwrap_or_else(|| row.summary.clone());
+                let body = body.unwrap_or_else(|| row.body.clone());
+                let status = if s.to_review || row.status == PublicationStatus::InReview {
+                    PublicationStatus::InReview
+                } else {
+                    PublicationStatus::Draft
+                };
+                let changed: Vec<&'static str> =
+                    [(title != row.title, "title"), (summary != row.summary, "summary"), (body != row.body, "body")]
+                        .into_iter()
+                        .filter_map(|(c, f)| c.then_some(f))
+                        .collect();
+                let q = Query::update()
+                    .table(Alias::new(ty.translation_table()))
+                    .values([
+                        (Alias::new("sort_key").into_iden(), v(sort_key(locale, &title))),
+                        (Alias::new("source_hashes").into_iden(), v(hashes)),
+                        (Alias::new("title").into_iden(), v(title.clone())),
+                        (Alias::new("summary").into_iden(), v(summary.clone())),
+                        (Alias::new("body").into_iden(), v(body.clone())),
+                        (Alias::new("status").into_iden(), v(status)),
+                        (Alias::new("updated_at").into_iden(), v(now)),
+                    ])
+                    .and_where(col("id").eq(row.id))
+                    .to_owned();
+                txn.execute(&q).await?;
+                let copy = WorkingCopy {
+                    locale: locale.to_owned(),
+                    status,
+                    title,
+                    summary,
+                    body,
+                    slug: row.slug.clone(),
+                    updated_at: now,
+                    live: false,
+                };
+                out.push((s.id, copy, changed, status != row.status));
+            }
+            None => {
+                let title = input
+                    .title
+                    .filter(|t| !t.trim().is_empty())
+                    .ok_or_else(|| AppError::bad_input("input.title: required for a new translation"))?;
+                if taken.is_none() {
+                    let mut q = Query::select();
+                    q.column(Alias::new("slug"))
+                        .from(Alias::new(ty.translation_table()))
+                        .and_where(col("locale").eq(locale))
+                        .and_where(col("version").eq(TranslationVersion::Working));
+                    let rows = txn.query_all(&q).await?;
+                    taken = Some(rows.iter().filter_map(|r| r.try_get::<String>("", "slug").ok()).collect());
+                }
+                let set = taken.as_mut().expect("read above");
+                let base = slugify(&title);
+                let mut slug = base.clone();
+                let mut n = 2;
+                while set.contains(&slug) {
+                    slug = format!("{base}-{n}");
+                    n += 1;
+                }
+                set.insert(slug.clone());
+                let summary = input.summary.unwrap_or_default();
+                let body = body.unwrap_or_default();
+                let status = if s.to_review { PublicationStatus::InReview } else { PublicationStatus::Draft };
+                new_rows.push(vec![
+                    v(s.id),
+                    v(locale),
+                    v(status),
+                    v(sort_key(locale, &title)),
+                    v(title.clone()),
+                    v(summary.clone()),
+                    v(body.clone()),
+                    v(slug.clone()),
+                    v(hashes),
+                    v(now),
+                    v(now),
+                    v(Option::<chrono::DateTime<Utc>>::None),
+                    v(TranslationVersion::Working),
+                ]);
+                let copy = WorkingCopy {
+                    locale: locale.to_owned(),
+                    status,
+                    title,
+                    summary,
+                    body,
+                    slug,
+                    updated_at: now,
+                    live: false,
+                };
+                out.push((s.id, copy, vec!["title", "summary", "body", "slug"], true));
+            }
+        }
+    }
+    for chunk in new_rows.chunks(100) {
+        let mut q = Query::insert();
+        q.into_table(Alias::new(ty.translation_table())).columns(
+            [
+                "item_id",
+                "locale",
+                "status",
+                "sort_key",
+                "title",
+                "summary",
+                "body",
+                "slug",
+                "source_hashes",
+                "created_at",
+                "updated_at",
+                "published_at",
+                "version",
+            ]
+            .map(Alias::new),
+        );
+        for row in chunk {
+            q.values(row.clone()).map_err(AppError::internal)?;
+        }
+        txn.execute(&q).await?;
+    }
+    Ok(out)
+}

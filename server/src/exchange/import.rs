@@ -189,9 +189,10 @@ pub async fn import(
     }
 
     // Check each item's units against its current text, and plan its save.
+    let loaded = preload(state.db(), &groups).await?;
     let mut plans = Vec::new();
     for group in groups.into_values() {
-        if let Some(plan) = check_group(state, who, group, opts, &mut tally).await? {
+        if let Some(plan) = check_group(state, who, group, opts, &mut tally, &loaded).await? {
             plans.push(plan);
         }
     }
@@ -215,13 +216,7 @@ pub async fn import(
         }
     } else if !plans.is_empty() {
         let w = Write::begin(state.db(), who.into(), state).await?;
-        let mut failed = None;
-        for plan in &plans {
-            if let Err(e) = apply(&w, who, plan).await {
-                failed = Some((plan, e));
-                break;
-            }
-        }
+        let failed = apply_all(&w, who, &mut plans).await.err().map(|(i, e)| (&plans[i], e));
         match failed {
             None if opts.dry_run => w.rollback().await?,
             None => w.commit().await?,
@@ -257,6 +252,83 @@ fn write_failed(tally: &mut Tally, plan: &Plan, e: &AppError) {
     tally.reject(&key, line, UnitCode::WriteFailed, message);
 }
 
+/// What the check reads of the items a file names: source languages and working rows, a few
+/// statements per type rather than a few per item.
+#[derive(Default)]
+struct Loaded {
+    source: HashMap<(ContentType, i32), String>,
+    rows: HashMap<(ContentType, i32, String), translations::Row>,
+}
+
+async fn preload(
+    conn: &sea_orm::DatabaseConnection,
+    groups: &BTreeMap<(&'static str, i32, String), Group>,
+) -> AppResult<Loaded> {
+    use sea_orm::ConnectionTrait;
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    let mut loaded = Loaded::default();
+    for ty in ContentType::ALL {
+        let mut ids: Vec<i32> = groups.values().filter(|g| g.ty == ty).map(|g| g.id).collect();
+        if ids.is_empty() {
+            continue;
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        let mut locales: Vec<String> = groups.values().filter(|g| g.ty == ty).map(|g| g.locale.clone()).collect();
+        for chunk in ids.chunks(500) {
+            let q = Query::select()
+                .columns([Alias::new("id"), Alias::new("source_locale")])
+                .from(Alias::new(ty.base_table()))
+                .and_where(Expr::col(Alias::new("id")).is_in(chunk.iter().copied()))
+                .to_owned();
+            for row in conn.query_all(&q).await? {
+                let source: String = row.try_get("", "source_locale")?;
+                locales.push(source.clone());
+                loaded.source.insert((ty, row.try_get("", "id")?), source);
+            }
+        }
+        locales.sort_unstable();
+        locales.dedup();
+        let refs: Vec<&str> = locales.iter().map(String::as_str).collect();
+        for row in translations::working_rows(conn, ty, &ids, &refs).await? {
+            loaded.rows.insert((ty, row.item_id, row.locale.clone()), row);
+        }
+    }
+    Ok(loaded)
+}
+
+/// Writes every plan in the caller's write: the saves of each type and language together
+/// (`translate::save_many_in`), then the publications asked for one by one. On failure, the
+/// index of a plan of the failing batch.
+async fn apply_all(w: &Write<'_>, who: &Principal, plans: &mut [Plan]) -> Result<(), (usize, AppError)> {
+    let mut batches: BTreeMap<(&'static str, String), Vec<usize>> = BTreeMap::new();
+    for (i, p) in plans.iter().enumerate() {
+        batches.entry((p.ty.entity(), p.locale.clone())).or_default().push(i);
+    }
+    for indexes in batches.into_values() {
+        let first = indexes[0];
+        let (ty, locale) = (plans[first].ty, plans[first].locale.clone());
+        let items = indexes
+            .iter()
+            .map(|&i| translate::ManyInput {
+                id: plans[i].id,
+                source_locale: plans[i].source.clone(),
+                input: std::mem::take(&mut plans[i].input),
+                to_review: plans[i].to == Some(PublicationStatus::InReview),
+            })
+            .collect();
+        translate::save_many_in(w, who, ty, &locale, items).await.map_err(|e| (first, e))?;
+        for &i in &indexes {
+            let p = &plans[i];
+            if p.to == Some(PublicationStatus::Published) {
+                let to = PublicationStatus::Published;
+                translate::set_status_in(w, who, p.ty, p.id, &p.locale, &p.source, to).await.map_err(|e| (i, e))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn apply(w: &Write<'_>, who: &Principal, plan: &Plan) -> AppResult<()> {
     translate::save_in(w, who, plan.ty, plan.id, &plan.locale, &plan.source, plan.input.clone()).await?;
     if let Some(to) = plan.to {
@@ -272,18 +344,15 @@ async fn check_group(
     group: Group,
     opts: &ImportOptions,
     tally: &mut Tally,
+    loaded: &Loaded,
 ) -> AppResult<Option<Plan>> {
     let Group { ty, id, locale, units } = group;
     let conn = state.db();
-    let source_locale = match translate::source_locale(conn, ty, id).await {
-        Ok(s) => s,
-        Err(AppError::NotFound(_)) => {
-            for (u, _) in &units {
-                tally.reject(&u.key, u.line, UnitCode::UnknownKey, format!("no {} with id {id}", ty.entity()));
-            }
-            return Ok(None);
+    let Some(source_locale) = loaded.source.get(&(ty, id)).cloned() else {
+        for (u, _) in &units {
+            tally.reject(&u.key, u.line, UnitCode::UnknownKey, format!("no {} with id {id}", ty.entity()));
         }
-        Err(e) => return Err(e),
+        return Ok(None);
     };
     if source_locale == locale {
         for (u, _) in &units {
@@ -291,14 +360,13 @@ async fn check_group(
         }
         return Ok(None);
     }
-    let rows = translations::working_rows(conn, ty, &[id], &[source_locale.as_str(), locale.as_str()]).await?;
-    let Some(source) = rows.iter().find(|r| r.locale == source_locale) else {
+    let Some(source) = loaded.rows.get(&(ty, id, source_locale.clone())) else {
         for (u, _) in &units {
             tally.reject(&u.key, u.line, UnitCode::UnknownKey, "the item has no source text");
         }
         return Ok(None);
     };
-    let target = rows.iter().find(|r| r.locale == locale);
+    let target = loaded.rows.get(&(ty, id, locale.clone()));
     let (split, existing) = translated_blocks(conn, ty, id, source, target).await?;
 
     let mut accepted: Vec<Accepted> = Vec::new();

@@ -519,18 +519,17 @@ fn start(st: &mut State, name: &str, a: &[(String, String)], line: u32, empty: b
             st.in_hash = !empty;
             st.hash_text.clear();
         }
-        "source" | "target" if st.unit.is_some() => {
-            let is_target = name == "target";
-            if is_target && !v20 {
+        // The source text is Chorus's own: an import never reads it back (less to hold for a
+        // large file).
+        "source" if st.unit.is_some() => st.skip = usize::from(!empty),
+        "target" if st.unit.is_some() => {
+            if !v20 {
                 let approved = st.unit.as_ref().and_then(|u| u.state) == Some(UnitState::Final);
                 if let Some(u) = &mut st.unit {
                     u.state = Some(state_12(attr(a, "state"), approved));
                 }
             }
-            st.capture = Some((is_target, Vec::new(), Vec::new()));
-            if empty {
-                st.capture = Some((is_target, Vec::new(), Vec::new()));
-            }
+            st.capture = Some((true, Vec::new(), Vec::new()));
         }
         _ => {}
     }
@@ -563,10 +562,11 @@ fn end(st: &mut State, name: &str, units: &mut Vec<FileUnit>, empty: bool) {
                 st.capture = None;
                 if let Some(u) = &mut st.unit {
                     let slot = if is_target { &mut u.target } else { &mut u.source };
-                    // 2.0 units with several segments: their texts follow each other.
+                    // 2.0 units with several segments: their texts follow each other. A 1.2 unit
+                    // has one target; should a file carry more, the last one counts.
                     match slot {
-                        Some(existing) => existing.0.extend(seg.0),
-                        None => *slot = Some(seg),
+                        Some(existing) if v20 => existing.0.extend(seg.0),
+                        _ => *slot = Some(seg),
                     }
                 }
             }

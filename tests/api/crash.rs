@@ -141,6 +141,21 @@ async fn resource_ids(client: &reqwest::Client, port: u16, n: usize) -> Vec<Stri
         .collect()
 }
 
+/// A session token of the setup's editor.
+async fn editor_token(client: &reqwest::Client, port: u16) -> String {
+    let login = "mutation { login(email: \"ed@example.org\", password: \"correct horse battery staple\") { token } }";
+    let body: serde_json::Value = client
+        .post(format!("http://127.0.0.1:{port}/graphql"))
+        .json(&json!({ "query": login }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["data"]["login"]["token"].as_str().unwrap().to_owned()
+}
+
 /// Stops the server and drops the test's PostgreSQL database.
 async fn teardown(mut server: Server, conn: sea_orm::DatabaseConnection, pg: Option<(String, String)>) {
     server.kill().ok();
@@ -177,10 +192,7 @@ async fn killed_mid_burst(backend: Backend) {
     let mut server = start(&url, dir.path(), port);
     ready(&client, port).await;
     let base = format!("http://127.0.0.1:{port}/graphql");
-    let login = "mutation { login(email: \"ed@example.org\", password: \"correct horse battery staple\") { token } }";
-    let body: serde_json::Value =
-        client.post(&base).json(&json!({ "query": login })).send().await.unwrap().json().await.unwrap();
-    let token = body["data"]["login"]["token"].as_str().unwrap().to_owned();
+    let token = editor_token(&client, port).await;
     let q = r#"{ resource(slug: "sex-worker-implementation-tool-swit", locale: "en") { id } }"#;
     let body: serde_json::Value =
         client.post(&base).json(&json!({ "query": q })).send().await.unwrap().json().await.unwrap();
@@ -365,10 +377,7 @@ async fn search_index_survives_kill_9(backend: Backend) {
     ready(&client, port).await;
     index_matches_database(&client, port, &conn, 0).await;
     let base = format!("http://127.0.0.1:{port}/graphql");
-    let login = "mutation { login(email: \"ed@example.org\", password: \"correct horse battery staple\") { token } }";
-    let body: serde_json::Value =
-        client.post(&base).json(&json!({ "query": login })).send().await.unwrap().json().await.unwrap();
-    let token = body["data"]["login"]["token"].as_str().unwrap().to_owned();
+    let token = editor_token(&client, port).await;
     let ids = resource_ids(&client, port, 40).await;
 
     // A burst of publications, each waking the indexer, and SIGKILL in the middle of it.
@@ -631,17 +640,7 @@ async fn import_killed_midway(backend: Backend) {
     let mut server = start(&url, dir.path(), port);
     ready(&client, port).await;
     let base = format!("http://127.0.0.1:{port}");
-    let login = "mutation { login(email: \"ed@example.org\", password: \"correct horse battery staple\") { token } }";
-    let body: serde_json::Value = client
-        .post(format!("{base}/graphql"))
-        .json(&json!({ "query": login }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = body["data"]["login"]["token"].as_str().unwrap().to_owned();
+    let token = editor_token(&client, port).await;
     // Enough items that the import takes a while.
     let body_html = "<p>One <strong>paragraph</strong>.</p><p>Two.</p><ul><li>Three</li><li>Four</li></ul>";
     for i in 0..150 {

@@ -136,17 +136,8 @@ pub async fn save(
     Ok(saved)
 }
 
-/// `save` inside the caller's transaction (`locale` already a configured code).
-pub async fn save_in(
-    w: &Write<'_>,
-    who: &Principal,
-    ty: ContentType,
-    id: i32,
-    locale: &str,
-    source: &str,
-    input: TextInput,
-) -> AppResult<WorkingCopy> {
-    let txn = w.txn();
+/// The lengths of a change and the caller's right to change each of its fields.
+fn check_text(who: &Principal, locale: &str, source: &str, input: &TextInput) -> AppResult<()> {
     check_len(&input.title, "title", MAX_TITLE)?;
     check_len(&input.summary, "summary", MAX_SUMMARY)?;
     check_len(&input.body, "body", MAX_BODY)?;
@@ -167,6 +158,21 @@ pub async fn save_in(
             return Err(forbidden());
         }
     }
+    Ok(())
+}
+
+/// `save` inside the caller's transaction (`locale` already a configured code).
+pub async fn save_in(
+    w: &Write<'_>,
+    who: &Principal,
+    ty: ContentType,
+    id: i32,
+    locale: &str,
+    source: &str,
+    input: TextInput,
+) -> AppResult<WorkingCopy> {
+    let txn = w.txn();
+    check_text(who, locale, source, &input)?;
     // The first change of a version that predates revisions keeps its earlier state as a baseline,
     // so that outdated translations can still show the text they were made from.
     let has_history = e::revisions::Entity::find()
@@ -557,20 +563,7 @@ pub async fn save_many_in(
     use std::collections::{HashMap, HashSet};
     let txn = w.txn();
     for it in &items {
-        let i = &it.input;
-        for (given, field) in [
-            (i.title.is_some(), Field::Title),
-            (i.summary.is_some(), Field::Summary),
-            (i.body.is_some(), Field::Body),
-            (i.slug.is_some(), Field::Slug),
-        ] {
-            if given && !allows(who, &Action::EditText { locale, source_locale: &it.source_locale, field }) {
-                return Err(forbidden());
-            }
-        }
-        check_len(&i.title, "title", MAX_TITLE)?;
-        check_len(&i.summary, "summary", MAX_SUMMARY)?;
-        check_len(&i.body, "body", MAX_BODY)?;
+        check_text(who, locale, &it.source_locale, &it.input)?;
         let to = PublicationStatus::InReview;
         if it.to_review && !allows(who, &Action::SetStatus { locale, source_locale: &it.source_locale, to }) {
             return Err(forbidden());

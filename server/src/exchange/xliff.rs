@@ -21,31 +21,30 @@ pub const CHORUS_NS: &str = "urn:chorus:xliff";
 /// XLIFF 2.0's metadata module, for the source hash.
 const MDA_NS: &str = "urn:oasis:names:tc:xliff:metadata:2.0";
 
-/// Text escaped for XML content (`&`, `<`, `>`; quotes stay as they are, as translators read
-/// them); characters XML 1.0 cannot carry are left out.
-fn text_esc(s: &str) -> Cow<'_, str> {
-    let clean: Cow<'_, str> = if s.chars().any(|c| (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r')) {
-        Cow::Owned(s.chars().filter(|c| (*c as u32) >= 0x20 || matches!(c, '\t' | '\n' | '\r')).collect())
-    } else {
-        Cow::Borrowed(s)
-    };
-    match quick_xml::escape::partial_escape(clean.as_ref()) {
+/// Text XML 1.0 can carry: control characters other than tab and line ends are left out.
+fn xml_chars(s: &str) -> Cow<'_, str> {
+    let bad = |c: char| (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r');
+    if s.chars().any(bad) { Cow::Owned(s.chars().filter(|c| !bad(*c)).collect()) } else { Cow::Borrowed(s) }
+}
+
+/// `xml_chars`, then escaped by `escaper` (borrowing when nothing changes).
+fn escaped<'a>(s: &'a str, escaper: fn(&str) -> Cow<'_, str>) -> Cow<'a, str> {
+    let clean = xml_chars(s);
+    match escaper(clean.as_ref()) {
         Cow::Borrowed(_) => clean,
         Cow::Owned(o) => Cow::Owned(o),
     }
 }
 
+/// Text escaped for XML content (`&`, `<`, `>`; quotes stay as they are, as translators read
+/// them).
+fn text_esc(s: &str) -> Cow<'_, str> {
+    escaped(s, |t| quick_xml::escape::partial_escape(t))
+}
+
 /// Text escaped for XML attributes (quotes too).
 fn esc(s: &str) -> Cow<'_, str> {
-    let clean: Cow<'_, str> = if s.chars().any(|c| (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r')) {
-        Cow::Owned(s.chars().filter(|c| (*c as u32) >= 0x20 || matches!(c, '\t' | '\n' | '\r')).collect())
-    } else {
-        Cow::Borrowed(s)
-    };
-    match quick_xml::escape::escape(clean.as_ref()) {
-        Cow::Borrowed(_) => clean,
-        Cow::Owned(o) => Cow::Owned(o),
-    }
+    escaped(s, |t| quick_xml::escape::escape(t))
 }
 
 fn ctype_12(code: &InlineCode) -> String {

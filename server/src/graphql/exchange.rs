@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use super::auth::principal;
 use super::error::IntoGql;
 use super::search::SearchType;
-use super::{ids, state};
-use crate::content::ContentType;
-use crate::error::{AppError, AppResult};
+use super::state;
+use super::translate::item;
+use crate::error::AppError;
 use crate::exchange::export::{self, Selection, file_name, one_file};
 use crate::exchange::import::{self, ImportOptions};
 use crate::exchange::report::{self, EntryStatus, Report};
@@ -141,14 +141,6 @@ impl From<Report> for ImportReport {
                 .collect(),
         }
     }
-}
-
-fn item(id: &ID) -> AppResult<(ContentType, i32)> {
-    let (ty, n) = ids::decode(id)?;
-    let ty = ty
-        .content_type()
-        .ok_or_else(|| AppError::bad_input("id: not a resource, good practice, organisation or programme"))?;
-    Ok((ty, n))
 }
 
 #[derive(Default)]

@@ -52,7 +52,7 @@ impl From<WorkingCopy> for WorkingTranslation {
     }
 }
 
-fn item(id: &ID) -> AppResult<(ContentType, i32)> {
+pub(super) fn item(id: &ID) -> AppResult<(ContentType, i32)> {
     let (ty, n) = ids::decode(id)?;
     let ty = ty
         .content_type()

@@ -87,29 +87,31 @@ async fn old_source_body<C: ConnectionTrait>(
     Ok(revisions.map(|r| r.body))
 }
 
+/// The hash of the source body a target was made from, when it is not the current source's
+/// (the target then follows an earlier structure).
+pub(crate) fn earlier_body_hash(source: &translations::Row, target: &translations::Row) -> Option<String> {
+    let made_from = hashes(&target.source_hashes).get("body").cloned().unwrap_or_default();
+    (made_from != field_hash(&source.body)).then_some(made_from)
+}
+
 /// The source body's blocks, and the target's translation of each block where the target's
 /// structure shows which block it translates (keyed by source block id; `true` when it was made
-/// from an earlier source whose text is no longer known).
-pub(crate) async fn translated_blocks<C: ConnectionTrait>(
-    conn: &C,
-    ty: ContentType,
-    id: i32,
+/// from an earlier source whose text is no longer known). `earlier` is the source body the
+/// target was made from when that is not the current one (`None`: unknown).
+pub(crate) fn align(
     source: &translations::Row,
     target: Option<&translations::Row>,
-) -> AppResult<(Split, HashMap<String, (Segment, bool)>)> {
+    earlier: Option<&str>,
+) -> (Split, HashMap<String, (Segment, bool)>) {
     let split = Split::of(&source.body);
     let mut translated: HashMap<String, (Segment, bool)> = HashMap::new();
     if let Some(t) = target {
         let tsplit = Split::of(&t.body);
-        let made_from = hashes(&t.source_hashes).get("body").cloned().unwrap_or_default();
         // The target follows the structure of the source it was made from.
-        let (from, outdated) = if made_from == field_hash(&source.body) {
-            (split.clone(), false)
-        } else {
-            match old_source_body(conn, ty, id, &source.locale, &made_from).await? {
-                Some(old) => (Split::of(&old), false),
-                None => (split.clone(), true),
-            }
+        let (from, outdated) = match (earlier_body_hash(source, t), earlier) {
+            (None, _) => (split.clone(), false),
+            (Some(_), Some(old)) => (Split::of(old), false),
+            (Some(_), None) => (split.clone(), true),
         };
         if from.blocks.len() == tsplit.blocks.len() {
             for (s, t) in from.blocks.iter().zip(&tsplit.blocks) {
@@ -119,7 +121,22 @@ pub(crate) async fn translated_blocks<C: ConnectionTrait>(
             }
         }
     }
-    Ok((split, translated))
+    (split, translated)
+}
+
+/// `align`, reading the earlier source body from the revisions when the target needs it.
+pub(crate) async fn translated_blocks<C: ConnectionTrait>(
+    conn: &C,
+    ty: ContentType,
+    id: i32,
+    source: &translations::Row,
+    target: Option<&translations::Row>,
+) -> AppResult<(Split, HashMap<String, (Segment, bool)>)> {
+    let earlier = match target.and_then(|t| earlier_body_hash(source, t)) {
+        Some(hash) => old_source_body(conn, ty, id, &source.locale, &hash).await?,
+        None => None,
+    };
+    Ok(align(source, target, earlier.as_deref()))
 }
 
 /// The body units of an item: each source block, with its translation when known.

@@ -11,10 +11,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use chorus_entities::PublicationStatus;
+use chorus_entities::{self as e, PublicationStatus};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::blocks::Segment;
-use super::export::{MAX_SUMMARY, MAX_TITLE, parse_key, translated_blocks};
+use super::export::{MAX_SUMMARY, MAX_TITLE, align, earlier_body_hash, parse_key};
 use super::report::{self, Counts, Entry, EntryStatus, Outcome, Report, UnitCode};
 use super::{FileUnit, ReadLimits, UnitField, UnitState, read};
 use crate::auth::policy::{Action, Field, Principal, allows};
@@ -192,7 +193,7 @@ pub async fn import(
     let loaded = preload(state.db(), &groups).await?;
     let mut plans = Vec::new();
     for group in groups.into_values() {
-        if let Some(plan) = check_group(state, who, group, opts, &mut tally, &loaded).await? {
+        if let Some(plan) = check_group(who, group, opts, &mut tally, &loaded).await? {
             plans.push(plan);
         }
     }
@@ -258,6 +259,9 @@ fn write_failed(tally: &mut Tally, plan: &Plan, e: &AppError) {
 struct Loaded {
     source: HashMap<(ContentType, i32), String>,
     rows: HashMap<(ContentType, i32, String), translations::Row>,
+    /// For targets made from an earlier source: that source's body, when a revision holds it
+    /// (by item and target locale).
+    earlier: HashMap<(ContentType, i32, String), String>,
 }
 
 async fn preload(
@@ -292,6 +296,67 @@ async fn preload(
         let refs: Vec<&str> = locales.iter().map(String::as_str).collect();
         for row in translations::working_rows(conn, ty, &ids, &refs).await? {
             loaded.rows.insert((ty, row.item_id, row.locale.clone()), row);
+        }
+        // Targets made from an earlier source: the revisions' hashes are read for those items
+        // in one statement per chunk, then the bodies of the revisions that match.
+        let mut wanted: HashMap<(i32, String), Vec<(String, String)>> = HashMap::new();
+        for g in groups.values().filter(|g| g.ty == ty) {
+            let Some(src_locale) = loaded.source.get(&(ty, g.id)) else { continue };
+            let (Some(src), Some(t)) =
+                (loaded.rows.get(&(ty, g.id, src_locale.clone())), loaded.rows.get(&(ty, g.id, g.locale.clone())))
+            else {
+                continue;
+            };
+            if let Some(hash) = earlier_body_hash(src, t) {
+                wanted.entry((g.id, src_locale.clone())).or_default().push((g.locale.clone(), hash));
+            }
+        }
+        let need: Vec<i32> = wanted.keys().map(|(id, _)| *id).collect();
+        for chunk in need.chunks(500) {
+            let revs: Vec<(i64, i32, String, String)> = e::revisions::Entity::find()
+                .select_only()
+                .columns([
+                    e::revisions::Column::Id,
+                    e::revisions::Column::EntityId,
+                    e::revisions::Column::Locale,
+                    e::revisions::Column::Hashes,
+                ])
+                .filter(e::revisions::Column::Entity.eq(ty.entity()))
+                .filter(e::revisions::Column::EntityId.is_in(chunk.iter().copied()))
+                .into_tuple()
+                .all(conn)
+                .await?;
+            // The newest revision of the source with each wanted body hash.
+            let mut pick: HashMap<i64, Vec<(i32, String)>> = HashMap::new();
+            for ((id, src_locale), targets) in &wanted {
+                for (target_locale, hash) in targets {
+                    let found = revs
+                        .iter()
+                        .filter(|(_, e, l, h)| {
+                            e == id && l == src_locale && h.contains(&format!("\"body\":\"{hash}\""))
+                        })
+                        .map(|(rid, ..)| *rid)
+                        .max();
+                    if let Some(rid) = found {
+                        pick.entry(rid).or_default().push((*id, target_locale.clone()));
+                    }
+                }
+            }
+            if pick.is_empty() {
+                continue;
+            }
+            let bodies: Vec<(i64, String)> = e::revisions::Entity::find()
+                .select_only()
+                .columns([e::revisions::Column::Id, e::revisions::Column::Body])
+                .filter(e::revisions::Column::Id.is_in(pick.keys().copied()))
+                .into_tuple()
+                .all(conn)
+                .await?;
+            for (rid, body) in bodies {
+                for (id, target_locale) in pick.get(&rid).into_iter().flatten() {
+                    loaded.earlier.insert((ty, *id, target_locale.clone()), body.clone());
+                }
+            }
         }
     }
     Ok(loaded)
@@ -339,7 +404,6 @@ async fn apply(w: &Write<'_>, who: &Principal, plan: &Plan) -> AppResult<()> {
 
 /// Checks the units of one (item, language) and plans its save; refused units go to the tally.
 async fn check_group(
-    state: &impl Services,
     who: &Principal,
     group: Group,
     opts: &ImportOptions,
@@ -347,7 +411,6 @@ async fn check_group(
     loaded: &Loaded,
 ) -> AppResult<Option<Plan>> {
     let Group { ty, id, locale, units } = group;
-    let conn = state.db();
     let Some(source_locale) = loaded.source.get(&(ty, id)).cloned() else {
         for (u, _) in &units {
             tally.reject(&u.key, u.line, UnitCode::UnknownKey, format!("no {} with id {id}", ty.entity()));
@@ -367,7 +430,8 @@ async fn check_group(
         return Ok(None);
     };
     let target = loaded.rows.get(&(ty, id, locale.clone()));
-    let (split, existing) = translated_blocks(conn, ty, id, source, target).await?;
+    let earlier = loaded.earlier.get(&(ty, id, locale.clone())).map(String::as_str);
+    let (split, existing) = align(source, target, earlier);
 
     let mut accepted: Vec<Accepted> = Vec::new();
     // Body units whose block id is not in the current source, in file order, with the index of

@@ -332,14 +332,20 @@ async fn run_backend(
     rows
 }
 
-/// A migrated database with the demo content and `resources` generated resources.
-async fn loaded_database(url: &str, dir: &Path, resources: usize) -> DatabaseConnection {
+/// A migrated database with the demo content, and its configuration.
+pub(crate) async fn demo_database(url: &str, dir: &Path) -> (Config, DatabaseConnection) {
     let mut config = Config::default();
     config.server.data_dir = dir.to_owned();
     config.database.url = url.to_owned();
     let db = chorus::db::connect(&config, None).await.expect("connect");
     chorus::db::prepare(&db, config.database.migrate_on_start).await.expect("migrate");
     chorus::demo::load(&db).await.expect("demo");
+    (config, db)
+}
+
+/// A migrated database with the demo content and `resources` generated resources.
+async fn loaded_database(url: &str, dir: &Path, resources: usize) -> DatabaseConnection {
+    let (_, db) = demo_database(url, dir).await;
     load_resources(&db, resources).await;
     db
 }
@@ -499,6 +505,12 @@ impl Lcg {
 /// demo translations of each locale, one or two organisations, topics, a region and sometimes a
 /// programme.
 async fn load_resources(db: &DatabaseConnection, n: usize) {
+    load_long_resources(db, n, 1).await;
+}
+
+/// `load_resources` with every body `body_repeat` times as long (each copy followed by a
+/// paragraph of its own, as long documents have).
+pub(crate) async fn load_long_resources(db: &DatabaseConnection, n: usize, body_repeat: usize) {
     let templates = e::resource_translations::Entity::find()
         .filter(e::resource_translations::Column::Version.eq(e::TranslationVersion::Live))
         .order_by_asc(e::resource_translations::Column::Id)
@@ -509,7 +521,12 @@ async fn load_resources(db: &DatabaseConnection, n: usize) {
         LOCALES.iter().map(|l| templates.iter().filter(|t| t.locale == *l).collect()).collect();
     let text = |i: usize, li: usize| {
         let t = by_locale[li][i % by_locale[li].len()];
-        (format!("{} ({i})", t.title), t.summary.clone(), t.body.clone())
+        let body = if body_repeat <= 1 {
+            t.body.clone()
+        } else {
+            (0..body_repeat).map(|k| format!("{}<p>Part {k} of resource {i}.</p>", t.body)).collect()
+        };
+        (format!("{} ({i})", t.title), t.summary.clone(), body)
     };
     insert_resources(db, n, &text).await;
 }
@@ -519,7 +536,7 @@ pub(crate) type TextOf<'a> = dyn Fn(usize, usize) -> (String, String, String) + 
 
 /// Inserts `n` published resources in every locale of `LOCALES` (working and live rows), with
 /// random kinds, dates, programmes, regions, topics and organisations from the demo content.
-pub(crate) async fn insert_resources(db: &DatabaseConnection, n: usize, text: &TextOf<'_>) {
+async fn insert_resources(db: &DatabaseConnection, n: usize, text: &TextOf<'_>) {
     let orgs: Vec<i32> = e::organizations::Entity::find().all(db).await.unwrap().iter().map(|o| o.id).collect();
     let programmes: Vec<i32> = e::programmes::Entity::find().all(db).await.unwrap().iter().map(|p| p.id).collect();
     let terms = e::terms::Entity::find().all(db).await.unwrap();

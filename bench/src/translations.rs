@@ -8,36 +8,15 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use chorus::config::Config;
 use chorus_entities::Role;
 
-use crate::{LOCALES, cpu_model, free_port, insert_resources, rss, wait_ready};
+use crate::{cpu_model, demo_database, free_port, load_long_resources, rss, wait_ready};
 
-/// Loads the database, with bodies `body_repeat` times as long as the demo's.
-async fn load(url: &str, dir: &Path, resources: usize, body_repeat: usize) {
-    let mut config = Config::default();
-    config.server.data_dir = dir.to_owned();
-    config.database.url = url.to_owned();
-    let db = chorus::db::connect(&config, None).await.expect("connect");
-    chorus::db::prepare(&db, config.database.migrate_on_start).await.expect("migrate");
-    chorus::demo::load(&db).await.expect("demo");
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-    let templates = chorus_entities::resource_translations::Entity::find()
-        .filter(chorus_entities::resource_translations::Column::Version.eq(chorus_entities::TranslationVersion::Live))
-        .order_by_asc(chorus_entities::resource_translations::Column::Id)
-        .all(&db)
-        .await
-        .unwrap();
-    let by_locale: Vec<Vec<&chorus_entities::resource_translations::Model>> =
-        LOCALES.iter().map(|l| templates.iter().filter(|t| t.locale == *l).collect()).collect();
-    let text = |i: usize, li: usize| {
-        let t = by_locale[li][i % by_locale[li].len()];
-        // Repeated bodies get a distinct paragraph per copy, as long documents have.
-        let body: String = (0..body_repeat).map(|k| format!("{}<p>Part {k} of resource {i}.</p>", t.body)).collect();
-        (format!("{} ({i})", t.title), t.summary.clone(), body)
-    };
-    insert_resources(&db, resources, &text).await;
-    let locales = config.locales().unwrap();
+/// Loads the database (bodies `body_repeat` times as long as the demo's) and makes an admin
+/// with an API token; the token.
+async fn load(url: &str, dir: &Path, resources: usize, body_repeat: usize) -> String {
+    let (config, db) = demo_database(url, dir).await;
+    load_long_resources(&db, resources, body_repeat).await;
     let new = chorus::auth::accounts::NewUser {
         email: "bench@example.org".into(),
         display_name: "Bench".into(),
@@ -45,25 +24,13 @@ async fn load(url: &str, dir: &Path, resources: usize, body_repeat: usize) {
         role: Role::Admin,
         locales: vec![],
     };
-    chorus::auth::accounts::create_user(&db, &locales, chorus::write::Actor::system("bench"), new).await.expect("user");
-}
-
-async fn token(url: &str, dir: &Path) -> String {
-    let mut config = Config::default();
-    config.server.data_dir = dir.to_owned();
-    config.database.url = url.to_owned();
-    let db = chorus::db::connect(&config, None).await.expect("connect");
+    let actor = || chorus::write::Actor::system("bench");
+    chorus::auth::accounts::create_user(&db, &config.locales().unwrap(), actor(), new).await.expect("user");
     let scopes = [chorus::auth::Scope::ReadDrafts, chorus::auth::Scope::Write, chorus::auth::Scope::Publish];
-    let (_, token) = chorus::auth::accounts::create_api_token(
-        &db,
-        chorus::write::Actor::system("bench"),
-        "bench@example.org",
-        "bench",
-        &scopes,
-        None,
-    )
-    .await
-    .expect("token");
+    let (_, token) =
+        chorus::auth::accounts::create_api_token(&db, actor(), "bench@example.org", "bench", &scopes, None)
+            .await
+            .expect("token");
     token
 }
 
@@ -109,8 +76,7 @@ async fn case(label: &str, resources: usize, body_repeat: usize) -> Row {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
     let started = Instant::now();
-    load(&url, dir.path(), resources, body_repeat).await;
-    let token = token(&url, dir.path()).await;
+    let token = load(&url, dir.path(), resources, body_repeat).await;
     eprintln!("{label}: loaded in {:.1} s", started.elapsed().as_secs_f64());
     let port = free_port();
     let mut child = Command::new(std::env::current_exe().unwrap())

@@ -173,3 +173,23 @@ mod tests {
         );
     }
 }
+
+/// Where the text of an uploaded document stands.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum TextStatus {
+    /// Waiting for the background extraction.
+    #[sea_orm(string_value = "pending")]
+    Pending,
+    /// Extracted and searchable.
+    #[sea_orm(string_value = "extracted")]
+    Extracted,
+    /// The file could not be read (damaged, encrypted, scanned images only...): stored and
+    /// downloadable, not searchable.
+    #[sea_orm(string_value = "unreadable")]
+    Unreadable,
+    /// A type Chorus takes no text from (images, audio, video).
+    #[sea_orm(string_value = "none")]
+    None,
+}

@@ -17,6 +17,7 @@ pub mod api_tokens;
 pub mod audit_log;
 pub mod change_log;
 pub mod consumer_cursors;
+pub mod documents;
 pub mod good_practice_topics;
 pub mod good_practices;
 pub mod import_report_items;

@@ -74,6 +74,10 @@ pub fn text(name: &str) -> ColumnDef {
     not_null(col(name).text().to_owned())
 }
 
+pub fn text_null(name: &str) -> ColumnDef {
+    null(col(name).text().to_owned())
+}
+
 pub fn timestamp(name: &str) -> ColumnDef {
     not_null(col(name).timestamp_with_time_zone().to_owned())
 }

@@ -16,6 +16,7 @@ mod m20261129_000007_login_failures;
 mod m20261129_000008_webhooks;
 mod m20261202_000009_installation_secrets;
 mod m20261203_000010_import_reports;
+mod m20261203_000011_documents;
 
 /// The ordered list of migrations this binary knows.
 #[derive(Debug)]
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000008_webhooks::Migration),
             Box::new(m20261202_000009_installation_secrets::Migration),
             Box::new(m20261203_000010_import_reports::Migration),
+            Box::new(m20261203_000011_documents::Migration),
         ]
     }
 }

@@ -61,8 +61,11 @@ pub struct Hit {
     pub score: f32,
     /// The title, HTML-escaped, with matches in `<mark>`.
     pub title_html: String,
-    /// A fragment of the summary or body, HTML-escaped, with matches in `<mark>`.
+    /// A fragment of the summary, body or documents, HTML-escaped, with matches in `<mark>`.
     pub snippet_html: String,
+    /// The snippet is from one of the item's documents (its PDF), the only part that matched
+    /// besides, perhaps, the title.
+    pub from_document: bool,
     /// The locales in which the item matched.
     pub matched_locales: Vec<String>,
     /// Every locale the item can be read in.

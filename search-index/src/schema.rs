@@ -16,7 +16,7 @@ use tantivy::{DateTime, TantivyDocument};
 use crate::analysis::Analyzer;
 
 /// Bumped whenever the schema or the analysis changes: an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The tokenizer name of the vocabulary field.
 pub const VOCABULARY_TOKENIZER: &str = "chorus_vocabulary";
@@ -27,17 +27,20 @@ pub enum TextField {
     Title,
     Summary,
     Body,
+    /// The text of the item's documents in the locale (its PDFs).
+    Document,
 }
 
 impl TextField {
-    pub const ALL: [TextField; 3] = [TextField::Title, TextField::Summary, TextField::Body];
+    pub const ALL: [TextField; 4] = [TextField::Title, TextField::Summary, TextField::Body, TextField::Document];
 
-    /// BM25 weight of a match in this field: title over summary over body.
+    /// BM25 weight of a match in this field: title over summary over body over documents.
     pub fn boost(self) -> f32 {
         match self {
             TextField::Title => 3.0,
             TextField::Summary => 1.5,
             TextField::Body => 1.0,
+            TextField::Document => 0.8,
         }
     }
 
@@ -46,6 +49,7 @@ impl TextField {
             TextField::Title => "title",
             TextField::Summary => "summary",
             TextField::Body => "body",
+            TextField::Document => "document",
         }
     }
 }
@@ -74,6 +78,8 @@ pub struct IndexDoc {
     pub summary: String,
     /// Plain text (the caller strips markup).
     pub body: String,
+    /// The text of the item's documents in this locale (empty when none was read).
+    pub document: String,
     /// Every locale the item can be read in (this one included).
     pub available_locales: Vec<String>,
 }
@@ -166,7 +172,10 @@ impl Fields {
         d.add_text(self.text(analyzer, TextField::Title), &doc.title);
         d.add_text(self.text(analyzer, TextField::Summary), &doc.summary);
         d.add_text(self.text(analyzer, TextField::Body), &doc.body);
-        for t in [&doc.title, &doc.summary, &doc.body] {
+        if !doc.document.is_empty() {
+            d.add_text(self.text(analyzer, TextField::Document), &doc.document);
+        }
+        for t in [&doc.title, &doc.summary, &doc.body, &doc.document] {
             d.add_text(self.vocabulary, t);
         }
         d

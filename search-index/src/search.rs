@@ -588,7 +588,8 @@ impl SearchIndex {
         let title = text(f.text(analyzer, TextField::Title));
         let title_html = mark_all(&mut tokenizer.clone(), &title, &terms);
         let mut snippet_html = String::new();
-        for field in [TextField::Summary, TextField::Body] {
+        let mut from_document = false;
+        for field in [TextField::Summary, TextField::Body, TextField::Document] {
             let mut source = text(f.text(analyzer, field));
             if let Some((cut, _)) = source.char_indices().nth(SNIPPET_SOURCE_CHARS) {
                 source.truncate(cut);
@@ -598,6 +599,7 @@ impl SearchIndex {
             let snippet = generator.snippet(&source);
             if !snippet.is_empty() {
                 snippet_html = render(snippet.fragment(), snippet.highlighted());
+                from_document = field == TextField::Document;
                 break;
             }
         }
@@ -618,6 +620,7 @@ impl SearchIndex {
             score: g.score,
             title_html,
             snippet_html,
+            from_document,
             matched_locales,
             available_locales: strings(f.available),
         })

@@ -328,3 +328,27 @@ fn clean_up_removes_replaced_and_abandoned_directories() {
         .collect();
     assert_eq!(left, [live.name().to_owned()], "{first_name} and the abandoned rebuild are gone");
 }
+
+#[test]
+fn document_text_is_found_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new(dir.path(), locales());
+    let mut rebuild = store.begin_rebuild(1).expect("rebuild");
+    let mut docs: Vec<IndexDoc> = corpus().into_iter().flat_map(|(_, d)| d).collect();
+    docs.push(IndexDoc {
+        document: "Приложение: декриминализация секс-работы снижает насилие со стороны полиции.".into(),
+        ..doc(8, "ru", "Краткий обзор", "Короткое введение.")
+    });
+    for d in &docs {
+        rebuild.add(d).expect("add");
+    }
+    let index = rebuild.finish(42).expect("finish");
+    let r = search(&index, "декриминализации", &["ru"]);
+    assert_eq!(ids(&r), vec![8], "{r:#?}");
+    let hit = &r.hits[0];
+    assert!(hit.from_document, "{hit:#?}");
+    assert!(hit.snippet_html.contains("<mark>декриминализация</mark>"), "{hit:#?}");
+    let r = search(&index, "насилии", &["ru"]);
+    let hit = r.hits.iter().find(|h| h.item_id == 4).expect("the body's match");
+    assert!(!hit.from_document, "{hit:#?}");
+}

@@ -40,6 +40,7 @@ pub struct Config {
     pub webhooks: WebhooksConfig,
     pub search: SearchConfig,
     pub translations: TranslationsConfig,
+    pub documents: DocumentsConfig,
     pub log: LogConfig,
 }
 
@@ -66,6 +67,118 @@ impl Default for TranslationsConfig {
             max_xml_attributes: 64,
             upload_timeout_seconds: 300,
         }
+    }
+}
+
+/// Where uploaded documents are stored.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageBackend {
+    /// A folder on this machine (`documents.dir`).
+    Local,
+    /// An S3-compatible object store (`documents.s3_*`; credentials from the environment).
+    S3,
+}
+
+/// S3 credentials: read from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
+/// `AWS_SESSION_TOKEN` in the environment, never from `config.toml`. Without them the store
+/// uses the rest of the standard AWS chain (web identity, container or instance credentials).
+#[derive(Clone, PartialEq, Eq)]
+pub struct S3Credentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: Option<String>,
+}
+
+impl std::fmt::Debug for S3Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Credentials").field("access_key_id", &self.access_key_id).finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DocumentsConfig {
+    /// The address readers reach Chorus at (`https://api.example.org`): download URLs start
+    /// with it. Empty: download URLs are paths (`/v1/documents/12/report.pdf`).
+    pub public_url: String,
+    pub storage: StorageBackend,
+    /// The folder of the local store; empty means `<data_dir>/files`.
+    pub dir: PathBuf,
+    pub s3_bucket: String,
+    /// The store's URL for S3-compatible services (MinIO, Garage, Ceph...); empty for AWS.
+    pub s3_endpoint: String,
+    pub s3_region: String,
+    /// A key prefix inside the bucket (`chorus/`...).
+    pub s3_prefix: String,
+    /// Allow a plain-HTTP endpoint (a store on the same private network).
+    pub s3_allow_http: bool,
+    /// Address buckets as `bucket.host` rather than `host/bucket`.
+    pub s3_virtual_hosted: bool,
+    #[serde(skip)]
+    pub s3_credentials: Option<S3Credentials>,
+    /// The largest file accepted (bytes); a larger upload is refused with 413 as soon as it
+    /// passes the limit, before anything is stored.
+    pub max_file_bytes: u64,
+    /// The types accepted, as detected from the bytes (never from the name).
+    pub allowed_types: Vec<String>,
+    /// Seconds an upload may take to arrive.
+    pub upload_timeout_seconds: u64,
+    /// Stored objects no document refers to are removed after this many minutes.
+    pub sweep_grace_minutes: u64,
+    /// How often each process looks for such objects (minutes; 0: never, `chorus documents
+    /// sweep` only).
+    pub sweep_interval_minutes: u64,
+    /// Text kept from one document for search (characters).
+    pub max_text_chars: usize,
+    /// Files larger than this are stored but their text is not extracted (bytes).
+    pub max_extract_bytes: u64,
+    /// Seconds one extraction may take before the document is flagged unreadable.
+    pub extract_timeout_seconds: u64,
+}
+
+/// The types accepted by default: documents, images, audio and video people publish.
+pub const DEFAULT_DOCUMENT_TYPES: &[&str] = &[
+    "application/pdf",
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/epub+zip",
+    "image/png",
+    "image/jpeg",
+    "image/webp",
+    "audio/mpeg",
+    "video/mp4",
+];
+
+impl Default for DocumentsConfig {
+    fn default() -> Self {
+        DocumentsConfig {
+            public_url: String::new(),
+            storage: StorageBackend::Local,
+            dir: PathBuf::new(),
+            s3_bucket: String::new(),
+            s3_endpoint: String::new(),
+            s3_region: "us-east-1".to_owned(),
+            s3_prefix: String::new(),
+            s3_allow_http: false,
+            s3_virtual_hosted: false,
+            s3_credentials: None,
+            max_file_bytes: 256 * 1024 * 1024,
+            allowed_types: DEFAULT_DOCUMENT_TYPES.iter().map(|s| (*s).to_owned()).collect(),
+            upload_timeout_seconds: 900,
+            sweep_grace_minutes: 60,
+            sweep_interval_minutes: 60,
+            max_text_chars: 2_000_000,
+            max_extract_bytes: 64 * 1024 * 1024,
+            extract_timeout_seconds: 120,
+        }
+    }
+}
+
+impl DocumentsConfig {
+    /// The local store's folder.
+    pub fn dir(&self, data_dir: &Path) -> PathBuf {
+        if self.dir.as_os_str().is_empty() { data_dir.join("files") } else { self.dir.clone() }
     }
 }
 
@@ -369,8 +482,14 @@ impl Config {
             };
             section_table.insert(key.to_owned(), env_value(value));
         }
-        let config: Config = serde_path_to_error::deserialize(toml::Value::Table(table))
+        let mut config: Config = serde_path_to_error::deserialize(toml::Value::Table(table))
             .map_err(|e| ConfigError::Key { key: e.path().to_string(), message: e.inner().to_string() })?;
+        let var = |name: &str| env.get(name).filter(|v| !v.is_empty()).cloned();
+        if let (Some(access_key_id), Some(secret_access_key)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY"))
+        {
+            config.documents.s3_credentials =
+                Some(S3Credentials { access_key_id, secret_access_key, session_token: var("AWS_SESSION_TOKEN") });
+        }
         config.validate()?;
         Ok(config)
     }
@@ -420,6 +539,23 @@ impl Config {
             if value == 0 {
                 return Err(key_err(key, "must be at least 1".into()));
             }
+        }
+        let d = &self.documents;
+        for (key, value) in [
+            ("documents.max_file_bytes", d.max_file_bytes),
+            ("documents.upload_timeout_seconds", d.upload_timeout_seconds),
+            ("documents.max_text_chars", d.max_text_chars as u64),
+            ("documents.extract_timeout_seconds", d.extract_timeout_seconds),
+        ] {
+            if value == 0 {
+                return Err(key_err(key, "must be at least 1".into()));
+            }
+        }
+        if d.storage == StorageBackend::S3 && d.s3_bucket.is_empty() {
+            return Err(key_err("documents.s3_bucket", "is needed when documents.storage = \"s3\"".into()));
+        }
+        if d.allowed_types.is_empty() {
+            return Err(key_err("documents.allowed_types", "must list at least one type".into()));
         }
         let sv = &self.server;
         for (key, value) in [

@@ -34,7 +34,16 @@ pub enum AppError {
     /// 415: an uploaded file is of no format Chorus reads there.
     #[error("{0}")]
     UnsupportedFileFormat(String),
-    /// 503: a dependency (the database) is not reachable.
+    /// 413: an upload passed its size limit (nothing of it was kept).
+    #[error("{0}")]
+    TooLarge(String),
+    /// 408: an upload did not arrive in time.
+    #[error("{0}")]
+    Timeout(String),
+    /// 416: a download asked for a byte range outside the file.
+    #[error("{0}")]
+    RangeNotSatisfiable(String),
+    /// 503: a dependency (the database, the document store) is not reachable.
     #[error("{0}")]
     Unavailable(String),
     /// 500: a database error; details are logged, never returned.
@@ -96,7 +105,7 @@ codes! {
     MethodNotAllowed => ("METHOD_NOT_ALLOWED", 405,
         "A mutation was sent by GET; mutations must be sent by POST."),
     RequestTimeout => ("REQUEST_TIMEOUT", 408,
-        "The request body did not arrive within `server.body_read_timeout_seconds`."),
+        "The request body did not arrive within `server.body_read_timeout_seconds` (an upload: within its section's `upload_timeout_seconds`)."),
     PayloadTooLarge => ("PAYLOAD_TOO_LARGE", 413,
         "The request body is larger than `graphql.max_body_bytes`."),
     UriTooLong => ("URI_TOO_LONG", 414,
@@ -146,7 +155,9 @@ codes! {
     UnsafeFile => ("UNSAFE_FILE", 400,
         "An uploaded file carries what Chorus never parses: a DOCTYPE or entity declaration (XXE, billion laughs), too many attributes on an element, nesting too deep."),
     UnsupportedFileFormat => ("UNSUPPORTED_FILE_FORMAT", 415,
-        "An uploaded file is not XLIFF 1.2 or 2.0, PO, JSON or CSV (the format is read from the content, never the name)."),
+        "An uploaded file is of no type Chorus accepts there: translation files are XLIFF 1.2 or 2.0, PO, JSON or CSV; documents one of `documents.allowed_types` (either read from the content, never the name)."),
+    RangeNotSatisfiable => ("RANGE_NOT_SATISFIABLE", 416,
+        "A download's `Range` starts past the end of the file (the response's `Content-Range` gives its size)."),
     Unavailable => ("SERVICE_UNAVAILABLE", 503,
         "A dependency (the database, the search index) is not available yet; try again."),
 }
@@ -186,6 +197,9 @@ impl AppError {
             AppError::MalformedFile(_) => Code::MalformedFile,
             AppError::UnsafeFile(_) => Code::UnsafeFile,
             AppError::UnsupportedFileFormat(_) => Code::UnsupportedFileFormat,
+            AppError::TooLarge(_) => Code::PayloadTooLarge,
+            AppError::Timeout(_) => Code::RequestTimeout,
+            AppError::RangeNotSatisfiable(_) => Code::RangeNotSatisfiable,
             AppError::Database(_) | AppError::Internal(_) => Code::Internal,
         }
     }

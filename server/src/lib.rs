@@ -20,5 +20,6 @@ pub mod metrics;
 pub mod search;
 pub mod startup;
 pub mod state;
+pub mod storage;
 pub mod webhooks;
 pub mod write;

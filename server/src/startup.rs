@@ -47,6 +47,10 @@ impl Application {
             a.password_checks(),
         ));
         let search = Arc::new(crate::search::SearchService::new(&config, locales.codes().to_vec()));
+        let storage = crate::storage::Storage::from_config(&config.documents, &config.server.data_dir)?;
+        crate::content::documents::receive::clear_stale(&crate::content::documents::receive::staging_dir(
+            &config.server.data_dir,
+        ));
         let state = AppState {
             db,
             config: Arc::new(config),
@@ -55,6 +59,8 @@ impl Application {
             cache,
             login_limiter,
             search,
+            storage,
+            documents_wake: Arc::new(tokio::sync::Notify::new()),
         };
         Ok(Application { listener, port, state, persisted })
     }
@@ -86,6 +92,12 @@ impl Application {
             cache: self.state.cache.clone(),
             search: self.state.search.clone(),
         }));
+        let documents = tokio::spawn(crate::content::documents::run(
+            self.state.clone(),
+            self.state.storage.clone(),
+            self.state.config.clone(),
+            self.state.documents_wake.clone(),
+        ));
         let sweeper = tokio::spawn({
             let cache = self.state.cache.clone();
             async move {
@@ -106,6 +118,7 @@ impl Application {
         webhooks.abort();
         indexer.abort();
         sweeper.abort();
+        documents.abort();
         served?;
         self.state.db.clone().close().await.ok();
         Ok(())

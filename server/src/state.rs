@@ -12,6 +12,7 @@ use crate::content::ContentType;
 use crate::locale::Locales;
 use crate::metrics::Metrics;
 use crate::search::SearchService;
+use crate::storage::Storage;
 use crate::write::{Changed, Notify};
 
 #[derive(Clone)]
@@ -25,6 +26,10 @@ pub struct AppState {
     pub login_limiter: Arc<LoginLimiter>,
     /// This process's search indexes.
     pub search: Arc<SearchService>,
+    /// Where documents' bytes are kept.
+    pub storage: Storage,
+    /// Wakes the document-text job (after an upload).
+    pub documents_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {

@@ -228,6 +228,29 @@ async fn every_code_in_the_table_is_reached(backend: Backend) {
         let status = resp.status().as_u16();
         walk.refused(code, status, &resp.json().await.unwrap_or(Value::Null));
     }
+    // A byte range past the end of a document.
+    let first = app.data("{ resources(first: 1) { edges { node { id } } } }", json!({})).await;
+    let item = first["resources"]["edges"][0]["node"]["id"].as_str().unwrap().to_owned();
+    let resp = app
+        .client
+        .post(app.url(&format!("/v1/documents?item={item}&locale=en")))
+        .header("authorization", format!("Bearer {admin}"))
+        .body(include_bytes!("../fixtures/documents/brief-en.pdf").to_vec())
+        .send()
+        .await
+        .unwrap();
+    let uploaded: Value = resp.json().await.unwrap();
+    let url = uploaded["document"]["url"].as_str().unwrap_or_else(|| panic!("{uploaded}")).to_owned();
+    let resp = app
+        .client
+        .get(app.url(&url))
+        .header("authorization", format!("Bearer {admin}"))
+        .header("range", "bytes=99999999-")
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    walk.refused(Code::RangeNotSatisfiable, status, &resp.json().await.unwrap_or(Value::Null));
     // A table gone behind the server's back: an internal error, its cause never shown.
     app.db.execute_unprepared("ALTER TABLE webhooks RENAME TO webhooks_gone").await.unwrap();
     let (s, b) = app.post_as(&admin, "{ webhooks { id } }", json!({})).await;

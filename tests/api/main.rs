@@ -4,6 +4,7 @@
 mod auth;
 mod codes;
 mod crash;
+mod documents;
 mod editorial;
 mod frontend;
 mod hardening;

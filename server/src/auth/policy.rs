@@ -43,10 +43,12 @@ pub enum Field {
     Summary,
     Body,
     Slug,
+    /// The documents (files) of one locale version.
+    Document,
 }
 
 impl Field {
-    pub const ALL: [Field; 4] = [Field::Title, Field::Summary, Field::Body, Field::Slug];
+    pub const ALL: [Field; 5] = [Field::Title, Field::Summary, Field::Body, Field::Slug, Field::Document];
 }
 
 /// Everything a caller can ask to do.

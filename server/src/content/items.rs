@@ -95,6 +95,7 @@ pub async fn delete(state: &impl Services, who: &Principal, ty: ContentType, id:
     if w.txn().execute(&q).await?.rows_affected() == 0 {
         return Err(AppError::NotFound("no such item".into()));
     }
+    super::documents::delete_for_item(w.txn(), ty, id).await?;
     w.record("item.delete", ty.entity(), id, None, "deleted").await?;
     w.commit().await?;
     Ok(())

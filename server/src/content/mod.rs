@@ -5,6 +5,7 @@
 //! batches for the data loaders; `localize` picks, field by field, the text to serve along a
 //! locale chain; `text` holds the write-side text rules.
 
+pub mod documents;
 pub mod good_practices;
 pub mod items;
 pub mod labels;

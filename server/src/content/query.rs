@@ -144,7 +144,7 @@ pub enum Filter {
     Organizations(Vec<i32>),
     /// Resources of this programme.
     Programme(i32),
-    /// Published in at least one of these (configured) locales.
+    /// Published in at least one of these (configured) locales, as text or as a document.
     AvailableIn(Vec<String>),
     /// The date column is at least / at most this value (inclusive).
     DateFrom(SortValue),
@@ -275,7 +275,9 @@ fn filter_expr(spec: &ListSpec, filter: &Filter) -> AppResult<Expr> {
     let base = ty.base_table();
     let unsupported = || AppError::bad_input(format!("this filter does not apply to {}", ty.base_table()));
     Ok(match filter {
-        Filter::AvailableIn(locales) => translation_exists(ty, locales, spec.visibility),
+        // A version in one of the languages, or a document in one.
+        Filter::AvailableIn(locales) => translation_exists(ty, locales, spec.visibility)
+            .or(super::documents::exists_in(ty, locales, spec.visibility)),
         Filter::DateFrom(v) => {
             col(base, ty.date_column().ok_or_else(unsupported)?).gte(sea_orm::Value::from(v.clone()))
         }

@@ -235,6 +235,10 @@ struct State {
     notes: String,
 }
 
+fn utf8(bytes: &[u8], line: u32) -> AppResult<&str> {
+    std::str::from_utf8(bytes).map_err(|_| AppError::MalformedFile(format!("line {line}: not UTF-8")))
+}
+
 fn local(name: &str) -> &str {
     match name.rfind(':') {
         Some(i) => &name[i + 1..],
@@ -252,7 +256,7 @@ fn attrs(e: &BytesStart, limits: &ReadLimits, line: u32) -> AppResult<Vec<(Strin
             )));
         }
         let a = a.map_err(|err| AppError::MalformedFile(format!("line {line}: {err}")))?;
-        let key = a.key.as_ref().to_owned();
+        let key = utf8(a.key.as_ref(), line)?.to_owned();
         let value = a
             .normalized_value(quick_xml::XmlVersion::Implicit1_0)
             .map_err(|err| AppError::MalformedFile(format!("line {line}: attribute {key}: {err}")))?
@@ -322,7 +326,7 @@ pub fn read(bytes: &[u8], limits: ReadLimits) -> AppResult<ParsedFile> {
             }
             Event::Decl(d) => {
                 if let Some(Ok(enc)) = d.encoding() {
-                    let enc = enc.to_ascii_lowercase();
+                    let enc = String::from_utf8_lossy(&enc).to_ascii_lowercase();
                     if enc != "utf-8" && enc != "utf8" {
                         return Err(AppError::MalformedFile(format!(
                             "line {line}: encoding {enc}: translation files must be UTF-8"
@@ -339,7 +343,7 @@ pub fn read(bytes: &[u8], limits: ReadLimits) -> AppResult<ParsedFile> {
                     )));
                 }
                 let a = attrs(&e, &limits, line)?;
-                let name = local(e.name().as_ref()).to_owned();
+                let name = local(utf8(e.name().as_ref(), line)?).to_owned();
                 if !seen_root {
                     seen_root = true;
                     if name != "xliff" {
@@ -350,32 +354,36 @@ pub fn read(bytes: &[u8], limits: ReadLimits) -> AppResult<ParsedFile> {
             }
             Event::Empty(e) => {
                 let a = attrs(&e, &limits, line)?;
-                let name = local(e.name().as_ref()).to_owned();
+                let name = local(utf8(e.name().as_ref(), line)?).to_owned();
                 start(&mut st, &name, &a, line, true)?;
                 end(&mut st, &name, &mut units, true);
             }
             Event::End(e) => {
                 depth = depth.saturating_sub(1);
-                let name = local(e.name().as_ref()).to_owned();
+                let name = local(utf8(e.name().as_ref(), line)?).to_owned();
                 end(&mut st, &name, &mut units, false);
             }
-            Event::Text(t) => text(&mut st, &t.xml10_content()),
+            Event::Text(t) => {
+                let s = t.xml10_content().map_err(|err| AppError::MalformedFile(format!("line {line}: {err}")))?;
+                text(&mut st, &s);
+            }
             Event::CData(t) => {
-                let s = t.xml10_content();
+                let s = t.xml10_content().map_err(|err| AppError::MalformedFile(format!("line {line}: {err}")))?;
                 text(&mut st, &s);
             }
             Event::GeneralRef(r) => {
+                let name = utf8(&r, line)?;
                 let c = if r.is_char_ref() {
                     r.resolve_char_ref()
-                        .map_err(|err| AppError::MalformedFile(format!("line {line}: &{};: {err}", &*r)))?
+                        .map_err(|err| AppError::MalformedFile(format!("line {line}: &{name};: {err}")))?
                         .map(String::from)
                 } else {
-                    quick_xml::escape::resolve_predefined_entity(&r).map(str::to_owned)
+                    quick_xml::escape::resolve_predefined_entity(name).map(str::to_owned)
                 };
                 let Some(c) = c else {
                     return Err(AppError::MalformedFile(format!(
                         "line {line}: &{};: only XML's predefined entities are known",
-                        crate::error::echo_input(&r, 40)
+                        crate::error::echo_input(name, 40)
                     )));
                 };
                 text(&mut st, &c);

@@ -231,8 +231,16 @@ impl ExchangeMutation {
         let who = principal(ctx).gql()?;
         let upload = file.value(ctx).map_err(|e| AppError::bad_input(format!("file: {e}"))).gql()?;
         let app = state(ctx);
+        let max = app.config.translations.max_file_bytes;
+        let size = upload.size().map_err(AppError::internal).gql()?;
+        if size > max as u64 {
+            return Err(AppError::TooLarge(format!("the file is larger than {max} bytes"))).gql();
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        let mut content = tokio::fs::File::from_std(upload.content);
+        tokio::io::AsyncReadExt::read_to_end(&mut content, &mut bytes).await.map_err(AppError::internal).gql()?;
         let opts = ImportOptions { file_name: upload.filename.clone(), dry_run, per_item, publish, locale };
         let limits = ReadLimits::from(&app.config.translations);
-        Ok(import::import(app, who, &upload.content, &opts, limits).await.gql()?.into())
+        Ok(import::import(app, who, &bytes, &opts, limits).await.gql()?.into())
     }
 }

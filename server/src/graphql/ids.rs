@@ -18,10 +18,11 @@ pub enum NodeType {
     Country,
     Topic,
     User,
+    Document,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 8] = [
+    const ALL: [NodeType; 9] = [
         NodeType::Resource,
         NodeType::GoodPractice,
         NodeType::Organization,
@@ -30,6 +31,7 @@ impl NodeType {
         NodeType::Country,
         NodeType::Topic,
         NodeType::User,
+        NodeType::Document,
     ];
 
     fn name(self) -> &'static str {
@@ -42,6 +44,7 @@ impl NodeType {
             NodeType::Country => "Country",
             NodeType::Topic => "Topic",
             NodeType::User => "User",
+            NodeType::Document => "Document",
         }
     }
 }

@@ -153,6 +153,26 @@ impl Loader<BodiesOf> for ContentLoader {
     }
 }
 
+/// The documents of an item visible to the request.
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct DocumentsOf(pub ContentType, pub i32, pub Visibility);
+
+impl Loader<DocumentsOf> for ContentLoader {
+    type Value = Arc<[crate::content::documents::Document]>;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[DocumentsOf]) -> Result<HashMap<DocumentsOf, Self::Value>, Self::Error> {
+        let mut out = HashMap::new();
+        for (ty, vis, ids) in groups(keys, |k| (k.0, k.1, k.2)) {
+            let mut rows = crate::content::documents::for_items(&self.db, ty, &ids, vis).await.map_err(Arc::new)?;
+            for id in ids {
+                out.insert(DocumentsOf(ty, id, vis), rows.remove(&id).unwrap_or_default().into());
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// A taxonomy term with its labels.
 #[derive(Copy, Clone, PartialEq, Eq, Hash)]
 pub struct TermKey(pub i32);

@@ -9,7 +9,7 @@ use chorus_entities::PublicationStatus;
 use chrono::{DateTime, Utc};
 
 use super::error::IntoGql;
-use super::loaders::{BodiesOf, TranslationsOf};
+use super::loaders::{BodiesOf, DocumentsOf, TranslationsOf};
 use super::state;
 use crate::content::ContentType;
 use crate::content::Reader;
@@ -64,6 +64,8 @@ pub struct Alternate {
 
 /// The localised view of one item for one request.
 pub struct LocalizedFields {
+    ty: ContentType,
+    id: i32,
     localized: Localized,
     request: Arc<Reader>,
     is_fallback: bool,
@@ -88,6 +90,8 @@ impl LocalizedFields {
             .gql()?;
         let is_fallback = locales.is_fallback(request, &localized.locale);
         Ok(LocalizedFields {
+            ty,
+            id,
             localized,
             request: request.clone(),
             is_fallback,
@@ -150,6 +154,31 @@ impl LocalizedFields {
     async fn body(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
         let bodies = super::connection::links(ctx, self.key).await?;
         Ok(pick_body(&bodies, &self.order).to_owned())
+    }
+
+    /// The item's documents (one PDF per language...) visible to the caller, in configured
+    /// locale order: those of a published version's language, and those of languages the item
+    /// has no version in when its source version is published. `locale` keeps one language's.
+    async fn documents(
+        &self,
+        ctx: &Context<'_>,
+        locale: Option<String>,
+    ) -> async_graphql::Result<Vec<super::documents::Document>> {
+        let locales = &state(ctx).locales;
+        let only = match locale {
+            Some(raw) => Some(
+                locales
+                    .configured_code(&raw)
+                    .map_err(|e| AppError::bad_input(format!("locale: {e}")))
+                    .gql()?
+                    .to_owned(),
+            ),
+            None => None,
+        };
+        let docs = super::connection::links(ctx, DocumentsOf(self.ty, self.id, self.request.visibility)).await?;
+        let mut out: Vec<_> = docs.iter().filter(|d| only.as_ref().is_none_or(|l| *l == d.locale)).cloned().collect();
+        out.sort_by_key(|d| (locales.codes().iter().position(|l| *l == d.locale), d.id));
+        Ok(out.into_iter().map(super::documents::Document).collect())
     }
 
     /// The slug in the served locale.

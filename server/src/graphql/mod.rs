@@ -181,6 +181,7 @@ mod admin;
 mod auth;
 mod connection;
 pub mod document;
+mod documents;
 mod edit;
 pub mod error;
 pub mod exchange;
@@ -242,6 +243,7 @@ pub struct MutationRoot(
     admin::AdminMutation,
     admin::WebhookMutation,
     exchange::ExchangeMutation,
+    documents::DocumentMutation,
 );
 
 pub type ChorusSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

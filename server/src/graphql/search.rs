@@ -186,8 +186,11 @@ pub struct SearchHit {
     score: f64,
     /// The title, HTML-escaped, with the matched words in `<mark>`.
     title_html: String,
-    /// A fragment of the summary or body, HTML-escaped, with matched words in `<mark>`.
+    /// A fragment of the summary, body or documents, HTML-escaped, with matched words in `<mark>`.
     snippet_html: String,
+    /// True when the snippet comes from one of the item's documents in `locale` (its PDF):
+    /// the words were found there, not in the text of the page.
+    from_document: bool,
     /// The languages the item matched in.
     matched_locales: Vec<String>,
     /// The other languages the item can be read in.
@@ -375,6 +378,7 @@ async fn items(
             score: f64::from(h.score),
             title_html: h.title_html.clone(),
             snippet_html: h.snippet_html.clone(),
+            from_document: h.from_document,
             matched_locales: h.matched_locales.clone(),
             also_available_in: h.available_locales.iter().filter(|l| **l != h.locale).cloned().collect(),
             cursor: encode_cursor(offset + i),

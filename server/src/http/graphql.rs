@@ -10,7 +10,10 @@ use async_graphql::ServerError;
 use poem::http::header;
 use poem::{Body, IntoResponse, Request, Response};
 
+use std::sync::Arc;
+
 use bytes::Bytes;
+use futures_util::{StreamExt, TryStreamExt};
 
 use super::HttpState;
 use super::{error_body, refuse};
@@ -110,30 +113,63 @@ async fn post_multipart(req: &Request, body: Body, state: &HttpState) -> Respons
             "multipart/form-data is accepted only with an Authorization or Apollo-Require-Preflight header (CSRF protection)",
         );
     }
-    let t = &state.app.config.translations;
-    let limit = t.max_file_bytes.saturating_add(state.app.config.graphql.max_body_bytes);
-    let deadline = std::time::Duration::from_secs(t.upload_timeout_seconds);
-    let bytes = match read_body(req, body, limit, deadline).await {
-        Ok(b) => b,
-        Err(refusal) => return refusal,
+    // Files (translation files, documents) are streamed to unnamed temporary files as they
+    // arrive, never held in memory; the whole body is bounded as it is read.
+    let (t, d) = (&state.app.config.translations, &state.app.config.documents);
+    let max_file = (t.max_file_bytes as u64).max(d.max_file_bytes);
+    let limit = max_file.saturating_add(state.app.config.graphql.max_body_bytes as u64);
+    let too_large = || {
+        refuse(Code::PayloadTooLarge, &format!("the request is larger than {limit} bytes"))
+            .with_header(header::CONNECTION, "close")
+            .into_response()
     };
-    let opts = async_graphql::http::MultipartOptions::default().max_file_size(t.max_file_bytes).max_num_files(10);
-    let len = bytes.len();
-    let parsed = async_graphql::http::receive_batch_body(
-        req.header(header::CONTENT_TYPE),
-        futures_util::io::Cursor::new(bytes.to_vec()),
-        opts,
+    match req.header(header::CONTENT_LENGTH).map(|v| v.trim().parse::<u64>()) {
+        Some(Ok(n)) if n > limit => return too_large(),
+        Some(Err(_)) => return refuse(Code::BadRequest, "malformed Content-Length"),
+        _ => {}
+    }
+    let deadline = std::time::Duration::from_secs(t.upload_timeout_seconds.max(d.upload_timeout_seconds));
+    let read = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counted = read.clone();
+    let stream = body.into_bytes_stream().map(move |chunk| {
+        let chunk = chunk?;
+        let total = counted.fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::Relaxed) + chunk.len() as u64;
+        if total > limit {
+            return Err(std::io::Error::other("the request is too large"));
+        }
+        Ok(chunk)
+    });
+    let opts = async_graphql::http::MultipartOptions::default()
+        .max_file_size(usize::try_from(max_file).unwrap_or(usize::MAX))
+        .max_num_files(10);
+    let parsed = tokio::time::timeout(
+        deadline,
+        async_graphql::http::receive_batch_body(req.header(header::CONTENT_TYPE), stream.into_async_read(), opts),
     )
     .await;
+    let len = usize::try_from(read.load(std::sync::atomic::Ordering::Relaxed)).unwrap_or(usize::MAX);
+    if len as u64 > limit {
+        return too_large();
+    }
     let batch = match parsed {
-        Ok(async_graphql::BatchRequest::Single(r)) => WireBatch::Single(WireRequest { request: r, document_id: None }),
-        Ok(async_graphql::BatchRequest::Batch(rs)) => {
+        Err(_) => {
+            return refuse(
+                Code::RequestTimeout,
+                &format!("the upload did not arrive within {} seconds", deadline.as_secs()),
+            )
+            .with_header(header::CONNECTION, "close")
+            .into_response();
+        }
+        Ok(Ok(async_graphql::BatchRequest::Single(r))) => {
+            WireBatch::Single(WireRequest { request: r, document_id: None })
+        }
+        Ok(Ok(async_graphql::BatchRequest::Batch(rs))) => {
             WireBatch::Batch(rs.into_iter().map(|r| WireRequest { request: r, document_id: None }).collect())
         }
-        Err(async_graphql::ParseRequestError::PayloadTooLarge) => {
-            return refuse(Code::PayloadTooLarge, &format!("a file exceeds {} bytes", t.max_file_bytes));
+        Ok(Err(async_graphql::ParseRequestError::PayloadTooLarge)) => {
+            return refuse(Code::PayloadTooLarge, &format!("a file exceeds {max_file} bytes"));
         }
-        Err(e) => return refuse(Code::BadRequest, &format!("malformed multipart request: {e}")),
+        Ok(Err(e)) => return refuse(Code::BadRequest, &format!("malformed multipart request: {e}")),
     };
     run_batch(req, state, batch, len).await
 }

@@ -2,6 +2,7 @@
 //! compression) and the operational endpoints.
 
 pub mod cors;
+mod documents;
 mod explorer;
 mod graphql;
 mod health;
@@ -74,6 +75,34 @@ async fn translations_report(
     translations::report(req, &id.0, state).await
 }
 
+#[handler]
+async fn documents_upload(req: &Request, body: Body, Data(state): Data<&Arc<HttpState>>) -> Response {
+    documents::upload(req, body, state).await
+}
+
+#[handler]
+async fn documents_download(
+    req: &Request,
+    id: poem::web::Path<String>,
+    Data(state): Data<&Arc<HttpState>>,
+) -> Response {
+    documents::download(req, &id.0, state).await
+}
+
+#[handler]
+async fn documents_download_named(
+    req: &Request,
+    poem::web::Path((id, _name)): poem::web::Path<(String, String)>,
+    Data(state): Data<&Arc<HttpState>>,
+) -> Response {
+    documents::download(req, &id, state).await
+}
+
+#[handler]
+async fn documents_delete(req: &Request, id: poem::web::Path<String>, Data(state): Data<&Arc<HttpState>>) -> Response {
+    documents::delete(req, &id.0, state).await
+}
+
 /// The explorer, when `graphql.graphiql` is on.
 #[handler]
 fn explorer_page(Data(state): Data<&Arc<HttpState>>) -> Response {
@@ -115,6 +144,15 @@ pub fn app(state: AppState, schema: ChorusSchema, persisted: Persisted) -> impl 
         .at("/metrics", get(health::metrics))
         .data(http.clone());
     let routes = routes.boxed();
+    // Files go out as stored (no compression: byte ranges must mean what they say).
+    let files = Arc::new(
+        Route::new()
+            .at("/v1/documents", poem::post(documents_upload))
+            .at("/v1/documents/:id", get(documents_download).delete(documents_delete))
+            .at("/v1/documents/:id/:name", get(documents_download_named))
+            .data(http.clone())
+            .boxed(),
+    );
     let routes = if compression {
         routes
             .with(Compression::new().algorithms([poem::web::CompressionAlgo::BR, poem::web::CompressionAlgo::GZIP]))
@@ -124,7 +162,13 @@ pub fn app(state: AppState, schema: ChorusSchema, persisted: Persisted) -> impl 
     };
     routes.around(move |ep, req| {
         let http = http.clone();
-        async move { Ok(around(ep, req, &http).await) }
+        let files = files.clone();
+        async move {
+            if req.uri().path().starts_with("/v1/documents") {
+                return Ok(around(files, req, &http).await);
+            }
+            Ok(around(ep, req, &http).await)
+        }
     })
 }
 
@@ -139,6 +183,8 @@ fn route_of(path: &str) -> &'static str {
         "/v1/translations/export" => "/v1/translations/export",
         "/v1/translations/import" => "/v1/translations/import",
         p if p.starts_with("/v1/translations/reports/") => "/v1/translations/reports/:id",
+        "/v1/documents" => "/v1/documents",
+        p if p.starts_with("/v1/documents/") => "/v1/documents/:id",
         _ => "other",
     }
 }
@@ -175,7 +221,8 @@ async fn around<E: Endpoint>(ep: Arc<E>, req: Request, http: &HttpState) -> Resp
         }
     };
 
-    if method == Method::GET && resp.status() == StatusCode::OK {
+    // Responses that carry their own ETag (downloads, streamed) are left as they are.
+    if method == Method::GET && resp.status() == StatusCode::OK && !resp.headers().contains_key(header::ETAG) {
         resp = with_etag(resp, if_none_match.as_deref(), signed_in).await;
     }
     let headers = resp.headers_mut();

@@ -65,10 +65,11 @@ pub async fn documents(
     }
     let facts = (ty.descriptor().search_facts)(db, ids).await?;
     let term_ids: Vec<i32> = facts.values().flat_map(|f| f.terms.iter().copied()).collect();
-    let (translations, bodies, terms) = futures_util::try_join!(
+    let (translations, bodies, terms, texts) = futures_util::try_join!(
         load::translations(db, ty, ids, locales, visibility),
         load::bodies(db, ty, ids, locales, visibility),
-        load::terms(db, &term_ids)
+        load::terms(db, &term_ids),
+        crate::content::documents::texts_for_items(db, ty, ids, visibility)
     )?;
     let mut out = Vec::with_capacity(ids.len());
     for &id in ids {
@@ -79,7 +80,26 @@ pub async fn documents(
         // Configured order, so that "available in" reads the same everywhere.
         let mut versions: Vec<&crate::content::Translation> = versions.iter().collect();
         versions.sort_by_key(|t| locales.iter().position(|l| *l == t.locale).unwrap_or(usize::MAX));
-        let available: Vec<String> = versions.iter().map(|t| t.locale.clone()).collect();
+        // The documents' text by language; a language with documents and no version is shown
+        // with the source version's title and summary.
+        let texts = texts.get(&id).map(Vec::as_slice).unwrap_or_default();
+        let document_text = |locale: &str| -> String {
+            let parts: Vec<&str> = texts.iter().filter(|d| d.locale == locale).map(|d| d.text.as_str()).collect();
+            parts.join("\n")
+        };
+        let mut shown: Vec<(&crate::content::Translation, String)> =
+            versions.iter().map(|t| (*t, t.locale.clone())).collect();
+        for d in texts {
+            if shown.iter().any(|(_, l)| *l == d.locale) || !locales.contains(&d.locale) {
+                continue;
+            }
+            let base = versions.iter().find(|t| t.locale == d.source_locale).or(versions.first());
+            if let Some(base) = base {
+                shown.push((*base, d.locale.clone()));
+            }
+        }
+        shown.sort_by_key(|(_, l)| locales.iter().position(|x| x == l).unwrap_or(usize::MAX));
+        let available: Vec<String> = shown.iter().map(|(_, l)| l.clone()).collect();
         let mut regions = Vec::new();
         let mut countries = Vec::new();
         let mut topics = Vec::new();
@@ -90,19 +110,20 @@ pub async fn documents(
                 Taxonomy::Topic => topics.push(t.code.clone()),
             }
         }
-        let docs = versions
+        let docs = shown
             .iter()
-            .map(|t| {
+            .map(|(t, locale)| {
+                let own = t.locale == *locale;
                 let body = bodies
                     .get(&id)
-                    .and_then(|b| b.iter().find(|b| b.locale == t.locale))
+                    .and_then(|b| b.iter().find(|b| own && b.locale == t.locale))
                     .map(|b| html_to_text(&b.body))
                     .unwrap_or_default();
                 IndexDoc {
                     item_key: item_key(ty, id),
                     item_type: ty.entity().to_owned(),
                     item_id: i64::from(id),
-                    locale: t.locale.clone(),
+                    locale: locale.clone(),
                     kind: f.kind.clone(),
                     regions: regions.clone(),
                     countries: countries.clone(),
@@ -114,6 +135,7 @@ pub async fn documents(
                     title: t.title.clone(),
                     summary: t.summary.clone(),
                     body,
+                    document: document_text(locale),
                     available_locales: available.clone(),
                 }
             })

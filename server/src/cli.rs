@@ -73,6 +73,11 @@ enum Command {
         #[command(subcommand)]
         action: TranslationsAction,
     },
+    /// Per-language documents: upload files, compare the database with the store, sweep it.
+    Documents {
+        #[command(subcommand)]
+        action: DocumentsAction,
+    },
     /// Rebuild the search indexes from the database into new directories and switch to them
     /// atomically (a running server on the same data directory switches too).
     Reindex {
@@ -203,6 +208,34 @@ enum TranslationsAction {
     },
 }
 
+#[derive(Subcommand, Debug)]
+enum DocumentsAction {
+    /// Attach a file to one language of an item (its type read from its bytes).
+    Upload {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The item, as `type/id` (resource/12) or its API id.
+        #[arg(long)]
+        item: String,
+        #[arg(long, value_name = "TAG")]
+        locale: String,
+        #[arg(long)]
+        title: Option<String>,
+        /// Act as this user (their role and languages apply); by default the operator, with every right.
+        #[arg(long = "as", value_name = "EMAIL")]
+        as_user: Option<String>,
+    },
+    /// Report documents whose file is missing from the store (or of another size), and stored
+    /// files no document uses; exits with status 1 when a document has no file.
+    Check,
+    /// Remove stored files that no document uses and that are older than the grace period.
+    Sweep {
+        /// Minutes a file no document uses is kept (default: documents.sweep_grace_minutes).
+        #[arg(long)]
+        grace_minutes: Option<u64>,
+    },
+}
+
 /// Entry point of the binary: the process environment is read here and nowhere else.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -315,7 +348,110 @@ async fn run(command: Command, mut config: Config) -> Result<(), AppError> {
         Command::Token { action } => token(action, &config).await,
         Command::Reindex { only } => reindex(&config, only.as_deref()).await,
         Command::Translations { action } => translations(action, &config).await,
+        Command::Documents { action } => documents(action, &config).await,
     }
+}
+
+async fn documents(action: DocumentsAction, config: &Config) -> Result<(), AppError> {
+    use crate::content::documents::{self, receive};
+    let db = open(config).await?;
+    let storage = crate::storage::Storage::from_config(&config.documents, &config.server.data_dir)?;
+    match action {
+        DocumentsAction::Upload { file, item, locale, title, as_user } => {
+            let locales = config.locales().map_err(|e| AppError::internal(format!("locales: {e}")))?;
+            let services = CliServices { db, locales };
+            let who = match as_user {
+                None => crate::auth::Principal {
+                    user_id: 0,
+                    display_name: "system (chorus documents upload)".into(),
+                    role: Role::Admin,
+                    locales: vec![],
+                    scopes: None,
+                    session_id: None,
+                },
+                Some(email) => accounts::principal_by_email(&services.db, email.as_str()).await?,
+            };
+            let (ty, item_id) = match item.split_once('/') {
+                Some((ty, id)) => (
+                    crate::content::ContentType::from_entity(ty).ok_or_else(|| {
+                        AppError::bad_input("--item: resource, good_practice, organization or programme, then /id")
+                    })?,
+                    id.parse().map_err(|_| AppError::bad_input("--item: type/number"))?,
+                ),
+                None => {
+                    let (node, id) = graphql::ids::decode(&item)?;
+                    (node.content_type().ok_or_else(|| AppError::bad_input("--item: not an item"))?, id)
+                }
+            };
+            let opened = tokio::fs::File::open(&file)
+                .await
+                .map_err(|e| AppError::bad_input(format!("{}: {e}", file.display())))?;
+            let chunks = tokio_chunks(opened);
+            let dir = receive::staging_dir(&config.server.data_dir);
+            let timeout = std::time::Duration::from_secs(config.documents.upload_timeout_seconds);
+            let received = receive::receive(chunks, &dir, config.documents.max_file_bytes, timeout).await?;
+            let file_name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let input = documents::Upload { ty, item_id, locale, title, file_name };
+            let up = documents::upload(&services, &storage, &config.documents, &who, input, received).await?;
+            let d = &up.document;
+            println!(
+                "{} document {} ({}, {} bytes, sha256 {}) for {}/{} in {}: {}",
+                if up.created { "stored" } else { "already there:" },
+                d.id,
+                d.mime_type,
+                d.size,
+                d.sha256,
+                d.entity,
+                d.item_id,
+                d.locale,
+                d.url(&config.documents)
+            );
+            Ok(())
+        }
+        DocumentsAction::Check => {
+            let report = documents::check(&db, &storage).await?;
+            println!("{}: {} documents, {} stored files", storage.describe(), report.rows, report.objects);
+            for (id, key) in &report.missing {
+                println!("missing: document {id} has no file at {key} (or one of another size)");
+            }
+            for key in &report.unreferenced {
+                println!("unused: {key} (removed by the sweeper after documents.sweep_grace_minutes)");
+            }
+            if report.missing.is_empty() {
+                Ok(())
+            } else {
+                Err(AppError::NotFound(format!("{} documents have no file in the store", report.missing.len())))
+            }
+        }
+        DocumentsAction::Sweep { grace_minutes } => {
+            let minutes = grace_minutes.unwrap_or(config.documents.sweep_grace_minutes);
+            let grace = chrono::Duration::minutes(i64::try_from(minutes).unwrap_or(i64::MAX / 120_000));
+            let removed = documents::sweep(&db, &storage, grace).await?;
+            for key in &removed {
+                println!("removed: {key}");
+            }
+            println!("{}: {} unused files removed", storage.describe(), removed.len());
+            Ok(())
+        }
+    }
+}
+
+/// A file as a stream of chunks.
+fn tokio_chunks(
+    file: tokio::fs::File,
+) -> impl futures_util::Stream<Item = Result<bytes::Bytes, std::io::Error>> + Unpin {
+    Box::pin(futures_util::stream::unfold(file, |mut file| async move {
+        use tokio::io::AsyncReadExt;
+        let mut buf = vec![0u8; 256 * 1024];
+        match file.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok(bytes::Bytes::from(buf)), file))
+            }
+            Err(e) => Some((Err(e), file)),
+        }
+    }))
 }
 
 async fn reindex(config: &Config, only: Option<&str>) -> Result<(), AppError> {

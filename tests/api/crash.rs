@@ -736,3 +736,66 @@ async fn import_killed_midway(backend: Backend) {
     teardown(server, conn, pg).await;
 }
 backend_test!(import_killed_midway);
+
+/// Uploads cut by SIGKILL at every stage (arriving, stored, row being written): after the
+/// restart every document row has its object, every answered upload is there, and what was
+/// cut left no row.
+async fn upload_killed_midway(backend: Backend) {
+    let Some(Setup { dir, url, pg, conn }) = setup(backend).await else { return };
+    let client = chorus_tests::http_client();
+    let port = free_port();
+    let mut server = start(&url, dir.path(), port);
+    ready(&client, port).await;
+    let base = format!("http://127.0.0.1:{port}");
+    let token = editor_token(&client, port).await;
+    let item = resource_ids(&client, port, 1).await.remove(0);
+    let config = test_config(dir.path(), url.clone());
+    let storage = chorus_tests::chorus::storage::Storage::from_config(&config.documents, dir.path()).unwrap();
+    let mut answered = 0i64;
+    for (cycle, cut_ms) in [80u64, 400, 1200].into_iter().enumerate() {
+        // Four uploaders, each sending distinct 1 MB PDFs one after another.
+        let acked = Arc::new(Mutex::new(0i64));
+        let mut uploaders = Vec::new();
+        for u in 0..4 {
+            let (client, base, token, item, acked) =
+                (client.clone(), base.clone(), token.clone(), item.clone(), acked.clone());
+            uploaders.push(tokio::spawn(async move {
+                for n in 0.. {
+                    let mut bytes = format!("%PDF-1.4\n% cycle {cycle} uploader {u} file {n}\n").into_bytes();
+                    bytes.resize(1_000_000, b' ');
+                    let sent = client
+                        .post(format!("{base}/v1/documents?item={item}&locale=en&name=cut.pdf"))
+                        .bearer_auth(&token)
+                        .body(bytes)
+                        .send()
+                        .await;
+                    match sent {
+                        Ok(r) if r.status() == 201 => *acked.lock().unwrap() += 1,
+                        _ => return,
+                    }
+                }
+            }));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(cut_ms)).await;
+        server.kill().unwrap();
+        let _ = server.wait();
+        for u in uploaders {
+            let _ = u.await;
+        }
+        answered += *acked.lock().unwrap();
+        server = start(&url, dir.path(), port);
+        ready(&client, port).await;
+        let rows = count(&conn, "SELECT COUNT(*) FROM documents").await;
+        let report = chorus_tests::chorus::content::documents::check(&conn, &storage).await.unwrap();
+        assert!(report.missing.is_empty(), "cut at {cut_ms} ms: rows without their object: {report:?}");
+        assert!(rows >= answered, "cut at {cut_ms} ms: {rows} rows, {answered} uploads answered");
+        eprintln!(
+            "cut at {cut_ms} ms: {rows} documents ({answered} answered), {} objects, {} unused",
+            report.objects,
+            report.unreferenced.len()
+        );
+    }
+    assert!(answered > 0, "some uploads completed before the cuts");
+    teardown(server, conn, pg).await;
+}
+backend_test!(upload_killed_midway);

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::first_code;
+use crate::translations::cli;
 
 const RU_PDF: &[u8] = include_bytes!("../fixtures/documents/brief-ru.pdf");
 const EN_PDF: &[u8] = include_bytes!("../fixtures/documents/brief-en.pdf");
@@ -298,6 +299,18 @@ async fn document_lifecycle(backend: Backend) {
             .unwrap();
     let check = chorus_tests::chorus::content::documents::check(&app.db, &storage).await.unwrap();
     assert_eq!((check.rows, check.objects, check.missing.len(), check.unreferenced.len()), (2, 2, 0, 0), "{check:?}");
+
+    // The command line: an upload, a check, and a check that finds a file gone from the store.
+    let pdf = app.config.server.data_dir.join("Rapport FR.pdf");
+    std::fs::write(&pdf, RU_PDF).unwrap();
+    let (ok, out) = cli(&app, &["documents", "upload", pdf.to_str().unwrap(), "--item", &id, "--locale", "fr"]);
+    assert!(ok && !out.contains("already there") && out.contains("application/pdf"), "{out}");
+    let (ok, out) = cli(&app, &["documents", "check"]);
+    assert!(ok && out.contains("3 documents, 2 stored files"), "{out}");
+    let en_object = files_under(&files).into_iter().find(|p| p.ends_with(sha256(EN_PDF))).unwrap();
+    std::fs::remove_file(en_object).unwrap();
+    let (ok, out) = cli(&app, &["documents", "check"]);
+    assert!(!ok && out.contains("missing: document"), "{out}");
     app.stop().await;
 }
 backend_test!(document_lifecycle);

@@ -444,6 +444,13 @@ fn msgfmt_check(po: &str) {
 
 /// Runs the `chorus` command line on the test app's configuration; its standard output.
 fn chorus_cli(app: &TestApp, args: &[&str]) -> String {
+    let (ok, text) = cli(app, args);
+    assert!(ok, "chorus {args:?}: {text}");
+    text
+}
+
+/// The real binary on the test server's database and data directory: (success, output).
+pub fn cli(app: &TestApp, args: &[&str]) -> (bool, String) {
     let config = app.config.server.data_dir.join("cli-config.toml");
     std::fs::write(&config, toml_config(app)).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_chorus-test-server"))
@@ -453,8 +460,7 @@ fn chorus_cli(app: &TestApp, args: &[&str]) -> String {
         .output()
         .unwrap();
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "chorus {args:?}: {text}");
-    text
+    (out.status.success(), text)
 }
 
 fn toml_config(app: &TestApp) -> String {

@@ -6,6 +6,7 @@
 //! binary runs, so its memory is measured apart from the load generator), and measures a list
 //! query of 20 localised resources with their organisations and topics over HTTP.
 
+mod documents;
 mod search;
 mod soak;
 mod translations;
@@ -153,6 +154,13 @@ enum Cmd {
         #[arg(long, default_value_t = 8)]
         body_repeat: usize,
     },
+    /// Documents: a large file uploaded over REST and downloaded back, on the local store and
+    /// on S3 (moto); throughput and the server's memory during each transfer.
+    Documents {
+        /// Size of the file in MiB.
+        #[arg(long, default_value_t = 100)]
+        mb: usize,
+    },
     /// Internal: run a benchmark server in this process.
     #[command(hide = true)]
     Serve {
@@ -213,6 +221,10 @@ fn main() {
         Cmd::Translations { resources, large_resources, body_repeat } => {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
             rt.block_on(translations::bench(resources, large_resources, body_repeat));
+        }
+        Cmd::Documents { mb } => {
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            rt.block_on(documents::bench(mb));
         }
         Cmd::Serve { data_dir, database_url, port, cache_ttl_ms } => serve(data_dir, database_url, port, cache_ttl_ms),
         Cmd::Graphql { resources, seconds, concurrency, postgres, no_postgres, data_dir } => {

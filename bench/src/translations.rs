@@ -14,7 +14,7 @@ use crate::{cpu_model, demo_database, free_port, load_long_resources, rss, wait_
 
 /// Loads the database (bodies `body_repeat` times as long as the demo's) and makes an admin
 /// with an API token; the token.
-async fn load(url: &str, dir: &Path, resources: usize, body_repeat: usize) -> String {
+pub(crate) async fn load(url: &str, dir: &Path, resources: usize, body_repeat: usize) -> String {
     let (config, db) = demo_database(url, dir).await;
     load_long_resources(&db, resources, body_repeat).await;
     let new = chorus::auth::accounts::NewUser {

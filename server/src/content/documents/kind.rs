@@ -12,6 +12,28 @@ pub fn detect(head: &[u8]) -> Option<&'static str> {
     })
 }
 
+/// The type of a ZIP container from its table of contents (the whole file is needed: ZIP keeps
+/// it at the end), for files the first bytes leave as plain ZIP: a DOCX whose parts are not in
+/// the order Word writes them, an ODT or EPUB without its `mimetype` first.
+pub fn zip_kind(path: &std::path::Path) -> Option<&'static str> {
+    let file = std::fs::File::open(path).ok()?;
+    let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file)).ok()?;
+    if archive.index_for_name("word/document.xml").is_some() {
+        return Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document");
+    }
+    let mut declared = String::new();
+    {
+        use std::io::Read;
+        let part = archive.by_name("mimetype").ok()?;
+        part.take(100).read_to_string(&mut declared).ok()?;
+    }
+    match declared.trim() {
+        "application/vnd.oasis.opendocument.text" => Some("application/vnd.oasis.opendocument.text"),
+        "application/epub+zip" => Some("application/epub+zip"),
+        _ => None,
+    }
+}
+
 /// Whether Chorus takes searchable text from files of this type.
 pub fn has_text(mime: &str) -> bool {
     super::extract::reads(mime)

@@ -350,9 +350,13 @@ pub async fn upload(
         .to_owned();
     let title = clean_title(input.title)?;
     check_rights(state.db(), who, input.ty, input.item_id, &locale).await?;
-    let mime = kind::detect(&file.head).filter(|m| config.allowed_types.iter().any(|t| t == m));
+    let detected = match kind::detect(&file.head) {
+        Some("application/zip") => kind::zip_kind(&file.path).or(Some("application/zip")),
+        other => other,
+    };
+    let mime = detected.filter(|m| config.allowed_types.iter().any(|t| t == m));
     let Some(mime) = mime else {
-        let found = kind::detect(&file.head).unwrap_or("of no type Chorus recognises");
+        let found = detected.unwrap_or("of no type Chorus recognises");
         return Err(AppError::UnsupportedFileFormat(format!(
             "the file is {found}; accepted here: {}",
             config.allowed_types.join(", ")

@@ -199,6 +199,26 @@ async fn document_lifecycle(backend: Backend) {
     assert_eq!((s, first_code(&b)), (403, "FORBIDDEN".to_owned()), "{b}");
     assert!(b["errors"][0]["message"].as_str().unwrap().contains("publish"), "{b}");
 
+    // A damaged PDF is stored and downloadable, flagged unreadable; it blocks nothing.
+    let mut broken = b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n".to_vec();
+    broken.extend_from_slice(&[0xde, 0xad, 0xbe, 0xef].repeat(200));
+    let (s, b) = upload(&app, &editor, &format!("item={item}&locale=zh-Hans&name=broken.pdf"), broken).await;
+    assert_eq!(s, 201, "{b}");
+    let broken_id = b["document"]["id"].as_str().unwrap().to_owned();
+    let mut status = Value::Null;
+    for _ in 0..200 {
+        let all = documents(&app, None, &id).await;
+        status =
+            all.iter().find(|d| d["id"] == broken_id.as_str()).map(|d| d["textStatus"].clone()).unwrap_or_default();
+        if status != "PENDING" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, "UNREADABLE");
+    let r = app.gql_as(&editor, "mutation($id: ID!) { deleteDocument(id: $id) }", json!({ "id": broken_id })).await;
+    assert!(r["errors"].is_null(), "{r}");
+
     // Public: both documents, in configured order, the Russian one's text read in the background.
     let mut listed = Vec::new();
     for _ in 0..200 {
@@ -298,7 +318,8 @@ async fn document_lifecycle(backend: Backend) {
         chorus_tests::chorus::storage::Storage::from_config(&app.config.documents, &app.config.server.data_dir)
             .unwrap();
     let check = chorus_tests::chorus::content::documents::check(&app.db, &storage).await.unwrap();
-    assert_eq!((check.rows, check.objects, check.missing.len(), check.unreferenced.len()), (2, 2, 0, 0), "{check:?}");
+    // The damaged PDF's object is no one's now: the sweeper's, after the grace period.
+    assert_eq!((check.rows, check.objects, check.missing.len(), check.unreferenced.len()), (2, 3, 0, 1), "{check:?}");
 
     // The command line: an upload, a check, and a check that finds a file gone from the store.
     let pdf = app.config.server.data_dir.join("Rapport FR.pdf");
@@ -306,7 +327,7 @@ async fn document_lifecycle(backend: Backend) {
     let (ok, out) = cli(&app, &["documents", "upload", pdf.to_str().unwrap(), "--item", &id, "--locale", "fr"]);
     assert!(ok && !out.contains("already there") && out.contains("application/pdf"), "{out}");
     let (ok, out) = cli(&app, &["documents", "check"]);
-    assert!(ok && out.contains("3 documents, 2 stored files"), "{out}");
+    assert!(ok && out.contains("3 documents, 3 stored files") && out.contains("unused: "), "{out}");
     let en_object = files_under(&files).into_iter().find(|p| p.ends_with(sha256(EN_PDF))).unwrap();
     std::fs::remove_file(en_object).unwrap();
     let (ok, out) = cli(&app, &["documents", "check"]);

@@ -179,6 +179,18 @@ enum TranslationsAction {
         /// Only items written in this language.
         #[arg(long, value_name = "TAG")]
         source_locale: Option<String>,
+        /// List filters, with --type (comma-separated codes): kinds, regions, countries, topics,
+        /// and languages the items are available in.
+        #[arg(long, value_delimiter = ',')]
+        kind: Vec<String>,
+        #[arg(long, value_delimiter = ',')]
+        region: Vec<String>,
+        #[arg(long, value_delimiter = ',')]
+        country: Vec<String>,
+        #[arg(long, value_delimiter = ',')]
+        topic: Vec<String>,
+        #[arg(long, value_delimiter = ',', value_name = "TAG")]
+        available_in: Vec<String>,
         /// Directory to write into (created when missing).
         #[arg(long, default_value = ".")]
         out: PathBuf,
@@ -527,7 +539,20 @@ async fn translations(action: TranslationsAction, config: &Config) -> Result<(),
         session_id: None,
     };
     match action {
-        TranslationsAction::Export { locales, format, ty, ids, since, source_locale, out } => {
+        TranslationsAction::Export {
+            locales,
+            format,
+            ty,
+            ids,
+            since,
+            source_locale,
+            kind,
+            region,
+            country,
+            topic,
+            available_in,
+            out,
+        } => {
             let template_too = format.eq_ignore_ascii_case("po");
             let format = Format::parse(&format)?;
             let ty = match ty {
@@ -539,11 +564,18 @@ async fn translations(action: TranslationsAction, config: &Config) -> Result<(),
             if !ids.is_empty() && ty.is_none() {
                 return Err(AppError::bad_input("--ids: give --type too"));
             }
+            let filters =
+                export::SimpleFilters { kinds: kind, regions: region, countries: country, topics: topic, available_in }
+                    .filters(&services.locales)?;
+            if !filters.is_empty() && ty.is_none() {
+                return Err(AppError::bad_input("--kind, --region, --country, --topic and --available-in need --type"));
+            }
             let sel = export::Selection {
                 ty,
                 ids,
                 changed_since: since.and_then(|d| d.and_hms_opt(0, 0, 0)).map(|d| d.and_utc()),
                 source_locale,
+                filters,
             };
             std::fs::create_dir_all(&out).map_err(|e| AppError::internal(format!("{}: {e}", out.display())))?;
             let who = operator("export");

@@ -482,3 +482,43 @@ async fn oversized_uploads_are_refused(backend: Backend) {
     app.stop().await;
 }
 backend_test!(oversized_uploads_are_refused);
+
+/// Exports narrowed by the lists' own filters: REST's codes and GraphQL's list filter inputs.
+async fn export_by_list_filters(backend: Backend) {
+    let Some(app) = spawn_with(backend, false, |_| {}).await else { return };
+    let editor = app.sign_in(Role::Editor, &[]).await;
+    let (guide, _) = resource(&app, &editor, "A guide").await;
+    let create = "mutation($i: CreateResourceInput!) { createResource(input: $i) }";
+    let input = json!({ "i": { "kind": "REPORT", "publishedOn": "2026-11-02", "sourceLocale": "en",
+        "text": { "title": "A report", "summary": "What the report found.", "body": BODY } } });
+    let r = app.gql_as(&editor, create, input).await;
+    let report = r["data"]["createResource"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned();
+
+    let (s, h, file) = export(&app, &editor, "locale=fr&type=resource&kind=report").await;
+    assert_eq!(s, 200, "{file}");
+    assert!(file.contains("A report") && !file.contains("A guide"), "{file}");
+    assert!(h["x-chorus-units"].to_str().unwrap().parse::<u32>().unwrap() > 2);
+    let (s, _, file) = export(&app, &editor, "locale=fr&type=resource&kind=report,guide&availableIn=en").await;
+    assert_eq!(s, 200);
+    assert!(file.contains("A report") && file.contains("A guide"), "{file}");
+    let (s, _, body) = export(&app, &editor, "locale=fr&kind=report").await;
+    assert_eq!(s, 400, "{body}");
+    let (s, _, body) = export(&app, &editor, "locale=fr&type=resource&availableIn=xx-Nowhere").await;
+    assert_eq!(s, 400, "{body}");
+
+    let q =
+        "query($f: TranslationExportFilter) { exportTranslations(locale: \"es\", filter: $f) { items units content } }";
+    let r = app.gql_as(&editor, q, json!({ "f": { "resources": { "kinds": ["GUIDE"] } } })).await;
+    assert_eq!(r["data"]["exportTranslations"]["items"], 1, "{r}");
+    assert!(r["data"]["exportTranslations"]["content"].as_str().unwrap().contains("A guide"));
+    // With chosen items: those of them the filter keeps.
+    let r = app
+        .gql_as(&editor, q, json!({ "f": { "items": [guide, report], "resources": { "kinds": ["REPORT"] } } }))
+        .await;
+    assert_eq!(r["data"]["exportTranslations"]["items"], 1, "{r}");
+    assert!(r["data"]["exportTranslations"]["content"].as_str().unwrap().contains("A report"));
+    let r = app.gql_as(&editor, q, json!({ "f": { "resources": {}, "programmes": {} } })).await;
+    assert_eq!(first_code(&r), "BAD_USER_INPUT", "{r}");
+    app.stop().await;
+}
+backend_test!(export_by_list_filters);

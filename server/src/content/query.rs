@@ -396,6 +396,18 @@ pub async fn list<C: ConnectionTrait>(
 }
 
 /// Counts every item of a list.
+/// Every item id of a list (no paging, no order): a selection for bulk work (translation
+/// export by the list's filters).
+pub async fn ids<C: ConnectionTrait>(db: &C, spec: &ListSpec) -> AppResult<Vec<i32>> {
+    let mut q = filtered(spec)?;
+    q.column((a(spec.ty.base_table()), a("id")));
+    let mut out = Vec::new();
+    for row in db.query_all(&q).await? {
+        out.push(row.try_get("", "id")?);
+    }
+    Ok(out)
+}
+
 pub async fn count<C: ConnectionTrait>(db: &C, spec: &ListSpec) -> AppResult<u64> {
     let mut q = filtered(spec)?;
     q.expr_as(Expr::cust("COUNT(*)"), a("n"));

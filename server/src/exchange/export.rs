@@ -31,6 +31,58 @@ pub struct Selection {
     pub changed_since: Option<DateTime<Utc>>,
     /// Only items whose source is in this locale.
     pub source_locale: Option<String>,
+    /// Only items a list with these filters shows (of `ty`; drafts and versions in review
+    /// count, as in a preview list).
+    pub filters: Vec<crate::content::query::Filter>,
+}
+
+/// The list filters REST and the command line take, as comma-separated codes: kinds
+/// (`briefing_paper`), regions, countries, topics, and languages the items are available in.
+#[derive(Clone, Debug, Default)]
+pub struct SimpleFilters {
+    pub kinds: Vec<String>,
+    pub regions: Vec<String>,
+    pub countries: Vec<String>,
+    pub topics: Vec<String>,
+    pub available_in: Vec<String>,
+}
+
+impl SimpleFilters {
+    /// The service filters (an unknown code matches nothing; a language must be configured).
+    pub fn filters(&self, locales: &crate::locale::Locales) -> AppResult<Vec<crate::content::query::Filter>> {
+        use crate::content::query::Filter;
+        use chorus_entities::Taxonomy;
+        let clean = |v: &[String], upper: bool| -> Vec<String> {
+            v.iter()
+                .map(|c| c.trim())
+                .filter(|c| !c.is_empty())
+                .map(|c| if upper { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() })
+                .collect()
+        };
+        let mut out = Vec::new();
+        if !self.kinds.is_empty() {
+            out.push(Filter::Kinds(clean(&self.kinds, false)));
+        }
+        for (taxonomy, codes, upper) in [
+            (Taxonomy::Region, &self.regions, false),
+            (Taxonomy::Country, &self.countries, true),
+            (Taxonomy::Topic, &self.topics, false),
+        ] {
+            if !codes.is_empty() {
+                out.push(Filter::Terms(taxonomy, clean(codes, upper)));
+            }
+        }
+        if !self.available_in.is_empty() {
+            let mut codes = Vec::new();
+            for raw in &self.available_in {
+                let code =
+                    locales.configured_code(raw).map_err(|e| AppError::bad_input(format!("availableIn: {e}")))?;
+                codes.push(code.to_owned());
+            }
+            out.push(Filter::AvailableIn(codes));
+        }
+        Ok(out)
+    }
 }
 
 /// The key of a unit: `resource/12/title`.
@@ -175,16 +227,44 @@ async fn body_units<C: ConnectionTrait>(
 }
 
 /// The ids of the items chosen, per type, with their source locale.
-async fn chosen<C: ConnectionTrait>(conn: &C, sel: &Selection) -> AppResult<Vec<(ContentType, i32, String)>> {
+async fn chosen<C: ConnectionTrait>(
+    conn: &C,
+    sel: &Selection,
+    locales: &[String],
+) -> AppResult<Vec<(ContentType, i32, String)>> {
     let mut out = Vec::new();
+    if !sel.filters.is_empty() && sel.ty.is_none() {
+        return Err(AppError::bad_input("list filters need the type of the items"));
+    }
     for ty in ContentType::ALL {
         if sel.ty.is_some_and(|t| t != ty) {
             continue;
         }
+        let mut ids = sel.ids.clone();
+        if !sel.filters.is_empty() {
+            use crate::content::query::{ListSpec, Ordering, SortField, ids as listed};
+            let spec = ListSpec {
+                ty,
+                filters: sel.filters.clone(),
+                ordering: Ordering { field: SortField::Updated, descending: true },
+                chain: locales.to_vec(),
+                configured: locales.to_vec(),
+                visibility: crate::content::Visibility::Preview,
+            };
+            let matching = listed(conn, &spec).await?;
+            if ids.is_empty() {
+                ids = matching;
+            } else {
+                ids.retain(|id| matching.contains(id));
+            }
+            if ids.is_empty() {
+                continue;
+            }
+        }
         let mut q = Query::select();
         q.columns([Alias::new("id"), Alias::new("source_locale")]).from(Alias::new(ty.base_table()));
-        if !sel.ids.is_empty() {
-            q.and_where(Expr::col(Alias::new("id")).is_in(sel.ids.iter().copied()));
+        if !ids.is_empty() {
+            q.and_where(Expr::col(Alias::new("id")).is_in(ids.iter().copied()));
         }
         if let Some(since) = sel.changed_since {
             q.and_where(Expr::col(Alias::new("updated_at")).gte(since));
@@ -231,7 +311,7 @@ pub async fn export_with_progress(
         state.locales().configured_code(src).map_err(|e| AppError::bad_input(format!("sourceLocale: {e}")))?;
     }
     let conn = state.db();
-    let items = chosen(conn, sel).await?;
+    let items = chosen(conn, sel, state.locales().codes()).await?;
     if !sel.ids.is_empty() && items.is_empty() {
         return Err(AppError::NotFound("no such item".into()));
     }

@@ -59,6 +59,43 @@ pub struct TranslationExportFilter {
     changed_since: Option<DateTime<Utc>>,
     /// Only items written in this language (needed when the chosen items have several).
     source_locale: Option<String>,
+    /// Only the resources a `resources(filter:)` list with this filter shows (drafts and
+    /// versions in review included). One of the four list filters at most.
+    resources: Option<super::resources::ResourceFilter>,
+    good_practices: Option<super::good_practices::GoodPracticeFilter>,
+    organizations: Option<super::organizations::OrganizationFilter>,
+    programmes: Option<super::programmes::ProgrammeFilter>,
+}
+
+impl TranslationExportFilter {
+    /// The content type and service filters of the list filter given, if any.
+    fn list(
+        &mut self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<(crate::content::ContentType, Vec<crate::content::query::Filter>)>, AppError> {
+        use super::connection::{Item, Listed};
+        let mut found = Vec::new();
+        if let Some(f) = self.resources.take() {
+            found.push((super::resources::Resource::TYPE, super::resources::Resource::filters(ctx, f)?));
+        }
+        if let Some(f) = self.good_practices.take() {
+            found.push((
+                super::good_practices::GoodPractice::TYPE,
+                super::good_practices::GoodPractice::filters(ctx, f)?,
+            ));
+        }
+        if let Some(f) = self.organizations.take() {
+            found
+                .push((super::organizations::Organization::TYPE, super::organizations::Organization::filters(ctx, f)?));
+        }
+        if let Some(f) = self.programmes.take() {
+            found.push((super::programmes::Programme::TYPE, super::programmes::Programme::filters(ctx, f)?));
+        }
+        if found.len() > 1 {
+            return Err(AppError::bad_input("filter: one of resources, goodPractices, organizations or programmes"));
+        }
+        Ok(found.pop())
+    }
 }
 
 /// A translation file, in the response.
@@ -156,7 +193,7 @@ impl ExchangeQuery {
         ctx: &Context<'_>,
         locale: String,
         #[graphql(default_with = "TranslationFormat::Xliff12")] format: TranslationFormat,
-        #[graphql(default)] filter: TranslationExportFilter,
+        #[graphql(default)] mut filter: TranslationExportFilter,
     ) -> async_graphql::Result<TranslationFile> {
         let who = principal(ctx).gql()?;
         let mut sel = Selection {
@@ -165,6 +202,13 @@ impl ExchangeQuery {
             source_locale: filter.source_locale.clone(),
             ..Default::default()
         };
+        if let Some((ty, filters)) = filter.list(ctx).gql()? {
+            if sel.ty.is_some_and(|t| t != ty) {
+                return Err(AppError::bad_input("filter: the list filter is of another type")).gql();
+            }
+            sel.ty = Some(ty);
+            sel.filters = filters;
+        }
         for id in filter.items.unwrap_or_default() {
             let (ty, n) = item(&id).gql()?;
             if sel.ty.is_some_and(|t| t != ty) {

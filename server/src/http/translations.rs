@@ -1,6 +1,7 @@
 //! Translation files over REST, for curl and scripts:
 //! - `GET /v1/translations/export?locale=fr&format=xliff-1.2[&type=resource][&ids=12,13]
-//!   [&since=2026-01-01][&sourceLocale=en]` answers the file as a download (`format=pot` for the
+//!   [&since=2026-01-01][&sourceLocale=en][&kind=report,guide][&region=…][&country=…][&topic=…]
+//!   [&availableIn=es]` answers the file as a download (`format=pot` for the
 //!   PO template);
 //! - `POST /v1/translations/import[?locale=fr&dryRun=true&perItem=true&publish=true]` takes the
 //!   file as the body, or files as `multipart/form-data`, and answers the reports;
@@ -45,6 +46,12 @@ struct ExportParams {
     ids: Option<String>,
     since: Option<String>,
     source_locale: Option<String>,
+    /// List filters (comma-separated codes), with `type`.
+    kind: Option<String>,
+    region: Option<String>,
+    country: Option<String>,
+    topic: Option<String>,
+    available_in: Option<String>,
 }
 
 fn since(raw: &str) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
@@ -58,7 +65,7 @@ fn since(raw: &str) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
         .ok_or_else(|| AppError::bad_input("since: a date (2026-01-31) or an RFC 3339 time"))
 }
 
-fn selection(p: &ExportParams) -> Result<Selection, AppError> {
+fn selection(p: &ExportParams, locales: &crate::locale::Locales) -> Result<Selection, AppError> {
     let ty = match &p.ty {
         Some(t) => Some(
             ContentType::from_entity(t)
@@ -73,11 +80,26 @@ fn selection(p: &ExportParams) -> Result<Selection, AppError> {
     if !ids.is_empty() && ty.is_none() {
         return Err(AppError::bad_input("ids: give the type of the items too"));
     }
+    let list = |v: &Option<String>| -> Vec<String> {
+        v.as_deref().unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+    };
+    let filters = export::SimpleFilters {
+        kinds: list(&p.kind),
+        regions: list(&p.region),
+        countries: list(&p.country),
+        topics: list(&p.topic),
+        available_in: list(&p.available_in),
+    }
+    .filters(locales)?;
+    if !filters.is_empty() && ty.is_none() {
+        return Err(AppError::bad_input("kind, region, country, topic and availableIn need the type of the items"));
+    }
     Ok(Selection {
         ty,
         ids,
         changed_since: p.since.as_deref().map(since).transpose()?,
         source_locale: p.source_locale.clone(),
+        filters,
     })
 }
 
@@ -100,7 +122,7 @@ pub async fn export(req: &Request, state: &HttpState) -> Response {
             Err(e) => return error(&e),
         }
     };
-    let sel = match selection(&params) {
+    let sel = match selection(&params, &state.app.locales) {
         Ok(s) => s,
         Err(e) => return error(&e),
     };

@@ -592,7 +592,7 @@ async fn translations(action: TranslationsAction, config: &Config) -> Result<(),
                     let mut written = vec![(export::file_name(&file, format, false), file.write(format))];
                     if template_too {
                         let pot = crate::exchange::po::write(&file, true);
-                        written.push((format!("chorus-{}.pot", file.source_locale), pot));
+                        written.push((export::file_name(&file, format, true), pot));
                     }
                     for (name, bytes) in written {
                         let path = out.join(&name);

@@ -519,6 +519,34 @@ async fn export_by_list_filters(backend: Backend) {
     assert!(r["data"]["exportTranslations"]["content"].as_str().unwrap().contains("A report"));
     let r = app.gql_as(&editor, q, json!({ "f": { "resources": {}, "programmes": {} } })).await;
     assert_eq!(first_code(&r), "BAD_USER_INPUT", "{r}");
+
+    // Several languages at once: a list of files in GraphQL, a ZIP over REST (PO: the template too).
+    let many = "query { exportTranslationFiles(locales: [\"fr\", \"ru\"], format: PO) { fileName targetLocale } }";
+    let r = app.gql_as(&editor, many, json!({})).await;
+    let names: Vec<&str> = r["data"]["exportTranslationFiles"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{r}"))
+        .iter()
+        .map(|f| f["fileName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["chorus-en-fr.po", "chorus-en-ru.po", "chorus-en.pot"], "{r}");
+    let resp = app
+        .client
+        .get(app.url("/v1/translations/export?locale=fr,ru,zh-Hans&format=xliff-2.0&type=resource"))
+        .header("authorization", format!("Bearer {editor}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(resp.headers()["content-type"], "application/zip");
+    let bytes = resp.bytes().await.unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut names: Vec<String> = zip.file_names().filter_map(Result::ok).map(|n| n.into_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["chorus-en-fr.xlf", "chorus-en-ru.xlf", "chorus-en-zh-Hans.xlf"]);
+    let mut ru = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("chorus-en-ru.xlf").unwrap(), &mut ru).unwrap();
+    assert!(ru.contains("trgLang=\"ru\"") && ru.contains("A report"), "{ru}");
     app.stop().await;
 }
 backend_test!(export_by_list_filters);

@@ -418,6 +418,9 @@ pub fn one_file(mut files: Vec<ExportFile>, target: &str, source: Option<&str>) 
 
 /// The file name of an export.
 pub fn file_name(file: &ExportFile, format: Format, template: bool) -> String {
-    let ext = if template { "pot" } else { format.extension() };
-    format!("chorus-{}-{}.{ext}", file.source_locale, file.target_locale)
+    if template {
+        // A template has no target language.
+        return format!("chorus-{}.pot", file.source_locale);
+    }
+    format!("chorus-{}-{}.{}", file.source_locale, file.target_locale, format.extension())
 }

@@ -67,7 +67,57 @@ pub struct TranslationExportFilter {
     programmes: Option<super::programmes::ProgrammeFilter>,
 }
 
+/// One file of an export.
+async fn export_one(
+    ctx: &Context<'_>,
+    sel: &Selection,
+    locale: &str,
+    format: TranslationFormat,
+) -> async_graphql::Result<TranslationFile> {
+    let who = principal(ctx).gql()?;
+    let files = export::export(state(ctx), who, sel, locale).await.gql()?;
+    let target = state(ctx).locales.configured_code(locale).unwrap_or(locale).to_owned();
+    let file = one_file(files, &target, sel.source_locale.as_deref()).gql()?;
+    let template = format == TranslationFormat::Pot;
+    let bytes = if template { crate::exchange::po::write(&file, true) } else { file.write(format.format()) };
+    Ok(TranslationFile {
+        file_name: file_name(&file, format.format(), template),
+        mime_type: format.format().mime_type().to_owned(),
+        content: String::from_utf8(bytes).map_err(AppError::internal).gql()?,
+        items: file.items.len() as i32,
+        units: file.units().count() as i32,
+        source_locale: file.source_locale,
+        target_locale: file.target_locale,
+    })
+}
+
 impl TranslationExportFilter {
+    /// The selection this filter makes.
+    fn selection(&mut self, ctx: &Context<'_>) -> Result<Selection, AppError> {
+        let mut sel = Selection {
+            ty: self.ty.map(SearchType::content_type),
+            changed_since: self.changed_since,
+            source_locale: self.source_locale.clone(),
+            ..Default::default()
+        };
+        if let Some((ty, filters)) = self.list(ctx)? {
+            if sel.ty.is_some_and(|t| t != ty) {
+                return Err(AppError::bad_input("filter: the list filter is of another type"));
+            }
+            sel.ty = Some(ty);
+            sel.filters = filters;
+        }
+        for id in self.items.take().unwrap_or_default() {
+            let (ty, n) = item(&id)?;
+            if sel.ty.is_some_and(|t| t != ty) {
+                return Err(AppError::bad_input("filter.items: items of one type at a time"));
+            }
+            sel.ty = Some(ty);
+            sel.ids.push(n);
+        }
+        Ok(sel)
+    }
+
     /// The content type and service filters of the list filter given, if any.
     fn list(
         &mut self,
@@ -195,42 +245,30 @@ impl ExchangeQuery {
         #[graphql(default_with = "TranslationFormat::Xliff12")] format: TranslationFormat,
         #[graphql(default)] mut filter: TranslationExportFilter,
     ) -> async_graphql::Result<TranslationFile> {
-        let who = principal(ctx).gql()?;
-        let mut sel = Selection {
-            ty: filter.ty.map(SearchType::content_type),
-            changed_since: filter.changed_since,
-            source_locale: filter.source_locale.clone(),
-            ..Default::default()
-        };
-        if let Some((ty, filters)) = filter.list(ctx).gql()? {
-            if sel.ty.is_some_and(|t| t != ty) {
-                return Err(AppError::bad_input("filter: the list filter is of another type")).gql();
-            }
-            sel.ty = Some(ty);
-            sel.filters = filters;
+        let sel = filter.selection(ctx).gql()?;
+        export_one(ctx, &sel, &locale, format).await
+    }
+
+    /// `exportTranslations` for several target languages at once: one file per language, in
+    /// the order asked (with `PO`, the template too, once).
+    async fn export_translation_files(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(validator(min_items = 1, max_items = 20))] locales: Vec<String>,
+        #[graphql(default_with = "TranslationFormat::Xliff12")] format: TranslationFormat,
+        #[graphql(default)] mut filter: TranslationExportFilter,
+    ) -> async_graphql::Result<Vec<TranslationFile>> {
+        let sel = filter.selection(ctx).gql()?;
+        let mut out = Vec::new();
+        for locale in &locales {
+            out.push(export_one(ctx, &sel, locale, format).await?);
         }
-        for id in filter.items.unwrap_or_default() {
-            let (ty, n) = item(&id).gql()?;
-            if sel.ty.is_some_and(|t| t != ty) {
-                return Err(AppError::bad_input("filter.items: items of one type at a time")).gql();
-            }
-            sel.ty = Some(ty);
-            sel.ids.push(n);
+        if format == TranslationFormat::Po
+            && let Some(first) = locales.first()
+        {
+            out.push(export_one(ctx, &sel, first, TranslationFormat::Pot).await?);
         }
-        let files = export::export(state(ctx), who, &sel, &locale).await.gql()?;
-        let target = state(ctx).locales.configured_code(&locale).unwrap_or(&locale).to_owned();
-        let file = one_file(files, &target, filter.source_locale.as_deref()).gql()?;
-        let template = format == TranslationFormat::Pot;
-        let bytes = if template { crate::exchange::po::write(&file, true) } else { file.write(format.format()) };
-        Ok(TranslationFile {
-            file_name: file_name(&file, format.format(), template),
-            mime_type: format.format().mime_type().to_owned(),
-            content: String::from_utf8(bytes).map_err(AppError::internal).gql()?,
-            items: file.items.len() as i32,
-            units: file.units().count() as i32,
-            source_locale: file.source_locale,
-            target_locale: file.target_locale,
-        })
+        Ok(out)
     }
 
     /// A stored import report.

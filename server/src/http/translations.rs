@@ -2,7 +2,7 @@
 //! - `GET /v1/translations/export?locale=fr&format=xliff-1.2[&type=resource][&ids=12,13]
 //!   [&since=2026-01-01][&sourceLocale=en][&kind=report,guide][&region=…][&country=…][&topic=…]
 //!   [&availableIn=es]` answers the file as a download (`format=pot` for the
-//!   PO template);
+//!   PO template; `locale=fr,ru,zh-Hans` a ZIP with a file per language);
 //! - `POST /v1/translations/import[?locale=fr&dryRun=true&perItem=true&publish=true]` takes the
 //!   file as the body, or files as `multipart/form-data`, and answers the reports;
 //! - `GET /v1/translations/reports/{id}` answers a stored report.
@@ -126,6 +126,11 @@ pub async fn export(req: &Request, state: &HttpState) -> Response {
         Ok(s) => s,
         Err(e) => return error(&e),
     };
+    let locales: Vec<&str> = params.locale.split(',').map(str::trim).filter(|l| !l.is_empty()).collect();
+    if locales.len() > 1 {
+        return export_zip(state, &who, &sel, &locales, format, template || raw_format.eq_ignore_ascii_case("po"))
+            .await;
+    }
     let files = match export::export(&state.app, &who, &sel, &params.locale).await {
         Ok(f) => f,
         Err(e) => return error(&e),
@@ -143,6 +148,61 @@ pub async fn export(req: &Request, state: &HttpState) -> Response {
         .header("x-content-type-options", "nosniff")
         .header(header::CACHE_CONTROL, "private, no-store")
         .header("x-chorus-units", file.units().count().to_string())
+        .body(bytes)
+}
+
+/// Several target languages at once: a ZIP with one file per language (and, for PO, the
+/// template once).
+async fn export_zip(
+    state: &HttpState,
+    who: &Principal,
+    sel: &Selection,
+    locales: &[&str],
+    format: Format,
+    with_template: bool,
+) -> Response {
+    use std::io::Write;
+    if locales.len() > 20 {
+        return refuse(Code::BadUserInput, "locale: at most 20 languages at once");
+    }
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let mut units = 0usize;
+    let mut template_written = false;
+    for locale in locales {
+        let files = match export::export(&state.app, who, sel, locale).await {
+            Ok(f) => f,
+            Err(e) => return error(&e),
+        };
+        let target = state.app.locales.configured_code(locale).unwrap_or(locale).to_owned();
+        let file = match one_file(files, &target, sel.source_locale.as_deref()) {
+            Ok(f) => f,
+            Err(e) => return error(&e),
+        };
+        units += file.units().count();
+        let mut entries = vec![(file_name(&file, format, false), file.write(format))];
+        if with_template && !template_written {
+            entries.push((file_name(&file, Format::Po, true), crate::exchange::po::write(&file, true)));
+            template_written = true;
+        }
+        for (name, bytes) in entries {
+            let written =
+                zip.start_file(name, options).map_err(std::io::Error::other).and_then(|()| zip.write_all(&bytes));
+            if let Err(e) = written {
+                return error(&AppError::internal(e));
+            }
+        }
+    }
+    let bytes = match zip.finish() {
+        Ok(c) => c.into_inner(),
+        Err(e) => return error(&AppError::internal(e)),
+    };
+    Response::builder()
+        .content_type("application/zip")
+        .header(header::CONTENT_DISPOSITION, "attachment; filename=\"chorus-translations.zip\"")
+        .header("x-content-type-options", "nosniff")
+        .header(header::CACHE_CONTROL, "private, no-store")
+        .header("x-chorus-units", units.to_string())
         .body(bytes)
 }
 

@@ -56,7 +56,7 @@ fn file_chunks(path: std::path::PathBuf) -> impl futures_util::Stream<Item = Res
     })
 }
 
-async fn case(label: &str, mb: usize, s3: Option<&str>) -> Row {
+async fn case(label: &str, mb: usize, s3: Option<&str>, isolate: bool) -> Row {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
     let token = crate::translations::load(&url, dir.path(), 0, 1).await;
@@ -94,6 +94,11 @@ async fn case(label: &str, mb: usize, s3: Option<&str>) -> Row {
         .env("CHORUS_DOCUMENTS__MAX_FILE_BYTES", (2048u64 << 20).to_string())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
+    if isolate {
+        // The transfer alone: no search indexer (it would re-index the item after the upload)
+        // and no text extraction (which reads files up to documents.max_extract_bytes).
+        cmd.env("CHORUS_SEARCH__REFRESH_INTERVAL_MS", "0").env("CHORUS_DOCUMENTS__MAX_EXTRACT_BYTES", "0");
+    }
     if let Some(endpoint) = s3 {
         cmd.env("CHORUS_DOCUMENTS__STORAGE", "s3")
             .env("CHORUS_DOCUMENTS__S3_BUCKET", "bench")
@@ -107,7 +112,9 @@ async fn case(label: &str, mb: usize, s3: Option<&str>) -> Row {
     let client = reqwest::Client::new();
     wait_ready(&client, &base, &mut child).await;
     // Let the indexer finish its start-up build before measuring memory.
-    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    if !isolate {
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    }
     let list = "{ resources(first: 1) { edges { node { id } } } }";
     let r: serde_json::Value = client
         .post(format!("{base}/graphql"))
@@ -197,10 +204,14 @@ pub async fn bench(mb: usize) {
     println!(
         "one {mb} MiB file uploaded over REST (streamed, no Content-Length) and downloaded back; server RSS sampled every 20 ms\n"
     );
-    let mut rows = vec![case("local folder", mb, None).await];
+    let mut rows = vec![
+        case("local folder", mb, None, false).await,
+        case("local folder, indexer and text extraction off", mb, None, true).await,
+    ];
     match moto().await {
         Some((mut child, endpoint)) => {
-            rows.push(case("S3 (moto_server on this machine)", mb, Some(&endpoint)).await);
+            rows.push(case("S3 (moto_server on this machine)", mb, Some(&endpoint), false).await);
+            rows.push(case("S3, indexer and text extraction off", mb, Some(&endpoint), true).await);
             let _ = child.kill();
             let _ = child.wait();
         }

@@ -234,6 +234,12 @@ async fn xliff_round_trip_with_reports(backend: Backend) {
     assert!(body["data"]["importReports"].as_array().unwrap().len() >= 4, "{body}");
     assert_eq!(body["data"]["importReports"][0]["id"], report_id);
     assert_eq!(first_code(&app.gql(q, json!({ "id": report_id, "item": id })).await), "UNAUTHENTICATED");
+    // A file naming an item that does not exist: refused units, and no report listed under it.
+    let ghost = "msgctxt \"resource/999999/title\"\nmsgid \"Ghost\"\nmsgstr \"Fantôme\"\n";
+    let (s, body) = import(&app, &editor, "locale=fr", ghost).await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(body["reports"][0]["entries"][0]["code"], "UNKNOWN_KEY", "{body}");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM import_report_items WHERE item_id = 999999").await, 0);
 
     // Hostile and broken files are refused whole, with a code, and change nothing.
     let revisions = count(&app, "SELECT COUNT(*) FROM revisions").await;

@@ -197,8 +197,15 @@ pub async fn import(
             plans.push(plan);
         }
     }
-    let items: Vec<(ContentType, i32)> =
+    // The report is listed under the items the file names that exist.
+    let mut named: Vec<(ContentType, i32)> =
         items.into_iter().filter_map(|(e, id)| ContentType::from_entity(e).map(|t| (t, id))).collect();
+    let unknown: Vec<(ContentType, i32)> = named.iter().filter(|k| !loaded.source.contains_key(k)).copied().collect();
+    if !unknown.is_empty() {
+        let existing = existing(state.db(), &unknown).await?;
+        named.retain(|k| loaded.source.contains_key(k) || existing.contains(k));
+    }
+    let items = named;
 
     // Write.
     let mut outcome = if opts.dry_run { Outcome::DryRun } else { Outcome::Applied };
@@ -251,6 +258,30 @@ fn write_failed(tally: &mut Tally, plan: &Plan, e: &AppError) {
     let message =
         format!("{n} units of {}/{} ({}) not saved: {}", plan.ty.entity(), plan.id, plan.locale, e.public_message());
     tally.reject(&key, line, UnitCode::WriteFailed, message);
+}
+
+/// Which of these items exist.
+async fn existing(
+    conn: &sea_orm::DatabaseConnection,
+    items: &[(ContentType, i32)],
+) -> AppResult<HashSet<(ContentType, i32)>> {
+    use sea_orm::ConnectionTrait;
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    let mut out = HashSet::new();
+    for ty in ContentType::ALL {
+        let ids: Vec<i32> = items.iter().filter(|(t, _)| *t == ty).map(|(_, id)| *id).collect();
+        for chunk in ids.chunks(500) {
+            let q = Query::select()
+                .column(Alias::new("id"))
+                .from(Alias::new(ty.base_table()))
+                .and_where(Expr::col(Alias::new("id")).is_in(chunk.iter().copied()))
+                .to_owned();
+            for row in conn.query_all(&q).await? {
+                out.insert((ty, row.try_get("", "id")?));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// What the check reads of the items a file names: source languages and working rows, a few

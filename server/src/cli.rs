@@ -304,7 +304,9 @@ async fn run(command: Command, mut config: Config) -> Result<(), AppError> {
             let app = Application::build(config).await?;
             if demo {
                 let report = demo::load(&app.state().db).await?;
-                tracing::info!(created = report.created, existing = report.existing, "demo content loaded");
+                let state = app.state();
+                let documents = demo::load_documents(state, &state.storage, &state.config).await?;
+                tracing::info!(created = report.created, existing = report.existing, documents, "demo content loaded");
             }
             let ip = app.state().config.server.bind.ip();
             // All interfaces: this machine reaches them as localhost.
@@ -346,7 +348,14 @@ async fn run(command: Command, mut config: Config) -> Result<(), AppError> {
         Command::Demo { action: DemoAction::Load } => {
             let db = open(&config).await?;
             let report = demo::load(&db).await?;
-            println!("demo content: {} created, {} already present", report.created, report.existing);
+            let locales = config.locales().map_err(|e| AppError::internal(format!("locales: {e}")))?;
+            let storage = crate::storage::Storage::from_config(&config.documents, &config.server.data_dir)?;
+            let services = CliServices { db, locales };
+            let documents = demo::load_documents(&services, &storage, &config).await?;
+            println!(
+                "demo content: {} created, {} already present; {documents} documents stored",
+                report.created, report.existing
+            );
             Ok(())
         }
         Command::Config { action: ConfigAction::Check } => {

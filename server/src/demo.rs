@@ -422,3 +422,60 @@ impl<C: ConnectionTrait> Loader<'_, C> {
         Ok(())
     }
 }
+
+/// The demo's per-language documents: a programme manager's checklist for the SWIT in four
+/// languages (PDFs printed by Chromium; their text is found by search in each language).
+const DEMO_DOCUMENTS: &[(&str, &[u8])] = &[
+    ("en", include_bytes!("../demo/documents/swit-en.pdf")),
+    ("fr", include_bytes!("../demo/documents/swit-fr.pdf")),
+    ("es", include_bytes!("../demo/documents/swit-es.pdf")),
+    ("ru", include_bytes!("../demo/documents/swit-ru.pdf")),
+];
+
+/// Attaches the demo documents to the SWIT (idempotent: the same file is not stored twice).
+/// Returns how many were new.
+pub async fn load_documents(
+    services: &impl crate::content::Services,
+    storage: &crate::storage::Storage,
+    config: &crate::config::Config,
+) -> AppResult<usize> {
+    use crate::content::documents::{self, Upload, receive};
+    let slug = slugify("Sex Worker Implementation Tool (SWIT)");
+    let Some(row) = e::resource_translations::Entity::find()
+        .filter(e::resource_translations::Column::Slug.eq(slug))
+        .filter(e::resource_translations::Column::Locale.eq("en"))
+        .one(services.db())
+        .await?
+    else {
+        return Ok(0);
+    };
+    let operator = crate::auth::Principal {
+        user_id: 0,
+        display_name: "system (demo)".into(),
+        role: e::Role::Admin,
+        locales: vec![],
+        scopes: None,
+        session_id: None,
+    };
+    let mut created = 0;
+    for (locale, bytes) in DEMO_DOCUMENTS {
+        if services.locales().configured_code(locale).is_err() {
+            continue;
+        }
+        let chunks = futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from_static(bytes))]);
+        let dir = receive::staging_dir(&config.server.data_dir);
+        let received =
+            receive::receive(chunks, &dir, config.documents.max_file_bytes, std::time::Duration::from_secs(60)).await?;
+        let input = Upload {
+            ty: crate::content::ContentType::Resource,
+            item_id: row.item_id,
+            locale: (*locale).to_owned(),
+            title: Some("SWIT checklist for programme managers".into()),
+            file_name: format!("swit-checklist-{locale}.pdf"),
+        };
+        if documents::upload(services, storage, &config.documents, &operator, input, received).await?.created {
+            created += 1;
+        }
+    }
+    Ok(created)
+}

@@ -457,3 +457,30 @@ async fn documents_on_s3(backend: Backend) {
     app.stop().await;
 }
 backend_test!(documents_on_s3);
+
+/// `chorus demo load` attaches the SWIT checklist in four languages; a running server reads
+/// their text (another process's uploads, found by polling) and search finds it.
+async fn demo_documents(backend: Backend) {
+    let Some(app) = spawn_with(backend, true, |c| c.search.refresh_interval_ms = 100).await else { return };
+    let (ok, out) = cli(&app, &["demo", "load"]);
+    assert!(ok && out.contains("4 documents stored"), "{out}");
+    let (ok, out) = cli(&app, &["demo", "load"]);
+    assert!(ok && out.contains("0 documents stored"), "{out}");
+    let q = r#"query($q: String!, $l: String!) { search(query: $q, locale: $l) { hits { locale fromDocument
+        item { ... on Resource { title documents { locale textStatus } } } } } }"#;
+    let mut found = Value::Null;
+    for _ in 0..300 {
+        // SERVICE_UNAVAILABLE while the index is first built.
+        found = app.gql(q, json!({ "q": "контрольный список для руководителей", "l": "ru" })).await["data"].clone();
+        if found["search"]["hits"][0]["fromDocument"] == true {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let hit = &found["search"]["hits"][0];
+    assert_eq!((&hit["locale"], &hit["fromDocument"]), (&json!("ru"), &json!(true)), "{found}");
+    let docs = hit["item"]["documents"].as_array().unwrap();
+    assert_eq!(docs.iter().map(|d| d["locale"].as_str().unwrap()).collect::<Vec<_>>(), ["en", "fr", "es", "ru"]);
+    app.stop().await;
+}
+backend_test!(demo_documents);

@@ -24,7 +24,7 @@ use crate::error::{AppError, AppResult};
 /// Parts of a multipart upload (S3's minimum part is 5 MiB), and how many are in flight: the
 /// memory an upload holds is about their product.
 const PART_BYTES: usize = 5 * 1024 * 1024;
-const PARTS_IN_FLIGHT: usize = 2;
+const PARTS_IN_FLIGHT: usize = 1;
 
 /// The folder of document objects inside the store.
 const PREFIX: &str = "documents/sha256";
@@ -34,6 +34,8 @@ const PREFIX: &str = "documents/sha256";
 pub struct Storage {
     store: Arc<dyn ObjectStore>,
     describe: String,
+    /// The folder of the local store: a staged upload is moved into it (a rename, no copy).
+    local_dir: Option<std::path::PathBuf>,
 }
 
 /// A stored object as listed: its key and when it was written.
@@ -67,7 +69,8 @@ impl Storage {
                     .map_err(|e| AppError::internal(format!("cannot create {}: {e}", dir.display())))?;
                 let store = object_store::local::LocalFileSystem::new_with_prefix(&dir)
                     .map_err(|e| AppError::internal(format!("document folder {}: {e}", dir.display())))?;
-                Ok(Storage { store: Arc::new(store), describe: format!("local folder {}", dir.display()) })
+                let describe = format!("local folder {}", dir.display());
+                Ok(Storage { store: Arc::new(store), describe, local_dir: Some(dir) })
             }
             StorageBackend::S3 => {
                 use object_store::aws::AmazonS3Builder;
@@ -94,7 +97,7 @@ impl Storage {
                     Arc::new(object_store::prefix::PrefixStore::new(store, config.s3_prefix.trim_matches('/')))
                 };
                 let describe = format!("S3 bucket {}", config.s3_bucket);
-                Ok(Storage { store, describe })
+                Ok(Storage { store, describe, local_dir: None })
             }
         }
     }
@@ -127,9 +130,28 @@ impl Storage {
         }
     }
 
-    /// Writes the file at `path` as the object `key`, reading it part by part (memory stays at
-    /// a few parts whatever the file's size). The object appears whole or not at all.
+    /// Stores the staged file at `path` as the object `key` (the file is consumed). On the local
+    /// store it is renamed into place; elsewhere it is read part by part (memory stays at a part
+    /// or two whatever the file's size). The object appears whole or not at all.
     pub async fn put_file(&self, key: &str, path: &Path) -> AppResult<()> {
+        if let Some(dir) = &self.local_dir {
+            let target = dir.join(key);
+            let (from, to) = (path.to_owned(), target.clone());
+            let moved = tokio::task::spawn_blocking(move || {
+                if let Some(parent) = to.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::rename(&from, &to)
+            })
+            .await
+            .map_err(AppError::internal)?;
+            match moved {
+                Ok(()) => return Ok(()),
+                // Another file system (documents.dir elsewhere): copied through the store below.
+                Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => {}
+                Err(e) => return Err(AppError::internal(format!("storing {}: {e}", target.display()))),
+            }
+        }
         let key = Key::from(key);
         let mut file =
             tokio::fs::File::open(path).await.map_err(|e| AppError::internal(format!("staged upload: {e}")))?;

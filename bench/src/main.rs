@@ -153,6 +153,10 @@ enum Cmd {
         /// How many times each body is repeated in the large-file case.
         #[arg(long, default_value_t = 8)]
         body_repeat: usize,
+        /// Run the server without its search indexer, so that the import's own memory shows
+        /// (the indexer re-reads every imported item after the commit).
+        #[arg(long)]
+        no_indexer: bool,
     },
     /// Documents: a large file uploaded over REST and downloaded back, on the local store and
     /// on S3 (moto); throughput and the server's memory during each transfer.
@@ -218,9 +222,9 @@ fn main() {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
             rt.block_on(soak::soak(postgres, resources, minutes, percent, concurrency, calibrate_seconds));
         }
-        Cmd::Translations { resources, large_resources, body_repeat } => {
+        Cmd::Translations { resources, large_resources, body_repeat, no_indexer } => {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-            rt.block_on(translations::bench(resources, large_resources, body_repeat));
+            rt.block_on(translations::bench(resources, large_resources, body_repeat, no_indexer));
         }
         Cmd::Documents { mb } => {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();

@@ -72,7 +72,7 @@ pub struct Row {
     peak: f64,
 }
 
-async fn case(label: &str, resources: usize, body_repeat: usize) -> Row {
+async fn case(label: &str, resources: usize, body_repeat: usize, no_indexer: bool) -> Row {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
     let started = Instant::now();
@@ -84,6 +84,7 @@ async fn case(label: &str, resources: usize, body_repeat: usize) -> Row {
         .arg(dir.path())
         .args(["--database-url", &url, "--port", &port.to_string(), "--cache-ttl-ms", "1000"])
         .env("CHORUS_TRANSLATIONS__MAX_FILE_BYTES", (512u64 << 20).to_string())
+        .env("CHORUS_SEARCH__REFRESH_INTERVAL_MS", if no_indexer { "0" } else { "200" })
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -146,12 +147,14 @@ async fn case(label: &str, resources: usize, body_repeat: usize) -> Row {
     }
 }
 
-pub async fn bench(resources: usize, large_resources: usize, body_repeat: usize) {
+pub async fn bench(resources: usize, large_resources: usize, body_repeat: usize, no_indexer: bool) {
     println!("machine: {} cores, {}", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0), cpu_model());
-    println!("SQLite; XLIFF 1.2 from English into French over REST; import as one transaction\n");
+    println!("SQLite; XLIFF 1.2 from English into French over REST; import as one transaction");
+    println!("search indexer: {}\n", if no_indexer { "off (the import's own memory)" } else { "on" });
     let rows = vec![
-        case(&format!("{resources} resources"), resources, 1).await,
-        case(&format!("{large_resources} resources, bodies x{body_repeat}"), large_resources, body_repeat).await,
+        case(&format!("{resources} resources"), resources, 1, no_indexer).await,
+        case(&format!("{large_resources} resources, bodies x{body_repeat}"), large_resources, body_repeat, no_indexer)
+            .await,
     ];
     println!(
         "| case | units | export (MB) | export (s) | export units/s | import file (MB) | import (s) | import units/s | accepted | server RSS before → after (MB) | server peak RSS (MB) |"

@@ -636,7 +636,7 @@ async fn translations(action: TranslationsAction, config: &Config) -> Result<(),
                 let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 let opts =
                     import::ImportOptions { file_name: name, dry_run, per_item, publish, locale: locale.clone() };
-                match import::import(&services, &who, &bytes, &opts, limits).await {
+                match import::import(&services, &who, bytes.into(), &opts, limits).await {
                     Ok(report) => {
                         failed |= report.outcome == "rejected";
                         if json {

@@ -28,6 +28,10 @@ use crate::write::Write;
 /// The most items one report is listed under.
 const MAX_LISTED_ITEMS: usize = 10_000;
 
+/// Items (and languages) checked and written together: what the check reads and plans is held
+/// for this many at a time.
+const CHECK_BATCH: usize = 500;
+
 /// How to import.
 #[derive(Clone, Debug, Default)]
 pub struct ImportOptions {
@@ -113,15 +117,16 @@ fn field_of(f: &UnitField) -> Field {
 }
 
 /// Imports a file; file-level errors (unreadable, unsafe, unknown format) are returned as
-/// errors and nothing is stored.
+/// errors and nothing is stored. The file is let go of once read.
 pub async fn import(
     state: &impl Services,
     who: &Principal,
-    bytes: &[u8],
+    bytes: bytes::Bytes,
     opts: &ImportOptions,
     limits: ReadLimits,
 ) -> AppResult<Report> {
-    let parsed = read(bytes, limits)?;
+    let parsed = read(&bytes, limits)?;
+    drop(bytes);
     let expected = match &opts.locale {
         Some(l) => Some(
             state.locales().configured_code(l).map_err(|e| AppError::bad_input(format!("locale: {e}")))?.to_owned(),
@@ -189,57 +194,74 @@ pub async fn import(
             .push((u, field));
     }
 
-    // Check each item's units against its current text, and plan its save.
-    let loaded = preload(state.db(), &groups).await?;
-    let mut plans = Vec::new();
-    for group in groups.into_values() {
-        if let Some(plan) = check_group(who, group, opts, &mut tally, &loaded).await? {
-            plans.push(plan);
+    // Check the items' units against their current text and write them, a batch of items at a
+    // time, so that what is read and planned for the check stays bounded whatever the file's
+    // size: one transaction for the whole file (or one per item), a dry run rolled back.
+    let mut outcome = if opts.dry_run { Outcome::DryRun } else { Outcome::Applied };
+    let mut known: HashSet<(ContentType, i32)> = HashSet::new();
+    let mut pending: std::collections::VecDeque<Group> = groups.into_values().collect();
+    let file_write = if opts.per_item || pending.is_empty() {
+        None
+    } else {
+        Some(Write::begin(state.db(), who.into(), state).await?)
+    };
+    while !pending.is_empty() {
+        let batch: Vec<Group> = pending.drain(..pending.len().min(CHECK_BATCH)).collect();
+        let loaded = preload(state.db(), &batch).await?;
+        known.extend(loaded.source.keys().copied());
+        let mut plans = Vec::new();
+        for group in batch {
+            if let Some(plan) = check_group(who, group, opts, &mut tally, &loaded).await? {
+                plans.push(plan);
+            }
+        }
+        drop(loaded);
+        match &file_write {
+            None => {
+                for plan in &plans {
+                    let w = Write::begin(state.db(), who.into(), state).await?;
+                    match apply(&w, who, plan).await {
+                        Ok(()) if opts.dry_run => w.rollback().await?,
+                        Ok(()) => w.commit().await?,
+                        Err(e) => {
+                            e.log_if_internal();
+                            drop(w);
+                            write_failed(&mut tally, plan, &e);
+                        }
+                    }
+                }
+            }
+            Some(w) => {
+                if let Err((i, e)) = apply_all(w, who, &mut plans).await {
+                    e.log_if_internal();
+                    write_failed(&mut tally, &plans[i], &e);
+                    // None of the file was written: what was accepted, and what was not checked.
+                    let unchecked: i32 = pending.iter().map(|g| g.units.len() as i32).sum();
+                    tally.counts.rejected += tally.counts.accepted + tally.counts.needs_review + unchecked;
+                    tally.counts.accepted = 0;
+                    tally.counts.needs_review = 0;
+                    outcome = Outcome::Rejected;
+                    pending.clear();
+                }
+            }
+        }
+    }
+    if let Some(w) = file_write {
+        if outcome == Outcome::Applied {
+            w.commit().await?;
+        } else {
+            w.rollback().await?;
         }
     }
     // The report is listed under the items the file names that exist.
     let mut named: Vec<(ContentType, i32)> =
         items.into_iter().filter_map(|(e, id)| ContentType::from_entity(e).map(|t| (t, id))).collect();
-    let unknown: Vec<(ContentType, i32)> = named.iter().filter(|k| !loaded.source.contains_key(k)).copied().collect();
+    let unknown: Vec<(ContentType, i32)> = named.iter().filter(|k| !known.contains(k)).copied().collect();
     if !unknown.is_empty() {
         let existing = existing(state.db(), &unknown).await?;
-        named.retain(|k| loaded.source.contains_key(k) || existing.contains(k));
+        named.retain(|k| known.contains(k) || existing.contains(k));
     }
     let items = named;
-
-    // Write.
-    let mut outcome = if opts.dry_run { Outcome::DryRun } else { Outcome::Applied };
-    if opts.per_item {
-        for plan in &plans {
-            let w = Write::begin(state.db(), who.into(), state).await?;
-            match apply(&w, who, plan).await {
-                Ok(()) if opts.dry_run => w.rollback().await?,
-                Ok(()) => w.commit().await?,
-                Err(e) => {
-                    e.log_if_internal();
-                    drop(w);
-                    write_failed(&mut tally, plan, &e);
-                }
-            }
-        }
-    } else if !plans.is_empty() {
-        let w = Write::begin(state.db(), who.into(), state).await?;
-        let failed = apply_all(&w, who, &mut plans).await.err().map(|(i, e)| (&plans[i], e));
-        match failed {
-            None if opts.dry_run => w.rollback().await?,
-            None => w.commit().await?,
-            Some((plan, e)) => {
-                e.log_if_internal();
-                drop(w);
-                write_failed(&mut tally, plan, &e);
-                // None of the file was written.
-                tally.counts.rejected += tally.counts.accepted + tally.counts.needs_review;
-                tally.counts.accepted = 0;
-                tally.counts.needs_review = 0;
-                outcome = Outcome::Rejected;
-            }
-        }
-    }
     let format = parsed.format.as_str();
     report::store(state.db(), who, &opts.file_name, format, opts.dry_run, outcome, tally.counts, &tally.entries, &items)
         .await
@@ -295,21 +317,18 @@ struct Loaded {
     earlier: HashMap<(ContentType, i32, String), String>,
 }
 
-async fn preload(
-    conn: &sea_orm::DatabaseConnection,
-    groups: &BTreeMap<(&'static str, i32, String), Group>,
-) -> AppResult<Loaded> {
+async fn preload(conn: &sea_orm::DatabaseConnection, groups: &[Group]) -> AppResult<Loaded> {
     use sea_orm::ConnectionTrait;
     use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
     let mut loaded = Loaded::default();
     for ty in ContentType::ALL {
-        let mut ids: Vec<i32> = groups.values().filter(|g| g.ty == ty).map(|g| g.id).collect();
+        let mut ids: Vec<i32> = groups.iter().filter(|g| g.ty == ty).map(|g| g.id).collect();
         if ids.is_empty() {
             continue;
         }
         ids.sort_unstable();
         ids.dedup();
-        let mut locales: Vec<String> = groups.values().filter(|g| g.ty == ty).map(|g| g.locale.clone()).collect();
+        let mut locales: Vec<String> = groups.iter().filter(|g| g.ty == ty).map(|g| g.locale.clone()).collect();
         for chunk in ids.chunks(500) {
             let q = Query::select()
                 .columns([Alias::new("id"), Alias::new("source_locale")])
@@ -331,7 +350,7 @@ async fn preload(
         // Targets made from an earlier source: the revisions' hashes are read for those items
         // in one statement per chunk, then the bodies of the revisions that match.
         let mut wanted: HashMap<(i32, String), Vec<(String, String)>> = HashMap::new();
-        for g in groups.values().filter(|g| g.ty == ty) {
+        for g in groups.iter().filter(|g| g.ty == ty) {
             let Some(src_locale) = loaded.source.get(&(ty, g.id)) else { continue };
             let (Some(src), Some(t)) =
                 (loaded.rows.get(&(ty, g.id, src_locale.clone())), loaded.rows.get(&(ty, g.id, g.locale.clone())))

@@ -323,6 +323,6 @@ impl ExchangeMutation {
         tokio::io::AsyncReadExt::read_to_end(&mut content, &mut bytes).await.map_err(AppError::internal).gql()?;
         let opts = ImportOptions { file_name: upload.filename.clone(), dry_run, per_item, publish, locale };
         let limits = ReadLimits::from(&app.config.translations);
-        Ok(import::import(app, who, &bytes, &opts, limits).await.gql()?.into())
+        Ok(import::import(app, who, bytes.into(), &opts, limits).await.gql()?.into())
     }
 }

@@ -284,7 +284,7 @@ pub async fn import(req: &Request, body: Body, state: &HttpState) -> Response {
             publish: params.publish,
             locale: params.locale.clone(),
         };
-        match import::import(&state.app, &who, &data, &opts, limits).await {
+        match import::import(&state.app, &who, data, &opts, limits).await {
             Ok(r) => reports.push(r.to_json()),
             // One file: the request fails with the file's error; several: each says its own.
             Err(e) if single => return error(&e),

@@ -127,6 +127,27 @@ pub async fn import(
 ) -> AppResult<Report> {
     let parsed = read(&bytes, limits)?;
     drop(bytes);
+    import_parsed(state, who, parsed, opts).await
+}
+
+/// `import` of a file staged on disk (an XLIFF file is read as it streams from it).
+pub async fn import_file(
+    state: &impl Services,
+    who: &Principal,
+    path: &std::path::Path,
+    opts: &ImportOptions,
+    limits: ReadLimits,
+) -> AppResult<Report> {
+    let parsed = super::read_file(path, limits)?;
+    import_parsed(state, who, parsed, opts).await
+}
+
+async fn import_parsed(
+    state: &impl Services,
+    who: &Principal,
+    parsed: super::ParsedFile,
+    opts: &ImportOptions,
+) -> AppResult<Report> {
     let expected = match &opts.locale {
         Some(l) => Some(
             state.locales().configured_code(l).map_err(|e| AppError::bad_input(format!("locale: {e}")))?.to_owned(),

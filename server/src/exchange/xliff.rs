@@ -13,7 +13,7 @@ use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
 use super::blocks::{InlineCode, Part, Segment};
-use super::{ExportFile, ExportUnit, FileUnit, Format, ParsedFile, ReadLimits, UnitState, line_of};
+use super::{ExportFile, ExportUnit, FileUnit, Format, ParsedFile, ReadLimits, UnitState};
 use crate::error::{AppError, AppResult};
 
 /// Namespace of the attributes Chorus adds to XLIFF 1.2 units (the source hash).
@@ -298,23 +298,118 @@ fn state_20(s: Option<&str>) -> UnitState {
     }
 }
 
-/// Reads an XLIFF 1.2 or 2.0 document.
-pub fn read(bytes: &[u8], limits: ReadLimits) -> AppResult<ParsedFile> {
-    let mut reader = Reader::from_reader(bytes);
+/// A reader that counts the lines of what is consumed, keeps the bytes consumed since the
+/// start of the current event (for the line of an error inside it), and refuses NUL bytes.
+struct Counted<R> {
+    inner: R,
+    consumed: usize,
+    newlines: u32,
+    mark_offset: usize,
+    mark_line: u32,
+    since_mark: Vec<u8>,
+    /// The line of a NUL byte met.
+    nul: Option<u32>,
+    /// Bytes looked at for NUL so far.
+    scanned: usize,
+}
+
+impl<R: std::io::BufRead> Counted<R> {
+    fn new(inner: R) -> Self {
+        Counted {
+            inner,
+            consumed: 0,
+            newlines: 0,
+            mark_offset: 0,
+            mark_line: 1,
+            since_mark: Vec::new(),
+            nul: None,
+            scanned: 0,
+        }
+    }
+
+    /// An event starts at `offset` (everything before it is consumed).
+    fn mark(&mut self, offset: usize) {
+        self.mark_offset = offset.min(self.consumed);
+        self.mark_line = self.newlines + 1;
+        self.since_mark.clear();
+    }
+
+    /// The 1-based line of `offset`, at or after the current event's start.
+    fn line_at(&self, offset: usize) -> u32 {
+        match offset.checked_sub(self.mark_offset) {
+            Some(d) if d <= self.since_mark.len() => {
+                self.mark_line + self.since_mark[..d].iter().filter(|b| **b == b'\n').count() as u32
+            }
+            _ => self.newlines + 1,
+        }
+    }
+}
+
+impl<R: std::io::BufRead> std::io::Read for Counted<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        use std::io::BufRead;
+        let n = {
+            let buf = self.fill_buf()?;
+            let n = buf.len().min(out.len());
+            out[..n].copy_from_slice(&buf[..n]);
+            n
+        };
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: std::io::BufRead> std::io::BufRead for Counted<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        let buf = self.inner.fill_buf()?;
+        // Each byte is looked at once (a slice's buffer is the whole rest of the file).
+        let from = self.scanned.saturating_sub(self.consumed).min(buf.len());
+        if let Some(p) = buf[from..].iter().position(|b| *b == 0) {
+            let p = from + p;
+            self.nul = Some(self.newlines + buf[..p].iter().filter(|b| **b == b'\n').count() as u32 + 1);
+            return Err(std::io::Error::other("a NUL byte"));
+        }
+        self.scanned = self.consumed + buf.len();
+        Ok(buf)
+    }
+
+    fn consume(&mut self, amt: usize) {
+        if amt == 0 {
+            return;
+        }
+        if let Ok(buf) = self.inner.fill_buf() {
+            let taken = &buf[..amt.min(buf.len())];
+            self.newlines += taken.iter().filter(|b| **b == b'\n').count() as u32;
+            self.since_mark.extend_from_slice(taken);
+        }
+        self.consumed += amt;
+        self.inner.consume(amt);
+    }
+}
+
+/// Reads an XLIFF 1.2 or 2.0 document from bytes in memory or as it streams from a file (a
+/// staged upload): what is kept is the units, never the file.
+pub fn read<R: std::io::BufRead>(input: R, limits: ReadLimits) -> AppResult<ParsedFile> {
+    let mut reader = Reader::from_reader(Counted::new(input));
     let mut buf = Vec::new();
     let mut st = State::default();
     let mut units = Vec::new();
     let mut depth = 0usize;
     let mut seen_root = false;
-    let mut lines = super::Lines::default();
     loop {
         let before = reader.buffer_position() as usize;
+        reader.get_mut().mark(before);
         let event = reader.read_event_into(&mut buf);
-        let line = lines.at(bytes, before);
+        let line = reader.get_ref().line_at(before);
         let event = match event {
             Ok(e) => e,
             Err(err) => {
-                let at = line_of(bytes, reader.error_position() as usize);
+                if let Some(at) = reader.get_ref().nul {
+                    return Err(AppError::MalformedFile(format!(
+                        "line {at}: a NUL byte; translation files are UTF-8 text"
+                    )));
+                }
+                let at = reader.get_ref().line_at(reader.error_position() as usize);
                 return Err(AppError::MalformedFile(format!("line {at}: {err}")));
             }
         };
@@ -680,5 +775,35 @@ mod tests {
             (Some("abc"), Some(UnitState::Translated), Some("ru"))
         );
         assert_eq!(u.target.as_ref().unwrap().to_placeholders(), "Б <1>в</1><2/><3>г</3>\u{263a}");
+    }
+
+    /// Read as it streams through a tiny buffer (every boundary falls inside a tag, a
+    /// character or a line): the same units, lines and errors as from memory.
+    #[test]
+    fn streamed_reading_matches_reading_from_memory() {
+        let doc = "<?xml version=\"1.0\"?>\n<xliff version=\"1.2\">\n<file target-language=\"ru\"><body>\n\
+            <trans-unit id=\"a\" resname=\"resource/1/title\">\n<source>A</source>\n<target>Права <g id=\"1\">секс</g>-работников</target>\n</trans-unit>\n\
+            <trans-unit id=\"b\" resname=\"resource/1/summary\"><source>B</source>\n\n<target>性工作者 🙂</target></trans-unit>\n</body></file></xliff>\n";
+        let limits = ReadLimits::default();
+        let whole = read(doc.as_bytes(), limits).unwrap();
+        for capacity in [1, 3, 7, 64] {
+            let streamed = read(std::io::BufReader::with_capacity(capacity, doc.as_bytes()), limits).unwrap();
+            let view = |p: &ParsedFile| {
+                p.units
+                    .iter()
+                    .map(|u| (u.key.clone(), u.line, u.target.as_ref().map(|t| t.to_placeholders())))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(view(&streamed), view(&whole), "capacity {capacity}");
+        }
+        assert_eq!(whole.units.iter().map(|u| u.line).collect::<Vec<_>>(), [4, 8]);
+        let broken = doc.replace("<source>B</source>", "<source>B</sourc>");
+        let nul = doc.replace("секс", "се\0кс");
+        for capacity in [1, 5, 4096] {
+            let err = read(std::io::BufReader::with_capacity(capacity, broken.as_bytes()), limits).unwrap_err();
+            assert!(err.to_string().starts_with("line 8:"), "{err}");
+            let err = read(std::io::BufReader::with_capacity(capacity, nul.as_bytes()), limits).unwrap_err();
+            assert!(err.to_string().starts_with("line 6: a NUL byte"), "{err}");
+        }
     }
 }

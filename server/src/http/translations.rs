@@ -243,6 +243,57 @@ async fn parts(content_type: &str, bytes: bytes::Bytes) -> Result<Vec<(String, b
     Ok(files)
 }
 
+/// A file sent as the body: staged on disk as it arrives (within the size limit), then read
+/// from there, so that a large XLIFF file is never held in memory whole.
+async fn import_staged(
+    req: &Request,
+    body: Body,
+    state: &HttpState,
+    who: &Principal,
+    params: &ImportParams,
+) -> Response {
+    use crate::content::documents::receive;
+    let t = &state.app.config.translations;
+    let limit = t.max_file_bytes as u64;
+    match req.header(header::CONTENT_LENGTH).map(|v| v.trim().parse::<u64>()) {
+        Some(Ok(n)) if n > limit => {
+            return refuse(Code::PayloadTooLarge, &format!("request body exceeds {limit} bytes"))
+                .with_header(header::CONNECTION, "close")
+                .into_response();
+        }
+        Some(Err(_)) => return refuse(Code::BadRequest, "malformed Content-Length"),
+        _ => {}
+    }
+    let dir = receive::staging_dir(&state.app.config.server.data_dir);
+    let deadline = std::time::Duration::from_secs(t.upload_timeout_seconds);
+    let staged = match receive::receive(body.into_bytes_stream(), &dir, limit, deadline).await {
+        Ok(r) => r,
+        Err(e) => {
+            let resp = error(&e);
+            return if matches!(e, AppError::TooLarge(_) | AppError::Timeout(_)) {
+                resp.with_header(header::CONNECTION, "close").into_response()
+            } else {
+                resp
+            };
+        }
+    };
+    let opts = ImportOptions {
+        file_name: params.name.clone().unwrap_or_else(|| "upload".into()),
+        dry_run: params.dry_run,
+        per_item: params.per_item,
+        publish: params.publish,
+        locale: params.locale.clone(),
+    };
+    match import::import_file(&state.app, who, &staged.path, &opts, ReadLimits::from(t)).await {
+        Ok(r) => Response::builder()
+            .status(StatusCode::OK)
+            .content_type("application/json")
+            .header(header::CACHE_CONTROL, "private, no-store")
+            .body(serde_json::json!({ "reports": [r.to_json()] }).to_string()),
+        Err(e) => error(&e),
+    }
+}
+
 pub async fn import(req: &Request, body: Body, state: &HttpState) -> Response {
     let who = match signed_in(req, state).await {
         Ok(p) => p,
@@ -256,19 +307,18 @@ pub async fn import(req: &Request, body: Body, state: &HttpState) -> Response {
     let deadline = std::time::Duration::from_secs(t.upload_timeout_seconds);
     let content_type = req.header(header::CONTENT_TYPE).unwrap_or("").to_owned();
     let multipart = content_type.to_ascii_lowercase().starts_with("multipart/form-data");
+    if !multipart {
+        return import_staged(req, body, state, &who, &params).await;
+    }
     // Multipart framing adds a little to the file.
-    let limit = if multipart { t.max_file_bytes.saturating_add(64 * 1024) } else { t.max_file_bytes };
+    let limit = t.max_file_bytes.saturating_add(64 * 1024);
     let bytes = match read_body(req, body, limit, deadline).await {
         Ok(b) => b,
         Err(r) => return r,
     };
-    let files = if multipart {
-        match parts(&content_type, bytes).await {
-            Ok(f) => f,
-            Err(e) => return error(&e),
-        }
-    } else {
-        vec![(params.name.clone().unwrap_or_else(|| "upload".into()), bytes)]
+    let files = match parts(&content_type, bytes).await {
+        Ok(f) => f,
+        Err(e) => return error(&e),
     };
     let limits = ReadLimits::from(t);
     let mut reports = Vec::new();

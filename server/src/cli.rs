@@ -631,12 +631,12 @@ async fn translations(action: TranslationsAction, config: &Config) -> Result<(),
                         config.translations.max_file_bytes
                     )));
                 }
-                let bytes =
-                    std::fs::read(&path).map_err(|e| AppError::bad_input(format!("{}: {e}", path.display())))?;
+                let file =
+                    std::fs::File::open(&path).map_err(|e| AppError::bad_input(format!("{}: {e}", path.display())))?;
                 let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 let opts =
                     import::ImportOptions { file_name: name, dry_run, per_item, publish, locale: locale.clone() };
-                match import::import(&services, &who, bytes.into(), &opts, limits).await {
+                match import::import_file(&services, &who, file, &opts, limits).await {
                     Ok(report) => {
                         failed |= report.outcome == "rejected";
                         if json {

@@ -134,11 +134,11 @@ pub async fn import(
 pub async fn import_file(
     state: &impl Services,
     who: &Principal,
-    path: &std::path::Path,
+    file: std::fs::File,
     opts: &ImportOptions,
     limits: ReadLimits,
 ) -> AppResult<Report> {
-    let parsed = super::read_file(path, limits)?;
+    let parsed = super::read_file(file, limits)?;
     import_parsed(state, who, parsed, opts).await
 }
 

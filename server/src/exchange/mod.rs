@@ -261,19 +261,23 @@ pub fn read(bytes: &[u8], limits: ReadLimits) -> AppResult<ParsedFile> {
 
 /// Reads a translation file staged on disk. XLIFF, the format of large files, is read as it
 /// streams from the disk (only its units are kept); the other formats are read whole.
-pub fn read_file(path: &std::path::Path, limits: ReadLimits) -> AppResult<ParsedFile> {
-    use std::io::Read;
+pub fn read_file(mut file: std::fs::File, limits: ReadLimits) -> AppResult<ParsedFile> {
+    use std::io::{Read, Seek};
     let io = |e: std::io::Error| AppError::internal(format!("reading a staged file: {e}"));
-    let mut file = std::fs::File::open(path).map_err(io)?;
     let mut head = Vec::with_capacity(4096);
+    file.rewind().map_err(io)?;
     (&mut file).take(4096).read_to_end(&mut head).map_err(io)?;
+    file.rewind().map_err(io)?;
     let format = if head.contains(&0) { None } else { Some(Format::detect(&head)?) };
     let parsed = match format {
         Some(Format::Xliff12 | Format::Xliff20) => {
-            let file = std::fs::File::open(path).map_err(io)?;
             xliff::read(std::io::BufReader::with_capacity(64 * 1024, file), limits)?
         }
-        _ => return read(&std::fs::read(path).map_err(io)?, limits),
+        _ => {
+            let mut bytes = Vec::new();
+            file.read_to_end(&mut bytes).map_err(io)?;
+            return read(&bytes, limits);
+        }
     };
     if parsed.units.len() > limits.max_units {
         return Err(AppError::MalformedFile(format!("more than {} units", limits.max_units)));

@@ -318,11 +318,9 @@ impl ExchangeMutation {
         if size > max as u64 {
             return Err(AppError::TooLarge(format!("the file is larger than {max} bytes"))).gql();
         }
-        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-        let mut content = tokio::fs::File::from_std(upload.content);
-        tokio::io::AsyncReadExt::read_to_end(&mut content, &mut bytes).await.map_err(AppError::internal).gql()?;
+        // Read from the upload's temporary file (an XLIFF file as it streams from it).
         let opts = ImportOptions { file_name: upload.filename.clone(), dry_run, per_item, publish, locale };
         let limits = ReadLimits::from(&app.config.translations);
-        Ok(import::import(app, who, bytes.into(), &opts, limits).await.gql()?.into())
+        Ok(import::import_file(app, who, upload.content, &opts, limits).await.gql()?.into())
     }
 }

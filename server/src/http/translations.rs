@@ -284,7 +284,11 @@ async fn import_staged(
         publish: params.publish,
         locale: params.locale.clone(),
     };
-    match import::import_file(&state.app, who, &staged.path, &opts, ReadLimits::from(t)).await {
+    let file = match std::fs::File::open(&staged.path) {
+        Ok(f) => f,
+        Err(e) => return error(&AppError::internal(format!("staged upload: {e}"))),
+    };
+    match import::import_file(&state.app, who, file, &opts, ReadLimits::from(t)).await {
         Ok(r) => Response::builder()
             .status(StatusCode::OK)
             .content_type("application/json")

@@ -157,6 +157,10 @@ enum Cmd {
         /// (the indexer re-reads every imported item after the commit).
         #[arg(long)]
         no_indexer: bool,
+        /// Import into the server that just exported (warm caches: the speed of a running
+        /// server) instead of a fresh one (the import's memory alone).
+        #[arg(long)]
+        warm: bool,
     },
     /// Documents: a large file uploaded over REST and downloaded back, on the local store and
     /// on S3 (moto); throughput and the server's memory during each transfer.
@@ -222,9 +226,9 @@ fn main() {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
             rt.block_on(soak::soak(postgres, resources, minutes, percent, concurrency, calibrate_seconds));
         }
-        Cmd::Translations { resources, large_resources, body_repeat, no_indexer } => {
+        Cmd::Translations { resources, large_resources, body_repeat, no_indexer, warm } => {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-            rt.block_on(translations::bench(resources, large_resources, body_repeat, no_indexer));
+            rt.block_on(translations::bench(resources, large_resources, body_repeat, no_indexer, warm));
         }
         Cmd::Documents { mb } => {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();

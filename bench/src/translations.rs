@@ -73,7 +73,7 @@ pub struct Row {
     export_peak: f64,
 }
 
-async fn case(label: &str, resources: usize, body_repeat: usize, no_indexer: bool) -> Row {
+async fn case(label: &str, resources: usize, body_repeat: usize, no_indexer: bool, warm: bool) -> Row {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
     let started = Instant::now();
@@ -113,11 +113,13 @@ async fn case(label: &str, resources: usize, body_repeat: usize, no_indexer: boo
     // A fresh server for the import, so that its high-water mark is the import's (the export's
     // memory is not counted; in real use the file comes back days later).
     let (_, export_peak) = rss(child.id());
-    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
-    let _ = child.wait();
-    let mut child = start();
-    wait_ready(&client, &base, &mut child).await;
-    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    if !warm {
+        let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        let _ = child.wait();
+        child = start();
+        wait_ready(&client, &base, &mut child).await;
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    }
     let (rss_before, _) = rss(child.id());
     let t = Instant::now();
     let resp = client
@@ -160,13 +162,17 @@ async fn case(label: &str, resources: usize, body_repeat: usize, no_indexer: boo
     }
 }
 
-pub async fn bench(resources: usize, large_resources: usize, body_repeat: usize, no_indexer: bool) {
+pub async fn bench(resources: usize, large_resources: usize, body_repeat: usize, no_indexer: bool, warm: bool) {
     println!("machine: {} cores, {}", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0), cpu_model());
     println!("SQLite; XLIFF 1.2 from English into French over REST; import as one transaction");
-    println!("search indexer: {}\n", if no_indexer { "off (the import's own memory)" } else { "on" });
+    println!("search indexer: {}", if no_indexer { "off (the import's own memory)" } else { "on" });
+    println!(
+        "import: {}\n",
+        if warm { "into the server that just exported (warm)" } else { "into a fresh server (its memory alone)" }
+    );
     let rows = vec![
-        case(&format!("{resources} resources"), resources, 1, no_indexer).await,
-        case(&format!("{large_resources} resources, bodies x{body_repeat}"), large_resources, body_repeat, no_indexer)
+        case(&format!("{resources} resources"), resources, 1, no_indexer, warm).await,
+        case(&format!("{large_resources} resources, bodies x{body_repeat}"), large_resources, body_repeat, no_indexer, warm)
             .await,
     ];
     println!(

@@ -172,8 +172,14 @@ pub async fn bench(resources: usize, large_resources: usize, body_repeat: usize,
     );
     let rows = vec![
         case(&format!("{resources} resources"), resources, 1, no_indexer, warm).await,
-        case(&format!("{large_resources} resources, bodies x{body_repeat}"), large_resources, body_repeat, no_indexer, warm)
-            .await,
+        case(
+            &format!("{large_resources} resources, bodies x{body_repeat}"),
+            large_resources,
+            body_repeat,
+            no_indexer,
+            warm,
+        )
+        .await,
     ];
     println!(
         "| case | units | export (MB) | export (s) | export units/s | import file (MB) | import (s) | import units/s | accepted | export: server peak RSS (MB) | import (fresh server): RSS before → after (MB) | import: server peak RSS (MB) |"

@@ -76,6 +76,8 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
     // The search indexer reads the change log in the background; tests that count statements
     // must not see it. Search tests turn it on.
     config.search.refresh_interval_ms = 0;
+    // Nor the document-text job's polling (this process's uploads still wake it).
+    config.documents.text_poll_ms = 0;
     config
 }
 

@@ -135,6 +135,9 @@ pub struct DocumentsConfig {
     pub max_extract_bytes: u64,
     /// Seconds one extraction may take before the document is flagged unreadable.
     pub extract_timeout_seconds: u64,
+    /// How often each process looks for documents waiting for their text (uploaded through
+    /// another process, or left by one that stopped), in ms; 0: only after its own uploads.
+    pub text_poll_ms: u64,
 }
 
 /// The types accepted by default: documents, images, audio and video people publish.
@@ -171,6 +174,7 @@ impl Default for DocumentsConfig {
             max_text_chars: 2_000_000,
             max_extract_bytes: 64 * 1024 * 1024,
             extract_timeout_seconds: 120,
+            text_poll_ms: 5000,
         }
     }
 }

@@ -461,7 +461,15 @@ backend_test!(documents_on_s3);
 /// `chorus demo load` attaches the SWIT checklist in four languages; a running server reads
 /// their text (another process's uploads, found by polling) and search finds it.
 async fn demo_documents(backend: Backend) {
-    let Some(app) = spawn_with(backend, true, |c| c.search.refresh_interval_ms = 100).await else { return };
+    let Some(app) = spawn_with(backend, true, |c| {
+        c.search.refresh_interval_ms = 100;
+        // The CLI's uploads are another process's: found by polling.
+        c.documents.text_poll_ms = 100;
+    })
+    .await
+    else {
+        return;
+    };
     let (ok, out) = cli(&app, &["demo", "load"]);
     assert!(ok && out.contains("4 documents stored"), "{out}");
     let (ok, out) = cli(&app, &["demo", "load"]);

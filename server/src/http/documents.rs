@@ -19,7 +19,7 @@ use poem::http::{HeaderValue, StatusCode, header};
 use poem::{Body, IntoResponse, Request, Response};
 use serde::Deserialize;
 
-use super::graphql::authenticate;
+use super::graphql::{authenticate, signed_in};
 use super::{HttpState, refuse};
 use crate::content::documents::{self, Document, Upload, receive};
 use crate::content::{ContentType, Visibility};
@@ -59,13 +59,8 @@ fn item(raw: &str) -> Result<(ContentType, i32), AppError> {
 }
 
 pub async fn upload(req: &Request, body: Body, state: &HttpState) -> Response {
-    let who = match authenticate(req, state).await {
-        Ok(Some(p)) => p,
-        Ok(None) => {
-            return refuse(Code::Unauthenticated, "use `Authorization: Bearer <token>`")
-                .with_header(header::WWW_AUTHENTICATE, "Bearer")
-                .into_response();
-        }
+    let who = match signed_in(req, state).await {
+        Ok(p) => p,
         Err(r) => return r,
     };
     let mut params: UploadParams = match serde_urlencoded::from_str(req.uri().query().unwrap_or_default()) {
@@ -311,13 +306,8 @@ pub async fn download(req: &Request, id: &str, state: &HttpState) -> Response {
 }
 
 pub async fn delete(req: &Request, id: &str, state: &HttpState) -> Response {
-    let who = match authenticate(req, state).await {
-        Ok(Some(p)) => p,
-        Ok(None) => {
-            return refuse(Code::Unauthenticated, "use `Authorization: Bearer <token>`")
-                .with_header(header::WWW_AUTHENTICATE, "Bearer")
-                .into_response();
-        }
+    let who = match signed_in(req, state).await {
+        Ok(p) => p,
         Err(r) => return r,
     };
     let Some(id) = document_id(id) else {

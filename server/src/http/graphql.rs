@@ -296,6 +296,16 @@ pub(super) async fn authenticate(http: &Request, state: &HttpState) -> Result<Op
     }
 }
 
+/// The caller, who must be signed in: `401` with `WWW-Authenticate: Bearer` otherwise.
+pub(super) async fn signed_in(http: &Request, state: &HttpState) -> Result<Principal, Response> {
+    match authenticate(http, state).await? {
+        Some(p) => Ok(p),
+        None => Err(refuse(Code::Unauthenticated, "use `Authorization: Bearer <token>`")
+            .with_header(header::WWW_AUTHENTICATE, "Bearer")
+            .into_response()),
+    }
+}
+
 /// One GraphQL request as it arrives: async-graphql's fields, and the id of a trusted document
 /// (`documentId` in GraphQL over HTTP, `doc_id` in Relay). Read field by field (no serde
 /// `flatten`, which would buffer each request once more).

@@ -13,7 +13,7 @@ use poem::http::{StatusCode, header};
 use poem::{Body, IntoResponse, Request, Response};
 use serde::Deserialize;
 
-use super::graphql::{authenticate, read_body};
+use super::graphql::{read_body, signed_in};
 use super::{HttpState, refuse};
 use crate::auth::Principal;
 use crate::content::ContentType;
@@ -25,15 +25,6 @@ use crate::exchange::{Format, ReadLimits, report};
 fn error(e: &AppError) -> Response {
     e.log_if_internal();
     refuse(e.code(), &e.public_message())
-}
-
-async fn signed_in(req: &Request, state: &HttpState) -> Result<Principal, Response> {
-    match authenticate(req, state).await? {
-        Some(p) => Ok(p),
-        None => Err(refuse(Code::Unauthenticated, "use `Authorization: Bearer <token>`")
-            .with_header(header::WWW_AUTHENTICATE, "Bearer")
-            .into_response()),
-    }
 }
 
 #[derive(Deserialize)]

@@ -102,6 +102,7 @@ async fn xliff_round_trip_with_reports(backend: Backend) {
     );
     assert!(!file.contains("nswp.org"), "markup stays in Chorus: {file}");
     assert!(file.contains("Second paragraph &amp; more."), "{file}");
+    xliff_valid(&file);
 
     // The translator's file comes back: every unit accepted, nothing published.
     let translated = translate_xliff12(&file, "[fr] ");
@@ -151,6 +152,7 @@ async fn xliff_round_trip_with_reports(backend: Backend) {
     let (_, body) = import(&app, &translator, "locale=fr", &translated).await;
     assert_eq!(body["reports"][0]["counts"]["unchanged"], 6, "{body}");
     let (_, _, again) = export(&app, &translator, &format!("locale=fr&type=resource&ids={n}")).await;
+    xliff_valid(&again);
     assert!(
         again.contains("<target state=\"translated\">[fr] Sex workers' <g id=\"1\" ctype=\"bold\">rights</g>"),
         "{again}"
@@ -361,6 +363,7 @@ async fn po_json_csv_and_xliff2_round_trips(backend: Backend) {
     let x = &body["data"]["exportTranslations"];
     assert_eq!(x["units"], 6, "{body}");
     let mut file = x["content"].as_str().unwrap().to_owned();
+    xliff_valid(&file);
     let mut out = String::new();
     while let Some(start) = file.find("<source xml:space=\"preserve\">") {
         let end = file[start..].find("</source>").unwrap() + start;
@@ -374,6 +377,11 @@ async fn po_json_csv_and_xliff2_round_trips(backend: Backend) {
     let (_, body) = import(&app, &editor, "publish=true", &approved).await;
     assert_eq!(body["reports"][0]["counts"]["accepted"], 6, "{body}");
     assert_eq!(working(&app, &editor, &id, "fr").await["status"], "PUBLISHED");
+    // Exported again, with its targets and their states, it is still valid.
+    let body = app.gql_as(&editor, q, json!({ "f": { "items": [id] } })).await;
+    let again = body["data"]["exportTranslations"]["content"].as_str().unwrap();
+    assert!(again.contains("<target"), "{again}");
+    xliff_valid(again);
 
     // The command line exports and imports too.
     let (programme_id, m) = resource(&app, &editor, "Programme page").await;
@@ -432,6 +440,36 @@ fn toolkit(command: &str, input: &str, from: &str, to: &str) -> Option<String> {
         }
         Err(e) => panic!("{command}: {e}"),
     }
+}
+
+/// The file validates against its OASIS schema (XLIFF 1.2 strict or 2.0 core) with lxml, through
+/// `tests/tools/xliff_validate.py`. The schemas come from Debian's php-symfony-translation
+/// package: `.ci/run` extracts it and sets `CHORUS_XLIFF_SCHEMAS`; without them the check is
+/// skipped outside CI.
+fn xliff_valid(xliff: &str) {
+    let dir = std::env::var_os("CHORUS_XLIFF_SCHEMAS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| "/usr/share/php/Symfony/Component/Translation/Resources/schemas".into());
+    if !dir.join("xliff-core-1.2-strict.xsd").exists() {
+        assert!(
+            std::env::var_os("CHORUS_REQUIRE_TRANSLATION_TOOLS").is_none(),
+            "no XLIFF schemas in {} (set CHORUS_XLIFF_SCHEMAS)",
+            dir.display()
+        );
+        eprintln!("XLIFF schemas not found: skipping the schema check");
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let path = work.path().join("file.xlf");
+    std::fs::write(&path, xliff).unwrap();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/xliff_validate.py");
+    let out = std::process::Command::new("python3").arg(script).arg(&dir).arg(&path).output().unwrap();
+    assert!(
+        out.status.success(),
+        "not valid against its schema:\n{}{}\n{xliff}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// `msgfmt --check` accepts the file (when gettext is installed; `.ci/run` installs it).

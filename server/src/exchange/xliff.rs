@@ -16,8 +16,9 @@ use super::blocks::{InlineCode, Part, Segment};
 use super::{ExportFile, ExportUnit, FileUnit, Format, ParsedFile, ReadLimits, UnitState};
 use crate::error::{AppError, AppResult};
 
-/// Namespace of the attributes Chorus adds to XLIFF 1.2 units (the source hash).
-pub const CHORUS_NS: &str = "urn:chorus:xliff";
+/// The XLIFF 1.2 context type (a user-defined `x-` value) that carries a unit's source hash.
+/// Files exported before it carry the hash as a `chorus:source-hash` attribute, still read.
+const HASH_CONTEXT: &str = "x-chorus-source-hash";
 /// XLIFF 2.0's metadata module, for the source hash.
 const MDA_NS: &str = "urn:oasis:names:tc:xliff:metadata:2.0";
 
@@ -114,7 +115,7 @@ pub fn write_12(file: &ExportFile) -> Vec<u8> {
     let mut out = String::with_capacity(4096);
     let _ = write!(
         out,
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<xliff version=\"1.2\" xmlns=\"urn:oasis:names:tc:xliff:document:1.2\" xmlns:chorus=\"{CHORUS_NS}\">\n"
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<xliff version=\"1.2\" xmlns=\"urn:oasis:names:tc:xliff:document:1.2\">\n"
     );
     let (src, trg) = (esc(&file.source_locale), esc(&file.target_locale));
     for item in &file.items {
@@ -133,7 +134,7 @@ pub fn write_12(file: &ExportFile) -> Vec<u8> {
             if u.state == Some(UnitState::Final) && !u.outdated {
                 out.push_str(" approved=\"yes\"");
             }
-            let _ = write!(out, " chorus:source-hash=\"{}\">\n    <source>", esc(&u.hash));
+            out.push_str(">\n    <source>");
             segment_12(u, &u.source, &mut out);
             out.push_str("</source>\n");
             if let Some(t) = &u.target {
@@ -147,12 +148,15 @@ pub fn write_12(file: &ExportFile) -> Vec<u8> {
                 segment_12(u, t, &mut out);
                 out.push_str("</target>\n");
             }
-            // The key as the unit's location and the hash in a developer note as well: tools that
-            // convert XLIFF to PO (translate-toolkit's xliff2po) keep those as `#:` and `#.`.
+            // The key as the unit's location, the hash as a context of its own (XLIFF 1.2 strict
+            // allows no attributes of another namespace without their schema) and in a developer
+            // note as well: tools that convert XLIFF to PO (translate-toolkit's xliff2po) keep
+            // the location and the note as `#:` and `#.`.
             let _ = writeln!(
                 out,
-                "    <context-group name=\"chorus\" purpose=\"location\"><context context-type=\"sourcefile\">{}</context></context-group>\n    <note from=\"developer\">{}\nsource-hash: {}</note>\n   </trans-unit>",
+                "    <context-group purpose=\"location\"><context context-type=\"sourcefile\">{}</context><context context-type=\"{HASH_CONTEXT}\">{}</context></context-group>\n    <note from=\"developer\">{}\nsource-hash: {}</note>\n   </trans-unit>",
                 text_esc(&u.key),
+                text_esc(&u.hash),
                 text_esc(&u.note),
                 text_esc(&u.hash)
             );
@@ -582,6 +586,10 @@ fn start(st: &mut State, name: &str, a: &[(String, String)], line: u32, empty: b
             }
             st.target_lang = attr(a, "target-language").map(str::to_owned);
         }
+        "context" if st.unit.is_some() && !v20 && attr(a, "context-type") == Some(HASH_CONTEXT) => {
+            st.in_hash = !empty;
+            st.hash_text.clear();
+        }
         "context" | "note" if st.unit.is_some() && !v20 => {
             let sourcefile = name == "context" && attr(a, "context-type") == Some("sourcefile");
             st.aside = (!empty).then(|| (sourcefile, String::new()));
@@ -692,7 +700,7 @@ fn end(st: &mut State, name: &str, units: &mut Vec<FileUnit>, empty: bool) {
                 }
             }
         }
-        "meta" if st.in_hash => {
+        "meta" | "context" if st.in_hash => {
             st.in_hash = false;
             if let Some(u) = &mut st.unit {
                 u.hash = Some(st.hash_text.trim().to_owned());

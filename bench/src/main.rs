@@ -147,7 +147,7 @@ enum Cmd {
         /// Resources of the first case (a fifth of them written in English are exported).
         #[arg(long, default_value_t = 10_000)]
         resources: usize,
-        /// Resources of the large-file case.
+        /// Resources of the large-file case (0: no large case).
         #[arg(long, default_value_t = 10_000)]
         large_resources: usize,
         /// How many times each body is repeated in the large-file case.

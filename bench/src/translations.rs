@@ -121,6 +121,18 @@ async fn case(label: &str, resources: usize, body_repeat: usize, no_indexer: boo
         tokio::time::sleep(std::time::Duration::from_secs(5)).await;
     }
     let (rss_before, _) = rss(child.id());
+    // `CHORUS_BENCH_PERF=FILE`: the server is profiled by `perf record` during the import.
+    let perf = std::env::var_os("CHORUS_BENCH_PERF").map(|out| {
+        let perf = Command::new("perf")
+            .args(["record", "-F", "1999", "-g", "-p", &child.id().to_string(), "-o"])
+            .arg(out)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("perf record starts");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        perf
+    });
     let t = Instant::now();
     let resp = client
         .post(format!("{base}/v1/translations/import?locale=fr"))
@@ -132,6 +144,10 @@ async fn case(label: &str, resources: usize, body_repeat: usize, no_indexer: boo
     let status = resp.status();
     let report: serde_json::Value = resp.json().await.unwrap();
     let import_s = t.elapsed().as_secs_f64();
+    if let Some(mut perf) = perf {
+        let _ = Command::new("kill").args(["-INT", &perf.id().to_string()]).status();
+        let _ = perf.wait();
+    }
     assert!(status.is_success(), "{report}");
     let r = &report["reports"][0];
     eprintln!("{label}: counts {}", r["counts"]);
@@ -170,17 +186,11 @@ pub async fn bench(resources: usize, large_resources: usize, body_repeat: usize,
         "import: {}\n",
         if warm { "into the server that just exported (warm)" } else { "into a fresh server (its memory alone)" }
     );
-    let rows = vec![
-        case(&format!("{resources} resources"), resources, 1, no_indexer, warm).await,
-        case(
-            &format!("{large_resources} resources, bodies x{body_repeat}"),
-            large_resources,
-            body_repeat,
-            no_indexer,
-            warm,
-        )
-        .await,
-    ];
+    let mut rows = vec![case(&format!("{resources} resources"), resources, 1, no_indexer, warm).await];
+    if large_resources > 0 {
+        let label = format!("{large_resources} resources, bodies x{body_repeat}");
+        rows.push(case(&label, large_resources, body_repeat, no_indexer, warm).await);
+    }
     println!(
         "| case | units | export (MB) | export (s) | export units/s | import file (MB) | import (s) | import units/s | accepted | export: server peak RSS (MB) | import (fresh server): RSS before → after (MB) | import: server peak RSS (MB) |"
     );

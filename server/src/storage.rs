@@ -10,21 +10,49 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use object_store::path::Path as Key;
-use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
+use object_store::{MultipartUpload, ObjectStore, ObjectStoreExt, PutPayload};
 use tokio::io::AsyncReadExt;
 
 use crate::config::{DocumentsConfig, StorageBackend};
 use crate::error::{AppError, AppResult};
 
-/// Parts of a multipart upload (S3's minimum part is 5 MiB), and how many are in flight: the
-/// memory an upload holds is about their product.
+/// Parts of a multipart upload (S3's minimum part is 5 MiB): one part is read from the staged
+/// file, sent, and its buffer reused for the next, so an upload holds one part's memory.
 const PART_BYTES: usize = 5 * 1024 * 1024;
-const PARTS_IN_FLIGHT: usize = 1;
+
+/// Sends the file as parts of `PART_BYTES` (the last one shorter), one at a time, through one
+/// buffer: once a part is sent, the store holds no reference to its bytes and the buffer is
+/// filled again.
+async fn send_parts(file: &mut tokio::fs::File, upload: &mut dyn MultipartUpload) -> AppResult<()> {
+    let read_failed = |e: std::io::Error| AppError::internal(format!("staged upload: {e}"));
+    let mut part = BytesMut::zeroed(PART_BYTES);
+    loop {
+        part.resize(PART_BYTES, 0);
+        let mut filled = 0;
+        while filled < PART_BYTES {
+            let n = file.read(&mut part[filled..]).await.map_err(read_failed)?;
+            if n == 0 {
+                break;
+            }
+            filled += n;
+        }
+        if filled == 0 {
+            return Ok(());
+        }
+        part.truncate(filled);
+        let bytes = part.freeze();
+        upload.put_part(PutPayload::from_bytes(bytes.clone())).await.map_err(unavailable)?;
+        if filled < PART_BYTES {
+            return Ok(());
+        }
+        part = bytes.try_into_mut().unwrap_or_else(|_| BytesMut::zeroed(PART_BYTES));
+    }
+}
 
 /// The folder of document objects inside the store.
 const PREFIX: &str = "documents/sha256";
@@ -162,27 +190,15 @@ impl Storage {
             self.store.put(&key, Bytes::from(buf).into()).await.map_err(unavailable)?;
             return Ok(());
         }
-        let upload = self.store.put_multipart(&key).await.map_err(unavailable)?;
-        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
-        let mut buf = vec![0u8; 256 * 1024];
-        let result: AppResult<()> = async {
-            loop {
-                let n = file.read(&mut buf).await.map_err(|e| AppError::internal(format!("staged upload: {e}")))?;
-                if n == 0 {
-                    return Ok(());
-                }
-                writer.wait_for_capacity(PARTS_IN_FLIGHT).await.map_err(unavailable)?;
-                writer.write(&buf[..n]);
-            }
-        }
-        .await;
+        let mut upload = self.store.put_multipart(&key).await.map_err(unavailable)?;
+        let result = send_parts(&mut file, upload.as_mut()).await;
         match result {
             Ok(()) => {
-                writer.finish().await.map_err(unavailable)?;
+                upload.complete().await.map_err(unavailable)?;
                 Ok(())
             }
             Err(e) => {
-                let _ = writer.abort().await;
+                let _ = upload.abort().await;
                 Err(e)
             }
         }

@@ -130,7 +130,8 @@ pub async fn import(
     import_parsed(state, who, parsed, opts).await
 }
 
-/// `import` of a file staged on disk (an XLIFF file is read as it streams from it).
+/// `import` of a file staged on disk (an XLIFF file is read as it streams from it, on a blocking
+/// thread: a large file takes a while to read, and the server's workers go on serving).
 pub async fn import_file(
     state: &impl Services,
     who: &Principal,
@@ -138,7 +139,8 @@ pub async fn import_file(
     opts: &ImportOptions,
     limits: ReadLimits,
 ) -> AppResult<Report> {
-    let parsed = super::read_file(file, limits)?;
+    let parsed =
+        tokio::task::spawn_blocking(move || super::read_file(file, limits)).await.map_err(AppError::internal)??;
     import_parsed(state, who, parsed, opts).await
 }
 

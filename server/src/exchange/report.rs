@@ -3,7 +3,10 @@
 
 use chorus_entities as e;
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::policy::{Action, Principal, allows};
@@ -157,8 +160,8 @@ impl Report {
 
 /// Stores a report (bookkeeping: its own statement, no audit row).
 #[allow(clippy::too_many_arguments)]
-pub async fn store<C: ConnectionTrait>(
-    conn: &C,
+pub async fn store(
+    db: &sea_orm::DatabaseConnection,
     who: &Principal,
     file_name: &str,
     format: &str,
@@ -168,6 +171,8 @@ pub async fn store<C: ConnectionTrait>(
     entries: &[Entry],
     items: &[(ContentType, i32)],
 ) -> AppResult<Report> {
+    // One transaction: the report and the items it is listed under appear together.
+    let txn = db.begin().await?;
     let m = e::import_reports::ActiveModel {
         created_at: Set(Utc::now()),
         user_id: Set((who.user_id > 0).then_some(who.user_id)),
@@ -185,18 +190,18 @@ pub async fn store<C: ConnectionTrait>(
         entries: Set(serde_json::to_string(entries).map_err(AppError::internal)?),
         ..Default::default()
     }
-    .insert(conn)
+    .insert(&txn)
     .await?;
-    for (ty, id) in items {
-        e::import_report_items::ActiveModel {
+    for chunk in items.chunks(500) {
+        let rows = chunk.iter().map(|(ty, id)| e::import_report_items::ActiveModel {
             report_id: Set(m.id),
             entity: Set(ty.entity().to_owned()),
             item_id: Set(*id),
             ..Default::default()
-        }
-        .insert(conn)
-        .await?;
+        });
+        e::import_report_items::Entity::insert_many(rows).exec(&txn).await?;
     }
+    txn.commit().await?;
     Ok(Report::from_model(m))
 }
 

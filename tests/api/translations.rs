@@ -53,6 +53,24 @@ async fn import(app: &TestApp, token: &str, query: &str, file: &str) -> (u16, Va
     (resp.status().as_u16(), resp.json().await.unwrap_or(Value::Null))
 }
 
+/// Files as the parts of one `multipart/form-data` request (as `curl -F file=@a -F file=@b`).
+async fn import_form(app: &TestApp, token: &str, query: &str, files: &[(&str, &str)]) -> (u16, Value) {
+    let mut form = reqwest::multipart::Form::new().text("note", "text parts are ignored");
+    for (name, content) in files {
+        form =
+            form.part("file", reqwest::multipart::Part::bytes(content.as_bytes().to_vec()).file_name(name.to_string()));
+    }
+    let resp = app
+        .client
+        .post(app.url(&format!("/v1/translations/import?{query}")))
+        .header("authorization", format!("Bearer {token}"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    (resp.status().as_u16(), resp.json().await.unwrap_or(Value::Null))
+}
+
 /// What a translation tool does with an XLIFF 1.2 file: a target after each source, its
 /// text the source's with `[fr] ` in front (inline codes kept as they are).
 fn translate_xliff12(file: &str, prefix: &str) -> String {
@@ -300,7 +318,21 @@ async fn po_json_csv_and_xliff2_round_trips(backend: Backend) {
         filled.push('\n');
     }
     msgfmt_check(&filled);
-    let (_, body) = import(&app, &editor, "", &filled).await;
+    // Through a REST multipart form, beside a file that is not a translation file: each file
+    // gets its own report or error (a dry run here, then the PO alone for real).
+    let (status, body) =
+        import_form(&app, &editor, "dryRun=true", &[("ru.po", &filled), ("notes.pdf", "%PDF-1.7 no")]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        (body["reports"][0]["fileName"].as_str(), body["reports"][0]["counts"]["accepted"].as_i64()),
+        (Some("ru.po"), Some(6)),
+        "{body}"
+    );
+    assert_eq!(body["reports"][0]["outcome"], "dry_run", "{body}");
+    assert_eq!(body["reports"][1]["fileName"], "notes.pdf", "{body}");
+    assert_eq!(body["reports"][1]["error"]["code"], "UNSUPPORTED_FILE_FORMAT", "{body}");
+    assert!(working(&app, &editor, &id, "ru").await.is_null(), "a dry run writes nothing");
+    let (_, body) = import_form(&app, &editor, "", &[("ru.po", &filled)]).await;
     assert_eq!(body["reports"][0]["counts"]["accepted"], 6, "{body}");
     assert_eq!(body["reports"][0]["format"], "po");
     let ru = working(&app, &editor, &id, "ru").await;
@@ -522,6 +554,18 @@ async fn oversized_uploads_are_refused(backend: Backend) {
     let big = format!("msgid \"\"\nmsgstr \"\"\n\n#{}\n", "x".repeat(20_000));
     let (status, body) = import(&app, &editor, "", &big).await;
     assert_eq!((status, first_code(&body).as_str()), (413, "PAYLOAD_TOO_LARGE"), "{body}");
+    // In a multipart form: one file over the limit, or small files over it together.
+    let (status, body) = import_form(&app, &editor, "", &[("big.po", &big)]).await;
+    assert_eq!((status, first_code(&body).as_str()), (413, "PAYLOAD_TOO_LARGE"), "{body}");
+    let part = big[..9_000].to_owned();
+    // (the request's limit is the file limit and 64 KiB for the framing: ten files of 9,000 bytes)
+    let names: Vec<String> = (0..10).map(|i| format!("{i}.po")).collect();
+    let files: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), part.as_str())).collect();
+    let (status, body) = import_form(&app, &editor, "", &files).await;
+    assert_eq!((status, first_code(&body).as_str()), (413, "PAYLOAD_TOO_LARGE"), "{body}");
+    let staged = app.config.server.data_dir.join("tmp").join("uploads");
+    let left = std::fs::read_dir(&staged).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(left, 0, "refused uploads leave no staged file");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM import_reports").await, 0);
     app.stop().await;
 }

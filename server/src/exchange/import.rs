@@ -17,7 +17,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use super::blocks::Segment;
 use super::export::{MAX_SUMMARY, MAX_TITLE, align, earlier_body_hash, parse_key};
 use super::report::{self, Counts, Entry, EntryStatus, Outcome, Report, UnitCode};
-use super::{FileUnit, ReadLimits, UnitField, UnitState, read};
+use super::{FileUnit, ReadLimits, UnitField, UnitState};
 use crate::auth::policy::{Action, Field, Principal, allows};
 use crate::content::text::field_hash;
 use crate::content::translate::{self, TextInput};
@@ -116,22 +116,10 @@ fn field_of(f: &UnitField) -> Field {
     }
 }
 
-/// Imports a file; file-level errors (unreadable, unsafe, unknown format) are returned as
-/// errors and nothing is stored. The file is let go of once read.
-pub async fn import(
-    state: &impl Services,
-    who: &Principal,
-    bytes: bytes::Bytes,
-    opts: &ImportOptions,
-    limits: ReadLimits,
-) -> AppResult<Report> {
-    let parsed = read(&bytes, limits)?;
-    drop(bytes);
-    import_parsed(state, who, parsed, opts).await
-}
-
-/// `import` of a file staged on disk (an XLIFF file is read as it streams from it, on a blocking
-/// thread: a large file takes a while to read, and the server's workers go on serving).
+/// Imports a file staged on disk; file-level errors (unreadable, unsafe, unknown format) are
+/// returned as errors and nothing is stored. An XLIFF file is read as it streams from the disk;
+/// reading runs on a blocking thread (a large file takes a while, and the server's workers go
+/// on serving).
 pub async fn import_file(
     state: &impl Services,
     who: &Principal,

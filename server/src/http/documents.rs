@@ -165,7 +165,7 @@ async fn receive_multipart(
     }
 }
 
-fn too_large_or(other: impl Fn(multer::Error) -> AppError) -> impl Fn(multer::Error) -> AppError {
+pub(super) fn too_large_or(other: impl Fn(multer::Error) -> AppError) -> impl Fn(multer::Error) -> AppError {
     move |e| match e {
         multer::Error::StreamSizeExceeded { .. } | multer::Error::FieldSizeExceeded { .. } => {
             AppError::TooLarge("the file is larger than the limit".into())

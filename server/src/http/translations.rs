@@ -13,10 +13,12 @@ use poem::http::{StatusCode, header};
 use poem::{Body, IntoResponse, Request, Response};
 use serde::Deserialize;
 
-use super::graphql::{read_body, signed_in};
+use super::documents::too_large_or;
+use super::graphql::signed_in;
 use super::{HttpState, refuse};
 use crate::auth::Principal;
 use crate::content::ContentType;
+use crate::content::documents::receive;
 use crate::error::{AppError, Code};
 use crate::exchange::export::{self, Selection, file_name, one_file};
 use crate::exchange::import::{self, ImportOptions};
@@ -211,27 +213,43 @@ struct ImportParams {
     name: Option<String>,
 }
 
-/// The files of a `multipart/form-data` body: every part with a file name.
-async fn parts(content_type: &str, bytes: bytes::Bytes) -> Result<Vec<(String, bytes::Bytes)>, AppError> {
-    let boundary =
-        multer::parse_boundary(content_type).map_err(|e| AppError::bad_input(format!("multipart body: {e}")))?;
-    let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(bytes) });
-    let mut multipart = multer::Multipart::new(stream, boundary);
-    let mut files = Vec::new();
-    while let Some(field) =
-        multipart.next_field().await.map_err(|e| AppError::bad_input(format!("multipart body: {e}")))?
-    {
-        let Some(name) = field.file_name().map(str::to_owned) else { continue };
-        let data = field.bytes().await.map_err(|e| AppError::bad_input(format!("multipart body: {e}")))?;
-        files.push((name, data));
-        if files.len() > 20 {
-            return Err(AppError::bad_input("multipart body: at most 20 files at once"));
+/// The file parts of a multipart body (at most 20), each staged on disk as it arrives: the
+/// files together within `limit`, each within `per_file`; text parts are ignored.
+async fn staged_parts(
+    content_type: &str,
+    body: Body,
+    dir: &std::path::Path,
+    limit: u64,
+    per_file: u64,
+    deadline: std::time::Duration,
+) -> Result<Vec<(String, receive::Received)>, AppError> {
+    let bad = |e: multer::Error| AppError::bad_input(format!("multipart body: {e}"));
+    let boundary = multer::parse_boundary(content_type).map_err(bad)?;
+    let constraints =
+        multer::Constraints::new().size_limit(multer::SizeLimit::new().whole_stream(limit).per_field(per_file));
+    let mut form = multer::Multipart::with_constraints(body.into_bytes_stream(), boundary, constraints);
+    let work = async {
+        let mut files = Vec::new();
+        while let Some(mut field) = form.next_field().await.map_err(too_large_or(bad))? {
+            let Some(name) = field.file_name().map(str::to_owned) else { continue };
+            if files.len() == 20 {
+                return Err(AppError::bad_input("multipart body: at most 20 files at once"));
+            }
+            let mut r = receive::Receiver::new(dir, per_file).await?;
+            while let Some(chunk) = field.chunk().await.map_err(too_large_or(bad))? {
+                r.push(&chunk).await?;
+            }
+            files.push((name, r.finish().await?));
         }
+        if files.is_empty() {
+            return Err(AppError::bad_input("multipart body: no file part (a part with a filename)"));
+        }
+        Ok(files)
+    };
+    match tokio::time::timeout(deadline, work).await {
+        Ok(result) => result,
+        Err(_) => Err(AppError::Timeout(format!("the upload did not arrive within {} seconds", deadline.as_secs()))),
     }
-    if files.is_empty() {
-        return Err(AppError::bad_input("multipart body: no file part (a part with a filename)"));
-    }
-    Ok(files)
 }
 
 /// A file sent as the body: staged on disk as it arrives (within the size limit), then read
@@ -243,7 +261,6 @@ async fn import_staged(
     who: &Principal,
     params: &ImportParams,
 ) -> Response {
-    use crate::content::documents::receive;
     let t = &state.app.config.translations;
     let limit = t.max_file_bytes as u64;
     match req.header(header::CONTENT_LENGTH).map(|v| v.trim().parse::<u64>()) {
@@ -259,14 +276,7 @@ async fn import_staged(
     let deadline = std::time::Duration::from_secs(t.upload_timeout_seconds);
     let staged = match receive::receive(body.into_bytes_stream(), &dir, limit, deadline).await {
         Ok(r) => r,
-        Err(e) => {
-            let resp = error(&e);
-            return if matches!(e, AppError::TooLarge(_) | AppError::Timeout(_)) {
-                resp.with_header(header::CONNECTION, "close").into_response()
-            } else {
-                resp
-            };
-        }
+        Err(e) => return upload_error(&e),
     };
     let opts = ImportOptions {
         file_name: params.name.clone().unwrap_or_else(|| "upload".into()),
@@ -289,6 +299,17 @@ async fn import_staged(
     }
 }
 
+/// An upload refused while it arrives: too large or too slow also close the connection (the
+/// rest of the body is not read).
+fn upload_error(e: &AppError) -> Response {
+    let resp = error(e);
+    if matches!(e, AppError::TooLarge(_) | AppError::Timeout(_)) {
+        resp.with_header(header::CONNECTION, "close").into_response()
+    } else {
+        resp
+    }
+}
+
 pub async fn import(req: &Request, body: Body, state: &HttpState) -> Response {
     let who = match signed_in(req, state).await {
         Ok(p) => p,
@@ -305,23 +326,26 @@ pub async fn import(req: &Request, body: Body, state: &HttpState) -> Response {
     if !multipart {
         return import_staged(req, body, state, &who, &params).await;
     }
-    // Multipart framing adds a little to the file.
-    let limit = t.max_file_bytes.saturating_add(64 * 1024);
-    let bytes = match read_body(req, body, limit, deadline).await {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    let files = match parts(&content_type, bytes).await {
+    // Every file part is staged on disk as it arrives, as a file sent as the body is; the files
+    // together within the limit (multipart framing adds a little).
+    let per_file = t.max_file_bytes as u64;
+    let limit = per_file.saturating_add(64 * 1024);
+    match req.header(header::CONTENT_LENGTH).map(|v| v.trim().parse::<u64>()) {
+        Some(Ok(n)) if n > limit => {
+            return upload_error(&AppError::TooLarge(format!("request body exceeds {limit} bytes")));
+        }
+        Some(Err(_)) => return refuse(Code::BadRequest, "malformed Content-Length"),
+        _ => {}
+    }
+    let dir = receive::staging_dir(&state.app.config.server.data_dir);
+    let files = match staged_parts(&content_type, body, &dir, limit, per_file, deadline).await {
         Ok(f) => f,
-        Err(e) => return error(&e),
+        Err(e) => return upload_error(&e),
     };
     let limits = ReadLimits::from(t);
     let mut reports = Vec::new();
     let single = files.len() == 1;
-    for (name, data) in files {
-        if data.len() > t.max_file_bytes {
-            return refuse(Code::PayloadTooLarge, &format!("{name}: larger than {} bytes", t.max_file_bytes));
-        }
+    for (name, staged) in files {
         let opts = ImportOptions {
             file_name: name.clone(),
             dry_run: params.dry_run,
@@ -329,7 +353,12 @@ pub async fn import(req: &Request, body: Body, state: &HttpState) -> Response {
             publish: params.publish,
             locale: params.locale.clone(),
         };
-        match import::import(&state.app, &who, data, &opts, limits).await {
+        let imported = match std::fs::File::open(&staged.path) {
+            Ok(file) => import::import_file(&state.app, &who, file, &opts, limits).await,
+            Err(e) => Err(AppError::internal(format!("staged upload: {e}"))),
+        };
+        drop(staged);
+        match imported {
             Ok(r) => reports.push(r.to_json()),
             // One file: the request fails with the file's error; several: each says its own.
             Err(e) if single => return error(&e),

@@ -3,6 +3,8 @@
 //! on an S3-compatible store. Reports throughput and the server's resident memory: before,
 //! the highest value sampled every 20 ms during the transfer, and after. The file is streamed
 //! from disk by the client and hashed on the way back, so the client holds no copy either.
+//! Each store is also measured after a first 6 MiB transfer (the one-time set-up of a process
+//! apart from the transfer).
 
 use std::io::Write as _;
 use std::process::{Command, Stdio};

@@ -7,6 +7,7 @@
 //! query of 20 localised resources with their organisations and topics over HTTP.
 
 mod documents;
+mod natural;
 mod search;
 mod soak;
 mod translations;

@@ -16,7 +16,7 @@ use crate::{LOCALES, Lcg, free_port, insert_resources};
 
 /// The corpus languages and the PostgreSQL text-search configuration of each (`simple` where
 /// PostgreSQL has none).
-const LANGUAGES: [(&str, &str); 6] = [
+pub(crate) const LANGUAGES: [(&str, &str); 6] = [
     ("en", "english"),
     ("fr", "french"),
     ("es", "spanish"),
@@ -25,7 +25,7 @@ const LANGUAGES: [(&str, &str); 6] = [
     ("ar", "arabic"),
 ];
 
-fn pg_config(locale: &str) -> &'static str {
+pub(crate) fn pg_config(locale: &str) -> &'static str {
     LANGUAGES.iter().find(|(l, _)| *l == locale).map_or("simple", |(_, c)| c)
 }
 
@@ -90,7 +90,7 @@ impl Sdg {
     }
 
     /// The goal title of a target or indicator key (`1-2-title` -> goal `1-title`).
-    fn goal_of(&self, key: &str, locale: &str) -> String {
+    pub(crate) fn goal_of(&self, key: &str, locale: &str) -> String {
         let goal = key.split('-').next().unwrap_or("");
         self.goals.get(&format!("{goal}-title")).and_then(|t| t.get(locale)).cloned().unwrap_or_default()
     }
@@ -117,7 +117,7 @@ pub fn corpus_root() -> PathBuf {
 }
 
 /// Words of a text as a reader would see them: letters and digits, lowercased.
-fn words(text: &str) -> Vec<String> {
+pub(crate) fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
 }
 
@@ -284,14 +284,14 @@ fn eval_documents(sdg: &Sdg) -> Vec<(u64, String, IndexDoc)> {
 }
 
 #[derive(Default, Clone, Copy)]
-struct Score {
-    queries: usize,
+pub(crate) struct Score {
+    pub(crate) queries: usize,
     reciprocal: f64,
     found: usize,
 }
 
 impl Score {
-    fn add(&mut self, rank: Option<usize>) {
+    pub(crate) fn add(&mut self, rank: Option<usize>) {
         self.queries += 1;
         if let Some(r) = rank.filter(|r| *r < 10) {
             self.reciprocal += 1.0 / (r as f64 + 1.0);
@@ -299,22 +299,22 @@ impl Score {
         }
     }
 
-    fn mrr(&self) -> f64 {
+    pub(crate) fn mrr(&self) -> f64 {
         self.reciprocal / self.queries.max(1) as f64
     }
 
-    fn recall(&self) -> f64 {
+    pub(crate) fn recall(&self) -> f64 {
         self.found as f64 / self.queries.max(1) as f64
     }
 }
 
-async fn pg_admin(base: &str) -> DatabaseConnection {
+pub(crate) async fn pg_admin(base: &str) -> DatabaseConnection {
     sea_orm::Database::connect(format!("{base}/postgres")).await.expect("PostgreSQL for the comparison")
 }
 
 /// The PostgreSQL query: the words must all match (websearch syntax), else any of them, ranked by
 /// `ts_rank_cd`; the same fallback Chorus applies.
-const PG_EVAL: &str = "WITH q AS (SELECT websearch_to_tsquery($1::regconfig, $2) AS a, \
+pub(crate) const PG_EVAL: &str = "WITH q AS (SELECT websearch_to_tsquery($1::regconfig, $2) AS a, \
      to_tsquery($1::regconfig, replace(plainto_tsquery($1::regconfig, $2)::text, '&', '|')) AS o) \
      SELECT key FROM (SELECT key, ts_rank_cd(tsv, q.a) AS r, 0 AS pass FROM eval_docs, q WHERE locale = $3 AND tsv @@ q.a \
      UNION ALL SELECT key, ts_rank_cd(tsv, q.o), 1 FROM eval_docs, q WHERE locale = $3 AND tsv @@ q.o \
@@ -433,6 +433,7 @@ pub async fn relevance(postgres: Option<String>) {
     for q in queries.iter().step_by(97).take(8) {
         println!("- [{}] {:?} ({:?}) -> {}", q.locale, q.text, q.variant, q.relevant);
     }
+    crate::natural::evaluate(&sdg, postgres.as_deref()).await;
 }
 
 /// Query mix of the speed benchmark: one-, two- and three-word queries (Chinese: one to three

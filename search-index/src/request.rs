@@ -1,10 +1,12 @@
 //! What a search asks and what it answers: plain data, shared by the searcher, the result cache
 //! and callers, depending on nothing else in the crate.
 
-/// Characters of a query that are considered; the rest is ignored.
-pub const MAX_QUERY_CHARS: usize = 256;
-/// Words and phrases of a query that are considered.
-pub const MAX_CLAUSES: usize = 10;
+/// Characters of a query that are considered; the rest is ignored (a paragraph pasted as a
+/// query fits).
+pub const MAX_QUERY_CHARS: usize = 1000;
+/// Words and phrases of a query that are read; of their terms after analysis, the rarest are
+/// kept (`search::MAX_TERMS`), so the bound is on work, not on where a word stands.
+pub const MAX_CLAUSES: usize = 200;
 /// Facets that can be counted.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum FacetName {

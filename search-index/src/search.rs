@@ -2,11 +2,13 @@
 //!
 //! User input is only ever text. It is cut to [`MAX_QUERY_CHARS`](crate::request::MAX_QUERY_CHARS) characters and
 //! [`MAX_CLAUSES`](crate::request::MAX_CLAUSES) words or quoted phrases, control characters become spaces, and each word is
-//! analysed by every searched language's analyzer; no query-parser syntax exists. Every word must
-//! match (in title, summary or body, boosted in that order); when that finds nothing the words
-//! are OR-ed instead. A word of five letters or more that is in no document is matched with one
-//! typo (two from nine letters), through the spelling vocabulary; codes (words with digits) never
-//! are. The last word, unless followed by a space, also matches as a prefix (as you type).
+//! analysed by every searched language's analyzer; no query-parser syntax exists. The words are
+//! OR-ed and ranked by BM25 (title, summary, body, documents, weighted in that order), scored with
+//! each language's own statistics; documents that have every word get a bonus; a long query keeps
+//! its rarest words; quoted phrases must match. A word of five letters or more that is in no
+//! document is matched with one typo (two from nine letters), through the spelling vocabulary;
+//! codes (words with digits) never are. The last word, unless followed by a space, also matches
+//! as a prefix (as you type).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Bound;
@@ -36,6 +38,10 @@ const SCAN_LIMIT: usize = 2000;
 /// Characters of a summary or body scanned for a snippet.
 const SNIPPET_SOURCE_CHARS: usize = 4000;
 const FACET_BUCKETS: usize = 100;
+/// Words (positions after analysis) a query keeps per language: the rarest, past this many.
+const MAX_TERMS: usize = 32;
+/// The weight of the bonus for documents that have every word of the query.
+const ALL_WORDS_BONUS: f32 = 1.0;
 
 /// A word or phrase of the user's query.
 #[derive(Clone, Debug, PartialEq)]
@@ -244,11 +250,13 @@ fn top(found: HashMap<String, u64>, n: usize) -> Vec<(String, u64)> {
 type Highlights = HashMap<Analyzer, HashSet<String>>;
 
 struct Built {
+    /// Every word of the query OR-ed (BM25 over its terms), with a bonus for documents that
+    /// have them all, per language, each language scored with its own statistics.
     query: Box<dyn Query>,
+    /// The documents that have every word (and phrase) of the query in some language; `None`
+    /// when some word is in no document of any searched language.
+    all: Option<Box<dyn Query>>,
     highlights: Highlights,
-    /// The most separately matchable words the text has in one language (an unspaced clause
-    /// can hold several).
-    words: usize,
 }
 
 /// What a word or phrase becomes in one language.
@@ -260,50 +268,87 @@ enum Part {
     Query(Box<dyn Query>),
 }
 
-/// The query for terms grouped by position: every position must match (with `all`; otherwise
-/// any), any alternative, in any text field of the analyzer, weighted by field. Terms absent from
-/// a field are left out, so a word that no document of the language has makes the language
-/// impossible, not a big query. Without `all`, positions no document has are left out too: an
-/// unspaced query ("全球基金是什么") is several words in one clause, and a word of it that nothing
-/// has must not empty the result.
-fn positions_query(
+/// The query for one word (one position after analysis): any of its alternatives (the word,
+/// its prefix completions or typo corrections, with their weights) in any text field of the
+/// analyzer, weighted by field; with the rarest document frequency of its terms, to keep the
+/// rarest words of a long query. `None` when no document of the language has any of them.
+fn word_query(
     ctx: &Context<'_>,
     analyzer: Analyzer,
-    positions: &[Vec<String>],
-    weight: f32,
-    all: bool,
+    alternatives: &[(String, f32)],
     highlights: &mut HashSet<String>,
-) -> Part {
-    if positions.is_empty() {
-        return Part::Nothing;
-    }
-    let mut musts: Vec<Box<dyn Query>> = Vec::new();
-    for alternatives in positions {
-        let mut shoulds: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for term in alternatives {
-            for f in TextField::ALL {
-                let t = Term::from_field_text(ctx.fields.text(analyzer, f), term);
-                if ctx.searcher.doc_freq(&t).unwrap_or(0) == 0 {
-                    continue;
-                }
-                highlights.insert(term.clone());
-                let q: Box<dyn Query> = Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs));
-                shoulds.push((Occur::Should, Box::new(BoostQuery::new(q, f.boost() * weight))));
+) -> Option<(Box<dyn Query>, u64)> {
+    let mut shoulds: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut rarest = u64::MAX;
+    for (term, weight) in alternatives {
+        for f in TextField::ALL {
+            let t = Term::from_field_text(ctx.fields.text(analyzer, f), term);
+            let df = ctx.searcher.doc_freq(&t).unwrap_or(0);
+            if df == 0 {
+                continue;
             }
+            rarest = rarest.min(df);
+            highlights.insert(term.clone());
+            let q: Box<dyn Query> = Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs));
+            shoulds.push((Occur::Should, Box::new(BoostQuery::new(q, f.boost() * weight))));
         }
-        if shoulds.is_empty() {
-            if all {
-                return Part::Impossible;
-            }
-            continue;
-        }
-        musts.push(Box::new(BooleanQuery::new(shoulds)));
     }
-    match musts.len() {
-        0 => Part::Impossible,
-        1 => Part::Query(musts.pop().expect("one")),
-        _ if all => Part::Query(Box::new(BooleanQuery::intersection(musts))),
-        _ => Part::Query(Box::new(BooleanQuery::union(musts))),
+    match shoulds.len() {
+        0 => None,
+        1 => shoulds.pop().map(|(_, q)| (q, rarest)),
+        _ => Some((Box::new(BooleanQuery::new(shoulds)), rarest)),
+    }
+}
+
+/// A query scored with the BM25 statistics of one language's documents: in an index that holds
+/// every language, the document count and average field lengths would otherwise be those of all
+/// documents, and a language's scores would depend on how much of the others there is.
+#[derive(Debug)]
+struct LanguageScored {
+    inner: Box<dyn Query>,
+    /// The documents of the languages that share this analyzer.
+    docs: u64,
+}
+
+impl Clone for LanguageScored {
+    fn clone(&self) -> Self {
+        LanguageScored { inner: self.inner.box_clone(), docs: self.docs }
+    }
+}
+
+struct LanguageStatistics<'a> {
+    searcher: &'a dyn tantivy::query::Bm25StatisticsProvider,
+    docs: u64,
+}
+
+impl tantivy::query::Bm25StatisticsProvider for LanguageStatistics<'_> {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        self.searcher.total_num_tokens(field)
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        Ok(self.docs.max(1))
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        // A language's field is only in its documents; bounded all the same, as BM25 requires.
+        Ok(self.searcher.doc_freq(term)?.min(self.docs.max(1)))
+    }
+}
+
+impl Query for LanguageScored {
+    fn weight(&self, scoring: tantivy::query::EnableScoring<'_>) -> tantivy::Result<Box<dyn tantivy::query::Weight>> {
+        match scoring {
+            tantivy::query::EnableScoring::Enabled { searcher, statistics_provider } => {
+                let stats = LanguageStatistics { searcher: statistics_provider, docs: self.docs };
+                self.inner.weight(tantivy::query::EnableScoring::enabled_from_statistics_provider(&stats, searcher))
+            }
+            disabled => self.inner.weight(disabled),
+        }
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        self.inner.query_terms(visitor);
     }
 }
 
@@ -315,7 +360,10 @@ fn phrase_query(
 ) -> Part {
     match terms {
         [] => Part::Nothing,
-        [(_, one)] => positions_query(ctx, analyzer, &[vec![one.clone()]], 1.0, true, highlights),
+        [(_, one)] => match word_query(ctx, analyzer, &[(one.clone(), 1.0)], highlights) {
+            Some((q, _)) => Part::Query(q),
+            None => Part::Impossible,
+        },
         [(first, _), ..] => {
             let mut shoulds: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             for f in TextField::ALL {
@@ -385,13 +433,14 @@ impl SearchIndex {
     }
 
     /// Builds the text part of the query; `None` when the text has no searchable word.
-    fn text_query(
-        &self,
-        ctx: &Context<'_>,
-        clauses: &[Clause],
-        analyzers: &[Analyzer],
-        all_words: bool,
-    ) -> Result<Option<Built>> {
+    ///
+    /// In each searched language, every word (each position after analysis: an unspaced Chinese
+    /// clause is several) is OR-ed: BM25 over the query's terms, weighted by field, so a word
+    /// that no document has, a stop word or a question word never empties the result. Documents
+    /// that have every word get a bonus (their words' scores once more), so keyword searches
+    /// rank them first. Quoted phrases must match. A long query keeps its `MAX_TERMS` rarest
+    /// words, whatever their place.
+    fn text_query(&self, ctx: &Context<'_>, clauses: &[Clause], analyzers: &[Analyzer]) -> Result<Option<Built>> {
         let mut vocabulary = vocabulary_analyzer();
         let mut expansions = Vec::with_capacity(clauses.len());
         for clause in clauses {
@@ -402,67 +451,101 @@ impl SearchIndex {
         }
         let mut highlights: Highlights = HashMap::new();
         let mut per_language: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let mut max_words = 0;
+        let mut all_languages: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for &analyzer in analyzers {
-            let mut words_seen = 0;
             let mut a = self.index.tokenizers().get(&analyzer.tokenizer_name()).expect("registered analyzer");
             let marks = highlights.entry(analyzer).or_default();
-            let mut words: Vec<Box<dyn Query>> = Vec::new();
+            let mut words: Vec<(Box<dyn Query>, u64)> = Vec::new();
+            let mut phrases: Vec<Box<dyn Query>> = Vec::new();
+            // A word (or phrase) that no document of the language has: no document has them all.
+            let mut missing = false;
             let mut impossible = false;
+            let mut seen: HashSet<Vec<String>> = HashSet::new();
             for (clause, extra) in clauses.iter().zip(&expansions) {
-                let part = match clause {
-                    Clause::Phrase(text) => phrase_query(ctx, analyzer, &analyze_with_positions(&mut a, text), marks),
+                match clause {
+                    Clause::Phrase(text) => {
+                        match phrase_query(ctx, analyzer, &analyze_with_positions(&mut a, text), marks) {
+                            Part::Query(q) => phrases.push(q),
+                            Part::Impossible => impossible = true,
+                            Part::Nothing => {}
+                        }
+                    }
                     Clause::Word { text, .. } => {
                         let exact = analyze(&mut a, text);
-                        words_seen += exact.len();
-                        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-                        let first = positions_query(ctx, analyzer, &exact, 1.0, all_words, marks);
-                        let nothing = matches!(first, Part::Nothing);
-                        if let Part::Query(q) = first {
-                            alternatives.push((Occur::Should, q));
-                        }
-                        if analyzer.fuzzy() {
+                        // One word: its typo corrections and completions are alternatives of it.
+                        let mut other: Vec<(String, f32)> = Vec::new();
+                        if exact.len() == 1 && analyzer.fuzzy() {
                             for (word, weight) in &extra.words {
-                                let other = analyze(&mut a, word);
-                                if other.is_empty() || other == exact {
-                                    continue;
-                                }
-                                if let Part::Query(q) = positions_query(ctx, analyzer, &other, *weight, true, marks) {
-                                    alternatives.push((Occur::Should, q));
+                                if let [alternatives] = analyze(&mut a, word).as_slice() {
+                                    other.extend(alternatives.iter().map(|t| (t.clone(), *weight)));
                                 }
                             }
                         }
-                        match alternatives.len() {
-                            0 if nothing => Part::Nothing,
-                            0 => Part::Impossible,
-                            1 => Part::Query(alternatives.pop().expect("one").1),
-                            _ => Part::Query(Box::new(BooleanQuery::new(alternatives))),
+                        for position in &exact {
+                            // A word said twice counts once.
+                            if !seen.insert(position.clone()) {
+                                continue;
+                            }
+                            let mut alternatives: Vec<(String, f32)> =
+                                position.iter().map(|t| (t.clone(), 1.0)).collect();
+                            for (t, w) in &other {
+                                if !alternatives.iter().any(|(x, _)| x == t) {
+                                    alternatives.push((t.clone(), *w));
+                                }
+                            }
+                            match word_query(ctx, analyzer, &alternatives, marks) {
+                                Some(w) => words.push(w),
+                                None => missing = true,
+                            }
                         }
                     }
-                };
-                match part {
-                    Part::Query(q) => words.push(q),
-                    Part::Impossible => impossible = true,
-                    Part::Nothing => {}
                 }
             }
-            let phrases = clauses.iter().filter(|c| matches!(c, Clause::Phrase(_))).count();
-            max_words = max_words.max(words_seen + phrases);
-            if impossible && all_words {
+            if impossible || (words.is_empty() && phrases.is_empty()) {
                 continue;
             }
-            let q: Box<dyn Query> = match words.len() {
-                0 => continue,
-                1 => words.pop().expect("one"),
-                _ if all_words => Box::new(BooleanQuery::intersection(words)),
-                _ => Box::new(BooleanQuery::union(words)),
-            };
-            per_language.push((Occur::Should, q));
+            if words.len() > MAX_TERMS {
+                // The rarest words carry the query; the commonest add little but work.
+                words.sort_by_key(|(_, df)| *df);
+                words.truncate(MAX_TERMS);
+            }
+            let docs: u64 = self
+                .locales
+                .iter()
+                .filter(|l| Analyzer::for_locale(l) == analyzer)
+                .map(|l| ctx.searcher.doc_freq(&Term::from_field_text(self.fields.locale, l)).unwrap_or(0))
+                .sum();
+            let everything: Option<Box<dyn Query>> = (!missing).then(|| {
+                let mut musts: Vec<Box<dyn Query>> = words.iter().map(|(q, _)| q.box_clone()).collect();
+                musts.extend(phrases.iter().map(|q| q.box_clone()));
+                match musts.len() {
+                    1 => musts.pop().expect("one"),
+                    _ => Box::new(BooleanQuery::intersection(musts)) as Box<dyn Query>,
+                }
+            });
+            let mut clauses_: Vec<(Occur, Box<dyn Query>)> = phrases.into_iter().map(|q| (Occur::Must, q)).collect();
+            if !words.is_empty() {
+                let any: Box<dyn Query> = if words.len() == 1 {
+                    words.pop().expect("one").0
+                } else {
+                    Box::new(BooleanQuery::union(words.into_iter().map(|(q, _)| q).collect()))
+                };
+                clauses_.push((Occur::Should, any));
+                if let Some(all) = &everything {
+                    clauses_.push((Occur::Should, Box::new(BoostQuery::new(all.box_clone(), ALL_WORDS_BONUS))));
+                }
+            }
+            let query: Box<dyn Query> = Box::new(BooleanQuery::new(clauses_));
+            per_language.push((Occur::Should, Box::new(LanguageScored { inner: query, docs })));
+            if let Some(all) = everything {
+                all_languages.push((Occur::Should, all));
+            }
         }
         if per_language.is_empty() {
             return Ok(None);
         }
-        Ok(Some(Built { query: Box::new(BooleanQuery::new(per_language)), highlights, words: max_words }))
+        let all = (!all_languages.is_empty()).then(|| Box::new(BooleanQuery::new(all_languages)) as Box<dyn Query>);
+        Ok(Some(Built { query: Box::new(BooleanQuery::new(per_language)), all, highlights }))
     }
 
     /// Runs a search (answered from the result cache when the same request was answered since
@@ -503,24 +586,28 @@ impl SearchIndex {
             q.push((Occur::Must, Box::new(AllQuery)));
             (self.collect(searcher, &BooleanQuery::new(q), false)?, Highlights::new())
         } else {
-            let mut found = (Vec::new(), Highlights::new());
-            // Every word first; when no item has them all, any word (a word that nothing has
-            // never empties the result).
-            for all_words in [true, false] {
-                let built = self.text_query(&ctx, &clauses, &analyzers, all_words)?;
-                let single = built.as_ref().is_some_and(|b| b.words <= 1);
-                if let Some(built) = built {
-                    let mut q = filters.iter().map(|(o, q)| (*o, q.box_clone())).collect::<Vec<_>>();
-                    q.push((Occur::Must, built.query));
-                    let matches = self.collect(searcher, &BooleanQuery::new(q), true)?;
-                    found = (matches, built.highlights);
+            match self.text_query(&ctx, &clauses, &analyzers)? {
+                Some(built) => {
+                    let with_filters = |q: Box<dyn Query>| {
+                        let mut all = filters.iter().map(|(o, q)| (*o, q.box_clone())).collect::<Vec<_>>();
+                        all.push((Occur::Must, q));
+                        BooleanQuery::new(all)
+                    };
+                    let matches = self.collect(searcher, &with_filters(built.query), true)?;
+                    // Truthful: some result has every word of the query.
+                    all_words_matched = match built.all {
+                        Some(all) if !matches.is_empty() => {
+                            searcher.search(&with_filters(all), &tantivy::collector::Count)? > 0
+                        }
+                        _ => false,
+                    };
+                    (matches, built.highlights)
                 }
-                all_words_matched = all_words && !found.0.is_empty();
-                if !found.0.is_empty() || (all_words && single) {
-                    break;
+                None => {
+                    all_words_matched = false;
+                    (Vec::new(), Highlights::new())
                 }
             }
-            found
         };
 
         let groups = self.group(matches, &request.preference, clauses.is_empty());
@@ -766,13 +853,11 @@ impl SearchIndex {
         if !changed {
             return Ok(None);
         }
-        for all_words in [true, false] {
-            let Some(built) = self.text_query(ctx, &respelled, analyzers, all_words)? else { continue };
-            let mut q = filters.iter().map(|(o, q)| (*o, q.box_clone())).collect::<Vec<_>>();
-            q.push((Occur::Must, built.query));
-            if ctx.searcher.search(&BooleanQuery::new(q), &tantivy::collector::Count)? > 0 {
-                return Ok(Some(words.join(" ")));
-            }
+        let Some(built) = self.text_query(ctx, &respelled, analyzers)? else { return Ok(None) };
+        let mut q = filters.iter().map(|(o, q)| (*o, q.box_clone())).collect::<Vec<_>>();
+        q.push((Occur::Must, built.query));
+        if ctx.searcher.search(&BooleanQuery::new(q), &tantivy::collector::Count)? > 0 {
+            return Ok(Some(words.join(" ")));
         }
         Ok(None)
     }

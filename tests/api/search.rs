@@ -359,6 +359,44 @@ async fn questions_without_spaces_find_something(backend: Backend) {
 }
 backend_test!(questions_without_spaces_find_something);
 
+/// Long questions keep their content words wherever they stand (the eleventh word and past), and
+/// rank by what they share with a text, not by whether a text has every word.
+async fn long_questions_find_their_words(backend: Backend) {
+    let Some(app) = spawn_with(backend, true, with_search).await else { return };
+    let token = app.sign_in(Role::Editor, &[]).await;
+    let eiffel = resource(&app, &token, "REPORT", &[("en", "The Eiffel Tower stands in Paris.", "", "")], true).await;
+    let moscow = resource(
+        &app,
+        &token,
+        "REPORT",
+        &[("ru", "Права секс-работников в Восточной Европе", "Обзор законов и практики полиции.", "")],
+        true,
+    )
+    .await;
+    until(&app, json!({ "q": "Eiffel" }), |r| r["total"] == 1).await;
+    let titled = |r: &Value| r["hits"].as_array().is_some_and(|h| h.iter().any(|h| h["item"]["id"] == json!(moscow)));
+    until(&app, json!({ "q": "Права секс-работников в Восточной Европе", "l": "ru" }), titled).await;
+    let asked =
+        search(&app, json!({ "q": "What is the name of the city where the famous Eiffel Tower stands?", "l": "en" }))
+            .await;
+    assert_eq!(asked["hits"][0]["item"]["id"], json!(eiffel), "{asked}");
+    assert_eq!(asked["allWordsMatched"], false, "no text has every word: {asked}");
+    assert!(asked["hits"][0]["titleHtml"].as_str().unwrap().contains("<mark>Eiffel</mark>"), "{asked}");
+    // A paragraph pasted as the query, its useful words at the end.
+    let pasted =
+        format!("{} Eiffel Tower", "I would like to know, if it is at all possible for you to tell me, ".repeat(4));
+    let r = search(&app, json!({ "q": pasted, "l": "en" })).await;
+    assert_eq!(r["hits"][0]["item"]["id"], json!(eiffel), "{r}");
+    // A Russian question, words in other grammatical cases than the title's.
+    let r =
+        search(&app, json!({ "q": "Какие права есть у секс-работников в странах Восточной Европы?", "l": "ru" })).await;
+    assert_eq!(r["hits"][0]["item"]["id"], json!(moscow), "{r}");
+    // Keywords that one text has all of still rank it first, and say so.
+    let r = search(&app, json!({ "q": "Eiffel Paris", "l": "en" })).await;
+    assert_eq!((r["hits"][0]["item"]["id"].clone(), r["allWordsMatched"].clone()), (json!(eiffel), json!(true)), "{r}");
+}
+backend_test!(long_questions_find_their_words);
+
 const FACETS: &str = r#"query($q: String!) { search(query: $q, facets: [ORGANIZATION, PROGRAMME]) {
   total facets { facet buckets { value count label } } } }"#;
 

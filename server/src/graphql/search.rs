@@ -233,7 +233,8 @@ pub struct SearchResults {
     facets: Vec<FacetCounts>,
     /// A respelling of the query that finds something, when the query found nothing.
     did_you_mean: Option<String>,
-    /// False when no item had every word, so items with any of them are shown.
+    /// Whether some hit has every word of the query (words are OR-ed and ranked; items with them
+    /// all get a bonus).
     all_words_matched: bool,
 }
 

@@ -5,7 +5,8 @@
 //! - The collection: one item per SDG target, a version per language (title: the target, summary:
 //!   its goal). Indicators are left out of it, so that an indicator's text, used as a query, has
 //!   to find its target by the words they share, not by finding itself.
-//! - The queries, judged against one target each:
+//! - The queries (composed, NFC, as readers type; parts of the corpus are decomposed), judged
+//!   against one target each:
 //!   - `indicator`: an indicator's full text (10-40 words, 20-80 characters in Chinese);
 //!   - `short question`: a question around the target's two rarest words, with the language's
 //!     question words and punctuation ("What is being done about fisheries and subsidies?");
@@ -27,7 +28,7 @@ use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value};
 use tantivy::{Index, TantivyDocument, Term, doc};
 
-use crate::search::{LANGUAGES, PG_EVAL, Score, Sdg, pg_admin, pg_config, words};
+use crate::search::{LANGUAGES, PG_EVAL, Score, Sdg, pg_admin, pg_config, typed, words};
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
 pub enum Kind {
@@ -104,7 +105,7 @@ pub fn queries(sdg: &Sdg) -> Vec<Query_> {
             }
             let target = target_of(key);
             if sdg.targets.contains_key(&target) {
-                out.push(Query_ { locale, text: texts[locale].clone(), kind: Kind::Indicator, relevant: target });
+                out.push(Query_ { locale, text: typed(&texts[locale]), kind: Kind::Indicator, relevant: target });
             }
         }
         // Rare words of each target in this language (Chinese: rare two- to four-character spans).
@@ -113,7 +114,7 @@ pub fn queries(sdg: &Sdg) -> Vec<Query_> {
             if let Some([a, b]) = rare.get(key).map(|w| [w[0].clone(), w[1].clone()]) {
                 out.push(Query_ {
                     locale,
-                    text: short_question(locale, &a, &b),
+                    text: typed(&short_question(locale, &a, &b)),
                     kind: Kind::ShortQuestion,
                     relevant: key.clone(),
                 });
@@ -136,7 +137,7 @@ pub fn queries(sdg: &Sdg) -> Vec<Query_> {
             }
             out.push(Query_ {
                 locale,
-                text: long_question(locale, &quoted),
+                text: typed(&long_question(locale, &quoted)),
                 kind: Kind::LongQuestion,
                 relevant: key.clone(),
             });

@@ -121,6 +121,13 @@ pub(crate) fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
 }
 
+/// Text as a reader types it: composed (NFC). Parts of the corpus are stored decomposed (NFD),
+/// as text pasted from some systems is; the documents keep that form.
+pub(crate) fn typed(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    text.nfc().collect()
+}
+
 fn strip_accents(text: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     text.nfd().filter(|c| !unicode_normalization::char::is_combining_mark(*c)).collect::<String>().nfc().collect()
@@ -202,7 +209,7 @@ fn eval_queries(sdg: &Sdg) -> Vec<EvalQuery> {
                         }
                         _ => picked.join(" "),
                     };
-                    out.push(EvalQuery { locale, text, variant, relevant: (*key).clone() });
+                    out.push(EvalQuery { locale, text: typed(&text), variant, relevant: (*key).clone() });
                 }
             }
             continue;
@@ -251,7 +258,7 @@ fn eval_queries(sdg: &Sdg) -> Vec<EvalQuery> {
                         .join(" ")
                 }
             };
-            out.push(EvalQuery { locale, text, variant, relevant: (*key).clone() });
+            out.push(EvalQuery { locale, text: typed(&text), variant, relevant: (*key).clone() });
         }
     }
     out

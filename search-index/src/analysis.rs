@@ -304,12 +304,22 @@ fn is_inclusive_joiner(c: char, mode: Mode) -> bool {
     }
 }
 
-/// Lowercases and normalises one word: Arabic diacritics and tatweel go, alef, ya and ta marbuta
-/// forms are unified, Russian ё is е.
+/// Lowercases and normalises one word: Unicode NFC first (text pasted from some systems is
+/// decomposed, `e` + combining acute, and must match the composed `é` a reader types; folding
+/// then treats both alike), Arabic diacritics and tatweel go, alef, ya and ta marbuta forms are
+/// unified, Russian ё is е.
 pub fn normalize_word(word: &str) -> String {
     if word.is_ascii() {
         return word.to_ascii_lowercase();
     }
+    let composed: String;
+    let word = if unicode_normalization::is_nfc_quick(word.chars()) != unicode_normalization::IsNormalized::Yes {
+        use unicode_normalization::UnicodeNormalization;
+        composed = word.nfc().collect();
+        composed.as_str()
+    } else {
+        word
+    };
     let mut out = String::with_capacity(word.len());
     for c in word.chars() {
         match c {
@@ -766,6 +776,19 @@ mod tests {
     }
 
     #[test]
+    fn decomposed_text_meets_composed_queries() {
+        // Text pasted from systems that store letters decomposed (e + U+0301, и + U+0306).
+        same(Analyzer::French, "de\u{301}veloppement durable", "développement durable");
+        same(Analyzer::Spanish, "informacio\u{301}n pu\u{301}blica", "información pública");
+        same(Analyzer::Russian, "детеи\u{306} Всемирнои\u{306}", "детей Всемирной");
+        same(Analyzer::English, "cafe\u{301}", "café");
+        let mut v = vocabulary_analyzer();
+        let mut stream = v.token_stream("re\u{301}silience");
+        assert!(stream.advance());
+        assert_eq!(stream.token().text, "resilience");
+    }
+
+    #[test]
     fn french_inclusive_forms_match_their_parts() {
         for written in ["travailleur·se·s", "travailleurSEs", "travailleur.euse.s", "travailleur·euse·s"] {
             shares(Analyzer::French, &format!("Les {written} du sexe"), "travailleuses");
@@ -848,8 +871,9 @@ mod tests {
             let general = c.is_alphanumeric() || unicode_normalization::char::is_combining_mark(c);
             assert_eq!(is_word_char(c), general, "{c:?}");
             if c != 'ё' && c != 'Ё' && general {
+                use unicode_normalization::UnicodeNormalization;
                 let word = c.to_string();
-                assert_eq!(normalize_word(&word), word.to_lowercase(), "{c:?}");
+                assert_eq!(normalize_word(&word), word.nfc().collect::<String>().to_lowercase(), "{c:?}");
             }
         }
     }

@@ -16,7 +16,7 @@ use tantivy::{DateTime, TantivyDocument};
 use crate::analysis::Analyzer;
 
 /// Bumped whenever the schema or the analysis changes: an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The tokenizer name of the vocabulary field.
 pub const VOCABULARY_TOKENIZER: &str = "chorus_vocabulary";

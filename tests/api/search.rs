@@ -391,6 +391,14 @@ async fn long_questions_find_their_words(backend: Backend) {
     let r =
         search(&app, json!({ "q": "Какие права есть у секс-работников в странах Восточной Европы?", "l": "ru" })).await;
     assert_eq!(r["hits"][0]["item"]["id"], json!(moscow), "{r}");
+    // Text stored decomposed (pasted from a system that writes e + U+0301) is found by the
+    // composed word a reader types, and the reverse.
+    let nfd =
+        resource(&app, &token, "REPORT", &[("fr", "Le de\u{301}veloppement des re\u{301}seaux", "", "")], true).await;
+    let found = |r: &Value| r["hits"].as_array().is_some_and(|h| h.iter().any(|h| h["item"]["id"] == json!(nfd)));
+    until(&app, json!({ "q": "développement réseaux", "l": "fr" }), found).await;
+    let r = search(&app, json!({ "q": "re\u{301}seau", "l": "fr" })).await;
+    assert!(found(&r), "{r}");
     // Keywords that one text has all of still rank it first, and say so.
     let r = search(&app, json!({ "q": "Eiffel Paris", "l": "en" })).await;
     assert_eq!((r["hits"][0]["item"]["id"].clone(), r["allWordsMatched"].clone()), (json!(eiffel), json!(true)), "{r}");

@@ -19,16 +19,15 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use chorus_search_index::IndexDoc;
 use chorus_search_index::analysis::Analyzer;
 use chorus_search_index::schema::TextField;
-use chorus_search_index::{IndexDoc, SearchRequest, Store};
-use sea_orm::{ConnectionTrait, Statement};
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value};
 use tantivy::{Index, TantivyDocument, Term, doc};
 
-use crate::search::{LANGUAGES, PG_EVAL, Score, Sdg, pg_admin, pg_config, typed, words};
+use crate::search::{LANGUAGES, Score, Sdg, chorus_top10, eval_documents, pg_top10, typed, words};
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
 pub enum Kind {
@@ -49,7 +48,7 @@ impl Kind {
     }
 }
 
-pub struct Query_ {
+pub struct NaturalQuery {
     pub locale: &'static str,
     pub text: String,
     pub kind: Kind,
@@ -96,7 +95,7 @@ fn target_of(indicator: &str) -> String {
     format!("{}-{}-title", parts[0], parts[1])
 }
 
-pub fn queries(sdg: &Sdg) -> Vec<Query_> {
+pub fn queries(sdg: &Sdg) -> Vec<NaturalQuery> {
     let mut out = Vec::new();
     for (locale, _) in LANGUAGES {
         for (key, texts) in &sdg.indicators {
@@ -105,14 +104,14 @@ pub fn queries(sdg: &Sdg) -> Vec<Query_> {
             }
             let target = target_of(key);
             if sdg.targets.contains_key(&target) {
-                out.push(Query_ { locale, text: typed(&texts[locale]), kind: Kind::Indicator, relevant: target });
+                out.push(NaturalQuery { locale, text: typed(&texts[locale]), kind: Kind::Indicator, relevant: target });
             }
         }
         // Rare words of each target in this language (Chinese: rare two- to four-character spans).
         let rare = rare_words(sdg, locale);
         for (key, texts) in &sdg.targets {
             if let Some([a, b]) = rare.get(key).map(|w| [w[0].clone(), w[1].clone()]) {
-                out.push(Query_ {
+                out.push(NaturalQuery {
                     locale,
                     text: typed(&short_question(locale, &a, &b)),
                     kind: Kind::ShortQuestion,
@@ -135,7 +134,7 @@ pub fn queries(sdg: &Sdg) -> Vec<Query_> {
                     None => quoted,
                 };
             }
-            out.push(Query_ {
+            out.push(NaturalQuery {
                 locale,
                 text: typed(&long_question(locale, &quoted)),
                 kind: Kind::LongQuestion,
@@ -192,35 +191,11 @@ fn rare_words(sdg: &Sdg, locale: &str) -> HashMap<String, Vec<String>> {
     out
 }
 
-/// The collection: a target as title, its goal as summary, no body.
-pub fn documents(sdg: &Sdg) -> Vec<(u64, String, IndexDoc)> {
-    let mut docs = Vec::new();
-    for (i, key) in sdg.targets.keys().enumerate() {
-        for (locale, _) in LANGUAGES {
-            docs.push((
-                i as u64 + 1,
-                key.clone(),
-                IndexDoc {
-                    item_key: i as u64 + 1,
-                    item_type: "resource".into(),
-                    item_id: i as i64 + 1,
-                    locale: locale.into(),
-                    title: sdg.targets[key][locale].clone(),
-                    summary: sdg.goal_of(key, locale),
-                    available_locales: LANGUAGES.iter().map(|(l, _)| l.to_string()).collect(),
-                    ..Default::default()
-                },
-            ));
-        }
-    }
-    docs
-}
-
 type Scores = BTreeMap<(&'static str, Kind), Score>;
 
 /// Plain BM25: one in-memory tantivy index per language with that language's analyzer, the OR
 /// of the query's analysed terms in title and summary, weighted as Chorus weighs them.
-fn baseline(docs: &[(u64, String, IndexDoc)], queries: &[Query_]) -> Scores {
+fn baseline(docs: &[(u64, String, IndexDoc)], queries: &[NaturalQuery]) -> Scores {
     let mut scores = Scores::new();
     for (locale, _) in LANGUAGES {
         let analyzer = Analyzer::for_locale(locale);
@@ -277,7 +252,7 @@ fn baseline(docs: &[(u64, String, IndexDoc)], queries: &[Query_]) -> Scores {
 
 /// Runs the natural-language evaluation and prints its tables.
 pub async fn evaluate(sdg: &Sdg, postgres: Option<&str>) {
-    let docs = documents(sdg);
+    let docs = eval_documents(sdg, false);
     let queries = queries(sdg);
     println!(
         "\n### Natural-language queries\n\ncollection: {} SDG targets x {} languages (title: target, summary: goal; no indicators); {} queries",
@@ -285,37 +260,20 @@ pub async fn evaluate(sdg: &Sdg, postgres: Option<&str>) {
         LANGUAGES.len(),
         queries.len()
     );
-    let dir = tempfile::tempdir().unwrap();
-    let locales: Vec<String> = LANGUAGES.iter().map(|(l, _)| l.to_string()).collect();
-    let store = Store::new(dir.path(), locales);
-    let mut rebuild = store.begin_rebuild(2).unwrap();
-    let mut key_of: HashMap<u64, String> = HashMap::new();
-    for (item, key, doc) in &docs {
-        key_of.insert(*item, key.clone());
-        rebuild.add(doc).unwrap();
-    }
-    let index = rebuild.finish(0).unwrap();
+    let asked: Vec<(&str, &str)> = queries.iter().map(|q| (q.locale, q.text.as_str())).collect();
     let mut chorus = Scores::new();
     let mut all_words = 0usize;
-    for q in &queries {
-        let r = index
-            .search(&SearchRequest {
-                text: q.text.clone(),
-                locales: vec![q.locale.to_owned()],
-                limit: 10,
-                snippet_chars: 40,
-                ..Default::default()
-            })
-            .unwrap();
-        all_words += usize::from(r.all_words_matched);
-        let rank = r.hits.iter().position(|h| key_of.get(&h.item_key) == Some(&q.relevant));
-        chorus.entry((q.locale, q.kind)).or_default().add(rank);
+    for (q, (keys, all)) in queries.iter().zip(chorus_top10(&docs, &asked)) {
+        all_words += usize::from(all);
+        chorus.entry((q.locale, q.kind)).or_default().add(keys.iter().position(|k| *k == q.relevant));
     }
     let base = baseline(&docs, &queries);
-    let pg = match postgres {
-        Some(url) => postgres_scores(url, &docs, &queries).await,
-        None => Scores::new(),
-    };
+    let mut pg = Scores::new();
+    if let Some(url) = postgres {
+        for (q, keys) in queries.iter().zip(pg_top10(url, &docs, &asked).await) {
+            pg.entry((q.locale, q.kind)).or_default().add(keys.iter().position(|k| *k == q.relevant));
+        }
+    }
     println!(
         "\n| language | query kind | queries | Chorus MRR@10 | Chorus recall@10 | BM25 baseline MRR@10 | baseline recall@10 | PostgreSQL MRR@10 | PostgreSQL recall@10 |"
     );
@@ -343,45 +301,4 @@ pub async fn evaluate(sdg: &Sdg, postgres: Option<&str>) {
     for q in queries.iter().step_by(211).take(10) {
         println!("- [{}] {:?} ({}) -> {}", q.locale, q.text, q.kind.label(), q.relevant);
     }
-}
-
-async fn postgres_scores(base: &str, docs: &[(u64, String, IndexDoc)], queries: &[Query_]) -> Scores {
-    let mut scores = Scores::new();
-    let admin = pg_admin(base).await;
-    let name = format!("chorus_natural_{}", std::process::id());
-    admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
-    let db = sea_orm::Database::connect(format!("{base}/{name}")).await.unwrap();
-    db.execute_unprepared("CREATE TABLE eval_docs (key text, locale text, tsv tsvector)").await.unwrap();
-    for (_, key, d) in docs {
-        db.execute_raw(Statement::from_sql_and_values(
-            db.get_database_backend(),
-            "INSERT INTO eval_docs VALUES ($1, $2, setweight(to_tsvector($3::regconfig, $4), 'A') || \
-             setweight(to_tsvector($3::regconfig, $5), 'B'))",
-            [
-                key.clone().into(),
-                d.locale.clone().into(),
-                pg_config(&d.locale).into(),
-                d.title.clone().into(),
-                d.summary.clone().into(),
-            ],
-        ))
-        .await
-        .unwrap();
-    }
-    db.execute_unprepared("CREATE INDEX ON eval_docs USING gin (tsv); ANALYZE eval_docs").await.unwrap();
-    for q in queries {
-        let rows = db
-            .query_all_raw(Statement::from_sql_and_values(
-                db.get_database_backend(),
-                PG_EVAL,
-                [pg_config(q.locale).into(), q.text.clone().into(), q.locale.into()],
-            ))
-            .await
-            .unwrap();
-        let keys: Vec<String> = rows.iter().map(|r| r.try_get::<String>("", "key").unwrap()).collect();
-        scores.entry((q.locale, q.kind)).or_default().add(keys.iter().position(|k| *k == q.relevant));
-    }
-    db.close().await.ok();
-    admin.execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)")).await.ok();
-    scores
 }

@@ -265,8 +265,8 @@ fn eval_queries(sdg: &Sdg) -> Vec<EvalQuery> {
 }
 
 /// The evaluation documents: one item per target, a version per language: the target as title,
-/// its goal as summary, its indicators as body.
-fn eval_documents(sdg: &Sdg) -> Vec<(u64, String, IndexDoc)> {
+/// its goal as summary, its indicators as body (or no body).
+pub(crate) fn eval_documents(sdg: &Sdg, with_indicators: bool) -> Vec<(u64, String, IndexDoc)> {
     let mut docs = Vec::new();
     for (i, key) in sdg.targets.keys().enumerate() {
         for (locale, _) in LANGUAGES {
@@ -280,7 +280,7 @@ fn eval_documents(sdg: &Sdg) -> Vec<(u64, String, IndexDoc)> {
                     locale: locale.into(),
                     title: sdg.targets[key][locale].clone(),
                     summary: sdg.goal_of(key, locale),
-                    body: sdg.indicators_of(key, locale).join("\n"),
+                    body: if with_indicators { sdg.indicators_of(key, locale).join("\n") } else { String::new() },
                     available_locales: LANGUAGES.iter().map(|(l, _)| l.to_string()).collect(),
                     ..Default::default()
                 },
@@ -315,22 +315,102 @@ impl Score {
     }
 }
 
-pub(crate) async fn pg_admin(base: &str) -> DatabaseConnection {
+async fn pg_admin(base: &str) -> DatabaseConnection {
     sea_orm::Database::connect(format!("{base}/postgres")).await.expect("PostgreSQL for the comparison")
 }
 
 /// The PostgreSQL query: the words must all match (websearch syntax), else any of them, ranked by
 /// `ts_rank_cd`; the same fallback Chorus applies.
-pub(crate) const PG_EVAL: &str = "WITH q AS (SELECT websearch_to_tsquery($1::regconfig, $2) AS a, \
+const PG_EVAL: &str = "WITH q AS (SELECT websearch_to_tsquery($1::regconfig, $2) AS a, \
      to_tsquery($1::regconfig, replace(plainto_tsquery($1::regconfig, $2)::text, '&', '|')) AS o) \
      SELECT key FROM (SELECT key, ts_rank_cd(tsv, q.a) AS r, 0 AS pass FROM eval_docs, q WHERE locale = $3 AND tsv @@ q.a \
      UNION ALL SELECT key, ts_rank_cd(tsv, q.o), 1 FROM eval_docs, q WHERE locale = $3 AND tsv @@ q.o \
        AND NOT EXISTS (SELECT 1 FROM eval_docs d2, q q2 WHERE d2.locale = $3 AND d2.tsv @@ q2.a)) x \
      ORDER BY pass, r DESC, key LIMIT 10";
 
+/// Chorus's index over the documents (every language in one index, as a site has): the keys of
+/// the top 10 for each (locale, text), each query restricted to its language, and whether the
+/// search said every word matched.
+pub(crate) fn chorus_top10(docs: &[(u64, String, IndexDoc)], queries: &[(&str, &str)]) -> Vec<(Vec<String>, bool)> {
+    let dir = tempfile::tempdir().unwrap();
+    let locales: Vec<String> = LANGUAGES.iter().map(|(l, _)| l.to_string()).collect();
+    let store = Store::new(dir.path(), locales);
+    let mut rebuild = store.begin_rebuild(2).unwrap();
+    let mut key_of: HashMap<u64, String> = HashMap::new();
+    for (item, key, doc) in docs {
+        key_of.insert(*item, key.clone());
+        rebuild.add(doc).unwrap();
+    }
+    let index = rebuild.finish(0).unwrap();
+    queries
+        .iter()
+        .map(|(locale, text)| {
+            let r = index
+                .search(&SearchRequest {
+                    text: (*text).to_owned(),
+                    locales: vec![(*locale).to_owned()],
+                    limit: 10,
+                    snippet_chars: 40,
+                    ..Default::default()
+                })
+                .unwrap();
+            (r.hits.iter().filter_map(|h| key_of.get(&h.item_key).cloned()).collect(), r.all_words_matched)
+        })
+        .collect()
+}
+
+/// PostgreSQL full-text search over the documents (a tsvector per row with its language's
+/// configuration, weights A/B/D for title, summary and body, a GIN index, in a database of its
+/// own): the keys of the top 10 for each (locale, text), ranked by `PG_EVAL`.
+pub(crate) async fn pg_top10(
+    base: &str,
+    docs: &[(u64, String, IndexDoc)],
+    queries: &[(&str, &str)],
+) -> Vec<Vec<String>> {
+    let admin = pg_admin(base).await;
+    let name = format!("chorus_relevance_{}", std::process::id());
+    admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
+    let db = sea_orm::Database::connect(format!("{base}/{name}")).await.unwrap();
+    db.execute_unprepared("CREATE TABLE eval_docs (key text, locale text, tsv tsvector)").await.unwrap();
+    for (_, key, d) in docs {
+        let cfg = pg_config(&d.locale);
+        db.execute_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "INSERT INTO eval_docs VALUES ($1, $2, setweight(to_tsvector($3::regconfig, $4), 'A') || \
+             setweight(to_tsvector($3::regconfig, $5), 'B') || setweight(to_tsvector($3::regconfig, $6), 'D'))",
+            [
+                key.clone().into(),
+                d.locale.clone().into(),
+                cfg.into(),
+                d.title.clone().into(),
+                d.summary.clone().into(),
+                d.body.clone().into(),
+            ],
+        ))
+        .await
+        .unwrap();
+    }
+    db.execute_unprepared("CREATE INDEX ON eval_docs USING gin (tsv); ANALYZE eval_docs").await.unwrap();
+    let mut out = Vec::with_capacity(queries.len());
+    for (locale, text) in queries {
+        let rows = db
+            .query_all_raw(Statement::from_sql_and_values(
+                db.get_database_backend(),
+                PG_EVAL,
+                [pg_config(locale).into(), (*text).into(), (*locale).into()],
+            ))
+            .await
+            .unwrap();
+        out.push(rows.iter().map(|r| r.try_get::<String>("", "key").unwrap()).collect());
+    }
+    db.close().await.ok();
+    admin.execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)")).await.ok();
+    out
+}
+
 pub async fn relevance(postgres: Option<String>) {
     let sdg = Sdg::load(&corpus_root());
-    let docs = eval_documents(&sdg);
+    let docs = eval_documents(&sdg, true);
     let queries = eval_queries(&sdg);
     println!(
         "collection: {} SDG targets x {} languages (title: target, summary: goal, body: indicators); {} queries",
@@ -339,74 +419,22 @@ pub async fn relevance(postgres: Option<String>) {
         queries.len()
     );
     // Chorus: the index crate, each query restricted to its language.
-    let dir = tempfile::tempdir().unwrap();
-    let locales: Vec<String> = LANGUAGES.iter().map(|(l, _)| l.to_string()).collect();
-    let store = Store::new(dir.path(), locales.clone());
-    let mut rebuild = store.begin_rebuild(2).unwrap();
-    let mut key_of: HashMap<u64, String> = HashMap::new();
-    for (item, key, doc) in &docs {
-        key_of.insert(*item, key.clone());
-        rebuild.add(doc).unwrap();
-    }
-    let index = rebuild.finish(0).unwrap();
+    let asked: Vec<(&str, &str)> = queries.iter().map(|q| (q.locale, q.text.as_str())).collect();
     let mut chorus: BTreeMap<(&str, Option<Variant>), Score> = BTreeMap::new();
-    for q in &queries {
-        let r = index
-            .search(&SearchRequest {
-                text: q.text.clone(),
-                locales: vec![q.locale.to_owned()],
-                limit: 10,
-                snippet_chars: 40,
-                ..Default::default()
-            })
-            .unwrap();
-        let rank = r.hits.iter().position(|h| key_of.get(&h.item_key) == Some(&q.relevant));
+    for (q, (keys, _)) in queries.iter().zip(chorus_top10(&docs, &asked)) {
+        let rank = keys.iter().position(|k| *k == q.relevant);
         chorus.entry((q.locale, None)).or_default().add(rank);
         chorus.entry((q.locale, Some(q.variant))).or_default().add(rank);
     }
     // PostgreSQL: one table, a tsvector per row with its language's configuration, a GIN index.
     let mut pg: BTreeMap<(&str, Option<Variant>), Score> = BTreeMap::new();
     if let Some(base) = &postgres {
-        let admin = pg_admin(base).await;
-        let name = format!("chorus_relevance_{}", std::process::id());
-        admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
-        let db = sea_orm::Database::connect(format!("{base}/{name}")).await.unwrap();
-        db.execute_unprepared("CREATE TABLE eval_docs (key text, locale text, tsv tsvector)").await.unwrap();
-        for (_, key, d) in &docs {
-            let cfg = pg_config(&d.locale);
-            db.execute_raw(Statement::from_sql_and_values(
-                db.get_database_backend(),
-                "INSERT INTO eval_docs VALUES ($1, $2, setweight(to_tsvector($3::regconfig, $4), 'A') || \
-                 setweight(to_tsvector($3::regconfig, $5), 'B') || setweight(to_tsvector($3::regconfig, $6), 'D'))",
-                [
-                    key.clone().into(),
-                    d.locale.clone().into(),
-                    cfg.into(),
-                    d.title.clone().into(),
-                    d.summary.clone().into(),
-                    d.body.clone().into(),
-                ],
-            ))
-            .await
-            .unwrap();
-        }
-        db.execute_unprepared("CREATE INDEX ON eval_docs USING gin (tsv); ANALYZE eval_docs").await.unwrap();
-        for q in &queries {
-            let rows = db
-                .query_all_raw(Statement::from_sql_and_values(
-                    db.get_database_backend(),
-                    PG_EVAL,
-                    [pg_config(q.locale).into(), q.text.clone().into(), q.locale.into()],
-                ))
-                .await
-                .unwrap();
-            let keys: Vec<String> = rows.iter().map(|r| r.try_get::<String>("", "key").unwrap()).collect();
+        let asked: Vec<(&str, &str)> = queries.iter().map(|q| (q.locale, q.text.as_str())).collect();
+        for (q, keys) in queries.iter().zip(pg_top10(base, &docs, &asked).await) {
             let rank = keys.iter().position(|k| *k == q.relevant);
             pg.entry((q.locale, None)).or_default().add(rank);
             pg.entry((q.locale, Some(q.variant))).or_default().add(rank);
         }
-        db.close().await.ok();
-        admin.execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)")).await.ok();
     }
     println!("\n| language | queries | Chorus MRR@10 | Chorus recall@10 | PostgreSQL MRR@10 | PostgreSQL recall@10 |");
     println!("|---|---:|---:|---:|---:|---:|");

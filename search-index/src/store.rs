@@ -20,8 +20,8 @@ use tantivy::indexer::UserOperation;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use crate::cache::{CacheSettings, ResultCache};
+use crate::columns::FacetColumn;
 use crate::schema::{Fields, IndexDoc, SCHEMA_VERSION, register_tokenizers, schema};
-use crate::search::FacetColumn;
 use crate::{Error, Result};
 
 const CURRENT: &str = "CURRENT";
@@ -249,7 +249,7 @@ pub struct SearchIndex {
     pub(crate) locales: Vec<String>,
     cursor: AtomicI64,
     pub(crate) cache: ResultCache,
-    /// Decoded facet columns by segment (see `search::FacetColumn`).
+    /// Decoded facet columns by segment (see `columns::FacetColumn`).
     pub(crate) facet_columns: Mutex<HashMap<(SegmentId, &'static str), Arc<FacetColumn>>>,
     /// Every item's documents are consecutive in one segment (written as one batch).
     pub(crate) grouped: bool,

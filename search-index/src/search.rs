@@ -1104,11 +1104,19 @@ struct Grouped {
 struct TopItems {
     k: usize,
     top: Vec<(Score, u64)>,
+    /// The items in `top`, with their scores: finding one is a lookup, not a scan (k reaches a
+    /// thousand on deep pages).
+    members: HashMap<u64, Score, KeyHasher>,
 }
 
 impl TopItems {
     fn new(k: usize) -> TopItems {
-        TopItems { k, top: Vec::with_capacity(k.min(1024) + 1) }
+        let room = k.min(1024) + 1;
+        TopItems {
+            k,
+            top: Vec::with_capacity(room),
+            members: HashMap::with_capacity_and_hasher(room, KeyHasher::default()),
+        }
     }
 
     /// The score a document must pass, before multiplying by `factor`, to change the top: just
@@ -1120,17 +1128,30 @@ impl TopItems {
         }
     }
 
+    /// Where `(score, key)` stands (or would stand) in `top`.
+    fn place(&self, score: Score, key: u64) -> usize {
+        self.top.partition_point(|&(s, k)| s > score || (s == score && k < key))
+    }
+
     fn offer(&mut self, key: u64, score: Score) {
-        if let Some(i) = self.top.iter().position(|&(_, k)| k == key) {
-            if score <= self.top[i].0 {
+        if let Some(&old) = self.members.get(&key) {
+            if score <= old {
                 return;
             }
+            let i = self.place(old, key);
             self.top.remove(i);
         }
-        let at = self.top.partition_point(|&(s, k)| s > score || (s == score && k < key));
+        let at = self.place(score, key);
         if at < self.k {
             self.top.insert(at, (score, key));
-            self.top.truncate(self.k);
+            self.members.insert(key, score);
+            if self.top.len() > self.k
+                && let Some((_, out)) = self.top.pop()
+            {
+                self.members.remove(&out);
+            }
+        } else {
+            self.members.remove(&key);
         }
     }
 }
@@ -1199,6 +1220,24 @@ mod tests {
         assert_eq!(typo_budget("SDG2030"), 0);
         assert_eq!(edit_distance("glbal", "global"), 1);
         assert_eq!(edit_distance("fnud", "fund"), 1);
+    }
+
+    #[test]
+    fn top_items_keep_each_item_once_with_its_best_score() {
+        let mut top = TopItems::new(3);
+        assert_eq!(top.threshold(1.0), Score::MIN);
+        for (key, score) in [(1, 1.0), (2, 5.0), (1, 4.0), (3, 2.0), (2, 3.0), (4, 2.0), (5, 0.5), (3, 6.0)] {
+            top.offer(key, score);
+        }
+        assert_eq!(top.top, vec![(6.0, 3), (5.0, 2), (4.0, 1)]);
+        // Item 4 fell out; it comes back with a better document; a tie goes to the lower key.
+        top.offer(4, 5.0);
+        assert_eq!(top.top, vec![(6.0, 3), (5.0, 2), (5.0, 4)]);
+        top.offer(1, 5.0);
+        assert_eq!(top.top, vec![(6.0, 3), (5.0, 1), (5.0, 2)]);
+        assert_eq!(top.members.len(), 3);
+        assert!(top.threshold(1.0) < 5.0 && top.threshold(1.0) > 4.99);
+        assert!((top.threshold(2.0) - 2.5).abs() < 1e-6);
     }
 
     #[test]

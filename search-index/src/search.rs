@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use tantivy::columnar::Column;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, EnableScoring, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery,
+    BooleanQuery, BoostQuery, EnableScoring, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery,
     TermQuery, TermSetQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
@@ -26,7 +26,7 @@ use tantivy::{BitSet, DocAddress, DocId, Score, Searcher, SegmentOrdinal, Tantiv
 
 use crate::Result;
 use crate::analysis::{Analyzer, vocabulary_analyzer};
-use crate::columns::FacetColumn;
+use crate::columns::{DocColumns, FacetColumn, NO_KEY, NO_LOCALE};
 use crate::request::{FacetCount, FacetName, Hit, MAX_CLAUSES, MAX_QUERY_CHARS, SearchRequest, SearchResults};
 use crate::schema::{Fields, TextField};
 use crate::store::SearchIndex;
@@ -260,6 +260,9 @@ struct Built {
     /// The documents that have every word (and phrase) of the query in some language, scored as
     /// in `ranked`; `None` when some word is in no document of any searched language.
     all: Option<Box<dyn Query>>,
+    /// The terms of `ranked` when it is a flat union of terms (no phrase): what the counting
+    /// pass reads directly from the postings.
+    terms: Option<Vec<Term>>,
     highlights: Highlights,
 }
 
@@ -272,6 +275,13 @@ enum Part {
     Query(Box<dyn Query>),
 }
 
+/// The terms of one word: term queries, the rarest document frequency, the terms themselves.
+struct WordTerms {
+    queries: Vec<Box<dyn Query>>,
+    rarest: u64,
+    terms: Vec<Term>,
+}
+
 /// The terms of one word (one position after analysis): any of its alternatives (the word, its
 /// prefix completions or typo corrections, with their weights) in any text field of the
 /// analyzer, each a term query weighted by field and alternative; with the rarest document
@@ -282,8 +292,9 @@ fn word_query(
     analyzer: Analyzer,
     alternatives: &[(String, f32)],
     highlights: &mut HashSet<String>,
-) -> Option<(Vec<Box<dyn Query>>, u64)> {
+) -> Option<WordTerms> {
     let mut terms: Vec<Box<dyn Query>> = Vec::new();
+    let mut found: Vec<Term> = Vec::new();
     let mut rarest = u64::MAX;
     for (term, weight) in alternatives {
         for f in TextField::ALL {
@@ -294,11 +305,12 @@ fn word_query(
             }
             rarest = rarest.min(df);
             highlights.insert(term.clone());
+            found.push(t.clone());
             let q: Box<dyn Query> = Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs));
             terms.push(Box::new(BoostQuery::new(q, f.boost() * weight)));
         }
     }
-    (!terms.is_empty()).then_some((terms, rarest))
+    (!terms.is_empty()).then_some(WordTerms { queries: terms, rarest, terms: found })
 }
 
 /// The OR of queries (the query itself when there is one).
@@ -370,7 +382,7 @@ fn phrase_query(
     match terms {
         [] => Part::Nothing,
         [(_, one)] => match word_query(ctx, analyzer, &[(one.clone(), 1.0)], highlights) {
-            Some((terms, _)) => Part::Query(any_of(terms)),
+            Some(word) => Part::Query(any_of(word.queries)),
             None => Part::Impossible,
         },
         [(first, _), ..] => {
@@ -461,10 +473,11 @@ impl SearchIndex {
         let mut highlights: Highlights = HashMap::new();
         let mut per_language: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut all_languages: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut union_terms: Option<Vec<Term>> = Some(Vec::new());
         for &analyzer in analyzers {
             let mut a = self.index.tokenizers().get(&analyzer.tokenizer_name()).expect("registered analyzer");
             let marks = highlights.entry(analyzer).or_default();
-            let mut words: Vec<(Vec<Box<dyn Query>>, u64)> = Vec::new();
+            let mut words: Vec<WordTerms> = Vec::new();
             let mut phrases: Vec<Box<dyn Query>> = Vec::new();
             // A word (or phrase) that no document of the language has: no document has them all.
             let mut missing = false;
@@ -516,7 +529,7 @@ impl SearchIndex {
             if words.len() > MAX_TERMS {
                 // The rarest words carry the query; the commonest add little but work. Past this,
                 // no hit is said to have every word.
-                words.sort_by_key(|(_, df)| *df);
+                words.sort_by_key(|w| w.rarest);
                 words.truncate(MAX_TERMS);
                 missing = true;
             }
@@ -529,7 +542,7 @@ impl SearchIndex {
             let scored = |inner: Box<dyn Query>| -> Box<dyn Query> { Box::new(LanguageScored { inner, docs }) };
             if !missing {
                 let mut musts: Vec<Box<dyn Query>> =
-                    words.iter().map(|(terms, _)| any_of(terms.iter().map(|q| q.box_clone()).collect())).collect();
+                    words.iter().map(|w| any_of(w.queries.iter().map(|q| q.box_clone()).collect())).collect();
                 musts.extend(phrases.iter().map(|q| q.box_clone()));
                 let every = match musts.len() {
                     1 => musts.pop().expect("one"),
@@ -540,14 +553,18 @@ impl SearchIndex {
             if phrases.is_empty() {
                 // Each term scored on its own with the language's statistics, so that the
                 // union across words, fields and languages stays one flat union of terms.
-                for (terms, _) in words {
-                    per_language.extend(terms.into_iter().map(|t| (Occur::Should, scored(t))));
+                for word in words {
+                    if let Some(all) = union_terms.as_mut() {
+                        all.extend(word.terms);
+                    }
+                    per_language.extend(word.queries.into_iter().map(|t| (Occur::Should, scored(t))));
                 }
             } else {
+                union_terms = None;
                 let mut clauses_: Vec<(Occur, Box<dyn Query>)> =
                     phrases.into_iter().map(|q| (Occur::Must, q)).collect();
                 if !words.is_empty() {
-                    clauses_.push((Occur::Should, any_of(words.into_iter().flat_map(|(terms, _)| terms).collect())));
+                    clauses_.push((Occur::Should, any_of(words.into_iter().flat_map(|w| w.queries).collect())));
                 }
                 per_language.push((Occur::Should, scored(Box::new(BooleanQuery::new(clauses_)))));
             }
@@ -556,7 +573,11 @@ impl SearchIndex {
             return Ok(None);
         }
         let all = (!all_languages.is_empty()).then(|| Box::new(BooleanQuery::new(all_languages)) as Box<dyn Query>);
-        Ok(Some(Built { ranked: Box::new(BooleanQuery::new(per_language)), all, highlights }))
+        if let Some(terms) = union_terms.as_mut() {
+            terms.sort_unstable();
+            terms.dedup();
+        }
+        Ok(Some(Built { ranked: Box::new(BooleanQuery::new(per_language)), all, terms: union_terms, highlights }))
     }
 
     /// Runs a search (answered from the result cache when the same request was answered since
@@ -599,9 +620,9 @@ impl SearchIndex {
 
         if clauses.is_empty() {
             // Browsing: every item the filters allow, newest first.
-            let mut grouped = self.count(searcher, &AllQuery, &filter, &ranks, true, &[])?;
+            let mut grouped = self.count(searcher, Matching::All, &filter, &ranks, true, &[], &request.facets)?;
             grouped.groups.sort_by(|a, b| b.shown.date.cmp(&a.shown.date).then(a.shown.key.cmp(&b.shown.key)));
-            let facets = self.facets(searcher, &grouped.groups, &request.facets)?;
+            let facets = self.facets(searcher, &grouped, &request.facets)?;
             let mut hits = Vec::new();
             for g in grouped.groups.iter().skip(request.offset).take(request.limit) {
                 hits.push(self.hit(searcher, g, &Highlights::new(), request.snippet_chars.clamp(40, 1000))?);
@@ -628,8 +649,12 @@ impl SearchIndex {
         self.rank(searcher, built.ranked.as_ref(), &filter, &mut top, 1.0)?;
         let mut wanted_keys: Vec<u64> = top.top.iter().map(|&(_, k)| k).collect();
         wanted_keys.sort_unstable();
-        let grouped = self.count(searcher, built.ranked.as_ref(), &filter, &ranks, false, &wanted_keys)?;
-        let facets = self.facets(searcher, &grouped.groups, &request.facets)?;
+        let matching = match &built.terms {
+            Some(terms) => Matching::Terms(terms),
+            None => Matching::Query(built.ranked.as_ref()),
+        };
+        let grouped = self.count(searcher, matching, &filter, &ranks, false, &wanted_keys, &request.facets)?;
+        let facets = self.facets(searcher, &grouped, &request.facets)?;
         let mut hits = Vec::new();
         for &(score, key) in top.top.iter().skip(request.offset).take(request.limit) {
             if let Some(&i) = grouped.index.get(&key) {
@@ -650,13 +675,31 @@ impl SearchIndex {
             return Ok(c.clone());
         }
         let column = Arc::new(FacetColumn::read(reader, name)?);
-        let mut columns = self.facet_columns.lock().unwrap_or_else(|p| p.into_inner());
         // Forget the columns of segments merged away or deleted.
-        let live: HashSet<tantivy::index::SegmentId> =
-            self.reader.searcher().segment_readers().iter().map(|r| r.segment_id()).collect();
+        let live = self.live_segments();
+        let mut columns = self.facet_columns.lock().unwrap_or_else(|p| p.into_inner());
         columns.retain(|(id, _), _| live.contains(id) || *id == key.0);
         columns.insert(key, column.clone());
         Ok(column)
+    }
+
+    /// A segment's decoded item keys and locales, read on first use and kept while the segment
+    /// is live.
+    fn doc_columns(&self, reader: &tantivy::SegmentReader) -> Result<Arc<DocColumns>> {
+        let id = reader.segment_id();
+        if let Some(c) = self.doc_columns.lock().unwrap_or_else(|p| p.into_inner()).get(&id) {
+            return Ok(c.clone());
+        }
+        let columns = Arc::new(DocColumns::read(reader, &self.locales)?);
+        let live = self.live_segments();
+        let mut all = self.doc_columns.lock().unwrap_or_else(|p| p.into_inner());
+        all.retain(|s, _| live.contains(s) || *s == id);
+        all.insert(id, columns.clone());
+        Ok(columns)
+    }
+
+    fn live_segments(&self) -> HashSet<tantivy::index::SegmentId> {
+        self.reader.searcher().segment_readers().iter().map(|r| r.segment_id()).collect()
     }
 
     /// The reader's rank of each of the index's locales (lower is preferred).
@@ -679,7 +722,7 @@ impl SearchIndex {
         let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
         let mut any = false;
         for (ord, reader) in searcher.segment_readers().iter().enumerate() {
-            let keys = reader.fast_fields().u64("item_key")?;
+            let columns = self.doc_columns(reader)?;
             let allowed = filter.segment(ord);
             let alive = reader.alive_bitset();
             weight.for_each_pruning(top.threshold(factor), reader, &mut |doc, score| {
@@ -687,7 +730,8 @@ impl SearchIndex {
                     return top.threshold(factor);
                 }
                 any = true;
-                if let Some(key) = keys.first(doc) {
+                let key = columns.keys[doc as usize];
+                if key != NO_KEY {
                     top.offer(key, score * factor);
                 }
                 top.threshold(factor)
@@ -696,86 +740,118 @@ impl SearchIndex {
         Ok(any)
     }
 
-    /// Every item with a document matching `query` that the filter allows: the locales it
-    /// matched in and the document it is shown in (the reader's best locale). An item's
-    /// documents are written together (one segment, consecutive), so most documents join the
-    /// group of the one before without a lookup.
+    /// Every item with a document of `matching` that the filter allows: the locales it matched
+    /// in and the document it is shown in (the reader's best locale). An item's documents are
+    /// written together (one segment, consecutive), so most documents join the group of the one
+    /// before without a lookup, and the string facets of `facets` are counted as each group
+    /// closes (otherwise `facets` counts them after).
+    #[allow(clippy::too_many_arguments)]
     fn count(
         &self,
         searcher: &Searcher,
-        query: &dyn Query,
+        matching: Matching<'_>,
         filter: &DocFilter,
         ranks: &[usize],
         with_dates: bool,
         wanted: &[u64],
+        facets: &[FacetName],
     ) -> Result<Grouped> {
-        let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
-        let rank = |locale: u16| ranks.get(usize::from(locale)).copied().unwrap_or(usize::MAX);
+        let weight = match matching {
+            Matching::Query(query) => Some(query.weight(EnableScoring::disabled_from_searcher(searcher))?),
+            _ => None,
+        };
+        let mut in_pass: Vec<(FacetName, &'static str)> = Vec::new();
+        if self.grouped {
+            for &f in facets {
+                if let Some(name) = string_facet(f)
+                    && !in_pass.iter().any(|(g, _)| *g == f)
+                {
+                    in_pass.push((f, name));
+                }
+            }
+        }
         let mut out = Grouped {
             groups: Vec::with_capacity(1024),
             index: HashMap::with_capacity_and_hasher(
                 if self.grouped { wanted.len() } else { 1024 },
                 KeyHasher::default(),
             ),
+            facet_counts: in_pass.iter().map(|&(f, _)| (f, HashMap::new())).collect(),
         };
+        let mut bits: Vec<u64> = Vec::new();
         for (ord, reader) in searcher.segment_readers().iter().enumerate() {
-            let segment = ord as SegmentOrdinal;
-            let fast = reader.fast_fields();
-            let keys = fast.u64("item_key")?;
-            let dates = if with_dates { Some(fast.date("date")?) } else { None };
-            let locale_column =
-                fast.str("locale")?.ok_or_else(|| tantivy::TantivyError::SchemaError("no locale column".into()))?;
-            let mut locale_of_ord = Vec::new();
-            let mut name = String::new();
-            for o in 0..locale_column.num_terms() as u64 {
-                locale_column.ord_to_str(o, &mut name)?;
-                locale_of_ord.push(self.locales.iter().position(|l| *l == name).and_then(|i| u16::try_from(i).ok()));
+            let columns = self.doc_columns(reader)?;
+            let mut facet_columns = Vec::with_capacity(in_pass.len());
+            for &(_, name) in &in_pass {
+                let column = self.facet_column(reader, name)?;
+                let n = column.values.len();
+                facet_columns.push((column, vec![0u64; n]));
             }
-            let (_, locale_ords) = locale_column.into_parts();
-            let allowed = filter.segment(ord);
-            let alive = reader.alive_bitset();
-            let mut last: Option<(u64, usize)> = None;
-            weight.for_each_no_score(reader, &mut |docs| {
-                for &doc in docs {
-                    if alive.is_some_and(|a| a.is_deleted(doc)) || allowed.is_some_and(|b| !b.contains(doc)) {
-                        continue;
+            let mut pass = SegmentPass {
+                segment: ord as SegmentOrdinal,
+                columns: &columns,
+                dates: if with_dates { Some(reader.fast_fields().date("date")?) } else { None },
+                allowed: filter.segment(ord),
+                alive: reader.alive_bitset(),
+                ranks,
+                grouped: self.grouped,
+                wanted,
+                facet_columns,
+                last: None,
+                out: &mut out,
+            };
+            match matching {
+                Matching::All => (0..reader.max_doc()).for_each(|doc| pass.visit(doc)),
+                Matching::Query(_) => weight.as_ref().expect("built above").for_each_no_score(reader, &mut |docs| {
+                    for &doc in docs {
+                        pass.visit(doc);
                     }
-                    let Some(key) = keys.first(doc) else { continue };
-                    let Some(locale) =
-                        locale_ords.first(doc).and_then(|o| locale_of_ord.get(o as usize).copied().flatten())
-                    else {
-                        continue;
-                    };
-                    let date = dates.as_ref().and_then(|d| d.first(doc)).map_or(0, |d| d.into_timestamp_secs());
-                    let m = Match { segment, doc, key, locale, date };
-                    let i = match last {
-                        Some((k, i)) if k == key => i,
-                        // Each item's documents are consecutive in one segment: a new key is a
-                        // new item.
-                        _ if self.grouped => {
-                            if wanted.binary_search(&key).is_ok() {
-                                out.index.insert(key, out.groups.len());
-                            }
-                            out.groups.push(Group { score: 0.0, locales: 0, shown: m });
-                            out.groups.len() - 1
-                        }
-                        _ => match out.index.get(&key) {
-                            Some(&i) => i,
+                })?,
+                Matching::Terms(terms) => {
+                    bits.clear();
+                    bits.resize((reader.max_doc() as usize).div_ceil(64), 0);
+                    let mut inverted: Vec<(Field, Arc<tantivy::InvertedIndexReader>)> = Vec::new();
+                    for term in terms {
+                        let index = match inverted.iter().find(|(f, _)| *f == term.field()) {
+                            Some((_, i)) => i.clone(),
                             None => {
-                                out.index.insert(key, out.groups.len());
-                                out.groups.push(Group { score: 0.0, locales: 0, shown: m });
-                                out.groups.len() - 1
+                                let i = reader.inverted_index(term.field())?;
+                                inverted.push((term.field(), i.clone()));
+                                i
                             }
-                        },
-                    };
-                    last = Some((key, i));
-                    let g = &mut out.groups[i];
-                    g.locales |= 1u64 << locale.min(63);
-                    if rank(locale) < rank(g.shown.locale) {
-                        g.shown = m;
+                        };
+                        let Some(mut postings) = index.read_block_postings(term, IndexRecordOption::Basic)? else {
+                            continue;
+                        };
+                        loop {
+                            let docs = postings.docs();
+                            if docs.is_empty() {
+                                break;
+                            }
+                            for &doc in docs {
+                                bits[doc as usize >> 6] |= 1u64 << (doc & 63);
+                            }
+                            postings.advance();
+                        }
+                    }
+                    for (w, &word) in bits.iter().enumerate() {
+                        let mut word = word;
+                        while word != 0 {
+                            pass.visit((w as DocId) << 6 | word.trailing_zeros());
+                            word &= word - 1;
+                        }
                     }
                 }
-            })?;
+            }
+            pass.close();
+            let counted = pass.facet_columns;
+            for ((_, counts), (column, counters)) in out.facet_counts.iter_mut().zip(&counted) {
+                for (ord, &n) in counters.iter().enumerate() {
+                    if n > 0 {
+                        *counts.entry(column.values[ord].clone()).or_default() += n;
+                    }
+                }
+            }
         }
         Ok(out)
     }
@@ -835,16 +911,19 @@ impl SearchIndex {
     fn facets(
         &self,
         searcher: &Searcher,
-        groups: &[Group],
+        grouped: &Grouped,
         wanted: &[FacetName],
     ) -> Result<Vec<(FacetName, Vec<FacetCount>)>> {
+        let groups = &grouped.groups;
         let mut out = Vec::new();
         for &facet in wanted {
             if out.iter().any(|(f, _)| *f == facet) {
                 continue;
             }
             let mut counts: HashMap<String, u64> = HashMap::new();
+            let counted = grouped.facet_counts.iter().find(|(f, _)| *f == facet);
             match facet {
+                _ if let Some((_, c)) = counted => counts.clone_from(c),
                 FacetName::Language => {
                     let mut per_locale = [0u64; 64];
                     for g in groups {
@@ -861,13 +940,7 @@ impl SearchIndex {
                     }
                 }
                 FacetName::Type | FacetName::Kind | FacetName::Region | FacetName::Country | FacetName::Topic => {
-                    let name = match facet {
-                        FacetName::Type => "type",
-                        FacetName::Kind => "kind",
-                        FacetName::Region => "region",
-                        FacetName::Country => "country",
-                        _ => "topic",
-                    };
+                    let name = string_facet(facet).expect("a string facet");
                     // Per segment: its decoded values and a counter per dictionary ordinal (facet
                     // dictionaries are small: kinds, regions, countries, topics).
                     let mut per_segment: Vec<Option<(Arc<FacetColumn>, Vec<u64>)>> =
@@ -1097,6 +1170,108 @@ struct Group {
 struct Grouped {
     groups: Vec<Group>,
     index: HashMap<u64, usize, KeyHasher>,
+    /// String facets counted during the pass (over each item's shown document).
+    facet_counts: Vec<(FacetName, HashMap<String, u64>)>,
+}
+
+/// The column of a facet with string values.
+fn string_facet(facet: FacetName) -> Option<&'static str> {
+    match facet {
+        FacetName::Type => Some("type"),
+        FacetName::Kind => Some("kind"),
+        FacetName::Region => Some("region"),
+        FacetName::Country => Some("country"),
+        FacetName::Topic => Some("topic"),
+        _ => None,
+    }
+}
+
+/// Which documents the counting pass visits.
+#[derive(Clone, Copy)]
+enum Matching<'a> {
+    /// Every document (browsing).
+    All,
+    /// The documents of a query.
+    Query(&'a dyn Query),
+    /// The documents with any of these terms, read from the postings block by block into a
+    /// bitset: a long question's union matches most documents, and this is far cheaper than
+    /// advancing the union's scorers document by document.
+    Terms(&'a [Term]),
+}
+
+/// The counting pass over one segment.
+struct SegmentPass<'a> {
+    segment: SegmentOrdinal,
+    columns: &'a DocColumns,
+    dates: Option<Column<tantivy::DateTime>>,
+    allowed: Option<&'a BitSet>,
+    alive: Option<&'a tantivy::fastfield::AliveBitSet>,
+    ranks: &'a [usize],
+    grouped: bool,
+    wanted: &'a [u64],
+    /// The string facets counted as each group closes, with a counter per value ordinal.
+    facet_columns: Vec<(Arc<FacetColumn>, Vec<u64>)>,
+    /// The last document's item key and group.
+    last: Option<(u64, usize)>,
+    out: &'a mut Grouped,
+}
+
+impl SegmentPass<'_> {
+    fn rank(&self, locale: u16) -> usize {
+        self.ranks.get(usize::from(locale)).copied().unwrap_or(usize::MAX)
+    }
+
+    fn visit(&mut self, doc: DocId) {
+        if self.alive.is_some_and(|a| a.is_deleted(doc)) || self.allowed.is_some_and(|b| !b.contains(doc)) {
+            return;
+        }
+        let (key, locale) = (self.columns.keys[doc as usize], self.columns.locales[doc as usize]);
+        if key == NO_KEY || locale == NO_LOCALE {
+            return;
+        }
+        let date = self.dates.as_ref().and_then(|d| d.first(doc)).map_or(0, |d| d.into_timestamp_secs());
+        let m = Match { segment: self.segment, doc, key, locale, date };
+        let i = match self.last {
+            Some((k, i)) if k == key => i,
+            // Each item's documents are consecutive in one segment: a new key is a new item.
+            _ if self.grouped => {
+                self.close();
+                if self.wanted.binary_search(&key).is_ok() {
+                    self.out.index.insert(key, self.out.groups.len());
+                }
+                self.out.groups.push(Group { score: 0.0, locales: 0, shown: m });
+                self.out.groups.len() - 1
+            }
+            _ => match self.out.index.get(&key) {
+                Some(&i) => i,
+                None => {
+                    self.out.index.insert(key, self.out.groups.len());
+                    self.out.groups.push(Group { score: 0.0, locales: 0, shown: m });
+                    self.out.groups.len() - 1
+                }
+            },
+        };
+        self.last = Some((key, i));
+        let better = self.rank(locale) < self.rank(self.out.groups[i].shown.locale);
+        let g = &mut self.out.groups[i];
+        g.locales |= 1u64 << locale.min(63);
+        if better {
+            g.shown = m;
+        }
+    }
+
+    /// Counts the facets of the last group (its shown document is final once the next item
+    /// starts).
+    fn close(&mut self) {
+        if let Some((_, i)) = self.last {
+            let doc = self.out.groups[i].shown.doc;
+            for (column, counters) in &mut self.facet_columns {
+                for &ord in column.ords_of(doc) {
+                    counters[ord as usize] += 1;
+                }
+            }
+        }
+    }
 }
 
 /// The `k` items with the best scores seen so far, best first (ties: lower key first). Fed
@@ -1238,6 +1413,70 @@ mod tests {
         assert_eq!(top.members.len(), 3);
         assert!(top.threshold(1.0) < 5.0 && top.threshold(1.0) > 4.99);
         assert!((top.threshold(2.0) - 2.5).abs() < 1e-6);
+    }
+
+    /// The counting pass reads a union of terms from the postings into a bitset, and counts
+    /// the string facets as each item's group closes: the same items, languages, shown
+    /// documents and facet counts as running the union query and counting facets after, and
+    /// the same items as tantivy's own collection of the query's documents.
+    #[test]
+    fn counting_from_postings_equals_the_union_query() {
+        use crate::request::SearchFilter;
+        for split in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let index = crate::tests::generated_index(dir.path(), split);
+            let searcher = index.reader.searcher();
+            let ctx = Context { searcher: &searcher, fields: &index.fields };
+            let analyzers = index.analyzers(&index.locales);
+            let ranks = index.locale_ranks(&["fr".to_string()]);
+            let facets = [FacetName::Kind, FacetName::Region, FacetName::Language];
+            let queries = [
+                "fund",
+                "rights violence",
+                "police and community workers?",
+                "youth survey funding nonexistentword",
+                "fund health rights violence police community workers grant report network",
+            ];
+            for q in queries {
+                let built = index.text_query(&ctx, &parse(q), &analyzers).unwrap().unwrap();
+                let terms = built.terms.as_ref().expect("no phrase: a union of terms");
+                for kinds in [vec![], vec!["guide".to_string()]] {
+                    let request =
+                        SearchRequest { filter: SearchFilter { kinds, ..Default::default() }, ..Default::default() };
+                    let filter = DocFilter::new(&searcher, &index.filter_clauses(&request, &index.locales)).unwrap();
+                    let count = |m: Matching<'_>, f: &[FacetName]| {
+                        index.count(&searcher, m, &filter, &ranks, false, &[], f).unwrap()
+                    };
+                    let from_postings = count(Matching::Terms(terms), &facets);
+                    let by_query = count(Matching::Query(built.ranked.as_ref()), &[]);
+                    let summary = |g: &Grouped| {
+                        g.groups.iter().map(|g| (g.shown.key, g.locales, g.shown.segment, g.shown.doc)).collect::<Vec<_>>()
+                    };
+                    assert_eq!(summary(&from_postings), summary(&by_query), "{q}");
+                    assert_eq!(from_postings.facet_counts.is_empty(), split, "facets counted in the pass when grouped");
+                    assert_eq!(
+                        index.facets(&searcher, &from_postings, &facets).unwrap(),
+                        index.facets(&searcher, &by_query, &facets).unwrap(),
+                        "{q}"
+                    );
+                    let docs = searcher.search(built.ranked.as_ref(), &tantivy::collector::DocSetCollector).unwrap();
+                    let mut keys: Vec<u64> = docs
+                        .iter()
+                        .filter(|a| filter.segment(a.segment_ord as usize).is_none_or(|b| b.contains(a.doc_id)))
+                        .map(|a| {
+                            let keys = searcher.segment_reader(a.segment_ord).fast_fields().u64("item_key").unwrap();
+                            keys.first(a.doc_id).unwrap()
+                        })
+                        .collect();
+                    keys.sort_unstable();
+                    keys.dedup();
+                    let mut counted: Vec<u64> = from_postings.groups.iter().map(|g| g.shown.key).collect();
+                    counted.sort_unstable();
+                    assert!(!keys.is_empty(), "{q}: found");
+                    assert_eq!(counted, keys, "{q}");
+                }
+            }
+        }
     }
 
     #[test]

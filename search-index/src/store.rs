@@ -20,7 +20,7 @@ use tantivy::indexer::UserOperation;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use crate::cache::{CacheSettings, ResultCache};
-use crate::columns::FacetColumn;
+use crate::columns::{DocColumns, FacetColumn};
 use crate::schema::{Fields, IndexDoc, SCHEMA_VERSION, register_tokenizers, schema};
 use crate::{Error, Result};
 
@@ -251,6 +251,8 @@ pub struct SearchIndex {
     pub(crate) cache: ResultCache,
     /// Decoded facet columns by segment (see `columns::FacetColumn`).
     pub(crate) facet_columns: Mutex<HashMap<(SegmentId, &'static str), Arc<FacetColumn>>>,
+    /// Decoded item keys and locales by segment (see `columns::DocColumns`).
+    pub(crate) doc_columns: Mutex<HashMap<SegmentId, Arc<DocColumns>>>,
     /// Every item's documents are consecutive in one segment (written as one batch).
     pub(crate) grouped: bool,
 }
@@ -289,6 +291,7 @@ impl SearchIndex {
             cursor: AtomicI64::new(payload.cursor),
             cache: ResultCache::new(cache),
             facet_columns: Mutex::new(HashMap::new()),
+            doc_columns: Mutex::new(HashMap::new()),
             grouped: payload.grouped,
         })
     }

@@ -364,7 +364,10 @@ fn top_k_pages_equal_the_full_ranking() {
     top_k_check(true);
 }
 
-fn top_k_check(split: bool) {
+/// 400 items in English (and French for two in three) over a skewed vocabulary of 24 words, in
+/// several segments with a tenth of the items replaced twice; with `split`, item 1's French
+/// document is written apart from its English one.
+pub(crate) fn generated_index(dir: &std::path::Path, split: bool) -> SearchIndex {
     const WORDS: [&str; 24] = [
         "fund",
         "health",
@@ -407,8 +410,7 @@ fn top_k_check(split: bool) {
         }
         items.push((key, docs));
     }
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::new(dir.path(), locales());
+    let store = Store::new(dir, locales());
     let mut rebuild = store.begin_rebuild(2).unwrap();
     // With `split`, item 1's French document comes after item 2's: not next to its English one.
     let (first, second) = (items[0].1.clone(), items[1].1.clone());
@@ -437,6 +439,12 @@ fn top_k_check(split: bool) {
         index.apply(&changed, 2 + round as i64).unwrap();
     }
     assert!(index.segments() >= 2, "several segments");
+    index
+}
+
+fn top_k_check(split: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let index = generated_index(dir.path(), split);
     let request = |text: &str, offset: usize, limit: usize, kinds: &[&str]| SearchRequest {
         text: text.into(),
         preference: vec!["fr".into()],

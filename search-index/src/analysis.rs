@@ -160,6 +160,13 @@ impl Analyzer {
         !matches!(self, Analyzer::Chinese)
     }
 
+    /// The words of a text as this analyzer's tokenizer splits them (offsets, positions, each
+    /// word normalised but before stop words, folding and stemming), for highlighting; `None`
+    /// for Chinese, whose tokenizer is its whole analysis.
+    pub fn words(self, text: &str) -> Option<Vec<Token>> {
+        (self != Analyzer::Chinese).then(|| words(text, Mode::of(self)))
+    }
+
     /// Builds the analyzer.
     pub fn build(self) -> TextAnalyzer {
         if self == Analyzer::Chinese {

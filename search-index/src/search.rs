@@ -10,17 +10,16 @@
 //! codes (words with digits) never are. The last word, unless followed by a space, also matches
 //! as a prefix (as you type).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::ops::Bound;
 use std::sync::Arc;
 
 use tantivy::columnar::Column;
 use tantivy::query::{
-    BooleanQuery, BoostQuery, EnableScoring, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery,
-    TermQuery, TermSetQuery,
+    BooleanQuery, BoostQuery, EnableScoring, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
+    TermSetQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{BitSet, DocAddress, DocId, Score, Searcher, SegmentOrdinal, TantivyDocument, Term};
 
@@ -624,8 +623,10 @@ impl SearchIndex {
             grouped.groups.sort_by(|a, b| b.shown.date.cmp(&a.shown.date).then(a.shown.key.cmp(&b.shown.key)));
             let facets = self.facets(searcher, &grouped, &request.facets)?;
             let mut hits = Vec::new();
+            let none = Highlights::new();
+            let mut marks = Highlighter::new(self, &none);
             for g in grouped.groups.iter().skip(request.offset).take(request.limit) {
-                hits.push(self.hit(searcher, g, &Highlights::new(), request.snippet_chars.clamp(40, 1000))?);
+                hits.push(self.hit(searcher, g, &mut marks, request.snippet_chars.clamp(40, 1000))?);
             }
             return Ok(SearchResults {
                 total: grouped.groups.len(),
@@ -656,11 +657,12 @@ impl SearchIndex {
         let grouped = self.count(searcher, matching, &filter, &ranks, false, &wanted_keys, &request.facets)?;
         let facets = self.facets(searcher, &grouped, &request.facets)?;
         let mut hits = Vec::new();
+        let mut marks = Highlighter::new(self, &built.highlights);
         for &(score, key) in top.top.iter().skip(request.offset).take(request.limit) {
             if let Some(&i) = grouped.index.get(&key) {
                 let mut g = grouped.groups[i];
                 g.score = score;
-                hits.push(self.hit(searcher, &g, &built.highlights, request.snippet_chars.clamp(40, 1000))?);
+                hits.push(self.hit(searcher, &g, &mut marks, request.snippet_chars.clamp(40, 1000))?);
             }
         }
         let suggestion =
@@ -856,31 +858,24 @@ impl SearchIndex {
         Ok(out)
     }
 
-    fn hit(&self, searcher: &Searcher, g: &Group, highlights: &Highlights, snippet_chars: usize) -> Result<Hit> {
+    fn hit(&self, searcher: &Searcher, g: &Group, marks: &mut Highlighter<'_>, snippet_chars: usize) -> Result<Hit> {
         let doc: TantivyDocument = searcher.doc(DocAddress::new(g.shown.segment, g.shown.doc))?;
         let f = &self.fields;
-        let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("").to_owned();
+        let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("");
         let strings =
             |field: Field| doc.get_all(field).filter_map(|v| v.as_str().map(str::to_owned)).collect::<Vec<_>>();
-        let locale = text(f.locale);
+        let locale = text(f.locale).to_owned();
         let analyzer = Analyzer::for_locale(&locale);
-        let terms: BTreeMap<String, Score> =
-            highlights.get(&analyzer).map(|s| s.iter().map(|t| (t.clone(), 1.0)).collect()).unwrap_or_default();
-        let tokenizer = self.index.tokenizers().get(&analyzer.tokenizer_name()).expect("registered analyzer");
-        let title = text(f.text(analyzer, TextField::Title));
-        let title_html = mark_all(&mut tokenizer.clone(), &title, &terms);
+        let title_html = marks.mark_all(analyzer, text(f.text(analyzer, TextField::Title)));
         let mut snippet_html = String::new();
         let mut from_document = false;
         for field in [TextField::Summary, TextField::Body, TextField::Document] {
             let mut source = text(f.text(analyzer, field));
             if let Some((cut, _)) = source.char_indices().nth(SNIPPET_SOURCE_CHARS) {
-                source.truncate(cut);
+                source = &source[..cut];
             }
-            let generator =
-                SnippetGenerator::new(terms.clone(), tokenizer.clone(), f.text(analyzer, field), snippet_chars);
-            let snippet = generator.snippet(&source);
-            if !snippet.is_empty() {
-                snippet_html = render(snippet.fragment(), snippet.highlighted());
+            if let Some(html) = marks.snippet(analyzer, source, snippet_chars) {
+                snippet_html = html;
                 from_document = field == TextField::Document;
                 break;
             }
@@ -888,7 +883,7 @@ impl SearchIndex {
         if snippet_html.is_empty() {
             let summary = text(f.text(analyzer, TextField::Summary));
             let source = if summary.trim().is_empty() { text(f.text(analyzer, TextField::Body)) } else { summary };
-            snippet_html = escape(&truncate_words(&source, snippet_chars));
+            snippet_html = escape(&truncate_words(source, snippet_chars));
         }
         let matched_locales = (0..self.locales.len().min(64))
             .filter(|i| g.locales & (1u64 << i) != 0)
@@ -896,7 +891,7 @@ impl SearchIndex {
             .collect();
         Ok(Hit {
             item_key: g.shown.key,
-            item_type: text(f.item_type),
+            item_type: text(f.item_type).to_owned(),
             item_id: doc.get_first(f.item_id).and_then(|v| v.as_i64()).unwrap_or_default(),
             locale,
             score: g.score,
@@ -1055,17 +1050,118 @@ impl SearchIndex {
     }
 }
 
-/// Marks every analysed occurrence of the terms in a short text (a title).
-fn mark_all(analyzer: &mut TextAnalyzer, text: &str, terms: &BTreeMap<String, Score>) -> String {
-    let mut ranges = Vec::new();
-    let mut stream = analyzer.token_stream(text);
-    while stream.advance() {
-        let t = stream.token();
-        if terms.contains_key(&t.text) {
-            ranges.push(t.offset_from..t.offset_to);
-        }
+/// The highlighting of one search's hits: which words of a text are the query's terms under
+/// the text's analyzer. The text is split by the analyzer's tokenizer alone, and each distinct
+/// word goes through the analyzer's filters (stop words, folding, stemming) once per search:
+/// the same words recur across the hits, and stemming every word of every snippet source was
+/// most of a hit's cost.
+struct Highlighter<'a> {
+    index: &'a SearchIndex,
+    highlights: &'a Highlights,
+    analyzers: HashMap<Analyzer, Marks>,
+}
+
+/// One analyzer's share of a `Highlighter`.
+struct Marks {
+    analyzer: TextAnalyzer,
+    /// Whether a word (as the tokenizer gives it) is one of the query's terms.
+    known: HashMap<String, bool>,
+}
+
+/// A stretch of text for a snippet (as tantivy's snippet generator scores them: consecutive
+/// windows of at most `snippet_chars` bytes, one point per term occurrence).
+struct Fragment {
+    start: usize,
+    stop: usize,
+    score: usize,
+    marked: Vec<std::ops::Range<usize>>,
+}
+
+impl<'a> Highlighter<'a> {
+    fn new(index: &'a SearchIndex, highlights: &'a Highlights) -> Highlighter<'a> {
+        Highlighter { index, highlights, analyzers: HashMap::new() }
     }
-    render(text, &ranges)
+
+    /// The byte ranges of the text's words that are query terms, in order, with every word's
+    /// range (`None` when the analyzer has no query term).
+    fn words(&mut self, analyzer: Analyzer, text: &str) -> Option<Vec<(std::ops::Range<usize>, bool)>> {
+        let terms = self.highlights.get(&analyzer).filter(|t| !t.is_empty())?;
+        let index = self.index;
+        let marks = self.analyzers.entry(analyzer).or_insert_with(|| Marks {
+            analyzer: index.index.tokenizers().get(&analyzer.tokenizer_name()).expect("registered analyzer"),
+            known: HashMap::new(),
+        });
+        let mut out = Vec::new();
+        match analyzer.words(text) {
+            Some(words) => {
+                for w in words {
+                    let hit = match marks.known.get(&w.text) {
+                        Some(&hit) => hit,
+                        None => {
+                            let mut hit = false;
+                            {
+                                let mut stream = marks.analyzer.token_stream(&w.text);
+                                while stream.advance() {
+                                    hit |= terms.contains(&stream.token().text);
+                                }
+                            }
+                            marks.known.insert(w.text, hit);
+                            hit
+                        }
+                    };
+                    out.push((w.offset_from..w.offset_to, hit));
+                }
+            }
+            None => {
+                let mut stream = marks.analyzer.token_stream(text);
+                while stream.advance() {
+                    let t = stream.token();
+                    out.push((t.offset_from..t.offset_to, terms.contains(&t.text)));
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// Every occurrence of the query's terms in a short text (a title) in `<mark>`.
+    fn mark_all(&mut self, analyzer: Analyzer, text: &str) -> String {
+        let ranges: Vec<std::ops::Range<usize>> = self
+            .words(analyzer, text)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(r, hit)| hit.then_some(r))
+            .collect();
+        render(text, &ranges)
+    }
+
+    /// The best fragment of a text, terms in `<mark>`; `None` when it has no query term.
+    fn snippet(&mut self, analyzer: Analyzer, text: &str, max_bytes: usize) -> Option<String> {
+        let words = self.words(analyzer, text)?;
+        let mut best: Option<Fragment> = None;
+        let mut current = Fragment { start: 0, stop: 0, score: 0, marked: Vec::new() };
+        let mut consider = |f: Fragment| {
+            // The first of the best-scored fragments.
+            if f.score > 0 && best.as_ref().is_none_or(|b| f.score > b.score) {
+                best = Some(f);
+            }
+        };
+        for (range, hit) in words {
+            if range.end - current.start > max_bytes {
+                let next = Fragment { start: range.start, stop: range.start, score: 0, marked: Vec::new() };
+                consider(std::mem::replace(&mut current, next));
+            }
+            current.stop = range.end;
+            if hit {
+                current.score += 1;
+                current.marked.push(range);
+            }
+        }
+        consider(current);
+        let best = best?;
+        let ranges: Vec<std::ops::Range<usize>> =
+            best.marked.iter().map(|r| r.start - best.start..r.end - best.start).collect();
+        Some(render(&text[best.start..best.stop], &ranges))
+    }
 }
 
 /// Escaped text with the given byte ranges in `<mark>`.
@@ -1450,7 +1546,10 @@ mod tests {
                     let from_postings = count(Matching::Terms(terms), &facets);
                     let by_query = count(Matching::Query(built.ranked.as_ref()), &[]);
                     let summary = |g: &Grouped| {
-                        g.groups.iter().map(|g| (g.shown.key, g.locales, g.shown.segment, g.shown.doc)).collect::<Vec<_>>()
+                        g.groups
+                            .iter()
+                            .map(|g| (g.shown.key, g.locales, g.shown.segment, g.shown.doc))
+                            .collect::<Vec<_>>()
                     };
                     assert_eq!(summary(&from_postings), summary(&by_query), "{q}");
                     assert_eq!(from_postings.facet_counts.is_empty(), split, "facets counted in the pass when grouped");
@@ -1476,6 +1575,63 @@ mod tests {
                     assert_eq!(counted, keys, "{q}");
                 }
             }
+        }
+    }
+
+    /// The highlighter runs each distinct word through the analyzer's filters once: it marks
+    /// exactly the words that analysing the whole text finds among the query's terms.
+    #[test]
+    fn highlights_equal_those_of_the_whole_analysis() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::Store::new(dir.path(), vec!["en".into()]);
+        let index = store.begin_rebuild(1).unwrap().finish(0).unwrap();
+        let cases = [
+            (
+                Analyzer::English,
+                "The workers' rights: Workers organise; a worker's right to organising!",
+                "worker rights organising",
+            ),
+            (
+                Analyzer::French,
+                "L'accès des travailleur·ses du sexe aux droits, et l'organisation des travailleuses.",
+                "travailleuses accès droit",
+            ),
+            (
+                Analyzer::German,
+                "Die Rechte der Sexarbeiter*innen und Arbeiterinnen; Sexarbeit ist Arbeit.",
+                "Sexarbeiterinnen Rechte Arbeit",
+            ),
+            (
+                Analyzer::Russian,
+                "Права секс-работников и работниц: декриминализация секс-работы.",
+                "права работников декриминализации",
+            ),
+            (Analyzer::Arabic, "حقوق العاملين في مجال الجنس والعاملات، وإلغاء التجريم", "حقوق العاملات التجريم"),
+            (Analyzer::Chinese, "性工作者的权利是什么？全球基金支持性工作者网络。", "性工作者 全球基金"),
+        ];
+        for (analyzer, text, query) in cases {
+            let mut a = index.index.tokenizers().get(&analyzer.tokenizer_name()).unwrap();
+            let terms: HashSet<String> = analyze(&mut a, query).into_iter().flatten().collect();
+            let mut expected = Vec::new();
+            let mut stream = a.token_stream(text);
+            while stream.advance() {
+                let t = stream.token();
+                if terms.contains(&t.text) && !expected.contains(&(t.offset_from..t.offset_to)) {
+                    expected.push(t.offset_from..t.offset_to);
+                }
+            }
+            assert!(!expected.is_empty(), "{text}");
+            let highlights: Highlights = HashMap::from([(analyzer, terms)]);
+            let mut marks = Highlighter::new(&index, &highlights);
+            for _ in 0..2 {
+                assert_eq!(marks.mark_all(analyzer, text), render(text, &expected), "{analyzer:?}");
+            }
+            // A snippet ends with its last word.
+            let snippet = marks.snippet(analyzer, text, 1000).unwrap();
+            let whole = render(text, &expected);
+            assert!(whole.starts_with(&snippet) && whole.len() - snippet.len() <= 3, "{snippet}");
+            assert_eq!(snippet.matches("<mark>").count(), whole.matches("<mark>").count(), "{analyzer:?}");
+            assert!(marks.snippet(analyzer, "nothing of the kind", 1000).is_none());
         }
     }
 

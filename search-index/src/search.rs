@@ -159,14 +159,58 @@ struct Expansions {
     words: Vec<(String, f32)>,
 }
 
+/// The BM25 statistics of one search, each term's document frequency looked up once: building
+/// the query, then each pass's weights, would otherwise look every term up in every segment's
+/// dictionary three times.
+struct Statistics<'a> {
+    searcher: &'a Searcher,
+    doc_freqs: std::cell::RefCell<HashMap<Term, u64>>,
+    tokens: std::cell::RefCell<HashMap<Field, u64>>,
+}
+
+impl<'a> Statistics<'a> {
+    fn new(searcher: &'a Searcher) -> Statistics<'a> {
+        Statistics { searcher, doc_freqs: Default::default(), tokens: Default::default() }
+    }
+
+    fn doc_freq(&self, term: &Term) -> u64 {
+        if let Some(&n) = self.doc_freqs.borrow().get(term) {
+            return n;
+        }
+        let n = self.searcher.doc_freq(term).unwrap_or(0);
+        self.doc_freqs.borrow_mut().insert(term.clone(), n);
+        n
+    }
+}
+
+impl tantivy::query::Bm25StatisticsProvider for Statistics<'_> {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        if let Some(&n) = self.tokens.borrow().get(&field) {
+            return Ok(n);
+        }
+        let n = self.searcher.total_num_tokens(field)?;
+        self.tokens.borrow_mut().insert(field, n);
+        Ok(n)
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        self.searcher.total_num_docs()
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        Ok(Statistics::doc_freq(self, term))
+    }
+}
+
 struct Context<'a> {
     searcher: &'a Searcher,
     fields: &'a Fields,
+    stats: &'a Statistics<'a>,
 }
 
 impl Context<'_> {
     fn vocabulary_freq(&self, word: &str) -> u64 {
-        self.searcher.doc_freq(&Term::from_field_text(self.fields.vocabulary, word)).unwrap_or(0)
+        self.stats.doc_freq(&Term::from_field_text(self.fields.vocabulary, word))
     }
 
     /// Vocabulary words starting with `prefix`, most frequent first.
@@ -298,7 +342,7 @@ fn word_query(
     for (term, weight) in alternatives {
         for f in TextField::ALL {
             let t = Term::from_field_text(ctx.fields.text(analyzer, f), term);
-            let df = ctx.searcher.doc_freq(&t).unwrap_or(0);
+            let df = ctx.stats.doc_freq(&t);
             if df == 0 {
                 continue;
             }
@@ -390,7 +434,7 @@ fn phrase_query(
                 let field = ctx.fields.text(analyzer, f);
                 let with_offsets =
                     terms.iter().map(|(p, t)| (p - first, Term::from_field_text(field, t))).collect::<Vec<_>>();
-                if with_offsets.iter().any(|(_, t)| ctx.searcher.doc_freq(t).unwrap_or(0) == 0) {
+                if with_offsets.iter().any(|(_, t)| ctx.stats.doc_freq(t) == 0) {
                     continue;
                 }
                 let q: Box<dyn Query> = Box::new(PhraseQuery::new_with_offset(with_offsets));
@@ -536,7 +580,7 @@ impl SearchIndex {
                 .locales
                 .iter()
                 .filter(|l| Analyzer::for_locale(l) == analyzer)
-                .map(|l| ctx.searcher.doc_freq(&Term::from_field_text(self.fields.locale, l)).unwrap_or(0))
+                .map(|l| ctx.stats.doc_freq(&Term::from_field_text(self.fields.locale, l)))
                 .sum();
             let scored = |inner: Box<dyn Query>| -> Box<dyn Query> { Box::new(LanguageScored { inner, docs }) };
             if !missing {
@@ -601,7 +645,8 @@ impl SearchIndex {
     /// top are skipped block by block), then one pass without scoring over every match for the
     /// total, the facets and the language each item is shown in.
     fn search_with(&self, searcher: &Searcher, request: &SearchRequest) -> Result<SearchResults> {
-        let ctx = Context { searcher, fields: &self.fields };
+        let stats = Statistics::new(searcher);
+        let ctx = Context { searcher, fields: &self.fields, stats: &stats };
         let locales: Vec<String> = if request.locales.is_empty() {
             self.locales.clone()
         } else {
@@ -644,10 +689,10 @@ impl SearchIndex {
         // any word; the threshold the first pass reaches lets the second skip most documents.
         let mut top = TopItems::new(wanted.max(1));
         let all_words_matched = match &built.all {
-            Some(all) => self.rank(searcher, all.as_ref(), &filter, &mut top, 1.0 + ALL_WORDS_BONUS)?,
+            Some(all) => self.rank(&ctx, all.as_ref(), &filter, &mut top, 1.0 + ALL_WORDS_BONUS)?,
             None => false,
         };
-        self.rank(searcher, built.ranked.as_ref(), &filter, &mut top, 1.0)?;
+        self.rank(&ctx, built.ranked.as_ref(), &filter, &mut top, 1.0)?;
         let mut wanted_keys: Vec<u64> = top.top.iter().map(|&(_, k)| k).collect();
         wanted_keys.sort_unstable();
         let matching = match &built.terms {
@@ -715,13 +760,14 @@ impl SearchIndex {
     /// `factor`, skipping those that cannot enter it; true when any document matched.
     fn rank(
         &self,
-        searcher: &Searcher,
+        ctx: &Context<'_>,
         query: &dyn Query,
         filter: &DocFilter,
         top: &mut TopItems,
         factor: Score,
     ) -> Result<bool> {
-        let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
+        let searcher = ctx.searcher;
+        let weight = query.weight(EnableScoring::enabled_from_statistics_provider(ctx.stats, searcher))?;
         let mut any = false;
         for (ord, reader) in searcher.segment_readers().iter().enumerate() {
             let columns = self.doc_columns(reader)?;
@@ -1043,7 +1089,7 @@ impl SearchIndex {
         }
         let Some(built) = self.text_query(ctx, &respelled, analyzers)? else { return Ok(None) };
         let mut top = TopItems::new(1);
-        if self.rank(ctx.searcher, built.ranked.as_ref(), filter, &mut top, 1.0)? {
+        if self.rank(ctx, built.ranked.as_ref(), filter, &mut top, 1.0)? {
             return Ok(Some(words.join(" ")));
         }
         Ok(None)
@@ -1522,7 +1568,8 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let index = crate::tests::generated_index(dir.path(), split);
             let searcher = index.reader.searcher();
-            let ctx = Context { searcher: &searcher, fields: &index.fields };
+            let stats = Statistics::new(&searcher);
+            let ctx = Context { searcher: &searcher, fields: &index.fields, stats: &stats };
             let analyzers = index.analyzers(&index.locales);
             let ranks = index.locale_ranks(&["fr".to_string()]);
             let facets = [FacetName::Kind, FacetName::Region, FacetName::Language];

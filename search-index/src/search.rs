@@ -173,13 +173,19 @@ impl<'a> Statistics<'a> {
         Statistics { searcher, doc_freqs: Default::default(), tokens: Default::default() }
     }
 
+    /// A term's document frequency; a term that cannot be read counts as in no document (the
+    /// query then leaves it out), as before the statistics were shared.
     fn doc_freq(&self, term: &Term) -> u64 {
+        self.try_doc_freq(term).unwrap_or(0)
+    }
+
+    fn try_doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
         if let Some(&n) = self.doc_freqs.borrow().get(term) {
-            return n;
+            return Ok(n);
         }
-        let n = self.searcher.doc_freq(term).unwrap_or(0);
+        let n = self.searcher.doc_freq(term)?;
         self.doc_freqs.borrow_mut().insert(term.clone(), n);
-        n
+        Ok(n)
     }
 }
 
@@ -198,7 +204,7 @@ impl tantivy::query::Bm25StatisticsProvider for Statistics<'_> {
     }
 
     fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
-        Ok(Statistics::doc_freq(self, term))
+        self.try_doc_freq(term)
     }
 }
 

@@ -25,6 +25,8 @@ pub mod import_reports;
 pub mod installation_secrets;
 pub mod login_failures;
 pub mod organizations;
+pub mod partner_key_usage;
+pub mod partner_keys;
 pub mod programme_funders;
 pub mod programmes;
 pub mod resource_organizations;

@@ -78,6 +78,12 @@ enum Command {
         #[command(subcommand)]
         action: DocumentsAction,
     },
+    /// Partner keys for embedded search (the widget, the frame and /v1/search).
+    #[command(name = "partner-key")]
+    PartnerKey {
+        #[command(subcommand)]
+        action: PartnerKeyAction,
+    },
     /// Rebuild the search indexes from the database into new directories and switch to them
     /// atomically (a running server on the same data directory switches too).
     Reindex {
@@ -132,6 +138,102 @@ enum TokenAction {
     Revoke {
         #[arg(long)]
         id: i32,
+    },
+}
+
+/// A partner key's settings on the command line; on `update`, options left out are kept.
+#[derive(clap::Args, Debug)]
+struct PartnerKeyArgs {
+    /// Who the key is for.
+    #[arg(long)]
+    description: Option<String>,
+    /// A site the key may be used from (https://partner.example); repeat for several.
+    #[arg(long = "origin", value_name = "ORIGIN")]
+    origins: Vec<String>,
+    /// Languages searches may find, comma-separated (default: all).
+    #[arg(long)]
+    locales: Option<String>,
+    /// Region codes, comma-separated (default: any).
+    #[arg(long)]
+    regions: Option<String>,
+    /// Kinds (REPORT, TOOLKIT, NETWORK...), comma-separated (default: any).
+    #[arg(long)]
+    kinds: Option<String>,
+    /// Topic codes, comma-separated (default: any).
+    #[arg(long)]
+    topics: Option<String>,
+    /// Programme ids (numbers), comma-separated (default: any).
+    #[arg(long)]
+    programmes: Option<String>,
+    /// Requests per minute (a token bucket per server process; default: embed.default_rate_per_minute).
+    #[arg(long)]
+    rate: Option<u32>,
+    /// Requests allowed at once (default: embed.default_burst).
+    #[arg(long)]
+    burst: Option<u32>,
+    /// Days until the key expires (default: never).
+    #[arg(long)]
+    expires_in_days: Option<u32>,
+}
+
+impl PartnerKeyArgs {
+    fn into_settings(self) -> Result<crate::partners::KeySettings, AppError> {
+        let list = |v: Option<String>| {
+            v.map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect::<Vec<_>>())
+        };
+        let programmes = list(self.programmes)
+            .map(|ids| {
+                ids.iter()
+                    .map(|p| {
+                        p.parse::<i64>().map_err(|_| AppError::bad_input(format!("--programmes: `{p}` is not an id")))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?;
+        Ok(crate::partners::KeySettings {
+            description: self.description,
+            origins: (!self.origins.is_empty()).then_some(self.origins),
+            locales: list(self.locales),
+            regions: list(self.regions),
+            kinds: list(self.kinds),
+            topics: list(self.topics),
+            programmes,
+            rate_per_minute: self.rate,
+            burst: self.burst,
+            expires_at: self.expires_in_days.map(|d| Some(chrono::Utc::now() + chrono::Duration::days(i64::from(d)))),
+        })
+    }
+}
+
+#[derive(Subcommand, Debug)]
+enum PartnerKeyAction {
+    /// Create a key; its value is printed once (give it to the partner) and stored as a hash.
+    Create(PartnerKeyArgs),
+    /// List keys (never their values).
+    List,
+    /// Change a key's description, origins, scope, rate or expiry.
+    Update {
+        #[arg(long)]
+        id: i32,
+        #[command(flatten)]
+        settings: PartnerKeyArgs,
+    },
+    /// Give a key a new value (printed once); the old one stops working.
+    Rotate {
+        #[arg(long)]
+        id: i32,
+    },
+    /// Revoke a key for good.
+    Revoke {
+        #[arg(long)]
+        id: i32,
+    },
+    /// A key's use per day: requests, searches that found nothing, requests over the rate.
+    Usage {
+        #[arg(long)]
+        id: i32,
+        #[arg(long, default_value_t = 30)]
+        days: u64,
     },
 }
 
@@ -367,6 +469,7 @@ async fn run(command: Command, mut config: Config) -> Result<(), AppError> {
         Command::Schema => Ok(()),
         Command::User { action } => user(action, &config).await,
         Command::Token { action } => token(action, &config).await,
+        Command::PartnerKey { action } => partner_key(action, &config).await,
         Command::Reindex { only } => reindex(&config, only.as_deref()).await,
         Command::Translations { action } => translations(action, &config).await,
         Command::Documents { action } => documents(action, &config).await,
@@ -787,6 +890,88 @@ async fn token(action: TokenAction, config: &Config) -> Result<(), AppError> {
         TokenAction::Revoke { id } => {
             accounts::revoke_api_token(&db, Actor::system("chorus token revoke"), id).await?;
             println!("token {id} revoked");
+        }
+    }
+    Ok(())
+}
+
+fn print_partner_key(k: &crate::partners::PartnerKey) {
+    let state = match k.state(chrono::Utc::now()) {
+        crate::partners::KeyState::Active => "active",
+        crate::partners::KeyState::Expired => "expired",
+        crate::partners::KeyState::Revoked => "revoked",
+    };
+    let or_any = |v: String| if v.is_empty() { "any".to_owned() } else { v };
+    let s = &k.scope;
+    println!(
+        "{}\t{}…\t{}\t{}\torigins {}\tlocales {}\tregions {}\tkinds {}\ttopics {}\tprogrammes {}\t{}/min burst {}\texpires {}",
+        k.id,
+        k.prefix,
+        state,
+        k.description,
+        k.origins.join(" "),
+        or_any(s.locales.join(",")),
+        or_any(s.regions.join(",")),
+        or_any(s.kinds.join(",")),
+        or_any(s.topics.join(",")),
+        or_any(s.programmes.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")),
+        k.rate_per_minute,
+        k.burst,
+        k.expires_at.map(|e| e.to_rfc3339()).unwrap_or_else(|| "never".into()),
+    );
+}
+
+async fn partner_key(action: PartnerKeyAction, config: &Config) -> Result<(), AppError> {
+    use crate::partners;
+    let db = open(config).await?;
+    let locales = config.locales().map_err(|e| AppError::internal(format!("locales: {e}")))?;
+    match action {
+        PartnerKeyAction::Create(args) => {
+            let settings = args.into_settings()?;
+            let (k, value) =
+                partners::create(&db, &locales, &config.embed, Actor::system("chorus partner-key create"), settings)
+                    .await?;
+            eprintln!("partner key {} created; it is shown once, give it to the partner now:", k.id);
+            println!("{value}");
+        }
+        PartnerKeyAction::List => {
+            let keys = partners::list(&db).await?;
+            if keys.is_empty() {
+                println!(
+                    "no partner keys yet; create one with `chorus partner-key create --description ... --origin https://...`"
+                );
+            }
+            for k in &keys {
+                print_partner_key(k);
+            }
+        }
+        PartnerKeyAction::Update { id, settings } => {
+            let settings = settings.into_settings()?;
+            let k = partners::update(
+                &db,
+                &locales,
+                &config.embed,
+                Actor::system("chorus partner-key update"),
+                id,
+                settings,
+            )
+            .await?;
+            print_partner_key(&k);
+        }
+        PartnerKeyAction::Rotate { id } => {
+            let (k, value) = partners::rotate(&db, Actor::system("chorus partner-key rotate"), id).await?;
+            eprintln!("partner key {} has a new value; the old one no longer works. Shown once:", k.id);
+            println!("{value}");
+        }
+        PartnerKeyAction::Revoke { id } => {
+            partners::revoke(&db, Actor::system("chorus partner-key revoke"), id).await?;
+            println!("partner key {id} revoked");
+        }
+        PartnerKeyAction::Usage { id, days } => {
+            println!("day\trequests\tzero results\trate limited");
+            for u in partners::usage(&db, id, days.clamp(1, 366)).await? {
+                println!("{}\t{}\t{}\t{}", u.day, u.requests, u.zero_results, u.rate_limited);
+            }
         }
     }
     Ok(())

@@ -41,6 +41,7 @@ pub struct Config {
     pub search: SearchConfig,
     pub translations: TranslationsConfig,
     pub documents: DocumentsConfig,
+    pub embed: EmbedConfig,
     pub log: LogConfig,
 }
 
@@ -256,6 +257,42 @@ impl SearchConfig {
 pub struct WebhooksConfig {
     /// Allow targets on loopback, private and link-local networks (SSRF protection off).
     pub allow_private_targets: bool,
+}
+
+/// The public search endpoint (`/v1/search`), the widget and the frame partner sites embed.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmbedConfig {
+    /// Where a hit links to on the network's own site: `{locale}`, `{type}` (resources,
+    /// good-practices, organizations, programmes), `{slug}` and `{id}` are filled in. Empty: hits
+    /// link to their first document, if any.
+    pub item_url: String,
+    /// The rate and burst new partner keys get unless told otherwise.
+    pub default_rate_per_minute: u32,
+    pub default_burst: u32,
+    /// Seconds a process keeps a key it has read before reading it again: a key changed or
+    /// revoked through another process takes effect within this (at once in the same process).
+    pub key_refresh_seconds: u64,
+    /// Seconds between two additions of the usage counts kept in memory to the database.
+    pub usage_flush_seconds: u64,
+    /// `Cache-Control: max-age` of search answers (browsers and shared caches may keep them).
+    pub cache_seconds: u32,
+    /// The largest `per_page` a search may ask for.
+    pub max_per_page: u32,
+}
+
+impl Default for EmbedConfig {
+    fn default() -> Self {
+        EmbedConfig {
+            item_url: String::new(),
+            default_rate_per_minute: 120,
+            default_burst: 30,
+            key_refresh_seconds: 10,
+            usage_flush_seconds: 60,
+            cache_seconds: 30,
+            max_per_page: 50,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -543,6 +580,21 @@ impl Config {
                 "search.snippet_chars",
                 "must be between 40 and 10000 (and max_results at least 1)".into(),
             ));
+        }
+        let e = &self.embed;
+        for (key, value) in [
+            ("embed.default_rate_per_minute", u64::from(e.default_rate_per_minute)),
+            ("embed.default_burst", u64::from(e.default_burst)),
+            ("embed.key_refresh_seconds", e.key_refresh_seconds),
+            ("embed.usage_flush_seconds", e.usage_flush_seconds),
+            ("embed.max_per_page", u64::from(e.max_per_page)),
+        ] {
+            if value == 0 {
+                return Err(key_err(key, "must be at least 1".into()));
+            }
+        }
+        if !(e.item_url.is_empty() || e.item_url.starts_with("https://") || e.item_url.starts_with("http://")) {
+            return Err(key_err("embed.item_url", "must be empty or an http(s) URL template".into()));
         }
         let t = &self.translations;
         for (key, value) in [

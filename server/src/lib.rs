@@ -17,6 +17,7 @@ pub mod graphql;
 pub mod http;
 pub mod locale;
 pub mod metrics;
+pub mod partners;
 pub mod search;
 pub mod startup;
 pub mod state;

@@ -51,6 +51,7 @@ impl Application {
         crate::content::documents::receive::clear_stale(&crate::content::documents::receive::staging_dir(
             &config.server.data_dir,
         ));
+        let config_embed_refresh = config.embed.key_refresh_seconds;
         let state = AppState {
             db,
             config: Arc::new(config),
@@ -61,6 +62,7 @@ impl Application {
             search,
             storage,
             documents_wake: Arc::new(tokio::sync::Notify::new()),
+            partners: Arc::new(crate::partners::Partners::new(Duration::from_secs(config_embed_refresh))),
         };
         Ok(Application { listener, port, state, persisted })
     }
@@ -108,6 +110,18 @@ impl Application {
                 }
             }
         });
+        let usage = tokio::spawn({
+            let state = self.state.clone();
+            async move {
+                let every = Duration::from_secs(state.config.embed.usage_flush_seconds);
+                loop {
+                    tokio::time::sleep(every).await;
+                    if let Err(e) = state.partners.flush(&state.db).await {
+                        tracing::warn!(error = %e, "partner key usage not saved yet; kept for the next try");
+                    }
+                }
+            }
+        });
         let sv = &self.state.config.server;
         let limits = http::serve::Limits {
             header_read_timeout: Duration::from_secs(sv.header_read_timeout_seconds),
@@ -119,6 +133,11 @@ impl Application {
         indexer.abort();
         sweeper.abort();
         documents.abort();
+        usage.abort();
+        // The use counted since the last flush.
+        if let Err(e) = self.state.partners.flush(&self.state.db).await {
+            tracing::warn!(error = %e, "partner key usage of the last minute not saved");
+        }
         served?;
         self.state.db.clone().close().await.ok();
         Ok(())

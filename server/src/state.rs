@@ -30,6 +30,8 @@ pub struct AppState {
     pub storage: Storage,
     /// Wakes the document-text job (after an upload).
     pub documents_wake: Arc<tokio::sync::Notify>,
+    /// Partner keys read by this process, their rate buckets and uncounted use.
+    pub partners: Arc<crate::partners::Partners>,
 }
 
 impl AppState {

@@ -252,6 +252,10 @@ async fn every_code_in_the_table_is_reached(backend: Backend) {
     let status = resp.status().as_u16();
     walk.refused(Code::RangeNotSatisfiable, status, &resp.json().await.unwrap_or(Value::Null));
     // A table gone behind the server's back: an internal error, its cause never shown.
+    // oEmbed in XML.
+    let resp = app.client.get(app.url("/embed/v1/oembed?url=x&format=xml")).send().await.unwrap();
+    let status = resp.status().as_u16();
+    walk.refused(Code::NotImplemented, status, &resp.json().await.unwrap_or(Value::Null));
     app.db.execute_unprepared("ALTER TABLE webhooks RENAME TO webhooks_gone").await.unwrap();
     let (s, b) = app.post_as(&admin, "{ webhooks { id } }", json!({})).await;
     walk.saw(Code::Internal, s, &b);

@@ -6,6 +6,7 @@ mod codes;
 mod crash;
 mod documents;
 mod editorial;
+mod embed;
 mod frontend;
 mod hardening;
 mod http;

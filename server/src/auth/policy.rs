@@ -80,6 +80,8 @@ pub enum Action<'a> {
     ManageTaxonomy,
     ManageUsers,
     ManageWebhooks,
+    /// Create, change, rotate and revoke partner keys; read their use.
+    ManagePartnerKeys,
     ReadAudit,
 }
 
@@ -108,7 +110,7 @@ fn required_scopes(action: &Action) -> &'static [Scope] {
         Action::DeleteItem => &[Scope::Write, Scope::Publish],
         Action::SetStatus { to: PublicationStatus::Draft | PublicationStatus::InReview, .. } => &[Scope::Write],
         Action::SetStatus { .. } | Action::Unpublish { .. } => &[Scope::Publish],
-        Action::ManageUsers | Action::ManageWebhooks | Action::ReadAudit => &[Scope::Admin],
+        Action::ManageUsers | Action::ManageWebhooks | Action::ManagePartnerKeys | Action::ReadAudit => &[Scope::Admin],
     }
 }
 
@@ -116,7 +118,10 @@ fn role_allows(role: Role, locales: &[String], action: &Action) -> bool {
     let listed = |locale: &str| locales.iter().any(|l| l == locale);
     match role {
         Role::Admin => true,
-        Role::Editor => !matches!(action, Action::ManageUsers | Action::ManageWebhooks | Action::ReadAudit),
+        Role::Editor => !matches!(
+            action,
+            Action::ManageUsers | Action::ManageWebhooks | Action::ManagePartnerKeys | Action::ReadAudit
+        ),
         Role::Translator => match *action {
             Action::ReadDrafts => true,
             Action::EditText { locale, source_locale, .. } => listed(locale) && locale != source_locale,
@@ -175,7 +180,7 @@ mod tests {
             for a in structural {
                 assert_eq!(allows(&p, &a), matches!(role, Role::Admin | Role::Editor), "{role:?} {a:?}");
             }
-            for a in [Action::ManageUsers, Action::ManageWebhooks, Action::ReadAudit] {
+            for a in [Action::ManageUsers, Action::ManageWebhooks, Action::ManagePartnerKeys, Action::ReadAudit] {
                 assert_eq!(allows(&p, &a), role == Role::Admin, "{role:?} {a:?}");
             }
             assert!(allows(&p, &Action::ReadDrafts), "{role:?} reads drafts");

@@ -14,7 +14,7 @@ use crate::auth::policy::{Action, allows};
 use crate::auth::{Principal, accounts};
 use crate::error::{AppError, AppResult};
 
-fn require<'a>(ctx: &Context<'a>, action: Action) -> AppResult<&'a Principal> {
+pub(super) fn require<'a>(ctx: &Context<'a>, action: Action) -> AppResult<&'a Principal> {
     let who = principal(ctx)?;
     if allows(who, &action) { Ok(who) } else { Err(AppError::Forbidden("administrators only".into())) }
 }

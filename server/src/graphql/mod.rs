@@ -192,6 +192,7 @@ mod locales;
 mod localized;
 mod node;
 mod organizations;
+mod partners;
 pub mod persisted;
 mod programmes;
 mod resources;
@@ -205,6 +206,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 
 pub use loaders::{Loaders, loaders};
+pub(crate) use search::encode_cursor as search_cursor;
 
 use crate::content::Reader;
 use crate::error::AppResult;
@@ -226,6 +228,7 @@ pub struct QueryRoot(
     translate::ProgressQuery,
     translate::HistoryQuery,
     admin::WebhookQuery,
+    partners::PartnerKeyQuery,
     search::SearchQuery,
     exchange::ExchangeQuery,
 );
@@ -242,6 +245,7 @@ pub struct MutationRoot(
     programmes::ProgrammeMutation,
     admin::AdminMutation,
     admin::WebhookMutation,
+    partners::PartnerKeyMutation,
     exchange::ExchangeMutation,
     documents::DocumentMutation,
 );

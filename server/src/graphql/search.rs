@@ -238,7 +238,8 @@ pub struct SearchResults {
     all_words_matched: bool,
 }
 
-fn encode_cursor(offset: usize) -> String {
+/// The cursor of the hit at `offset` (0-based), as `after` takes it.
+pub(crate) fn encode_cursor(offset: usize) -> String {
     URL_SAFE_NO_PAD.encode(format!("search:{offset}"))
 }
 
@@ -300,6 +301,13 @@ async fn find(ctx: &Context<'_>, kind: IndexKind, args: Args) -> AppResult<(Arc<
         locales.push(code.to_owned());
     }
     let mut filter = args.filter.unwrap_or_default().into_index()?;
+    // A partner key's scope (set only by the public search endpoint): the filters and
+    // languages asked for, narrowed to it; asking for something outside it finds nothing.
+    if let Some(scope) = ctx.data_opt::<crate::partners::SearchScope>()
+        && !scope.apply(&mut locales, &mut filter)
+    {
+        filter.organizations = vec![NO_ITEM];
+    }
     // An organisation or programme the reader may not see filters like one that does not exist
     // (it matches nothing): otherwise the results would tell that it exists and what links it.
     for (ty, ids) in

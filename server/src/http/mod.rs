@@ -3,6 +3,7 @@
 
 pub mod cors;
 mod documents;
+pub mod embed;
 mod explorer;
 mod graphql;
 mod health;
@@ -103,6 +104,26 @@ async fn documents_delete(req: &Request, id: poem::web::Path<String>, Data(state
     documents::delete(req, &id.0, state).await
 }
 
+#[handler]
+async fn partner_search(req: &Request, Data(state): Data<&Arc<HttpState>>) -> Response {
+    embed::search(req, state).await
+}
+
+#[handler]
+fn embed_script() -> Response {
+    embed::script()
+}
+
+#[handler]
+async fn embed_frame(req: &Request, Data(state): Data<&Arc<HttpState>>) -> Response {
+    embed::frame(req, state).await
+}
+
+#[handler]
+async fn embed_oembed(req: &Request, Data(state): Data<&Arc<HttpState>>) -> Response {
+    embed::oembed(req, state).await
+}
+
 /// The explorer, when `graphql.graphiql` is on.
 #[handler]
 fn explorer_page(Data(state): Data<&Arc<HttpState>>) -> Response {
@@ -139,6 +160,10 @@ pub fn app(state: AppState, schema: ChorusSchema, persisted: Persisted) -> impl 
         .at("/v1/translations/export", get(translations_export))
         .at("/v1/translations/import", poem::post(translations_import))
         .at("/v1/translations/reports/:id", get(translations_report))
+        .at("/v1/search", get(partner_search))
+        .at("/embed/v1/chorus-search.js", get(embed_script))
+        .at("/embed/v1/frame", get(embed_frame))
+        .at("/embed/v1/oembed", get(embed_oembed))
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz))
         .at("/metrics", get(health::metrics))
@@ -183,6 +208,10 @@ fn route_of(path: &str) -> &'static str {
         "/v1/translations/export" => "/v1/translations/export",
         "/v1/translations/import" => "/v1/translations/import",
         p if p.starts_with("/v1/translations/reports/") => "/v1/translations/reports/:id",
+        "/v1/search" => "/v1/search",
+        "/embed/v1/chorus-search.js" => "/embed/v1/chorus-search.js",
+        "/embed/v1/frame" => "/embed/v1/frame",
+        "/embed/v1/oembed" => "/embed/v1/oembed",
         "/v1/documents" => "/v1/documents",
         p if p.starts_with("/v1/documents/") => "/v1/documents/:id",
         _ => "other",
@@ -207,11 +236,16 @@ async fn around<E: Endpoint>(ep: Arc<E>, req: Request, http: &HttpState) -> Resp
     let id = request_id(req.header(REQUEST_ID));
     let method = req.method().clone();
     let route = route_of(req.uri().path());
-    let allow_origin = http.cors.allow(req.headers().get(header::ORIGIN));
+    // Partner search answers its keys' origins itself (`embed`), never `http.cors_origins`.
+    let embed = embed::is_embed_path(req.uri().path());
+    let allow_origin = if embed { None } else { http.cors.allow(req.headers().get(header::ORIGIN)) };
     let if_none_match = req.header(header::IF_NONE_MATCH).map(str::to_owned);
     let signed_in = req.headers().contains_key(header::AUTHORIZATION);
 
-    let mut resp = if method == Method::OPTIONS {
+    let mut resp = if method == Method::OPTIONS && embed && req.header(header::ACCESS_CONTROL_REQUEST_METHOD).is_some()
+    {
+        embed::preflight(&req, http).await
+    } else if method == Method::OPTIONS {
         preflight(&req, allow_origin.is_some())
     } else {
         let span = tracing::info_span!("request", request_id = %id);

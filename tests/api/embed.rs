@@ -394,3 +394,175 @@ async fn the_frame_oembed_and_widget_script(backend: Backend) {
     app.stop().await;
 }
 backend_test!(the_frame_oembed_and_widget_script);
+
+/// A partner site: `/partner.html` (the widget, under a CSP that allows only Chorus) and
+/// `/framed.html` (the frame in an iframe), on its own origin. Returns its origin.
+async fn partner_site(chorus: &str, key: &str, query: &str) -> String {
+    use poem::listener::{Acceptor, Listener, TcpListener};
+    use poem::{EndpointExt, Response, Route, handler, web::Data};
+
+    #[derive(Clone)]
+    struct Site {
+        chorus: String,
+        key: String,
+        query: String,
+    }
+
+    #[handler]
+    fn widget(Data(s): Data<&Site>) -> Response {
+        let csp = format!(
+            "default-src 'none'; script-src {c}; connect-src {c}; style-src {c}; img-src 'none'; frame-src {c}",
+            c = s.chorus
+        );
+        let html = format!(
+            "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Partenaire</title></head><body>\
+             <h1>Bibliothèque</h1><script src=\"{}/embed/v1/chorus-search.js\" async></script>\
+             <chorus-search key=\"{}\" lang=\"fr\" per-page=\"3\"></chorus-search></body></html>",
+            s.chorus, s.key
+        );
+        Response::builder().content_type("text/html; charset=utf-8").header("content-security-policy", csp).body(html)
+    }
+
+    #[handler]
+    fn framed(Data(s): Data<&Site>) -> Response {
+        let q: String = s.query.replace(' ', "+");
+        let html = format!(
+            "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Cadre</title></head><body>\
+             <iframe src=\"{}/embed/v1/frame?key={}&lang=fr&q={q}\" title=\"Recherche\" width=\"600\" height=\"800\"></iframe>\
+             </body></html>",
+            s.chorus, s.key
+        );
+        Response::builder()
+            .content_type("text/html; charset=utf-8")
+            .header("content-security-policy", format!("default-src 'none'; frame-src {}", s.chorus))
+            .body(html)
+    }
+
+    let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
+    let port = acceptor.local_addr()[0].as_socket_addr().unwrap().port();
+    let site = Site { chorus: chorus.to_owned(), key: key.to_owned(), query: query.to_owned() };
+    let app = Route::new().at("/partner.html", poem::get(widget)).at("/framed.html", poem::get(framed)).data(site);
+    tokio::spawn(poem::Server::new_with_acceptor(acceptor).run(app));
+    format!("http://127.0.0.1:{port}")
+}
+
+/// The widget in headless Chromium on a partner page of another origin under a strict CSP:
+/// typed query, highlighted results, facet counts, a filter, the next page; the key's region
+/// only; no cookies, no storage, no request beyond the two origins. A page on an origin the key
+/// does not list gets nothing; the frame works with JavaScript off, only on the key's origins.
+async fn the_widget_in_a_real_browser(backend: Backend) {
+    let Some(js) = crate::frontend::client_tools("playwright-core") else { return };
+    let Some(chromium) = crate::frontend::chromium() else { return };
+    let Some(app) = spawn_with(backend, true, with_embed).await else { return };
+    let admin = app.sign_in(Role::Admin, &[]).await;
+    let query = "travail du sexe";
+    // The partner's origin is known once its site listens; the key is created for it.
+    let probe = partner_site(&app.base, "pending", query).await;
+    let (id, key) = create_key(
+        &app,
+        &admin,
+        json!({ "description": "browser", "origins": [probe.clone()], "regions": ["global"], "locales": ["fr", "en"] }),
+    )
+    .await;
+    let allowed = partner_site(&app.base, &key, query).await;
+    let r = app
+        .gql_as(
+            &admin,
+            "mutation($id: ID!, $i: PartnerKeyInput!) { updatePartnerKey(id: $id, input: $i) { origins } }",
+            json!({ "id": id, "i": { "origins": [allowed.clone()] } }),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let other = partner_site(&app.base, &key, query).await;
+    // The index holds the demo content before the browser starts.
+    for _ in 0..300 {
+        let (status, _, body) = partner_search(&app, &key, Some(allowed.as_bytes()), "q=travail").await;
+        if status == 200 && body["total"].as_i64().unwrap_or(0) > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let screenshot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("embed-widget-{backend:?}.png"));
+    let args = json!({
+        "page": format!("{allowed}/partner.html"),
+        "query": query,
+        "facet": "kind",
+        "screenshot": screenshot,
+        "chorusOrigin": app.base,
+        "forbiddenPage": format!("{other}/partner.html"),
+        "framePage": format!("{allowed}/framed.html"),
+        "forbiddenFramePage": format!("{other}/framed.html"),
+    });
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .arg(js.join("embed.mjs"))
+            .arg(args.to_string())
+            .env("CHROMIUM", chromium_path(&chromium))
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let seen: Value = serde_json::from_str(&stdout).expect("the driver's JSON");
+    eprintln!("screenshot: {}", screenshot.display());
+    assert!(screenshot.exists());
+
+    // Typed query: highlighted results and facet counts, in the key's scope only.
+    let first = &seen["first"];
+    assert_eq!(first["state"], "ready", "{seen}");
+    let hits = first["hits"].as_array().unwrap();
+    assert_eq!(hits.len(), 3, "{first}");
+    assert!(hits.iter().all(|h| !h["marks"].as_array().unwrap().is_empty()), "every hit shows its matches: {first}");
+    assert!(hits.iter().all(|h| h["url"].as_str().unwrap().starts_with("https://network.example/")), "{first}");
+    assert!(first["status"].as_str().unwrap().chars().any(|c| c.is_ascii_digit()), "{first}");
+    let regions = first["facets"]["region"].as_array().unwrap();
+    assert!(!regions.is_empty() && regions.iter().all(|b| b["value"] == "global"), "one region only: {first}");
+    let languages = first["facets"]["language"].as_array().unwrap();
+    assert!(languages.iter().all(|b| b["value"] == "fr" || b["value"] == "en"), "{first}");
+    assert!(first["facets"]["kind"].as_array().unwrap().iter().all(|b| b["count"].as_i64().unwrap() > 0), "{first}");
+    // A filter: only the chosen kind remains, checked.
+    let filtered = &seen["filtered"];
+    assert_eq!(filtered["state"], "ready", "{seen}");
+    let kinds = filtered["facets"]["kind"].as_array().unwrap();
+    assert!(kinds.iter().all(|b| b["value"] == filtered["clicked"] && b["checked"] == true), "{filtered}");
+    // The next page, with the focus moved to the results.
+    let paged = &seen["paged"];
+    assert_eq!(paged["state"], "ready", "{seen}");
+    assert!(paged["pagerText"].as_str().unwrap().contains('2'), "{paged}");
+    assert_eq!(paged["activeElementPart"], "results", "{paged}");
+    let titles = |o: &Value| o["hits"].as_array().unwrap().iter().map(|h| h["title"].clone()).collect::<Vec<_>>();
+    assert_ne!(titles(paged), titles(filtered), "the next page shows other hits");
+    // Private by design: nothing stored, no one else asked.
+    assert_eq!(seen["cookies"], json!([]), "{seen}");
+    assert_eq!(
+        (seen["storage"]["localStorage"].as_i64(), seen["storage"]["sessionStorage"].as_i64()),
+        (Some(0), Some(0))
+    );
+    for url in seen["requests"].as_array().unwrap() {
+        let url = url.as_str().unwrap();
+        assert!(url.starts_with(&allowed) || url.starts_with(&app.base) || url.starts_with(&other), "{url}");
+    }
+    assert_eq!(seen["consoleErrors"], json!([]), "{seen}");
+    // Another origin gets nothing.
+    assert_eq!(seen["forbidden"]["hits"], 0, "{seen}");
+    assert_eq!(seen["forbidden"]["state"], "error", "{seen}");
+    // The frame without JavaScript, on the key's origin only.
+    let frame = &seen["frame"];
+    assert!(frame["framed"] == true && frame["formPresent"] == true, "{frame}");
+    assert!(!frame["hits"].as_array().unwrap().is_empty() && !frame["marks"].as_array().unwrap().is_empty(), "{frame}");
+    assert!(seen["forbiddenFrame"]["hits"].as_array().is_none_or(|h| h.is_empty()), "{seen}");
+    app.stop().await;
+}
+backend_test!(the_widget_in_a_real_browser);
+
+/// The browser's path (`CHORUS_CHROMIUM` may name a command on PATH).
+fn chromium_path(bin: &str) -> String {
+    if bin.contains('/') {
+        return bin.to_owned();
+    }
+    std::env::var_os("PATH")
+        .and_then(|paths| std::env::split_paths(&paths).map(|p| p.join(bin)).find(|p| p.exists()))
+        .map_or_else(|| bin.to_owned(), |p| p.display().to_string())
+}

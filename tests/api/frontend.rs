@@ -257,7 +257,7 @@ backend_test!(the_explorer_is_served_by_the_binary);
 
 /// Whether a client toolchain under `tests/js` is installed (`npm ci` there, as `.ci/run` does);
 /// without it the test says so and passes, unless `CHORUS_REQUIRE_CLIENT_TOOLS` is set (CI).
-fn client_tools(module: &str) -> Option<std::path::PathBuf> {
+pub(crate) fn client_tools(module: &str) -> Option<std::path::PathBuf> {
     let js = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("js");
     let node = std::process::Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
     if node && js.join("node_modules").join(module).exists() {
@@ -293,7 +293,7 @@ backend_test!(graphql_js_builds_the_schema_and_validates_the_readme);
 
 /// Headless Chromium (Debian's `chromium`, or `CHORUS_CHROMIUM`), or `None` after saying so;
 /// `CHORUS_REQUIRE_BROWSER` (CI) turns a missing browser into a failure.
-fn chromium() -> Option<String> {
+pub(crate) fn chromium() -> Option<String> {
     let bin = std::env::var("CHORUS_CHROMIUM").unwrap_or_else(|_| "chromium".into());
     if std::process::Command::new(&bin).arg("--version").output().is_ok_and(|o| o.status.success()) {
         return Some(bin);

@@ -2,7 +2,9 @@
 // (tests/api's embed tests assert on what this prints). Also the no-JavaScript iframe page.
 //
 //   node embed.mjs '{"page": URL, "query": "global fund", "facet": "kind", "screenshot": PATH,
-//                    "chorusOrigin": URL, "forbiddenPage": URL|null, "framePage": URL|null}'
+//                    "chorusOrigin": URL, "forbiddenPage": URL|null, "framePage": URL|null,
+//                    "forbiddenFramePage": URL|null}
+// framePage and forbiddenFramePage are partner pages holding the frame in an <iframe>.
 //
 // Prints one JSON object of observations; exits 0 even when they are not what a test expects
 // (the caller asserts), non-zero only when something crashed (the error on stderr).
@@ -115,7 +117,7 @@ const browser = await chromium.launch({
 });
 const out = {
   first: null, filtered: null, paged: null, cookies: [], storage: null, requests: [], consoleErrors: [],
-  forbidden: null, frame: null,
+  forbidden: null, frame: null, forbiddenFrame: null,
 };
 try {
   const context = await browser.newContext();
@@ -170,18 +172,29 @@ try {
     await ctx.close();
   }
 
-  if (args.framePage) {
+  // The frame, on partner pages that embed it as an iframe, with JavaScript off: its hits on a
+  // page of the key's origin, nothing on a page of another origin (frame-ancestors).
+  const observeFrame = async (url) => {
     const ctx = await browser.newContext({ javaScriptEnabled: false });
     const p = await ctx.newPage();
-    await p.goto(args.framePage);
-    out.frame = {
-      title: await p.title(),
-      hits: (await p.locator('.hit').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim()),
-      marks: await p.locator('mark').allTextContents(),
-      formPresent: (await p.locator('form input[name="q"]').count()) > 0,
-    };
+    await p.goto(url);
+    await p.waitForTimeout(500);
+    const frame = p.frames().find((f) => f.url().includes('/embed/v1/frame'));
+    let seen = { framed: !!frame, title: null, hits: [], marks: [], formPresent: false };
+    if (frame) {
+      seen = {
+        framed: true,
+        title: await frame.title().catch(() => null),
+        hits: (await frame.locator('.hit').allTextContents().catch(() => [])).map((t) => t.replace(/\s+/g, ' ').trim()),
+        marks: await frame.locator('mark').allTextContents().catch(() => []),
+        formPresent: (await frame.locator('form input[name="q"]').count().catch(() => 0)) > 0,
+      };
+    }
     await ctx.close();
-  }
+    return seen;
+  };
+  if (args.framePage) out.frame = await observeFrame(args.framePage);
+  if (args.forbiddenFramePage) out.forbiddenFrame = await observeFrame(args.forbiddenFramePage);
 } finally {
   await browser.close();
 }

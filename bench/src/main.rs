@@ -7,6 +7,7 @@
 //! query of 20 localised resources with their organisations and topics over HTTP.
 
 mod documents;
+mod embed;
 mod natural;
 mod search;
 mod soak;
@@ -69,6 +70,20 @@ enum Cmd {
         postgres: String,
         #[arg(long)]
         no_postgres: bool,
+    },
+    /// The partner search endpoint against the same search through GraphQL (100,000 documents,
+    /// every cache off and the defaults, fixed mix and long tail), and the widget's size.
+    Embed {
+        #[arg(long, default_value_t = 100_000)]
+        documents: usize,
+        #[arg(long, default_value_t = 15)]
+        seconds: u64,
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 2)]
+        rounds: usize,
+        #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432")]
+        postgres: String,
     },
     /// Search speed: 100,000 documents, reindex, publish-to-searchable, throughput and latency over
     /// HTTP; Chorus with every search computed against Typesense 0.24 in rounds (when its binary
@@ -220,6 +235,10 @@ fn main() {
         Cmd::Search { documents, seconds, concurrency, rounds, no_postgres_search, postgres } => {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
             rt.block_on(search::speed(documents, seconds, concurrency, rounds, !no_postgres_search, postgres));
+        }
+        Cmd::Embed { documents, seconds, concurrency, rounds, postgres } => {
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            rt.block_on(embed::run(documents, seconds, concurrency, rounds, postgres));
         }
         Cmd::PgServe { database_url, port } => search::pg_serve(database_url, port),
         Cmd::SearchLoad { url, seconds, concurrency } => {
@@ -430,26 +449,39 @@ async fn hammer(
     concurrency: usize,
     duration: Duration,
 ) -> (Vec<u64>, u64, f64) {
+    let (client, url, bodies) = (client.clone(), url.to_owned(), bodies.clone());
+    let n = bodies.len();
+    let make = Arc::new(move |i: usize| {
+        client.post(&url).header("content-type", "application/json").body(bodies[i % bodies.len()].clone())
+    });
+    hammer_with(n, make, concurrency, duration).await
+}
+
+/// Sends the requests `make(i)` builds (i = 0, 1, ... round the `n` of them) from `concurrency`
+/// workers for `duration`: the latencies of those answered (µs), the failures, the seconds.
+pub(crate) async fn hammer_with(
+    n: usize,
+    make: Arc<dyn Fn(usize) -> reqwest::RequestBuilder + Send + Sync>,
+    concurrency: usize,
+    duration: Duration,
+) -> (Vec<u64>, u64, f64) {
     let errors = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let deadline = started + duration;
     let mut tasks = Vec::new();
     for worker in 0..concurrency {
-        let client = client.clone();
-        let url = url.to_owned();
-        let bodies = bodies.clone();
+        let make = make.clone();
         let errors = errors.clone();
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::with_capacity(100_000);
             // Workers start spread over the list, so that they do not ask the same thing at
             // the same moment (which a single-flight cache would answer once).
-            let mut i = worker * bodies.len() / concurrency.max(1);
+            let mut i = worker * n / concurrency.max(1);
             while Instant::now() < deadline {
-                let body = bodies[i % bodies.len()].clone();
+                let req = make(i % n.max(1));
                 i += 1;
                 let t = Instant::now();
-                let ok = answered(client.post(&url).header("content-type", "application/json").body(body)).await;
-                if ok {
+                if answered(req).await {
                     latencies.push(t.elapsed().as_micros() as u64);
                 } else {
                     errors.fetch_add(1, Ordering::Relaxed);

@@ -481,7 +481,7 @@ pub(crate) fn query_mix(sdg: &Sdg, n: usize) -> Vec<String> {
 }
 
 /// The query mix drawn with another seed.
-fn query_mix_from(sdg: &Sdg, n: usize, seed: u64) -> Vec<String> {
+pub(crate) fn query_mix_from(sdg: &Sdg, n: usize, seed: u64) -> Vec<String> {
     let mut rng = Lcg(seed);
     let mut vocab: HashMap<&str, Vec<String>> = HashMap::new();
     for locale in LOCALES {

@@ -37,7 +37,7 @@ static SCRIPT: LazyLock<Bytes> = LazyLock::new(|| {
 });
 
 /// The search every partner request runs (one hit per item; facets for the filters).
-const QUERY: &str = r#"query Embed($q: String!, $locale: String, $locales: [String!], $filter: SearchFilter, $first: Int, $after: String) {
+pub const QUERY: &str = r#"query Embed($q: String!, $locale: String, $locales: [String!], $filter: SearchFilter, $first: Int, $after: String) {
   search(query: $q, locale: $locale, locales: $locales, filter: $filter, facets: [KIND, REGION, TOPIC, LANGUAGE], first: $first, after: $after) {
     total
     didYouMean

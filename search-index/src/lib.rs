@@ -10,10 +10,12 @@
 //!   item along the reader's locale chain, facets, highlights, "did you mean".
 //! - [`cache`]: recent results, valid until the index changes.
 //! - `columns`: facet values decoded once per segment, for counting every match.
+//! - `directory`: the memory-mapped index directory, its document store read by positioned reads.
 
 pub mod analysis;
 pub mod cache;
 mod columns;
+mod directory;
 pub mod request;
 pub mod schema;
 pub mod search;

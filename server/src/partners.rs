@@ -551,14 +551,15 @@ type Bucket = (u32, u32, Arc<DefaultDirectRateLimiter>);
 /// This process's view of the keys: recently read keys, their buckets, and uncounted use.
 pub struct Partners {
     refresh: Duration,
-    /// By key hash: when it was read, and the key (`None`: no such key, or revoked).
+    /// By key value: when it was read, and the key (`None`: no such key, or revoked).
     keys: Mutex<HashMap<String, Remembered>>,
     /// Every origin of an active key, for preflights (which carry no key).
     origins: Mutex<Option<(Instant, Arc<HashSet<String>>)>>,
     /// Each key's bucket with the rate and burst it was made for, by key id: kept when a key
     /// is read again (a refresh must not refill it) and replaced when its rate changes.
     buckets: Mutex<HashMap<i32, Bucket>>,
-    usage: Mutex<HashMap<(i32, String), Counts>>,
+    /// By key id and UTC day (days since 1970-01-01).
+    usage: Mutex<HashMap<(i32, i64), Counts>>,
 }
 
 impl Partners {
@@ -597,10 +598,7 @@ impl Partners {
         if !well_formed {
             return Err(Refusal::Key("not a partner key".into()).into());
         }
-        let active = self
-            .find(db, &token_hash(sent))
-            .await?
-            .ok_or_else(|| Refusal::Key("unknown or revoked partner key".into()))?;
+        let active = self.find(db, sent).await?.ok_or_else(|| Refusal::Key("unknown or revoked partner key".into()))?;
         if let Some(expired) = active.key.expires_at.filter(|e| *e <= Utc::now()) {
             return Err(Refusal::Key(format!("this partner key expired at {}", expired.to_rfc3339())).into());
         }
@@ -628,13 +626,15 @@ impl Partners {
         Ok(active)
     }
 
-    async fn find(&self, db: &DatabaseConnection, hash: &str) -> AppResult<Option<Arc<ActiveKey>>> {
-        if let Some((at, key)) = self.keys.lock().unwrap_or_else(|p| p.into_inner()).get(hash)
+    /// The key with this value, remembered by value (the value is public: it is in partners'
+    /// pages) so that a request costs no hashing; read by its hash when not remembered.
+    async fn find(&self, db: &DatabaseConnection, sent: &str) -> AppResult<Option<Arc<ActiveKey>>> {
+        if let Some((at, key)) = self.keys.lock().unwrap_or_else(|p| p.into_inner()).get(sent)
             && at.elapsed() < self.refresh
         {
             return Ok(key.clone());
         }
-        let row = keys::Entity::find().filter(keys::Column::KeyHash.eq(hash)).one(db).await?;
+        let row = keys::Entity::find().filter(keys::Column::KeyHash.eq(token_hash(sent))).one(db).await?;
         let found = row.filter(|m| m.revoked_at.is_none()).map(|m| {
             let key = PartnerKey::from_model(&m);
             let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
@@ -652,7 +652,7 @@ impl Partners {
         if cached.len() >= MAX_REMEMBERED {
             cached.retain(|_, (at, _)| at.elapsed() < self.refresh);
         }
-        cached.insert(hash.to_owned(), (Instant::now(), found.clone()));
+        cached.insert(sent.to_owned(), (Instant::now(), found.clone()));
         Ok(found)
     }
 
@@ -690,19 +690,20 @@ impl Partners {
     }
 
     fn count(&self, key_id: i32, f: impl FnOnce(&mut Counts)) {
-        let day = Utc::now().format("%Y-%m-%d").to_string();
+        let day = Utc::now().timestamp().div_euclid(86_400);
         let mut usage = self.usage.lock().unwrap_or_else(|p| p.into_inner());
         f(usage.entry((key_id, day)).or_default());
     }
 
     /// Adds the counts kept in memory to the database (one upsert per key and day).
     pub async fn flush(&self, db: &DatabaseConnection) -> AppResult<()> {
-        let pending: Vec<((i32, String), Counts)> =
+        let pending: Vec<((i32, i64), Counts)> =
             std::mem::take(&mut *self.usage.lock().unwrap_or_else(|p| p.into_inner())).into_iter().collect();
         for (i, ((key_id, day), c)) in pending.iter().enumerate() {
+            let date = DateTime::from_timestamp(day * 86_400, 0).unwrap_or_default().format("%Y-%m-%d").to_string();
             let row = usage::ActiveModel {
                 key_id: Set(*key_id),
-                day: Set(day.clone()),
+                day: Set(date),
                 requests: Set(c.requests),
                 zero_results: Set(c.zero_results),
                 rate_limited: Set(c.rate_limited),
@@ -719,7 +720,7 @@ impl Partners {
                 // the next flush.
                 let mut usage = self.usage.lock().unwrap_or_else(|p| p.into_inner());
                 for ((k, d), c) in &pending[i..] {
-                    let slot = usage.entry((*k, d.clone())).or_default();
+                    let slot = usage.entry((*k, *d)).or_default();
                     slot.requests += c.requests;
                     slot.zero_results += c.zero_results;
                     slot.rate_limited += c.rate_limited;

@@ -352,6 +352,10 @@ async fn the_frame_oembed_and_widget_script(backend: Backend) {
     assert!(html.contains("class=\"hit\"") && html.contains("<mark>"), "{html}");
     assert!(html.contains("name=\"q\"") && html.contains("lang=\"fr\""), "{html}");
     assert!(!html.contains("<script"), "{html}");
+    // Arabic: right to left, in Arabic.
+    let ar = app.client.get(app.url(&format!("/embed/v1/frame?key={key}&lang=ar&q=sex"))).send().await.unwrap();
+    let ar = ar.text().await.unwrap();
+    assert!(ar.contains("lang=\"ar\" dir=\"rtl\"") && ar.contains("النتائج"), "{ar}");
     // A bad key: an explanation nobody can frame.
     let resp = app.client.get(app.url("/embed/v1/frame?key=pk_nope&q=x")).send().await.unwrap();
     assert_eq!(resp.status(), 401);

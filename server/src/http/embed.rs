@@ -490,10 +490,19 @@ pub async fn search(req: &Request, state: &HttpState) -> Response {
     let allowed = origin.and_then(|o| HeaderValue::from_bytes(o).ok());
     let accept_language = req.header(header::ACCEPT_LANGUAGE).filter(|h| h.len() <= 256);
     let response = match answer(state, &key, &params, accept_language).await {
-        Ok(body) => Response::builder()
-            .content_type("application/json")
-            .header(header::CACHE_CONTROL, format!("private, max-age={}", state.app.config.embed.cache_seconds))
-            .body(body),
+        Ok((etag, body)) => {
+            let mut builder = Response::builder()
+                .header(header::CACHE_CONTROL, format!("private, max-age={}", state.app.config.embed.cache_seconds));
+            let tag = std::str::from_utf8(&etag).unwrap_or_default();
+            if let Ok(v) = HeaderValue::from_str(tag) {
+                builder = builder.header(header::ETAG, v);
+            }
+            if super::etag_matches(req.header(header::IF_NONE_MATCH), tag) {
+                builder.status(StatusCode::NOT_MODIFIED).finish()
+            } else {
+                builder.content_type("application/json").body(body)
+            }
+        }
         Err(e) => {
             e.log_if_internal();
             refuse(e.code(), &e.public_message())
@@ -502,21 +511,21 @@ pub async fn search(req: &Request, state: &HttpState) -> Response {
     with_cors(response, allowed)
 }
 
-/// The answer's JSON, from the response cache when it holds it.
+/// The answer's ETag and JSON, from the response cache when it holds them.
 async fn answer(
     state: &HttpState,
     key: &ActiveKey,
     params: &Params,
     accept_language: Option<&str>,
-) -> Result<Bytes, AppError> {
+) -> Result<(Bytes, Bytes), AppError> {
     let app = &state.app;
     let negotiated = match &params.lang {
         Some(l) => l.clone(),
         None => app.locales.from_accept_language(accept_language).chain.join(","),
     };
     let cache_key = ResponseCache::key("embed", Some(&key.key.id.to_string()), &format!("{params:?}"), &negotiated);
-    // Cached bodies carry one leading byte: b'0' when the search found nothing (counted as such
-    // on every answer, cached or not).
+    // Cached entries are one byte, b'0' when the search found nothing (counted as such on every
+    // answer, cached or not), the ETag (computed once per answer, not per request), the JSON.
     let mut leader = None;
     if app.cache.enabled() {
         match app.cache.lookup(cache_key) {
@@ -531,9 +540,12 @@ async fn answer(
     }
     let found = run(state, key, params, accept_language).await;
     let body = found.map(|a| {
-        let mut body = vec![if a.total == 0 { b'0' } else { b'1' }];
-        serde_json::to_writer(&mut body, &a).expect("an answer serialises");
-        Bytes::from(body)
+        let json = serde_json::to_vec(&a).expect("an answer serialises");
+        let mut entry = Vec::with_capacity(1 + ETAG_LEN + json.len());
+        entry.push(if a.total == 0 { b'0' } else { b'1' });
+        entry.extend_from_slice(super::etag_of(&json).as_bytes());
+        entry.extend_from_slice(&json);
+        Bytes::from(entry)
     });
     if let Some(leader) = leader {
         leader.finish(body.as_ref().ok().cloned());
@@ -541,11 +553,15 @@ async fn answer(
     Ok(counted(state, key, body?))
 }
 
-fn counted(state: &HttpState, key: &ActiveKey, marked: Bytes) -> Bytes {
-    if marked.first() == Some(&b'0') {
+/// `W/"` and 24 hex digits and `"` (`http::etag_of`).
+const ETAG_LEN: usize = 28;
+
+/// Counts an answer that found nothing; its ETag and JSON.
+fn counted(state: &HttpState, key: &ActiveKey, entry: Bytes) -> (Bytes, Bytes) {
+    if entry.first() == Some(&b'0') {
         state.app.partners.zero_result(key.key.id);
     }
-    marked.slice(1..)
+    (entry.slice(1..1 + ETAG_LEN), entry.slice(1 + ETAG_LEN..))
 }
 
 async fn known_origin(state: &HttpState, origin: Option<&[u8]>) -> Option<HeaderValue> {

@@ -304,6 +304,27 @@ fn preflight(req: &Request, allowed: bool) -> Response {
         .finish()
 }
 
+/// The weak ETag of a body (the representation may be compressed): 96 bits of its SHA-256.
+pub(crate) fn etag_of(body: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = Sha256::digest(body);
+    let mut etag = String::with_capacity(28);
+    etag.push_str("W/\"");
+    for b in &digest[..12] {
+        etag.push(HEX[usize::from(b >> 4)] as char);
+        etag.push(HEX[usize::from(b & 15)] as char);
+    }
+    etag.push('"');
+    etag
+}
+
+/// Whether `If-None-Match` names this ETag (weakly compared, or `*`).
+pub(crate) fn etag_matches(if_none_match: Option<&str>, etag: &str) -> bool {
+    if_none_match.is_some_and(|h| {
+        h.split(',').map(str::trim).any(|c| c == "*" || c == etag || c.trim_start_matches("W/") == &etag[2..])
+    })
+}
+
 /// Adds a weak ETag (the representation may be compressed) and answers `304` when it matches.
 /// Answers to signed-in requests are marked private so that no shared cache keeps them.
 async fn with_etag(mut resp: Response, if_none_match: Option<&str>, private: bool) -> Response {
@@ -311,12 +332,8 @@ async fn with_etag(mut resp: Response, if_none_match: Option<&str>, private: boo
         Ok(b) => b,
         Err(_) => return refuse(Code::Internal, "internal server error"),
     };
-    let digest = Sha256::digest(&body);
-    let tag: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
-    let etag = format!("W/\"{tag}\"");
-    let matches = if_none_match.is_some_and(|h| {
-        h.split(',').map(str::trim).any(|c| c == "*" || c == etag || c.trim_start_matches("W/") == &etag[2..])
-    });
+    let etag = etag_of(&body);
+    let matches = etag_matches(if_none_match, &etag);
     let headers = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, v);

@@ -107,8 +107,55 @@ pub struct SearchService {
     pub public: Slot,
     pub drafts: Slot,
     wake: Notify,
-    /// Turns to compute a search (`search.max_concurrent_searches`).
-    turns: tokio::sync::Semaphore,
+    /// The threads that compute searches (`search.max_concurrent_searches`).
+    pool: SearchPool,
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// A few threads of their own that compute searches, one search each at a time; searches
+/// beyond them wait their turn in the queue.
+///
+/// Searches ran on tokio's blocking pool before, as many at once but on whichever of its
+/// threads was free: each of those threads' allocator heaps then kept the pages of the searches
+/// it had run, and the memory of searching was held many times over (docs/BENCHMARKS.md).
+struct SearchPool {
+    jobs: std::sync::mpsc::Sender<Job>,
+}
+
+impl SearchPool {
+    fn new(threads: usize) -> SearchPool {
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
+        for n in 0..threads.max(1) {
+            let queue = queue.clone();
+            let spawned = std::thread::Builder::new().name(format!("chorus-search-{n}")).spawn(move || {
+                loop {
+                    // The lock is held only to take the next job, not while running it.
+                    let job = queue.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                    let Ok(job) = job else { return };
+                    // A search that panics loses its own answer (its caller is told), not the
+                    // thread.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                }
+            });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "a search thread could not start");
+            }
+        }
+        SearchPool { jobs }
+    }
+
+    /// Runs `f` on a search thread.
+    async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = tx.send(f());
+            }))
+            .map_err(|_| AppError::internal("the search threads have stopped"))?;
+        rx.await.map_err(|_| AppError::internal("a search failed on its thread"))
+    }
 }
 
 impl SearchService {
@@ -121,7 +168,7 @@ impl SearchService {
             public: Slot::new(IndexKind::Public, store("public", locales.clone())),
             drafts: Slot::new(IndexKind::Drafts, store("drafts", locales)),
             wake: Notify::new(),
-            turns: tokio::sync::Semaphore::new(config.search.concurrent_searches()),
+            pool: SearchPool::new(config.search.concurrent_searches()),
         }
     }
 
@@ -163,7 +210,7 @@ impl SearchService {
         Ok(())
     }
 
-    /// Runs a search on a blocking thread, at most `search.max_concurrent_searches` at once
+    /// Runs a search on a search thread, at most `search.max_concurrent_searches` at once
     /// (answers from the result cache directly).
     pub async fn search(&self, kind: IndexKind, request: SearchRequest) -> AppResult<SearchResults> {
         let index = self
@@ -173,11 +220,7 @@ impl SearchService {
         if let Some(results) = index.cached(&request) {
             return Ok(results);
         }
-        let _turn = self.turns.acquire().await.map_err(|e| AppError::internal(format!("search turns: {e}")))?;
-        tokio::task::spawn_blocking(move || index.search(&request))
-            .await
-            .map_err(|e| AppError::internal(format!("search task: {e}")))?
-            .map_err(index_error)
+        self.pool.run(move || index.search(&request)).await?.map_err(index_error)
     }
 }
 

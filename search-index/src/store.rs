@@ -27,8 +27,6 @@ use crate::{Error, Result};
 const CURRENT: &str = "CURRENT";
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
 const REBUILD_HEAP: usize = 512 * 1024 * 1024;
-/// Decompressed blocks of the document store kept per segment (tantivy keeps 100).
-const DOC_STORE_CACHE_BLOCKS: usize = 100;
 
 #[derive(Serialize, Deserialize, Debug, PartialEq)]
 struct Payload {
@@ -278,12 +276,7 @@ impl SearchIndex {
             return Err(Error::Invalid("built for other locales".into()));
         }
         let fields = Fields::from_schema(&index.schema())?;
-        let blocks = std::env::var("CHORUS_DOC_STORE_CACHE_BLOCKS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(DOC_STORE_CACHE_BLOCKS);
-        let reader =
-            index.reader_builder().reload_policy(ReloadPolicy::Manual).doc_store_cache_num_blocks(blocks).try_into()?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         // Reading every segment once proves the files are there and readable.
         let searcher = reader.searcher();
         for segment in searcher.segment_readers() {

@@ -82,6 +82,9 @@ enum Cmd {
         concurrency: usize,
         #[arg(long, default_value_t = 2)]
         rounds: usize,
+        /// Only the setup whose name starts with this: `every` (caches off) or `defaults`.
+        #[arg(long)]
+        only: Option<String>,
         #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432")]
         postgres: String,
     },
@@ -236,9 +239,9 @@ fn main() {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
             rt.block_on(search::speed(documents, seconds, concurrency, rounds, !no_postgres_search, postgres));
         }
-        Cmd::Embed { documents, seconds, concurrency, rounds, postgres } => {
+        Cmd::Embed { documents, seconds, concurrency, rounds, only, postgres } => {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-            rt.block_on(embed::run(documents, seconds, concurrency, rounds, postgres));
+            rt.block_on(embed::run(documents, seconds, concurrency, rounds, only, postgres));
         }
         Cmd::PgServe { database_url, port } => search::pg_serve(database_url, port),
         Cmd::SearchLoad { url, seconds, concurrency } => {

@@ -421,7 +421,7 @@ async fn partner_site(chorus: &str, key: &str, query: &str) -> String {
         let html = format!(
             "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Partenaire</title></head><body>\
              <h1>Bibliothèque</h1><script src=\"{}/embed/v1/chorus-search.js\" async></script>\
-             <chorus-search key=\"{}\" lang=\"fr\" per-page=\"3\"></chorus-search></body></html>",
+             <chorus-search key=\"{}\" lang=\"fr\" per-page=\"3\" sync-url></chorus-search></body></html>",
             s.chorus, s.key
         );
         Response::builder().content_type("text/html; charset=utf-8").header("content-security-policy", csp).body(html)
@@ -536,6 +536,10 @@ async fn the_widget_in_a_real_browser(backend: Backend) {
     assert_eq!(paged["state"], "ready", "{seen}");
     assert!(paged["pagerText"].as_str().unwrap().contains('2'), "{paged}");
     assert_eq!(paged["activeElementPart"], "results", "{paged}");
+    // Asked to (`sync-url`), the widget keeps the query, the filter and the page in the URL.
+    let url = paged["pageUrl"].as_str().unwrap();
+    assert!(url.contains("chorus-q=travail") && url.contains("chorus-page=2") && url.contains("chorus-kind="), "{url}");
+    assert!(first["pageUrl"].as_str().unwrap().contains("chorus-q=travail"), "{first}");
     let titles = |o: &Value| o["hits"].as_array().unwrap().iter().map(|h| h["title"].clone()).collect::<Vec<_>>();
     assert_ne!(titles(paged), titles(filtered), "the next page shows other hits");
     // Private by design: nothing stored, no one else asked.

@@ -129,7 +129,7 @@ try {
   await watchStates(page);
 
   const firstSettled = await search(page, args.query);
-  out.first = { ...(await observe(page)), settled: firstSettled };
+  out.first = { ...(await observe(page)), settled: firstSettled, pageUrl: page.url() };
   if (args.screenshot) await page.screenshot({ path: args.screenshot, fullPage: true });
 
   const option = page.locator(`chorus-search fieldset[data-facet="${args.facet}"] input[type=checkbox]`).first();
@@ -150,7 +150,7 @@ try {
       const a = document.querySelector('chorus-search').shadowRoot.activeElement;
       return a ? a.getAttribute('part') : null;
     });
-    out.paged = { ...(await observe(page)), activeElementPart, settled: ok };
+    out.paged = { ...(await observe(page)), activeElementPart, settled: ok, pageUrl: page.url() };
   }
 
   out.cookies = await context.cookies();

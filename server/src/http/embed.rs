@@ -16,6 +16,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{HttpState, refuse};
+use chorus_search_index::search::escape as esc;
+
 use crate::cache::{self, Lookup, ResponseCache};
 use crate::error::{AppError, Code};
 use crate::partners::{ActiveKey, AdmitError, Refusal, SearchScope, kind_value};
@@ -627,21 +629,6 @@ fn text(lang: &str, name: &str, fill: &[(&str, String)]) -> String {
     s
 }
 
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// The frame's style sheet, allowed by its hash in the frame's CSP.
 const FRAME_CSS: &str = "body{font:15px/1.45 system-ui,sans-serif;color:#1d1d1f;margin:0;padding:12px;background:#fff}\
 form{display:flex;gap:6px;flex-wrap:wrap}input[type=search]{flex:1;min-width:12em;padding:6px 8px;font:inherit}\
@@ -718,14 +705,14 @@ pub async fn frame(req: &Request, state: &HttpState) -> Response {
     };
     let ancestors = key.key.origins.join(" ");
     let mut body = String::new();
-    body.push_str(&search_form(&lang, &params, &key));
+    body.push_str(&search_form(&lang, &params));
     if !params.q.trim().is_empty() {
         match run(state, &key, &params, None).await {
             Ok(answer) => {
                 if answer.total == 0 {
                     state.app.partners.zero_result(key.key.id);
                 }
-                body.push_str(&results_html(&lang, &params, &key, &answer));
+                body.push_str(&results_html(&lang, &params, &answer));
             }
             Err(e) => {
                 e.log_if_internal();
@@ -739,8 +726,7 @@ pub async fn frame(req: &Request, state: &HttpState) -> Response {
         .into_response()
 }
 
-fn frame_url(params: &Params, key: &ActiveKey, page: u32) -> String {
-    let _ = key;
+fn frame_url(params: &Params, page: u32) -> String {
     let mut pairs: Vec<(&str, String)> = vec![("key", params.key.clone().unwrap_or_default())];
     if let Some(l) = &params.lang {
         pairs.push(("lang", l.clone()));
@@ -763,7 +749,7 @@ fn frame_url(params: &Params, key: &ActiveKey, page: u32) -> String {
     format!("/embed/v1/frame?{}", serde_urlencoded::to_string(&pairs).unwrap_or_default())
 }
 
-fn search_form(lang: &str, params: &Params, _key: &ActiveKey) -> String {
+fn search_form(lang: &str, params: &Params) -> String {
     let mut f = String::from("<form role=\"search\" method=\"get\" action=\"/embed/v1/frame\">");
     f.push_str(&format!(
         "<input type=\"hidden\" name=\"key\" value=\"{}\">",
@@ -783,7 +769,7 @@ fn search_form(lang: &str, params: &Params, _key: &ActiveKey) -> String {
     f
 }
 
-fn results_html(lang: &str, params: &Params, key: &ActiveKey, a: &Answer) -> String {
+fn results_html(lang: &str, params: &Params, a: &Answer) -> String {
     let mut h = String::new();
     // Filters: checkboxes inside the form (closed here), applied with the submit button.
     h.push_str("<div class=\"filters\">");
@@ -814,7 +800,7 @@ fn results_html(lang: &str, params: &Params, key: &ActiveKey, a: &Answer) -> Str
             p.q = s.clone();
             h.push_str(&format!(
                 "<p><a href=\"{}\">{}</a></p>",
-                esc(&frame_url(&p, key, 1)),
+                esc(&frame_url(&p, 1)),
                 esc(&text(lang, "didYouMean", &[("suggestion", s.clone())]))
             ));
         }
@@ -871,7 +857,7 @@ fn results_html(lang: &str, params: &Params, key: &ActiveKey, a: &Answer) -> Str
         if a.page > 1 {
             h.push_str(&format!(
                 "<a rel=\"prev\" href=\"{}\">{}</a>",
-                esc(&frame_url(params, key, a.page - 1)),
+                esc(&frame_url(params, a.page - 1)),
                 esc(&text(lang, "previous", &[]))
             ));
         }
@@ -882,7 +868,7 @@ fn results_html(lang: &str, params: &Params, key: &ActiveKey, a: &Answer) -> Str
         if a.page < a.pages {
             h.push_str(&format!(
                 "<a rel=\"next\" href=\"{}\">{}</a>",
-                esc(&frame_url(params, key, a.page + 1)),
+                esc(&frame_url(params, a.page + 1)),
                 esc(&text(lang, "next", &[]))
             ));
         }

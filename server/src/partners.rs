@@ -41,7 +41,7 @@ pub const KEY_PREFIX: &str = "pk_";
 pub const MAX_ORIGINS: usize = 20;
 /// Values of one scope dimension.
 pub const MAX_SCOPE_VALUES: usize = 100;
-/// Keys remembered by one process (found or not) between refreshes.
+/// Values remembered by one process (keys or not) before the ones that are no key are dropped.
 const MAX_REMEMBERED: usize = 10_000;
 
 /// What searches made with a key may find; an empty list leaves its dimension open.
@@ -650,7 +650,8 @@ impl Partners {
         });
         let mut cached = self.keys.lock().unwrap_or_else(|p| p.into_inner());
         if cached.len() >= MAX_REMEMBERED {
-            cached.retain(|_, (at, _)| at.elapsed() < self.refresh);
+            // Values that are no key (a flood of made-up ones) go first; real keys are few.
+            cached.retain(|_, (at, key)| key.is_some() && at.elapsed() < self.refresh);
         }
         cached.insert(sent.to_owned(), (Instant::now(), found.clone()));
         Ok(found)

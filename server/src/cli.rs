@@ -407,6 +407,8 @@ async fn run(command: Command, mut config: Config) -> Result<(), AppError> {
             if demo {
                 let report = demo::load(&app.state().db).await?;
                 let state = app.state();
+                // The demo is written directly (no change log): the reference data is read again.
+                state.reference.load(&state.db).await?;
                 let documents = demo::load_documents(state, &state.storage, &state.config).await?;
                 tracing::info!(created = report.created, existing = report.existing, documents, "demo content loaded");
             }

@@ -399,6 +399,10 @@ pub struct GraphqlConfig {
     pub cache_max_entries: usize,
     /// Bytes the cached responses may take (keys and bodies); the oldest go first.
     pub cache_max_bytes: usize,
+    /// How often (milliseconds) the change log is read for other processes' changes to terms,
+    /// organisations and programmes, which every process keeps in memory; 0 never (a single
+    /// process sees its own changes at once either way).
+    pub reference_refresh_ms: u64,
     /// Most query texts kept for Apollo's automatic persisted queries (per process); 0 turns
     /// them off.
     pub persisted_queries: usize,
@@ -481,6 +485,7 @@ impl Default for GraphqlConfig {
             cache_ttl_ms: 1000,
             cache_max_entries: 1000,
             cache_max_bytes: 32 * 1024 * 1024,
+            reference_refresh_ms: 1000,
             persisted_queries: 1000,
             trusted_documents: String::new(),
             trusted_documents_only: false,

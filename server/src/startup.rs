@@ -52,6 +52,8 @@ impl Application {
             &config.server.data_dir,
         ));
         let config_embed_refresh = config.embed.key_refresh_seconds;
+        let reference = Arc::new(crate::content::reference::Reference::new(locales.codes()));
+        reference.load(&db).await?;
         let state = AppState {
             db,
             config: Arc::new(config),
@@ -63,6 +65,7 @@ impl Application {
             storage,
             documents_wake: Arc::new(tokio::sync::Notify::new()),
             partners: Arc::new(crate::partners::Partners::new(Duration::from_secs(config_embed_refresh))),
+            reference,
         };
         Ok(Application { listener, port, state, persisted })
     }
@@ -122,6 +125,23 @@ impl Application {
                 }
             }
         });
+        let reference = tokio::spawn({
+            let state = self.state.clone();
+            async move {
+                let every = state.config.graphql.reference_refresh_ms;
+                if every == 0 {
+                    return;
+                }
+                loop {
+                    match state.reference.poll(&state.db).await {
+                        Ok(true) => continue,
+                        Ok(false) => {}
+                        Err(e) => tracing::warn!(error = %e, "reference data not refreshed; retrying"),
+                    }
+                    tokio::time::sleep(Duration::from_millis(every)).await;
+                }
+            }
+        });
         let sv = &self.state.config.server;
         let limits = http::serve::Limits {
             header_read_timeout: Duration::from_secs(sv.header_read_timeout_seconds),
@@ -134,6 +154,7 @@ impl Application {
         sweeper.abort();
         documents.abort();
         usage.abort();
+        reference.abort();
         // The use counted since the last flush.
         if let Err(e) = self.state.partners.flush(&self.state.db).await {
             tracing::warn!(error = %e, "partner key usage of the last minute not saved");

@@ -32,6 +32,8 @@ pub struct AppState {
     pub documents_wake: Arc<tokio::sync::Notify>,
     /// Partner keys read by this process, their rate buckets and uncounted use.
     pub partners: Arc<crate::partners::Partners>,
+    /// Terms, organisations and programmes in memory (`content::reference`).
+    pub reference: Arc<crate::content::reference::Reference>,
 }
 
 impl AppState {
@@ -60,6 +62,10 @@ impl AppState {
 impl Notify for AppState {
     fn committed<'a>(&'a self, changes: &'a [Changed]) -> BoxFuture<'a, ()> {
         Box::pin(async move {
+            // Before the writer is answered, so that it reads its own change.
+            if let Err(e) = self.reference.changed(&self.db, changes.iter().map(|c| c.entity.as_str())).await {
+                tracing::warn!(error = %e, "reference data not reread after a write; the next poll will");
+            }
             let takedowns: Vec<(ContentType, i32)> = changes
                 .iter()
                 .filter(|c| c.is_takedown())

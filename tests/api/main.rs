@@ -13,6 +13,7 @@ mod http;
 mod lifecycle;
 mod lists;
 mod locales;
+mod plans;
 mod protection;
 mod search;
 mod translations;

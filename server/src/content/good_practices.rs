@@ -6,7 +6,7 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
 use super::items::{Kind, check_year, no_such_item, one_term, organization_ref, term_ids};
-use super::query::{Filter, col, linked, term_ids as term_ids_of};
+use super::query::{Filter, col, linked, term_values};
 use std::collections::HashMap;
 
 use futures_util::future::BoxFuture;
@@ -23,20 +23,13 @@ pub const DESCRIPTOR: Descriptor =
 /// The filters only good practices have.
 fn filter(f: &Filter) -> Option<Expr> {
     let base = DESCRIPTOR.base_table;
+    let in_terms = |column: &str, values: Expr| col(base, column).binary(sea_orm::sea_query::BinOper::In, values);
     Some(match f {
-        Filter::Terms(Taxonomy::Topic, codes) => linked(
-            base,
-            "good_practice_topics",
-            "good_practice_id",
-            "term_id",
-            term_ids_of(Taxonomy::Topic, codes).into(),
-        ),
-        Filter::Terms(Taxonomy::Country, codes) => {
-            col(base, "country_id").in_subquery(term_ids_of(Taxonomy::Country, codes))
-        }
-        Filter::Terms(Taxonomy::Region, codes) => {
-            col(base, "region_id").in_subquery(term_ids_of(Taxonomy::Region, codes))
-        }
+        Filter::Terms(..) | Filter::TermIds(..) => match term_values(f)? {
+            (Taxonomy::Topic, values) => linked(base, "good_practice_topics", "good_practice_id", "term_id", values),
+            (Taxonomy::Country, values) => in_terms("country_id", values),
+            (Taxonomy::Region, values) => in_terms("region_id", values),
+        },
         Filter::Organizations(orgs) => col(base, "organization_id").is_in(orgs.iter().copied()),
         _ => return None,
     })

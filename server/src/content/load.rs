@@ -126,7 +126,10 @@ pub async fn taxonomy<C: ConnectionTrait>(db: &C, taxonomy: e::Taxonomy) -> AppR
     Ok(order.into_iter().filter_map(|id| by_id.remove(&id)).collect())
 }
 
-async fn terms_with_labels<C: ConnectionTrait>(db: &C, terms: Vec<e::terms::Model>) -> AppResult<HashMap<i32, Term>> {
+pub(crate) async fn terms_with_labels<C: ConnectionTrait>(
+    db: &C,
+    terms: Vec<e::terms::Model>,
+) -> AppResult<HashMap<i32, Term>> {
     let ids: Vec<i32> = terms.iter().map(|t| t.id).collect();
     let mut labels: HashMap<i32, Vec<(String, String, String)>> = HashMap::new();
     if !ids.is_empty() {

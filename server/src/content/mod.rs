@@ -14,6 +14,7 @@ pub mod localize;
 pub mod organizations;
 pub mod programmes;
 pub mod query;
+pub mod reference;
 pub mod resources;
 pub mod schedule;
 pub mod terms;

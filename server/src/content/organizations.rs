@@ -6,7 +6,7 @@ use chrono::Utc;
 use sea_orm::{ActiveEnum, ActiveModelTrait, DatabaseTransaction, EntityTrait, Set};
 
 use super::items::{Kind, no_such_item, one_term, organization_ref};
-use super::query::{Filter, col, term_ids as term_ids_of};
+use super::query::{Filter, col, term_values};
 use std::collections::HashMap;
 
 use futures_util::future::BoxFuture;
@@ -24,8 +24,8 @@ fn filter(f: &Filter) -> Option<Expr> {
     let base = DESCRIPTOR.base_table;
     Some(match f {
         Filter::Kinds(kinds) => col(base, "kind").is_in(kinds.iter().cloned()),
-        Filter::Terms(Taxonomy::Region, codes) => {
-            col(base, "region_id").in_subquery(term_ids_of(Taxonomy::Region, codes))
+        Filter::Terms(Taxonomy::Region, _) | Filter::TermIds(Taxonomy::Region, _) => {
+            col(base, "region_id").binary(sea_orm::sea_query::BinOper::In, term_values(f)?.1)
         }
         Filter::Parent(id) => col(base, "parent_id").eq(*id),
         _ => return None,

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use super::items::{Kind, check_year, no_such_item, once, organization_exists, term_ids};
-use super::query::{Filter, col, id_list, linked, term_ids as term_ids_of};
+use super::query::{Filter, col, id_list, linked, term_values};
 use std::collections::HashMap;
 
 use futures_util::future::BoxFuture;
@@ -29,8 +29,8 @@ fn filter(f: &Filter) -> Option<Expr> {
     let base = DESCRIPTOR.base_table;
     Some(match f {
         Filter::Kinds(kinds) => col(base, "kind").is_in(kinds.iter().cloned()),
-        Filter::Terms(taxonomy, codes) => {
-            linked(base, "resource_terms", "resource_id", "term_id", term_ids_of(*taxonomy, codes).into())
+        Filter::Terms(..) | Filter::TermIds(..) => {
+            linked(base, "resource_terms", "resource_id", "term_id", term_values(f)?.1)
         }
         Filter::Organizations(orgs) => {
             linked(base, "resource_organizations", "resource_id", "organization_id", id_list(orgs))

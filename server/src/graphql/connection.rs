@@ -392,8 +392,15 @@ impl<'a> FilterBuilder<'a> {
                     c.to_ascii_lowercase()
                 }
             })
-            .collect();
-        self.filters.push(query::Filter::Terms(taxonomy, codes));
+            .collect::<Vec<String>>();
+        // Resolved from the reference data when every code is known there (see `TermIds`); a
+        // code it does not know (unknown, or created by another process since its last read) is
+        // looked up by the database.
+        let known = state(self.ctx).reference.snapshot().term_ids(taxonomy, &codes);
+        self.filters.push(match known {
+            Some(ids) => query::Filter::TermIds(taxonomy, ids),
+            None => query::Filter::Terms(taxonomy, codes),
+        });
         Ok(())
     }
 

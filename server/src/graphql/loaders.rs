@@ -10,6 +10,7 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use chorus_entities as e;
 use sea_orm::DatabaseConnection;
 
+use crate::content::reference::Snapshot;
 use crate::content::{Body, ContentType, Term, Translation, Visibility, load};
 use crate::error::{AppError, AppResult};
 
@@ -17,6 +18,8 @@ use crate::error::{AppError, AppResult};
 pub struct ContentLoader {
     db: DatabaseConnection,
     locales: Arc<[String]>,
+    /// Terms, organisations and programmes as this process last read them (public reads only).
+    reference: Arc<Snapshot>,
 }
 
 pub type Loaders = DataLoader<ContentLoader, HashMapCache>;
@@ -27,9 +30,16 @@ pub type Loaders = DataLoader<ContentLoader, HashMapCache>;
 ///
 /// Batching is explicit (prefetch calls `load_many` with every key of a page), so a load is
 /// dispatched at once (`max_batch_size(1)`) instead of waiting for the loader's timer window.
-pub fn loaders(db: DatabaseConnection, configured: &[String]) -> Loaders {
-    DataLoader::with_cache(ContentLoader { db, locales: configured.into() }, tokio::spawn, HashMapCache::default())
-        .max_batch_size(1)
+///
+/// Terms, organisations and programmes come from `reference` (the process's snapshot, taken once
+/// per request) when it has them; anything else, and every preview, from the database.
+pub fn loaders(db: DatabaseConnection, configured: &[String], reference: Arc<Snapshot>) -> Loaders {
+    DataLoader::with_cache(
+        ContentLoader { db, locales: configured.into(), reference },
+        tokio::spawn,
+        HashMapCache::default(),
+    )
+    .max_batch_size(1)
 }
 
 /// A base row of type `M` by id.
@@ -59,38 +69,60 @@ impl<M> std::hash::Hash for ById<M> {
     }
 }
 
-fn ids<M>(keys: &[ById<M>]) -> Vec<i32> {
-    keys.iter().map(|k| k.0).collect()
-}
-
 /// A base table row type that can be fetched by id in one statement.
 pub trait BaseModel: sea_orm::FromQueryResult + Send + Sync + 'static {
     fn fetch(db: &DatabaseConnection, ids: &[i32]) -> impl Future<Output = AppResult<HashMap<i32, Self>>> + Send
     where
         Self: Sized;
+
+    /// The row from the reference snapshot, for the types it holds.
+    fn cached(_snapshot: &Snapshot, _id: i32) -> Option<Arc<Self>>
+    where
+        Self: Sized,
+    {
+        None
+    }
 }
 
 macro_rules! base_model {
-    ($m:ident, $fetch:ident) => {
+    ($m:ident, $fetch:ident $(, $snapshot:ident)?) => {
         impl BaseModel for e::$m::Model {
             async fn fetch(db: &DatabaseConnection, ids: &[i32]) -> AppResult<HashMap<i32, Self>> {
                 load::$fetch(db, ids).await
             }
+            $(
+                fn cached(snapshot: &Snapshot, id: i32) -> Option<Arc<Self>> {
+                    snapshot.$snapshot.get(&id).cloned()
+                }
+            )?
         }
     };
 }
 base_model!(resources, resources);
 base_model!(good_practices, good_practices);
-base_model!(organizations, organizations);
-base_model!(programmes, programmes);
+base_model!(organizations, organizations, organizations);
+base_model!(programmes, programmes, programmes);
 
 impl<M: BaseModel> Loader<ById<M>> for ContentLoader {
     type Value = Arc<M>;
     type Error = Arc<AppError>;
 
     async fn load(&self, keys: &[ById<M>]) -> Result<HashMap<ById<M>, Self::Value>, Self::Error> {
-        let rows = M::fetch(&self.db, &ids(keys)).await.map_err(Arc::new)?;
-        Ok(rows.into_iter().map(|(id, m)| (ById::new(id), Arc::new(m))).collect())
+        let mut out = HashMap::new();
+        let mut missing = Vec::new();
+        for k in keys {
+            match M::cached(&self.reference, k.0) {
+                Some(m) => {
+                    out.insert(*k, m);
+                }
+                None => missing.push(k.0),
+            }
+        }
+        if !missing.is_empty() {
+            let rows = M::fetch(&self.db, &missing).await.map_err(Arc::new)?;
+            out.extend(rows.into_iter().map(|(id, m)| (ById::new(id), Arc::new(m))));
+        }
+        Ok(out)
     }
 }
 
@@ -124,7 +156,19 @@ impl Loader<TranslationsOf> for ContentLoader {
 
     async fn load(&self, keys: &[TranslationsOf]) -> Result<HashMap<TranslationsOf, Self::Value>, Self::Error> {
         let mut out = HashMap::new();
-        for (ty, vis, ids) in groups(keys, |k| (k.0, k.1, k.2)) {
+        for (ty, vis, mut ids) in groups(keys, |k| (k.0, k.1, k.2)) {
+            if vis == Visibility::Public {
+                ids.retain(|&id| match self.reference.texts(ty, id) {
+                    Some(texts) => {
+                        out.insert(TranslationsOf(ty, id, vis), texts);
+                        false
+                    }
+                    None => true,
+                });
+                if ids.is_empty() {
+                    continue;
+                }
+            }
             let mut rows = load::translations(&self.db, ty, &ids, &self.locales, vis).await.map_err(Arc::new)?;
             // Every key gets an entry, empty ones included, so that the cache answers misses too.
             for id in ids {
@@ -182,9 +226,21 @@ impl Loader<TermKey> for ContentLoader {
     type Error = Arc<AppError>;
 
     async fn load(&self, keys: &[TermKey]) -> Result<HashMap<TermKey, Self::Value>, Self::Error> {
-        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
-        let terms = load::terms(&self.db, &ids).await.map_err(Arc::new)?;
-        Ok(terms.into_iter().map(|(id, t)| (TermKey(id), Arc::new(t))).collect())
+        let mut out = HashMap::new();
+        let mut missing = Vec::new();
+        for k in keys {
+            match self.reference.terms.get(&k.0) {
+                Some(t) => {
+                    out.insert(*k, t.clone());
+                }
+                None => missing.push(k.0),
+            }
+        }
+        if !missing.is_empty() {
+            let terms = load::terms(&self.db, &missing).await.map_err(Arc::new)?;
+            out.extend(terms.into_iter().map(|(id, t)| (TermKey(id), Arc::new(t))));
+        }
+        Ok(out)
     }
 }
 

@@ -259,7 +259,7 @@ pub async fn run(
     let request = async_graphql::Request::new(QUERY)
         .variables(async_graphql::Variables::from_json(variables))
         .data(crate::graphql::HeaderLocale(locale.clone()))
-        .data(crate::graphql::loaders(app.db.clone(), app.locales.codes()))
+        .data(crate::graphql::loaders(app.db.clone(), app.locales.codes(), app.reference.snapshot()))
         .data(SearchScope(key.key.scope.clone()));
     let response = state.schema.execute(request).await;
     if let Some(e) = response.errors.first() {

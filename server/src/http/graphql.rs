@@ -554,7 +554,7 @@ async fn run<'a>(
     let doc = doc.clone();
     request = request
         .data(HeaderLocale(locale))
-        .data(loaders(state.app.db.clone(), state.app.locales.codes()))
+        .data(loaders(state.app.db.clone(), state.app.locales.codes(), state.app.reference.snapshot()))
         .data(budget.clone());
     if let Some(principal) = principal {
         request = request.data(principal);

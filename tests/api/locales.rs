@@ -157,3 +157,77 @@ async fn draft_translation(app: &chorus_tests::TestApp) -> (String, String) {
         .expect("the demo has draft translations");
     (row.try_get("", "slug").unwrap(), row.try_get("", "locale").unwrap())
 }
+
+async fn fallback_reaches_past_the_chain_and_the_source(backend: Backend) {
+    // Items are localised from the versions of the reader's chain and the item's source locale,
+    // read first; an item needing more (nothing published there, or a summary empty in all of
+    // them) is read whole, in lists and single lookups alike.
+    let Some(app) = spawn(backend).await else { return };
+    let item: i32 = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT item_id FROM resource_translations WHERE slug = 'sex-worker-implementation-tool-swit' AND version = 'live'",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "item_id")
+        .unwrap();
+    let ru_summary: String = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            format!("SELECT summary FROM resource_translations WHERE locale = 'ru' AND version = 'live' AND item_id = {item}"),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "summary")
+        .unwrap();
+    assert!(!ru_summary.is_empty());
+    let list = r#"query($l: String) { resources(first: 100, locale: $l) { edges { node { slug title summary locale isFallback } } } }"#;
+    let find = |d: &serde_json::Value, title: &str| {
+        crate::nodes(&d["resources"])
+            .into_iter()
+            .find(|n| n["title"] == title)
+            .unwrap_or_else(|| panic!("{title} not listed: {d}"))
+    };
+    // Summaries empty in every version but the Russian one.
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE resource_translations SET summary = '' WHERE locale <> 'ru' AND item_id = {item}"
+        ))
+        .await
+        .unwrap();
+    let fr = app.data(SWIT, json!({ "slug": "sex-worker-implementation-tool-swit", "locale": "fr" })).await["resource"]
+        .clone();
+    assert_eq!((fr["locale"].as_str(), fr["summary"].as_str()), (Some("fr"), Some(ru_summary.as_str())));
+    let listed = find(&app.data(list, json!({ "l": "fr" })).await, fr["title"].as_str().unwrap());
+    assert_eq!(listed["summary"], ru_summary.as_str());
+    // Published only in Russian: still listed and served, in Russian, as a fallback.
+    app.db
+        .execute_unprepared(&format!(
+            "DELETE FROM resource_translations WHERE version = 'live' AND locale <> 'ru' AND item_id = {item}"
+        ))
+        .await
+        .unwrap();
+    let ru_title: String = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            format!(
+                "SELECT title FROM resource_translations WHERE locale = 'ru' AND version = 'live' AND item_id = {item}"
+            ),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "title")
+        .unwrap();
+    let listed = find(&app.data(list, json!({ "l": "fr" })).await, &ru_title);
+    assert_eq!((listed["locale"].as_str(), listed["isFallback"].as_bool()), (Some("ru"), Some(true)));
+    assert_eq!(listed["summary"], ru_summary.as_str());
+    app.stop().await;
+}
+backend_test!(fallback_reaches_past_the_chain_and_the_source);

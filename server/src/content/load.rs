@@ -53,6 +53,19 @@ pub async fn translations<C: ConnectionTrait>(
     Ok(group(rows.into_iter().map(|t| (t.item_id, t))))
 }
 
+/// Visible translations (without bodies) of items of one type in the locales of a reader's chain,
+/// grouped by item id: what localising for that reader needs unless an item has none of them
+/// published, or a summary empty in all of them (see `graphql::connection::load_texts`).
+pub async fn texts<C: ConnectionTrait>(
+    db: &C,
+    ty: ContentType,
+    ids: &[i32],
+    chain: &[String],
+    visibility: Visibility,
+) -> AppResult<HashMap<i32, Vec<Translation>>> {
+    translations(db, ty, ids, chain, visibility).await
+}
+
 /// Visible bodies of items of one type, grouped by item id.
 pub async fn bodies<C: ConnectionTrait>(
     db: &C,

@@ -9,7 +9,7 @@ use futures_util::future::BoxFuture;
 use sea_orm::FromQueryResult;
 
 use super::error::IntoGql;
-use super::loaders::{BaseModel, BodiesOf, ById, ContentLoader, Loaders, TranslationsOf};
+use super::loaders::{BaseModel, BodiesOf, ById, ContentLoader, Loaders, TextsOf, TranslationsOf};
 use super::{ids, loader, request_locale, state};
 use crate::content::ContentType;
 use crate::content::Reader;
@@ -126,14 +126,13 @@ pub async fn build_items<'a, T: Item>(
     }
     let loader = loader(ctx);
     let vis = request.visibility;
-    let keys: Vec<TranslationsOf> = ids.iter().map(|&id| TranslationsOf(T::TYPE, id, vis)).collect();
-    let (models, translations) = futures_util::try_join!(
+    let (models, texts) = futures_util::try_join!(
         load_all(loader, ids.iter().map(|&id| ById::<T::Model>::new(id))),
-        load_all(loader, keys)
+        load_texts(ctx, T::TYPE, ids, request, selection)
     )?;
     let visible: Vec<(i32, Arc<T::Model>)> = ids
         .iter()
-        .filter(|id| translations.get(&TranslationsOf(T::TYPE, **id, vis)).is_some_and(|t| !t.is_empty()))
+        .filter(|id| texts.get(*id).is_some_and(|t| !t.is_empty()))
         .filter_map(|id| models.get(&ById::new(*id)).map(|m| (*id, m.clone())))
         .collect();
     let bodies = async {
@@ -145,6 +144,45 @@ pub async fn build_items<'a, T: Item>(
     let relations = T::prefetch(ctx, visible.iter().map(|(_, m)| m.clone()).collect(), selection, request);
     futures_util::try_join!(bodies, relations)?;
     Ok(visible.into_iter().map(|(id, m)| (id, T::new(m, request.clone()))).collect())
+}
+
+/// The texts items are localised from for `request` (`LocalizedFields` reads them as `TextsOf`):
+/// the versions in the request's chain only, unless the selection lists every version
+/// (`availableLocales`, `translations`, `alternates`); then, in one more statement, every version
+/// of the items that need more (nothing published in the chain, or a selected summary empty in
+/// all of its versions: fallback goes on to the source locale and the others). The chain's
+/// locales come first in the fallback order, so what they give is what every version would.
+pub async fn load_texts(
+    ctx: &Context<'_>,
+    ty: ContentType,
+    ids: &[i32],
+    request: &Reader,
+    selection: &Lookahead<'_>,
+) -> async_graphql::Result<HashMap<i32, Arc<[crate::content::Translation]>>> {
+    let loader = loader(ctx);
+    let vis = request.visibility;
+    let every = ["availableLocales", "translations", "alternates"].iter().any(|f| selection.field(f).exists());
+    let mut out: HashMap<i32, Arc<[crate::content::Translation]>> = HashMap::new();
+    let mut rest: Vec<i32> = ids.to_vec();
+    if !every {
+        let some = load_all(loader, ids.iter().map(|&id| TextsOf(ty, id, vis, request.chain.clone()))).await?;
+        let summary = selection.field("summary").exists();
+        out.extend(some.into_iter().map(|(k, v)| (k.1, v)));
+        rest.retain(|id| {
+            out.get(id).is_none_or(|t| t.is_empty() || summary && t.iter().all(|t| t.summary.trim().is_empty()))
+        });
+    }
+    if !rest.is_empty() {
+        let all = load_all(loader, rest.iter().map(|&id| TranslationsOf(ty, id, vis))).await?;
+        out.extend(all.into_iter().map(|(k, v)| (k.1, v)));
+        // Every version localises as well as the chain's: kept under the key `LocalizedFields` reads.
+        loader
+            .feed_many(
+                rest.iter().filter_map(|id| Some((TextsOf(ty, *id, vis, request.chain.clone()), out.get(id)?.clone()))),
+            )
+            .await;
+    }
+    Ok(out)
 }
 
 #[derive(SimpleObject)]

@@ -130,6 +130,11 @@ impl<M: BaseModel> Loader<ById<M>> for ContentLoader {
 #[derive(Copy, Clone, PartialEq, Eq, Hash)]
 pub struct TranslationsOf(pub ContentType, pub i32, pub Visibility);
 
+/// The visible translations of an item in the locales of a reader's chain (or more: a superset
+/// localises the same), in configured locale order.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct TextsOf(pub ContentType, pub i32, pub Visibility, pub Arc<[String]>);
+
 /// The visible bodies of an item.
 #[derive(Copy, Clone, PartialEq, Eq, Hash)]
 pub struct BodiesOf(pub ContentType, pub i32, pub Visibility);
@@ -175,6 +180,37 @@ impl Loader<TranslationsOf> for ContentLoader {
                 let mut list = rows.remove(&id).unwrap_or_default();
                 list.sort_by_key(|t| self.locales.iter().position(|l| *l == t.locale));
                 out.insert(TranslationsOf(ty, id, vis), list.into());
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Loader<TextsOf> for ContentLoader {
+    type Value = Arc<[Translation]>;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[TextsOf]) -> Result<HashMap<TextsOf, Self::Value>, Self::Error> {
+        let mut out = HashMap::new();
+        let mut groups: Vec<(ContentType, Visibility, Arc<[String]>, Vec<i32>)> = Vec::new();
+        for k in keys {
+            if k.2 == Visibility::Public
+                && let Some(texts) = self.reference.texts(k.0, k.1)
+            {
+                out.insert(k.clone(), texts);
+                continue;
+            }
+            match groups.iter_mut().find(|(t, v, c, _)| *t == k.0 && *v == k.2 && *c == k.3) {
+                Some((_, _, _, ids)) => ids.push(k.1),
+                None => groups.push((k.0, k.2, k.3.clone(), vec![k.1])),
+            }
+        }
+        for (ty, vis, chain, ids) in groups {
+            let mut rows = load::texts(&self.db, ty, &ids, &chain, vis).await.map_err(Arc::new)?;
+            for id in ids {
+                let mut list = rows.remove(&id).unwrap_or_default();
+                list.sort_by_key(|t| self.locales.iter().position(|l| *l == t.locale));
+                out.insert(TextsOf(ty, id, vis, chain.clone()), list.into());
             }
         }
         Ok(out)

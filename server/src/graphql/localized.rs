@@ -9,7 +9,7 @@ use chorus_entities::PublicationStatus;
 use chrono::{DateTime, Utc};
 
 use super::error::IntoGql;
-use super::loaders::{BodiesOf, DocumentsOf, TranslationsOf};
+use super::loaders::{BodiesOf, DocumentsOf, TextsOf, TranslationsOf};
 use super::state;
 use crate::content::ContentType;
 use crate::content::Reader;
@@ -82,12 +82,17 @@ impl LocalizedFields {
         source_locale: &str,
         request: &Arc<Reader>,
     ) -> async_graphql::Result<LocalizedFields> {
-        let translations = super::connection::links(ctx, TranslationsOf(ty, id, request.visibility)).await?;
+        // Prefetched by `connection::load_texts` for the request's chain (and more when needed).
+        let texts = super::connection::links(ctx, TextsOf(ty, id, request.visibility, request.chain.clone())).await?;
         let locales = &state(ctx).locales;
         let order = item_order(&request.chain, source_locale, locales.codes());
-        let localized = localize(translations, &order)
-            .ok_or_else(|| AppError::NotFound("the item has no published translation".into()))
-            .gql()?;
+        let localized = match localize(texts, &order) {
+            Some(l) => Some(l),
+            // Not prefetched that way (none is, today): every version.
+            None => localize(super::connection::links(ctx, TranslationsOf(ty, id, request.visibility)).await?, &order),
+        }
+        .ok_or_else(|| AppError::NotFound("the item has no published translation".into()))
+        .gql()?;
         let is_fallback = locales.is_fallback(request, &localized.locale);
         Ok(LocalizedFields {
             ty,
@@ -98,6 +103,13 @@ impl LocalizedFields {
             key: BodiesOf(ty, id, request.visibility),
             order,
         })
+    }
+}
+
+impl LocalizedFields {
+    /// Every visible version of the item (prefetched for a page when these fields are selected).
+    async fn versions(&self, ctx: &Context<'_>) -> async_graphql::Result<Arc<[crate::content::Translation]>> {
+        super::connection::links(ctx, TranslationsOf(self.ty, self.id, self.request.visibility)).await
     }
 }
 
@@ -119,26 +131,28 @@ impl LocalizedFields {
     }
 
     /// Locales this item is published in, in configured order.
-    async fn available_locales(&self) -> Vec<&str> {
-        self.localized.translations.iter().map(|t| t.locale.as_str()).collect()
+    async fn available_locales(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
+        Ok(self.versions(ctx).await?.iter().map(|t| t.locale.clone()).collect())
     }
 
     /// The item's locale versions visible to the caller (published ones, on the public API).
-    async fn translations(&self) -> Vec<TranslationInfo> {
-        self.localized
-            .translations
+    async fn translations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TranslationInfo>> {
+        Ok(self
+            .versions(ctx)
+            .await?
             .iter()
             .map(|t| TranslationInfo { locale: t.locale.clone(), status: t.status.into(), updated_at: t.updated_at })
-            .collect()
+            .collect())
     }
 
     /// The slug of each published locale version, for `hreflang` links.
-    async fn alternates(&self) -> Vec<Alternate> {
-        self.localized
-            .translations
+    async fn alternates(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Alternate>> {
+        Ok(self
+            .versions(ctx)
+            .await?
             .iter()
             .map(|t| Alternate { locale: t.locale.clone(), slug: t.slug.clone() })
-            .collect()
+            .collect())
     }
 
     async fn title(&self) -> &str {

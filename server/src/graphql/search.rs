@@ -15,7 +15,7 @@ use super::connection::{Item, build_items, load_all};
 use super::error::IntoGql;
 use super::good_practices::GoodPractice;
 use super::ids::{self, NodeType};
-use super::loaders::{ById, TranslationsOf};
+use super::loaders::{ById, TextsOf, TranslationsOf};
 use super::organizations::{Organization, OrganizationKind};
 use super::programmes::Programme;
 use super::resources::{Resource, ResourceKind};
@@ -370,6 +370,14 @@ async fn items(
     for ((ty, locale), ids) in groups {
         let locale = st.locales.request(&locale).map_err(AppError::internal).gql()?;
         let request = Arc::new(Reader { locale, visibility: kind.visibility() });
+        // Every version is in the cache already (`prefetch`): kept too under the key items are
+        // localised from for this language's chain, so that building them reads nothing more.
+        let all = load_all::<_, Arc<[crate::content::Translation]>>(
+            loader(ctx),
+            ids.iter().map(|&id| TranslationsOf(ty, id, vis)),
+        )
+        .await?;
+        loader(ctx).feed_many(all.into_iter().map(|(k, v)| (TextsOf(ty, k.1, vis, request.chain.clone()), v))).await;
         with_item_type!(ty, T => {
             for (id, item) in build_items::<T>(ctx, &ids, &selection, &request).await? {
                 built.insert((ty, id), SearchItem::from(item));

@@ -133,7 +133,10 @@ pub struct TranslationsOf(pub ContentType, pub i32, pub Visibility);
 /// The visible translations of an item in the locales of a reader's chain (or more: a superset
 /// localises the same), in configured locale order.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct TextsOf(pub ContentType, pub i32, pub Visibility, pub Arc<[String]>);
+pub struct TextsOf(pub ContentType, pub i32, pub Visibility, pub Chain);
+
+/// A request's locale chain (configured codes, best first).
+pub type Chain = Arc<[String]>;
 
 /// The visible bodies of an item.
 #[derive(Copy, Clone, PartialEq, Eq, Hash)]
@@ -192,7 +195,8 @@ impl Loader<TextsOf> for ContentLoader {
 
     async fn load(&self, keys: &[TextsOf]) -> Result<HashMap<TextsOf, Self::Value>, Self::Error> {
         let mut out = HashMap::new();
-        let mut groups: Vec<(ContentType, Visibility, Arc<[String]>, Vec<i32>)> = Vec::new();
+        // One statement per (type, visibility, chain).
+        let mut groups: HashMap<(ContentType, Visibility, Chain), Vec<i32>> = HashMap::new();
         for k in keys {
             if k.2 == Visibility::Public
                 && let Some(texts) = self.reference.texts(k.0, k.1)
@@ -200,12 +204,9 @@ impl Loader<TextsOf> for ContentLoader {
                 out.insert(k.clone(), texts);
                 continue;
             }
-            match groups.iter_mut().find(|(t, v, c, _)| *t == k.0 && *v == k.2 && *c == k.3) {
-                Some((_, _, _, ids)) => ids.push(k.1),
-                None => groups.push((k.0, k.2, k.3.clone(), vec![k.1])),
-            }
+            groups.entry((k.0, k.2, k.3.clone())).or_default().push(k.1);
         }
-        for (ty, vis, chain, ids) in groups {
+        for ((ty, vis, chain), ids) in groups {
             let mut rows = load::texts(&self.db, ty, &ids, &chain, vis).await.map_err(Arc::new)?;
             for id in ids {
                 let mut list = rows.remove(&id).unwrap_or_default();

@@ -230,15 +230,13 @@ impl Reference {
     }
 }
 
-fn dedup(mut parts: Vec<Part>) -> Vec<Part> {
+/// The parts in first-seen order, each once.
+fn dedup(parts: Vec<Part>) -> Vec<Part> {
     let mut out = Vec::new();
-    parts.retain(|p| {
-        if out.contains(p) {
-            false
-        } else {
-            out.push(*p);
-            true
+    for p in parts {
+        if !out.contains(&p) {
+            out.push(p);
         }
-    });
+    }
     out
 }

@@ -17,7 +17,7 @@ use crate::search::{Sdg, corpus_root, load_corpus, query_mix, query_mix_from};
 const ORIGIN: &str = "https://partner.example";
 
 /// The server's CPU time so far (user + system), in seconds.
-fn cpu_seconds(pid: u32) -> f64 {
+pub(crate) fn cpu_seconds(pid: u32) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the command name (which may hold spaces) are counted from its closing bracket.
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);

@@ -289,15 +289,6 @@ async fn check(client: &reqwest::Client, chorus: &str, pgl: Option<&str>, reques
     }
 }
 
-/// CPU seconds (user + system) of a process.
-fn cpu_of(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
-}
-
 /// CPU seconds of each PostgreSQL process, by pid.
 fn postgres_cpu() -> HashMap<u32, f64> {
     let mut out = HashMap::new();
@@ -306,7 +297,7 @@ fn postgres_cpu() -> HashMap<u32, f64> {
         let Some(pid) = name.to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
         let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
         if comm.trim() == "postgres" {
-            out.insert(pid, cpu_of(pid));
+            out.insert(pid, crate::embed::cpu_seconds(pid));
         }
     }
     out
@@ -330,9 +321,9 @@ struct Measured {
 
 async fn measure(make: Make, n: usize, concurrency: usize, seconds: u64, pid: u32, postgres: bool) -> Measured {
     crate::hammer_with(n, make.clone(), concurrency, Duration::from_secs(3)).await;
-    let (cpu, db_cpu) = (cpu_of(pid), if postgres { postgres_cpu() } else { HashMap::new() });
+    let (cpu, db_cpu) = (crate::embed::cpu_seconds(pid), if postgres { postgres_cpu() } else { HashMap::new() });
     let (mut l, errors, elapsed) = crate::hammer_with(n, make, concurrency, Duration::from_secs(seconds)).await;
-    let cpu = cpu_of(pid) - cpu;
+    let cpu = crate::embed::cpu_seconds(pid) - cpu;
     let db_cpu = if postgres { postgres_cpu_since(&db_cpu) } else { 0.0 };
     let rss_mb = crate::rss(pid).0;
     l.sort_unstable();

@@ -21,16 +21,16 @@ use serde_json::Value;
 
 const EXTRA: usize = 4000;
 
+/// The `id` column of the first row a statement returns.
+async fn first_id(db: &sea_orm::DatabaseConnection, sql: &str) -> i32 {
+    let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
+    row.try_get("", "id").unwrap()
+}
+
 /// Adds `EXTRA` resources published in English (a quarter of them reports, one in five in the
 /// first programme, one in three on the first topic).
 async fn many_resources(db: &sea_orm::DatabaseConnection) {
-    let programme: i32 = db
-        .query_one_raw(Statement::from_string(db.get_database_backend(), "SELECT MIN(id) AS id FROM programmes"))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get("", "id")
-        .unwrap();
+    let programme: i32 = first_id(db, "SELECT MIN(id) AS id FROM programmes").await;
     let kinds =
         [e::ResourceKind::Report, e::ResourceKind::Guide, e::ResourceKind::BriefingPaper, e::ResourceKind::Toolkit];
     let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
@@ -113,23 +113,8 @@ async fn deep_pages_seek_by_index(backend: Backend) {
     let Some(app) = spawn(backend).await else { return };
     let db = &app.db;
     many_resources(db).await;
-    let topic: i32 = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT MIN(id) AS id FROM terms WHERE taxonomy = 'topic'",
-        ))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get("", "id")
-        .unwrap();
-    let programme: i32 = db
-        .query_one_raw(Statement::from_string(db.get_database_backend(), "SELECT MIN(id) AS id FROM programmes"))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get("", "id")
-        .unwrap();
+    let topic: i32 = first_id(db, "SELECT MIN(id) AS id FROM terms WHERE taxonomy = 'topic'").await;
+    let programme: i32 = first_id(db, "SELECT MIN(id) AS id FROM programmes").await;
     let filters: Vec<(&str, Vec<Filter>)> = vec![
         ("no filter", vec![]),
         ("kind", vec![Filter::Kinds(vec!["report".into()])]),

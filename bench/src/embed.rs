@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use sea_orm::ConnectionTrait;
 
+use crate::reads::{Make, measure};
 use crate::search::{Sdg, corpus_root, load_corpus, query_mix, query_mix_from};
 
 const ORIGIN: &str = "https://partner.example";
@@ -26,34 +27,6 @@ pub(crate) fn cpu_seconds(pid: u32) -> f64 {
     // utime and stime are fields 14 and 15 of stat, 12 and 13 after the bracket; 100 ticks/s.
     (ticks(11) + ticks(12)) / 100.0
 }
-
-struct Measured {
-    rate: f64,
-    p50: f64,
-    p99: f64,
-    errors: u64,
-    cpu_ms: f64,
-}
-
-async fn measure(make: Make, n: usize, concurrency: usize, seconds: u64, pid: u32) -> Measured {
-    crate::hammer_with(n, make.clone(), concurrency, Duration::from_secs(3)).await;
-    let cpu = cpu_seconds(pid);
-    let (mut l, errors, elapsed) = crate::hammer_with(n, make, concurrency, Duration::from_secs(seconds)).await;
-    let cpu = cpu_seconds(pid) - cpu;
-    l.sort_unstable();
-    let pct = |p: f64| {
-        l.get(((l.len() as f64 * p) as usize).min(l.len().saturating_sub(1))).copied().unwrap_or(0) as f64 / 1000.0
-    };
-    Measured {
-        rate: l.len() as f64 / elapsed,
-        p50: pct(0.5),
-        p99: pct(0.99),
-        errors,
-        cpu_ms: cpu * 1000.0 / (l.len() as f64).max(1.0),
-    }
-}
-
-type Make = Arc<dyn Fn(usize) -> reqwest::RequestBuilder + Send + Sync>;
 
 /// The same searches both ways: GraphQL with the endpoint's own query (bodies built once), and
 /// `/v1/search` with the partner's origin and key.
@@ -201,12 +174,12 @@ pub async fn run(
                 let n = list.len();
                 // Which goes first alternates from round to round.
                 let (graphql, endpoint) = if round % 2 == 1 {
-                    let g = measure(graphql_make, n, concurrency, seconds, pid).await;
-                    let e = measure(endpoint_make, n, concurrency, seconds, pid).await;
+                    let g = measure(graphql_make, n, concurrency, seconds, pid, false).await;
+                    let e = measure(endpoint_make, n, concurrency, seconds, pid, false).await;
                     (g, e)
                 } else {
-                    let e = measure(endpoint_make, n, concurrency, seconds, pid).await;
-                    let g = measure(graphql_make, n, concurrency, seconds, pid).await;
+                    let e = measure(endpoint_make, n, concurrency, seconds, pid, false).await;
+                    let g = measure(graphql_make, n, concurrency, seconds, pid, false).await;
                     (g, e)
                 };
                 for (path, m) in [("GraphQL `search` (the endpoint's query)", &graphql), ("`/v1/search`", &endpoint)] {

@@ -35,7 +35,7 @@ use serde_json::{Value, json};
 
 use crate::LOCALES;
 
-type Make = Arc<dyn Fn(usize) -> reqwest::RequestBuilder + Send + Sync>;
+pub(crate) type Make = Arc<dyn Fn(usize) -> reqwest::RequestBuilder + Send + Sync>;
 
 const CHORUS_FIELDS: &str =
     "id title summary locale isFallback publishedOn organizations { title acronym } topics { label }";
@@ -309,17 +309,28 @@ fn postgres_cpu_since(before: &HashMap<u32, f64>) -> f64 {
     postgres_cpu().into_iter().map(|(pid, cpu)| cpu - before.get(&pid).copied().unwrap_or(0.0)).sum()
 }
 
-struct Measured {
-    rate: f64,
-    p50: f64,
-    p99: f64,
-    errors: u64,
-    cpu_ms: f64,
-    db_cpu_ms: f64,
-    rss_mb: f64,
+/// One measured run: requests per second, latency percentiles (ms), failures, CPU per answered
+/// request of the server and of PostgreSQL (ms), the server's RSS at the end (MB).
+pub(crate) struct Measured {
+    pub(crate) rate: f64,
+    pub(crate) p50: f64,
+    pub(crate) p99: f64,
+    pub(crate) errors: u64,
+    pub(crate) cpu_ms: f64,
+    pub(crate) db_cpu_ms: f64,
+    pub(crate) rss_mb: f64,
 }
 
-async fn measure(make: Make, n: usize, concurrency: usize, seconds: u64, pid: u32, postgres: bool) -> Measured {
+/// 3 s of warm-up, then `seconds` measured, of the requests `make` builds against server `pid`
+/// (with PostgreSQL's CPU when `postgres`).
+pub(crate) async fn measure(
+    make: Make,
+    n: usize,
+    concurrency: usize,
+    seconds: u64,
+    pid: u32,
+    postgres: bool,
+) -> Measured {
     crate::hammer_with(n, make.clone(), concurrency, Duration::from_secs(3)).await;
     let (cpu, db_cpu) = (crate::embed::cpu_seconds(pid), if postgres { postgres_cpu() } else { HashMap::new() });
     let (mut l, errors, elapsed) = crate::hammer_with(n, make, concurrency, Duration::from_secs(seconds)).await;

@@ -489,11 +489,15 @@ pub async fn run(
     let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency * 2).build().unwrap();
     let pg_dir = dir.join("pg");
     std::fs::create_dir_all(&pg_dir).unwrap();
-    let (mut chorus_default, default_base) = chorus_server(&binary, &pg_dir, &pg_url, 1000);
+    // The same transport for both: PostGraphile's driver (node-postgres) speaks plain TCP unless
+    // told otherwise, while sqlx's default (`sslmode=prefer`) takes TLS whenever the server
+    // offers it (Debian's PostgreSQL does), which costs both ends on every statement.
+    let plain_url = format!("{pg_url}?sslmode=disable");
+    let (mut chorus_default, default_base) = chorus_server(&binary, &pg_dir, &plain_url, 1000);
     crate::wait_ready(&client, &default_base, &mut chorus_default).await;
-    let (mut chorus_off, off_base) = chorus_server(&binary, &pg_dir, &pg_url, 0);
+    let (mut chorus_off, off_base) = chorus_server(&binary, &pg_dir, &plain_url, 0);
     crate::wait_ready(&client, &off_base, &mut chorus_off).await;
-    let pgl = postgraphile(&postgraphile_dir, &pg_url, &client).await;
+    let pgl = postgraphile(&postgraphile_dir, &plain_url, &client).await;
     let pgl_url = pgl.as_ref().map(|(_, u)| u.clone());
     let chorus_url = format!("{off_base}/graphql");
 

@@ -32,6 +32,8 @@ pub enum LocaleError {
 #[derive(Debug)]
 pub struct Locales {
     tags: Vec<LanguageIdentifier>,
+    /// Each tag with its likely script filled in (`zh` -> `zh-Hans`), for `is_fallback`.
+    likely: Vec<LanguageIdentifier>,
     codes: Vec<String>,
     default: usize,
     explicit: BTreeMap<String, Vec<usize>>,
@@ -44,7 +46,11 @@ pub struct RequestLocale {
     pub requested: String,
     /// Configured locale codes, best first; always ends with the default locale.
     pub chain: Arc<[String]>,
-    requested_tag: LanguageIdentifier,
+    /// Every configured locale: the chain, then the others in configured order (where a
+    /// taxonomy label is looked for).
+    pub every: Arc<[String]>,
+    /// The requested tag with its likely script filled in.
+    requested_likely: LanguageIdentifier,
 }
 
 impl Locales {
@@ -87,7 +93,8 @@ impl Locales {
             }
             explicit.insert(from_tag.to_string(), chain);
         }
-        Ok(Locales { tags, codes, default, explicit })
+        let likely = tags.iter().map(with_likely_script).collect();
+        Ok(Locales { tags, likely, codes, default, explicit })
     }
 
     /// Canonical codes of the configured locales, in configured order.
@@ -145,8 +152,9 @@ impl Locales {
     }
 
     fn request_for(&self, tag: LanguageIdentifier) -> RequestLocale {
-        let chain = self.chain(&tag).into_iter().map(|i| self.codes[i].clone()).collect();
-        RequestLocale { requested: tag.to_string(), chain, requested_tag: tag }
+        let chain: Arc<[String]> = self.chain(&tag).into_iter().map(|i| self.codes[i].clone()).collect();
+        let every = chain.iter().chain(self.codes.iter().filter(|c| !chain.contains(c))).cloned().collect();
+        RequestLocale { requested: tag.to_string(), chain, every, requested_likely: with_likely_script(&tag) }
     }
 
     /// The fallback chain of a tag as indexes of configured locales, best first.
@@ -187,15 +195,14 @@ impl Locales {
             return Some(i);
         }
         let wanted = with_likely_script(tag);
-        self.tags.iter().position(|t| with_likely_script(t) == wanted)
+        self.likely.iter().position(|t| *t == wanted)
     }
 
     /// Whether serving `served` for this request is a fallback: it is not when the served locale
     /// is the requested tag or a truncation of it in the same script (`fr` for `fr-CA`).
     pub fn is_fallback(&self, request: &RequestLocale, served: &str) -> bool {
         let Some(i) = self.codes.iter().position(|c| c == served) else { return true };
-        let served = with_likely_script(&self.tags[i]);
-        let requested = with_likely_script(&request.requested_tag);
+        let (served, requested) = (&self.likely[i], &request.requested_likely);
         !(served.language == requested.language
             && served.script == requested.script
             && (served.region.is_none() || served.region == requested.region))

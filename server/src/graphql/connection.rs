@@ -22,7 +22,7 @@ pub trait Item: OutputType + Sized + 'static {
     const NODE: ids::NodeType;
     type Model: BaseModel;
 
-    fn new(model: Arc<Self::Model>, request: Arc<Reader>) -> Self;
+    fn new(model: Arc<Self::Model>, request: Arc<Reader>, fields: super::localized::LocalizedFields) -> Self;
 
     /// Loads, one batch per relation, the relations `selection` asks for on these items, so
     /// that each node's resolvers find them in the request's loader cache.
@@ -130,20 +130,32 @@ pub async fn build_items<'a, T: Item>(
         load_all(loader, ids.iter().map(|&id| ById::<T::Model>::new(id))),
         load_texts(ctx, T::TYPE, ids, request, selection)
     )?;
-    let visible: Vec<(i32, Arc<T::Model>)> = ids
+    let locales = &state(ctx).locales;
+    let visible: Vec<(i32, Arc<T::Model>, super::localized::LocalizedFields)> = ids
         .iter()
-        .filter(|id| texts.get(*id).is_some_and(|t| !t.is_empty()))
-        .filter_map(|id| models.get(&ById::new(*id)).map(|m| (*id, m.clone())))
+        .filter_map(|id| {
+            let texts = texts.get(id).filter(|t| !t.is_empty())?;
+            let m = models.get(&ById::new(*id))?;
+            let fields = super::localized::LocalizedFields::new(
+                T::TYPE,
+                *id,
+                m.source_locale(),
+                texts.clone(),
+                request,
+                locales,
+            )?;
+            Some((*id, m.clone(), fields))
+        })
         .collect();
     let bodies = async {
         if selection.field("body").exists() {
-            load_all(loader, visible.iter().map(|(id, _)| BodiesOf(T::TYPE, *id, vis))).await?;
+            load_all(loader, visible.iter().map(|(id, _, _)| BodiesOf(T::TYPE, *id, vis))).await?;
         }
         Ok(())
     };
-    let relations = T::prefetch(ctx, visible.iter().map(|(_, m)| m.clone()).collect(), selection, request);
+    let relations = T::prefetch(ctx, visible.iter().map(|(_, m, _)| m.clone()).collect(), selection, request);
     futures_util::try_join!(bodies, relations)?;
-    Ok(visible.into_iter().map(|(id, m)| (id, T::new(m, request.clone()))).collect())
+    Ok(visible.into_iter().map(|(id, m, fields)| (id, T::new(m, request.clone(), fields))).collect())
 }
 
 /// The texts items are localised from for `request` (`LocalizedFields` reads them as `TextsOf`):

@@ -14,9 +14,9 @@ use super::localized::LocalizedFields;
 use super::organizations::Organization;
 use super::taxonomy::{Country, Region, Topic, term, term_list};
 use crate::content::Reader;
+use crate::content::good_practices;
 use crate::content::items::NewItem;
 use crate::content::query::{Filter, SortValue};
-use crate::content::{ContentType, good_practices};
 use crate::error::AppError;
 use async_graphql::Lookahead;
 
@@ -57,9 +57,8 @@ impl GoodPractice {
     }
 
     #[graphql(flatten)]
-    async fn localized(&self, ctx: &Context<'_>) -> async_graphql::Result<LocalizedFields> {
-        LocalizedFields::load(ctx, ContentType::GoodPractice, self.model.id, &self.model.source_locale, &self.request)
-            .await
+    async fn localized(&self) -> &LocalizedFields {
+        &self.fields
     }
 
     async fn year(&self) -> i32 {

@@ -75,6 +75,9 @@ pub trait BaseModel: sea_orm::FromQueryResult + Send + Sync + 'static {
     where
         Self: Sized;
 
+    /// The locale the item was written in.
+    fn source_locale(&self) -> &str;
+
     /// The row from the reference snapshot, for the types it holds.
     fn cached(_snapshot: &Snapshot, _id: i32) -> Option<Arc<Self>>
     where
@@ -89,6 +92,9 @@ macro_rules! base_model {
         impl BaseModel for e::$m::Model {
             async fn fetch(db: &DatabaseConnection, ids: &[i32]) -> AppResult<HashMap<i32, Self>> {
                 load::$fetch(db, ids).await
+            }
+            fn source_locale(&self) -> &str {
+                &self.source_locale
             }
             $(
                 fn cached(snapshot: &Snapshot, id: i32) -> Option<Arc<Self>> {

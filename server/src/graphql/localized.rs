@@ -9,7 +9,7 @@ use chorus_entities::PublicationStatus;
 use chrono::{DateTime, Utc};
 
 use super::error::IntoGql;
-use super::loaders::{BodiesOf, DocumentsOf, TextsOf, TranslationsOf};
+use super::loaders::{BodiesOf, DocumentsOf, TranslationsOf};
 use super::state;
 use crate::content::ContentType;
 use crate::content::Reader;
@@ -74,27 +74,20 @@ pub struct LocalizedFields {
 }
 
 impl LocalizedFields {
-    /// Loads (batched) the item's translations and localises them for the request.
-    pub async fn load(
-        ctx: &Context<'_>,
+    /// Localises an item for the request from `texts`, its versions that the request's chain
+    /// needs (`connection::load_texts`); `None` when none of them is in a configured locale.
+    pub fn new(
         ty: ContentType,
         id: i32,
         source_locale: &str,
+        texts: Arc<[crate::content::Translation]>,
         request: &Arc<Reader>,
-    ) -> async_graphql::Result<LocalizedFields> {
-        // Prefetched by `connection::load_texts` for the request's chain (and more when needed).
-        let texts = super::connection::links(ctx, TextsOf(ty, id, request.visibility, request.chain.clone())).await?;
-        let locales = &state(ctx).locales;
+        locales: &crate::locale::Locales,
+    ) -> Option<LocalizedFields> {
         let order = item_order(&request.chain, source_locale, locales.codes());
-        let localized = match localize(texts, &order) {
-            Some(l) => Some(l),
-            // Not prefetched that way (none is, today): every version.
-            None => localize(super::connection::links(ctx, TranslationsOf(ty, id, request.visibility)).await?, &order),
-        }
-        .ok_or_else(|| AppError::NotFound("the item has no published translation".into()))
-        .gql()?;
+        let localized = localize(texts, &order)?;
         let is_fallback = locales.is_fallback(request, &localized.locale);
-        Ok(LocalizedFields {
+        Some(LocalizedFields {
             ty,
             id,
             localized,

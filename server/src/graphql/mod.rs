@@ -80,6 +80,8 @@ macro_rules! item_type {
         pub struct $name {
             model: std::sync::Arc<chorus_entities::$entity::Model>,
             request: std::sync::Arc<$crate::content::Reader>,
+            /// Localised once, when the item is built: every flattened field reads it.
+            fields: $crate::graphql::localized::LocalizedFields,
         }
 
         impl $crate::graphql::connection::Item for $name {
@@ -87,8 +89,12 @@ macro_rules! item_type {
             const NODE: $crate::graphql::ids::NodeType = $crate::graphql::ids::NodeType::$variant;
             type Model = chorus_entities::$entity::Model;
 
-            fn new(model: std::sync::Arc<Self::Model>, request: std::sync::Arc<$crate::content::Reader>) -> Self {
-                $name { model, request }
+            fn new(
+                model: std::sync::Arc<Self::Model>,
+                request: std::sync::Arc<$crate::content::Reader>,
+                fields: $crate::graphql::localized::LocalizedFields,
+            ) -> Self {
+                $name { model, request, fields }
             }
 
             $(

@@ -14,8 +14,8 @@ use super::localized::LocalizedFields;
 use super::taxonomy::{Region, term};
 use crate::content::Reader;
 use crate::content::items::NewItem;
+use crate::content::organizations;
 use crate::content::query::Filter;
-use crate::content::{ContentType, organizations};
 use crate::error::AppError;
 use async_graphql::Lookahead;
 
@@ -62,9 +62,8 @@ impl Organization {
     }
 
     #[graphql(flatten)]
-    async fn localized(&self, ctx: &Context<'_>) -> async_graphql::Result<LocalizedFields> {
-        LocalizedFields::load(ctx, ContentType::Organization, self.model.id, &self.model.source_locale, &self.request)
-            .await
+    async fn localized(&self) -> &LocalizedFields {
+        &self.fields
     }
 
     async fn kind(&self) -> OrganizationKind {

@@ -44,9 +44,8 @@ impl Programme {
     }
 
     #[graphql(flatten)]
-    async fn localized(&self, ctx: &Context<'_>) -> async_graphql::Result<LocalizedFields> {
-        LocalizedFields::load(ctx, ContentType::Programme, self.model.id, &self.model.source_locale, &self.request)
-            .await
+    async fn localized(&self) -> &LocalizedFields {
+        &self.fields
     }
 
     async fn start_year(&self) -> i32 {

@@ -18,7 +18,7 @@ use super::taxonomy::{Country, Region, Topic, of_taxonomy, terms, wrap};
 use crate::content::Reader;
 use crate::content::items::NewItem;
 use crate::content::query::{Filter, SortValue};
-use crate::content::{ContentType, resources};
+use crate::content::resources;
 use crate::error::AppError;
 use async_graphql::Lookahead;
 
@@ -82,8 +82,8 @@ impl Resource {
     }
 
     #[graphql(flatten)]
-    async fn localized(&self, ctx: &Context<'_>) -> async_graphql::Result<LocalizedFields> {
-        LocalizedFields::load(ctx, ContentType::Resource, self.model.id, &self.model.source_locale, &self.request).await
+    async fn localized(&self) -> &LocalizedFields {
+        &self.fields
     }
 
     async fn kind(&self) -> ResourceKind {

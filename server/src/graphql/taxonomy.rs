@@ -12,23 +12,22 @@ use super::loaders::{TermChildren, TermKey};
 use super::node::Node;
 use super::{loader, request_locale, state};
 use crate::content::Reader;
-use crate::content::localize::item_order;
 use crate::content::terms::{self as term_service, TermInput};
 use crate::content::{Term, load};
 use crate::error::AppError;
 
-/// The label of a term in the request's chain, then in any configured locale.
-fn label_order(ctx: &Context<'_>, request: &Reader) -> Vec<String> {
-    let locales = &state(ctx).locales;
-    item_order(&request.chain, locales.default_code(), locales.codes())
-}
-
 /// The fields every term shares.
 pub struct TermFields {
     term: Arc<Term>,
-    order: Vec<String>,
     request: Arc<Reader>,
     is_fallback: bool,
+}
+
+impl TermFields {
+    /// Where the label is looked for: the request's chain, then every other configured locale.
+    fn order(&self) -> &[String] {
+        &self.request.every
+    }
 }
 
 #[Object]
@@ -40,17 +39,17 @@ impl TermFields {
 
     /// The label in the best available locale (the code when no label exists).
     async fn label(&self) -> &str {
-        self.term.label(&self.order).0
+        self.term.label(self.order()).0
     }
 
     /// The locale of `label`.
     async fn label_locale(&self) -> Option<&str> {
-        self.term.label(&self.order).1
+        self.term.label(self.order()).1
     }
 
     /// The locale the label was served in (as `labelLocale`), like every localised object.
     async fn locale(&self) -> Option<&str> {
-        self.term.label(&self.order).1
+        self.term.label(self.order()).1
     }
 
     /// The canonical form of the locale the client asked for.
@@ -65,7 +64,7 @@ impl TermFields {
 
     /// Locales this term has a label in, in configured order.
     async fn available_locales(&self) -> Vec<&str> {
-        self.order.iter().filter(|l| self.term.labels.iter().any(|(ll, _, _)| ll == *l)).map(String::as_str).collect()
+        self.order().iter().filter(|l| self.term.labels.iter().any(|(ll, _, _)| ll == *l)).map(String::as_str).collect()
     }
 }
 
@@ -78,12 +77,11 @@ macro_rules! term_type {
 
         impl $name {
             fn fields(&self, ctx: &Context<'_>) -> TermFields {
-                let order = label_order(ctx, &self.request);
-                let is_fallback = match self.term.label(&order).1 {
+                let is_fallback = match self.term.label(&self.request.every).1 {
                     Some(served) => state(ctx).locales.is_fallback(&self.request, served),
                     None => true,
                 };
-                TermFields { term: self.term.clone(), order, request: self.request.clone(), is_fallback }
+                TermFields { term: self.term.clone(), request: self.request.clone(), is_fallback }
             }
 
             pub fn global_id(&self) -> ID {
@@ -147,7 +145,7 @@ impl Region {
     async fn countries(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Country>> {
         let ids = super::connection::links(ctx, TermChildren(self.term.id)).await?;
         let terms = terms(ctx, &ids).await?;
-        Ok(wrap(sorted(ctx, &self.request, terms), &self.request))
+        Ok(wrap(sorted(&self.request, terms), &self.request))
     }
 }
 
@@ -193,9 +191,9 @@ pub fn of_taxonomy(terms: &[Arc<Term>], taxonomy: Taxonomy) -> impl Iterator<Ite
 }
 
 /// Orders terms by their served label's collation key.
-fn sorted(ctx: &Context<'_>, request: &Reader, mut terms: Vec<Arc<Term>>) -> Vec<Arc<Term>> {
-    let order = label_order(ctx, request);
-    terms.sort_by(|a, b| a.label(&order).2.cmp(b.label(&order).2).then(a.code.cmp(&b.code)));
+fn sorted(request: &Reader, mut terms: Vec<Arc<Term>>) -> Vec<Arc<Term>> {
+    let order = &request.every;
+    terms.sort_by(|a, b| a.label(order).2.cmp(b.label(order).2).then(a.code.cmp(&b.code)));
     terms
 }
 
@@ -227,14 +225,14 @@ impl TaxonomyQuery {
             let id = regions.iter().find(|r| r.code == region.to_ascii_lowercase()).map(|r| r.id);
             terms.retain(|t| id.is_some() && t.parent_id == id);
         }
-        Ok(wrap(sorted(ctx, &request, terms), &request))
+        Ok(wrap(sorted(&request, terms), &request))
     }
 
     /// Every topic, ordered by label.
     async fn topics(&self, ctx: &Context<'_>, locale: Option<String>) -> async_graphql::Result<Vec<Topic>> {
         let request = request_locale(ctx, locale.as_deref(), None).gql()?;
         let terms = load::taxonomy(&state(ctx).db, Taxonomy::Topic).await.gql()?.into_iter().map(Arc::new).collect();
-        Ok(wrap(sorted(ctx, &request, terms), &request))
+        Ok(wrap(sorted(&request, terms), &request))
     }
 }
 

@@ -12,7 +12,7 @@ use chorus_entities as e;
 use chorus_tests::chorus::content::query::{
     Cursor, Filter, ListSpec, Ordering, PageRequest, SortField, SortValue, list_statement,
 };
-use chorus_tests::chorus::content::{ContentType, Visibility};
+use chorus_tests::chorus::content::{ContentType, Visibility, resources};
 use chorus_tests::{Backend, backend_test, spawn};
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use sea_orm::ActiveValue::Set;
@@ -72,6 +72,8 @@ fn spec(field: SortField, descending: bool, filters: Vec<Filter>) -> ListSpec {
         chain: vec!["en".into()],
         configured,
         visibility: Visibility::Public,
+        // As a page selecting terms and organisations reads it: the links are part of the plan.
+        links: vec![resources::TERM_LINKS, resources::ORGANIZATION_LINKS],
     }
 }
 

@@ -168,8 +168,10 @@ pub(crate) async fn terms_with_labels<C: ConnectionTrait>(
 
 /// The term ids linked to each resource.
 pub async fn resource_terms<C: ConnectionTrait>(db: &C, ids: &[i32]) -> AppResult<HashMap<i32, Vec<i32>>> {
+    // In the order a page reads them (`resources::TERM_LINKS`).
     let rows = e::resource_terms::Entity::find()
         .filter(e::resource_terms::Column::ResourceId.is_in(ids.iter().copied()))
+        .order_by_asc(e::resource_terms::Column::TermId)
         .all(db)
         .await?;
     Ok(group(rows.into_iter().map(|r| (r.resource_id, r.term_id))))
@@ -180,8 +182,11 @@ pub async fn resource_organizations<C: ConnectionTrait>(
     db: &C,
     ids: &[i32],
 ) -> AppResult<HashMap<i32, Vec<(i32, OrganizationRole)>>> {
+    // In the order a page reads them (`resources::ORGANIZATION_LINKS`).
     let rows = e::resource_organizations::Entity::find()
         .filter(e::resource_organizations::Column::ResourceId.is_in(ids.iter().copied()))
+        .order_by_asc(e::resource_organizations::Column::OrganizationId)
+        .order_by_asc(e::resource_organizations::Column::Role)
         .all(db)
         .await?;
     Ok(group(rows.into_iter().map(|r| (r.resource_id, (r.organization_id, r.role)))))

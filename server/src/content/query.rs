@@ -186,6 +186,49 @@ pub struct ListSpec {
     pub configured: Vec<String>,
     /// Which versions count: published only, or drafts too (authenticated preview).
     pub visibility: Visibility,
+    /// Link tables read with each row of a page (`list` only), so that a page of items and
+    /// what they link to take one statement.
+    pub links: Vec<Link>,
+}
+
+/// A link table read with a page of items: each item's linked values, `,`-separated, in a
+/// column of the page's rows (`Page::rows`), read back by [`linked_values`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Link {
+    /// The column's name in the page's rows.
+    pub alias: &'static str,
+    pub table: &'static str,
+    /// The link table's column that holds the item's id.
+    pub item: &'static str,
+    /// The link's columns, each value written `a:b` (integers and codes, never `,` or `:`).
+    pub columns: &'static [&'static str],
+}
+
+impl Link {
+    /// `(SELECT string_agg(..., ',' ORDER BY ...) FROM table WHERE item = base.id)`: the same
+    /// text on SQLite (3.44 and later) and PostgreSQL. Names are the link's constants only.
+    fn expr(&self, base: &str) -> Expr {
+        let value = self.columns.iter().map(|c| format!("CAST(l.{c} AS TEXT)")).collect::<Vec<_>>().join(" || ':' || ");
+        let order = self.columns.iter().map(|c| format!("l.{c}")).collect::<Vec<_>>().join(", ");
+        Expr::cust(format!(
+            "(SELECT string_agg({value}, ',' ORDER BY {order}) FROM {table} l WHERE l.{item} = {base}.id)",
+            table = self.table,
+            item = self.item,
+        ))
+    }
+}
+
+/// The values a page row holds for `link`: one list of column values per linked row, in the
+/// order of the link's columns.
+pub fn linked_values(row: &QueryResult, link: &Link) -> AppResult<Vec<Vec<String>>> {
+    let text: Option<String> = row.try_get("", link.alias)?;
+    Ok(text
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .filter(|v| !v.is_empty())
+        .map(|v| v.split(':').map(str::to_owned).collect())
+        .collect())
 }
 
 /// One page: item ids with their cursors, in list order, and the items' base rows (every
@@ -376,6 +419,9 @@ fn page_statement(spec: &ListSpec, window: &Window) -> AppResult<SelectStatement
     let descending = spec.ordering.descending != window.backward;
     let mut q = filtered(spec)?;
     q.column((a(base), Asterisk)).expr_as(sort.clone(), a("sort_value"));
+    for link in &spec.links {
+        q.expr_as(link.expr(base), a(link.alias));
+    }
     if let Some(c) = &window.cursor {
         let key = Expr::tuple([sort.clone(), id.clone()]);
         let at = Expr::tuple([Expr::val(sea_orm::Value::from(c.value.clone())), Expr::val(c.id)]);
@@ -445,7 +491,8 @@ pub async fn count<C: ConnectionTrait>(db: &C, spec: &ListSpec) -> AppResult<u64
     Ok(n as u64)
 }
 
-/// Finds the item whose visible translation in one of `locales` (tried in order) has `slug`.
+/// Finds the item whose visible translation in one of `locales` (tried in order) has `slug`:
+/// one statement for the whole chain, the first locale of the chain that has it winning.
 pub async fn find_by_slug<C: ConnectionTrait>(
     db: &C,
     ty: ContentType,
@@ -453,19 +500,39 @@ pub async fn find_by_slug<C: ConnectionTrait>(
     locales: &[String],
     visibility: Visibility,
 ) -> AppResult<Option<i32>> {
-    for locale in locales {
-        let q = Query::select()
-            .column(a("item_id"))
-            .from(a(ty.translation_table()))
-            .and_where(Expr::col(a("slug")).eq(slug))
-            .and_where(Expr::col(a("locale")).eq(locale.as_str()))
-            .and_where(visibility.condition(ty.translation_table()))
-            .to_owned();
-        if let Some(row) = db.query_one(&q).await? {
-            return Ok(Some(row.try_get("", "item_id")?));
+    let q = Query::select()
+        .columns([a("item_id"), a("locale")])
+        .from(a(ty.translation_table()))
+        .and_where(Expr::col(a("slug")).eq(slug))
+        .and_where(Expr::col(a("locale")).is_in(locales.iter().map(String::as_str)))
+        .and_where(visibility.condition(ty.translation_table()))
+        .to_owned();
+    let mut best: Option<(usize, i32)> = None;
+    for row in db.query_all(&q).await? {
+        let locale: String = row.try_get("", "locale")?;
+        let Some(rank) = locales.iter().position(|l| *l == locale) else { continue };
+        if best.is_none_or(|(r, _)| rank < r) {
+            best = Some((rank, row.try_get("", "item_id")?));
         }
     }
-    Ok(None)
+    Ok(best.map(|(_, id)| id))
+}
+
+/// The base rows of items by id with the columns of `links`, as a page's rows: what a single
+/// item's lookup reads in one statement.
+pub async fn rows<C: ConnectionTrait>(
+    db: &C,
+    ty: ContentType,
+    ids: &[i32],
+    links: &[Link],
+) -> AppResult<Vec<QueryResult>> {
+    let base = ty.base_table();
+    let mut q = Query::select();
+    q.column((a(base), Asterisk)).from(a(base)).and_where(col(base, "id").is_in(ids.iter().copied()));
+    for link in links {
+        q.expr_as(link.expr(base), a(link.alias));
+    }
+    Ok(db.query_all(&q).await?)
 }
 
 #[cfg(test)]

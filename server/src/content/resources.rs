@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use super::items::{Kind, check_year, no_such_item, once, organization_exists, term_ids};
-use super::query::{Filter, col, id_list, linked, term_values};
+use super::query::{Filter, Link, col, id_list, linked, linked_values, term_values};
 use std::collections::HashMap;
 
 use futures_util::future::BoxFuture;
@@ -23,6 +23,41 @@ pub const DESCRIPTOR: Descriptor =
     Descriptor::new("resource", "resources", "resource_translations", filter, search_facts)
         .dated(DateColumn::Day("published_on"))
         .progress_by_kind();
+
+/// A resource's taxonomy terms, read with a page of resources (`ListSpec::links`).
+pub const TERM_LINKS: Link =
+    Link { alias: "term_links", table: "resource_terms", item: "resource_id", columns: &["term_id"] };
+
+/// A resource's organisations and their roles, read with a page of resources.
+pub const ORGANIZATION_LINKS: Link = Link {
+    alias: "organization_links",
+    table: "resource_organizations",
+    item: "resource_id",
+    columns: &["organization_id", "role"],
+};
+
+/// The term ids a page row holds (`TERM_LINKS`).
+pub fn term_links(row: &sea_orm::QueryResult) -> AppResult<Vec<i32>> {
+    linked_values(row, &TERM_LINKS)?.iter().map(|v| parse_id(&v[0])).collect()
+}
+
+/// The (organisation id, role) pairs a page row holds (`ORGANIZATION_LINKS`).
+pub fn organization_links(row: &sea_orm::QueryResult) -> AppResult<Vec<(i32, OrganizationRole)>> {
+    use sea_orm::ActiveEnum;
+    linked_values(row, &ORGANIZATION_LINKS)?
+        .iter()
+        .map(|v| {
+            let role = v.get(1).cloned().unwrap_or_default();
+            let role = OrganizationRole::try_from_value(&role)
+                .map_err(|_| AppError::internal(format!("unknown organisation role `{role}`")))?;
+            Ok((parse_id(&v[0])?, role))
+        })
+        .collect()
+}
+
+fn parse_id(v: &str) -> AppResult<i32> {
+    v.parse().map_err(|_| AppError::internal(format!("a link holds `{v}`, not an id")))
+}
 
 /// The filters only resources have.
 fn filter(f: &Filter) -> Option<Expr> {

@@ -250,6 +250,7 @@ async fn chosen<C: ConnectionTrait>(
                 chain: locales.to_vec(),
                 configured: locales.to_vec(),
                 visibility: crate::content::Visibility::Preview,
+                links: Vec::new(),
             };
             let matching = listed(conn, &spec).await?;
             if ids.is_empty() {

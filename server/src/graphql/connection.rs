@@ -34,6 +34,21 @@ pub trait Item: OutputType + Sized + 'static {
     ) -> BoxFuture<'a, async_graphql::Result<()>> {
         Box::pin(async { Ok(()) })
     }
+
+    /// The link tables a page of these items reads with its list statement
+    /// (`ListSpec::links`) when `selection` (the node's selection) needs them.
+    fn page_links(_selection: &Lookahead<'_>) -> Vec<query::Link> {
+        Vec::new()
+    }
+
+    /// Puts what a page read for `links` (see `page_links`) in the request's loader cache.
+    fn feed_links<'a>(
+        _ctx: &'a Context<'a>,
+        _links: &'a [query::Link],
+        _rows: &'a [sea_orm::QueryResult],
+    ) -> BoxFuture<'a, async_graphql::Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
 }
 
 /// Loads every key in one batch and returns the values.
@@ -256,16 +271,12 @@ pub async fn connection<T: Item>(
 ) -> async_graphql::Result<Connection<T>> {
     let st = state(ctx);
     let g = &st.config.graphql;
-    let page = query::list(&st.db, &spec, &page, g.default_page_size, g.max_page_size).await.gql()?;
-    // The list statement returned the base rows too: prime the loader instead of fetching again.
-    let models = page.rows.iter().filter_map(|row| {
-        let m = T::Model::from_query_result(row, "").ok()?;
-        let id: i32 = row.try_get("", "id").ok()?;
-        Some((ById::<T::Model>::new(id), Arc::new(m)))
-    });
-    loader(ctx).feed_many(models.collect::<Vec<_>>()).await;
-    let ids: Vec<i32> = page.items.iter().map(|(id, _)| *id).collect();
     let selection = ctx.look_ahead().field("edges").field("node");
+    let mut spec = spec;
+    spec.links = T::page_links(&selection);
+    let page = query::list(&st.db, &spec, &page, g.default_page_size, g.max_page_size).await.gql()?;
+    feed_rows::<T>(ctx, &spec.links, &page.rows).await?;
+    let ids: Vec<i32> = page.items.iter().map(|(id, _)| *id).collect();
     let mut items: HashMap<i32, T> = build_items::<T>(ctx, &ids, &selection, &request).await?.into_iter().collect();
     let edges: Vec<Edge<T>> = page
         .items
@@ -279,6 +290,22 @@ pub async fn connection<T: Item>(
         end_cursor: edges.last().map(|e| e.cursor.clone()),
     };
     Ok(Connection { edges, page_info, spec: Arc::new(spec) })
+}
+
+/// Primes the request's loader with base rows read by a list statement or `query::rows` (and the
+/// links they carry), so that building the items fetches neither again.
+async fn feed_rows<T: Item>(
+    ctx: &Context<'_>,
+    links: &[query::Link],
+    rows: &[sea_orm::QueryResult],
+) -> async_graphql::Result<()> {
+    let models = rows.iter().filter_map(|row| {
+        let m = T::Model::from_query_result(row, "").ok()?;
+        let id: i32 = row.try_get("", "id").ok()?;
+        Some((ById::<T::Model>::new(id), Arc::new(m)))
+    });
+    loader(ctx).feed_many(models.collect::<Vec<_>>()).await;
+    T::feed_links(ctx, links, rows).await
 }
 
 /// The page, language and preview arguments every list query takes.
@@ -328,6 +355,7 @@ pub fn list_spec(
         chain: request.chain.to_vec(),
         configured: state(ctx).locales.codes().to_vec(),
         visibility: request.visibility,
+        links: Vec::new(),
     }
 }
 
@@ -354,6 +382,12 @@ pub async fn single<T: Item>(
         _ => return Err(AppError::bad_input("pass exactly one of `id` or `slug`")).gql(),
     };
     let selection = ctx.look_ahead();
+    // The item's row and the links its selection needs, in one statement.
+    let links = T::page_links(&selection);
+    if !links.is_empty() {
+        let rows = query::rows(&state(ctx).db, T::TYPE, &[item_id], &links).await.gql()?;
+        feed_rows::<T>(ctx, &links, &rows).await?;
+    }
     Ok(build_items::<T>(ctx, &[item_id], &selection, &request).await?.into_iter().next().map(|(_, item)| item))
 }
 

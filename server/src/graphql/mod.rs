@@ -76,7 +76,7 @@ macro_rules! item_queries {
 /// A content type's GraphQL object (its model and the reader) and its `Item` impl; `prefetch`,
 /// when given, is an async function loading the relations a selection asks for (`Item::prefetch`).
 macro_rules! item_type {
-    ($name:ident, $entity:ident, $variant:ident $(, $prefetch:path)?) => {
+    ($name:ident, $entity:ident, $variant:ident $(, $prefetch:path)? $(; links: $page_links:path, $feed_links:path)?) => {
         pub struct $name {
             model: std::sync::Arc<chorus_entities::$entity::Model>,
             request: std::sync::Arc<$crate::content::Reader>,
@@ -105,6 +105,20 @@ macro_rules! item_type {
                 request: &'a std::sync::Arc<$crate::content::Reader>,
             ) -> futures_util::future::BoxFuture<'a, async_graphql::Result<()>> {
                 Box::pin($prefetch(ctx, models, selection, request))
+            }
+            )?
+
+            $(
+            fn page_links(selection: &async_graphql::Lookahead<'_>) -> Vec<$crate::content::query::Link> {
+                $page_links(selection)
+            }
+
+            fn feed_links<'a>(
+                ctx: &'a async_graphql::Context<'a>,
+                links: &'a [$crate::content::query::Link],
+                rows: &'a [sea_orm::QueryResult],
+            ) -> futures_util::future::BoxFuture<'a, async_graphql::Result<()>> {
+                Box::pin($feed_links(ctx, links, rows))
             }
             )?
         }

@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::connection::{self, FilterBuilder, Listed, load_all, unique};
 use super::edit::Editable;
+use super::error::IntoGql;
 use super::ids::{self, NodeType};
 use super::loader;
 use super::loaders::{ResourceOrganizations, ResourceTerms};
@@ -17,10 +18,11 @@ use super::programmes::Programme;
 use super::taxonomy::{Country, Region, Topic, of_taxonomy, terms, wrap};
 use crate::content::Reader;
 use crate::content::items::NewItem;
-use crate::content::query::{Filter, SortValue};
+use crate::content::query::{Filter, Link, SortValue};
 use crate::content::resources;
 use crate::error::AppError;
 use async_graphql::Lookahead;
+use sea_orm::QueryResult;
 
 /// What kind of publication a resource is.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -47,7 +49,40 @@ pub enum OrganizationRole {
     Publisher,
 }
 
-item_type!(Resource, resources, Resource, prefetch);
+item_type!(Resource, resources, Resource, prefetch; links: page_links, feed_links);
+
+/// The links a page of resources reads with its list statement, for the node's selection.
+fn page_links(selection: &Lookahead<'_>) -> Vec<Link> {
+    let mut links = Vec::new();
+    if ["regions", "countries", "topics"].iter().any(|f| selection.field(f).exists()) {
+        links.push(resources::TERM_LINKS);
+    }
+    if selection.field("organizations").exists() {
+        links.push(resources::ORGANIZATION_LINKS);
+    }
+    links
+}
+
+/// Puts the links a page read (`page_links`) where `prefetch` and the resolvers look for them.
+async fn feed_links(ctx: &Context<'_>, links: &[Link], rows: &[QueryResult]) -> async_graphql::Result<()> {
+    let loader = loader(ctx);
+    let id = |row: &QueryResult| row.try_get::<i32>("", "id").map_err(AppError::from).gql();
+    if links.contains(&resources::TERM_LINKS) {
+        let mut fed = Vec::with_capacity(rows.len());
+        for row in rows {
+            fed.push((ResourceTerms(id(row)?), Arc::from(resources::term_links(row).gql()?)));
+        }
+        loader.feed_many(fed).await;
+    }
+    if links.contains(&resources::ORGANIZATION_LINKS) {
+        let mut fed = Vec::with_capacity(rows.len());
+        for row in rows {
+            fed.push((ResourceOrganizations(id(row)?), Arc::from(resources::organization_links(row).gql()?)));
+        }
+        loader.feed_many(fed).await;
+    }
+    Ok(())
+}
 
 /// Loads, one batch per relation, the terms, organisations and programmes of resources that `selection` asks for.
 async fn prefetch<'a>(

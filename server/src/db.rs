@@ -40,6 +40,11 @@ pub async fn connect(config: &Config, metrics: Option<Metrics>) -> AppResult<Dat
     opts.max_connections(config.database.max_connections)
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
+        // A connection is pinged before use only after 30 s idle (when a server, proxy or
+        // firewall may have dropped it), not on every checkout: the ping is a round trip (on
+        // SQLite a hop to the connection's thread) before each statement, which doubled the
+        // statements a read made.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .sqlx_logging(false)
         // Every pooled SQLite connection: WAL so readers never wait for a writer, NORMAL sync
         // (durable at checkpoints, safe with WAL), foreign keys on, and a busy timeout that rides

@@ -292,6 +292,45 @@ async fn statements_do_not_grow_with_page_size(backend: Backend) {
 }
 backend_test!(statements_do_not_grow_with_page_size);
 
+/// A lookup reads the item's row with its links in one statement: by id (`resource(id:)` and
+/// `node(id:)`) two statements (that, and the versions of the request's chain), by slug three.
+async fn lookups_read_row_and_links_at_once(backend: Backend) {
+    let Some(app) = spawn(backend).await else { return };
+    let fields = "title summary locale organizations { title acronym } topics { label } regions { label }";
+    let d =
+        app.data(&format!("{{ resources(first: 20) {{ edges {{ node {{ id slug {fields} }} }} }} }}"), json!({})).await;
+    // An English item (the request's chain is English only: no second statement of versions).
+    let item = nodes(&d["resources"]).into_iter().find(|n| n["locale"] == "en").expect("an English resource").clone();
+    let count = |q: String, vars: Value| {
+        let app = &app;
+        async move {
+            let before = app.metric("chorus_db_statements_total").await;
+            let d = app.data(&q, vars).await;
+            (app.metric("chorus_db_statements_total").await - before, d)
+        }
+    };
+    let (n, d) =
+        count(format!("query($id: ID) {{ resource(id: $id) {{ {fields} }} }}"), json!({ "id": item["id"] })).await;
+    assert_eq!(d["resource"]["title"], item["title"]);
+    assert_eq!(d["resource"]["organizations"], item["organizations"]);
+    assert_eq!(d["resource"]["topics"], item["topics"]);
+    assert_eq!(n, 2.0, "resource(id:)");
+    let (n, d) = count(
+        format!("query($id: ID!) {{ node(id: $id) {{ ... on Resource {{ {fields} }} }} }}"),
+        json!({ "id": item["id"] }),
+    )
+    .await;
+    assert_eq!(d["node"]["organizations"], item["organizations"]);
+    assert_eq!(d["node"]["regions"], item["regions"]);
+    assert_eq!(n, 2.0, "node(id:)");
+    let (n, d) =
+        count(format!("query($s: String) {{ resource(slug: $s) {{ {fields} }} }}"), json!({ "s": item["slug"] })).await;
+    assert_eq!(d["resource"]["topics"], item["topics"]);
+    assert_eq!(n, 3.0, "resource(slug:)");
+    app.stop().await;
+}
+backend_test!(lookups_read_row_and_links_at_once);
+
 async fn single_items_nodes_and_taxonomies(backend: Backend) {
     let Some(app) = spawn(backend).await else { return };
     let d = app.data(r#"{ resources(first: 1) { edges { node { id title slug locale } } } }"#, json!({})).await;

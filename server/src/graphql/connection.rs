@@ -381,14 +381,20 @@ pub async fn single<T: Item>(
         }
         _ => return Err(AppError::bad_input("pass exactly one of `id` or `slug`")).gql(),
     };
+    lookup::<T>(ctx, item_id, &request).await
+}
+
+/// One item asked for by id at the root (`resource(id:)`, `resource(slug:)`, `node(id:)`): its
+/// row and the links its selection needs in one statement, then the item. Relations of items
+/// already listed use `related`, which finds their rows in the loader.
+pub async fn lookup<T: Item>(ctx: &Context<'_>, id: i32, request: &Arc<Reader>) -> async_graphql::Result<Option<T>> {
     let selection = ctx.look_ahead();
-    // The item's row and the links its selection needs, in one statement.
     let links = T::page_links(&selection);
     if !links.is_empty() {
-        let rows = query::rows(&state(ctx).db, T::TYPE, &[item_id], &links).await.gql()?;
+        let rows = query::rows(&state(ctx).db, T::TYPE, &[id], &links).await.gql()?;
         feed_rows::<T>(ctx, &links, &rows).await?;
     }
-    Ok(build_items::<T>(ctx, &[item_id], &selection, &request).await?.into_iter().next().map(|(_, item)| item))
+    Ok(build_items::<T>(ctx, &[id], &selection, request).await?.into_iter().next().map(|(_, item)| item))
 }
 
 /// The fields a type's list can be ordered by; the default field is the type's default order.

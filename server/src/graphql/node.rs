@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, Interface, Object};
 use chorus_entities::Taxonomy;
 
-use super::connection::related;
+use super::connection::lookup;
 use super::error::IntoGql;
 use super::good_practices::GoodPractice;
 use super::ids::{self, NodeType};
@@ -46,7 +46,7 @@ impl NodeQuery {
             Ok::<_, async_graphql::Error>(found.into_iter().find(|t| t.taxonomy == taxonomy))
         };
         if let Some(content) = ty.content_type() {
-            return Ok(with_item_type!(content, T => related::<T>(ctx, n, &request).await?.map(Node::from)));
+            return Ok(with_item_type!(content, T => lookup::<T>(ctx, n, &request).await?.map(Node::from)));
         }
         Ok(match ty {
             NodeType::Region => term(Taxonomy::Region).await?.map(|term| Node::Region(Region { term, request })),

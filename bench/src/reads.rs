@@ -359,6 +359,18 @@ fn maker(client: &reqwest::Client, url: String, bodies: Vec<Vec<u8>>) -> (Make, 
     (Arc::new(move |i| c.post(&url).header("content-type", "application/json").body(bodies[i].clone())), n)
 }
 
+/// Stops the servers a run started when it ends early (a failed check panics): a server left
+/// running would disturb the next run. On the normal path they are stopped already.
+struct Reaper(Vec<u32>);
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        for pid in &self.0 {
+            let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+        }
+    }
+}
+
 /// A Chorus server child: `serve` of `binary` (this bench, or an earlier build of it).
 fn chorus_server(binary: &Path, dir: &Path, url: &str, cache_ttl_ms: u64) -> (Child, String) {
     // Each server its own data folder (search index, files): two may run on one database.
@@ -494,10 +506,13 @@ pub async fn run(
     // offers it (Debian's PostgreSQL does), which costs both ends on every statement.
     let plain_url = format!("{pg_url}?sslmode=disable");
     let (mut chorus_default, default_base) = chorus_server(&binary, &pg_dir, &plain_url, 1000);
+    let mut reaper = Reaper(vec![chorus_default.id()]);
     crate::wait_ready(&client, &default_base, &mut chorus_default).await;
     let (mut chorus_off, off_base) = chorus_server(&binary, &pg_dir, &plain_url, 0);
+    reaper.0.push(chorus_off.id());
     crate::wait_ready(&client, &off_base, &mut chorus_off).await;
     let pgl = postgraphile(&postgraphile_dir, &plain_url, &client).await;
+    reaper.0.extend(pgl.as_ref().map(|(c, _)| c.id()));
     let pgl_url = pgl.as_ref().map(|(_, u)| u.clone());
     let chorus_url = format!("{off_base}/graphql");
 
@@ -560,8 +575,10 @@ pub async fn run(
     if sqlite {
         let lite_dir = sqlite_dir.clone();
         let (mut lite_default, lite_default_base) = chorus_server(&binary, &lite_dir, &sqlite_url, 1000);
+        reaper.0.push(lite_default.id());
         crate::wait_ready(&client, &lite_default_base, &mut lite_default).await;
         let (mut lite_off, lite_off_base) = chorus_server(&binary, &lite_dir, &sqlite_url, 0);
+        reaper.0.push(lite_off.id());
         crate::wait_ready(&client, &lite_off_base, &mut lite_off).await;
         // The same requests on SQLite: the same generated data and ids, but the demo items there
         // were written at another time, so a cursor carrying an update time (or a lookup of a
@@ -585,6 +602,7 @@ pub async fn run(
             let _ = c.wait();
         }
     }
+    reaper.0.clear();
     db.close().await.ok();
     admin.execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)")).await.ok();
 

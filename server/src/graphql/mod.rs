@@ -73,8 +73,10 @@ macro_rules! item_queries {
     };
 }
 
-/// A content type's GraphQL object (its model and the reader) and its `Item` impl; `prefetch`,
-/// when given, is an async function loading the relations a selection asks for (`Item::prefetch`).
+/// A content type's GraphQL object (its model, the reader and its localised fields) and its
+/// `Item` impl; `prefetch`, when given, is an async function loading the relations a selection
+/// asks for (`Item::prefetch`); `; links: page_links, feed_links`, when given, the link tables a
+/// page or a lookup reads with its rows and how they reach the loader (`Item::page_links`).
 macro_rules! item_type {
     ($name:ident, $entity:ident, $variant:ident $(, $prefetch:path)? $(; links: $page_links:path, $feed_links:path)?) => {
         pub struct $name {

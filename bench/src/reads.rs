@@ -381,6 +381,12 @@ fn chorus_server(binary: &Path, dir: &Path, url: &str, cache_ttl_ms: u64) -> (Ch
         .args(["serve", "--data-dir"])
         .arg(&dir)
         .args(["--database-url", url, "--port", &port.to_string(), "--cache-ttl-ms", &cache_ttl_ms.to_string()])
+        // Without the response cache, every cache is off: parsed documents are not kept either
+        // (a build older than `graphql.parsed_documents` keeps none and would refuse the key).
+        .envs(
+            (cache_ttl_ms == 0 && std::env::current_exe().is_ok_and(|me| me == binary))
+                .then_some(("CHORUS_GRAPHQL__PARSED_DOCUMENTS", "0")),
+        )
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

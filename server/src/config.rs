@@ -406,6 +406,9 @@ pub struct GraphqlConfig {
     /// Most query texts kept for Apollo's automatic persisted queries (per process); 0 turns
     /// them off.
     pub persisted_queries: usize,
+    /// Most parsed documents kept by their text (per process), so that a document sent again
+    /// with other variables is not parsed again; 0 parses every request.
+    pub parsed_documents: usize,
     /// A manifest of trusted documents (JSON, as GraphQL Code Generator, Relay or Apollo write
     /// it); empty for none.
     pub trusted_documents: String,
@@ -487,6 +490,7 @@ impl Default for GraphqlConfig {
             cache_max_bytes: 32 * 1024 * 1024,
             reference_refresh_ms: 1000,
             persisted_queries: 1000,
+            parsed_documents: 128,
             trusted_documents: String::new(),
             trusted_documents_only: false,
         }

@@ -233,3 +233,26 @@ async fn response_cache(backend: Backend) {
     app.stop().await;
 }
 backend_test!(response_cache);
+
+/// A document sent again with other variables (kept parsed, `graphql.parsed_documents`) answers
+/// for its own variables: one request's `@skip` never reaches the next.
+async fn documents_sent_again_answer_for_their_variables(backend: Backend) {
+    let Some(app) = spawn(backend).await else { return };
+    let q = "query($s: Boolean!, $n: Int) { resources(first: $n) { edges { node { title summary @skip(if: $s) } } } }";
+    for (skip, n) in [(true, 1), (false, 2), (true, 3), (false, 1)] {
+        let d = app.data(q, json!({ "s": skip, "n": n })).await;
+        let edges = d["resources"]["edges"].as_array().unwrap();
+        assert_eq!(edges.len(), n, "first: {n}");
+        for e in edges {
+            assert!(e["node"]["title"].is_string());
+            assert_eq!(e["node"].get("summary").is_none(), skip, "skip: {skip}: {e}");
+        }
+    }
+    // A syntax error is still one, however often it is sent.
+    for _ in 0..2 {
+        let body = app.gql("{ resources(first: 1) { edges ", json!({})).await;
+        assert_eq!(first_code(&body), "GRAPHQL_PARSE_FAILED", "{body}");
+    }
+    app.stop().await;
+}
+backend_test!(documents_sent_again_answer_for_their_variables);

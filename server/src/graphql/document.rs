@@ -2,6 +2,7 @@
 //! depth and aliases (the limits), whether it writes, and the order its response must follow.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, FragmentDefinition, OperationType, Selection, SelectionSet,
@@ -246,8 +247,69 @@ fn collect<'a>(
     }
 }
 
+/// Parsed documents by their text, least recently used dropped first (`graphql.parsed_documents`):
+/// clients send the same documents with other variables, and parsing (pest) is a few per cent of
+/// an uncached request's work. Every request still validates its document against its variables.
+pub struct ParsedDocuments {
+    kept: Option<std::sync::Mutex<lru::LruCache<Arc<str>, Arc<ExecutableDocument>>>>,
+}
+
+impl ParsedDocuments {
+    /// A store of at most `capacity` documents; 0 keeps none.
+    pub fn new(capacity: usize) -> ParsedDocuments {
+        let kept = std::num::NonZeroUsize::new(capacity).map(|n| std::sync::Mutex::new(lru::LruCache::new(n)));
+        ParsedDocuments { kept }
+    }
+
+    /// The document of `text` and whether it was kept from an earlier request; parsed now
+    /// otherwise (keep it with `keep` once it has passed the request's checks).
+    pub fn parse(&self, text: &str) -> Result<(Arc<ExecutableDocument>, bool), async_graphql::parser::Error> {
+        if let Some(kept) = &self.kept
+            && let Some(doc) = lock(kept).get(text)
+        {
+            return Ok((doc.clone(), true));
+        }
+        Ok((Arc::new(async_graphql::parser::parse_query(text)?), false))
+    }
+
+    /// Keeps the document of `text` for the next request that sends it.
+    pub fn keep(&self, text: &str, doc: &Arc<ExecutableDocument>) {
+        if let Some(kept) = &self.kept {
+            lock(kept).put(Arc::from(text), doc.clone());
+        }
+    }
+}
+
+/// The documents kept, even if a thread panicked holding them (they are never half-written).
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn parsed_documents_are_kept_by_text_and_bounded() {
+        let store = ParsedDocuments::new(2);
+        let parse = |text: &str| {
+            let (doc, kept) = store.parse(text).unwrap();
+            store.keep(text, &doc);
+            (doc, kept)
+        };
+        let (a, kept) = parse("{ a }");
+        assert!(!kept);
+        let (again, kept) = parse("{ a }");
+        assert!(kept && Arc::ptr_eq(&a, &again), "kept");
+        parse("{ b }");
+        parse("{ c }");
+        assert!(!parse("{ a }").1, "dropped when two newer came");
+        assert!(store.parse("{ a").is_err(), "a syntax error is an error");
+        let (doc, _) = store.parse("{ d }").unwrap();
+        assert!(!store.parse("{ d }").unwrap().1, "kept only when asked to");
+        let none = ParsedDocuments::new(0);
+        none.keep("{ d }", &doc);
+        assert!(!none.parse("{ d }").unwrap().1, "0 keeps none");
+    }
     use super::*;
 
     fn doc(q: &str) -> ExecutableDocument {

@@ -515,21 +515,21 @@ async fn run<'a>(
             Lookup::Lead(l) => *leader = Some(l),
         }
     }
-    let doc = match request.parsed_query() {
-        Ok(doc) => doc,
-        Err(mut e) => {
-            e.extensions = None;
+    let (doc, kept) = match state.parsed.parse(&request.query) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            let e = ServerError::from(e);
             let mut err = request_error(e.message, Code::ParseFailed);
             err.locations = e.locations;
             return Ok(Outcome::Fresh(errors(state, vec![err])));
         }
     };
-    let aliases = count_aliases(doc);
+    let aliases = count_aliases(&doc);
     if aliases > g.max_aliases {
         let msg = format!("the query uses {aliases} aliases; at most {} are allowed", g.max_aliases);
         return Ok(Outcome::Fresh(errors(state, vec![request_error(msg, Code::TooManyAliases)])));
     }
-    match document::depth(doc, g.max_recursive_depth) {
+    match document::depth(&doc, g.max_recursive_depth) {
         Some(depth) if depth > g.max_depth => {
             let msg = format!("the query nests fields {depth} deep; at most {} are allowed", g.max_depth);
             return Ok(Outcome::Fresh(errors(state, vec![request_error(msg, Code::QueryTooDeep)])));
@@ -540,7 +540,7 @@ async fn run<'a>(
             return Ok(Outcome::Fresh(errors(state, vec![request_error(msg, Code::RecursionTooDeep)])));
         }
     }
-    if selects_mutation(doc, operation_name.as_deref()) {
+    if selects_mutation(&doc, operation_name.as_deref()) {
         if method == Method::Get {
             return Err(refuse(Code::MethodNotAllowed, "mutations must be sent by POST")
                 .with_header(header::ALLOW, "POST")
@@ -550,8 +550,12 @@ async fn run<'a>(
         *leader = None;
     }
     let principal = authenticate(http, state).await?;
-    // Kept to put the response in query order (the request is consumed by the run).
-    let doc = doc.clone();
+    // Only documents that passed the checks above are kept for the next request.
+    if !kept {
+        state.parsed.keep(&request.query, &doc);
+    }
+    // The run takes its own copy; `doc` is kept to put the response in query order.
+    request.set_parsed_query((*doc).clone());
     request = request
         .data(HeaderLocale(locale))
         .data(loaders(state.app.db.clone(), state.app.locales.codes(), state.app.reference.snapshot()))

@@ -32,6 +32,8 @@ pub struct HttpState {
     pub cors: cors::Cors,
     /// Persisted queries and trusted documents.
     pub persisted: Persisted,
+    /// Parsed documents by their text (`graphql.parsed_documents`).
+    pub parsed: crate::graphql::document::ParsedDocuments,
 }
 
 const REQUEST_ID: &str = "x-request-id";
@@ -151,7 +153,8 @@ fn index() -> Response {
 pub fn app(state: AppState, schema: ChorusSchema, persisted: Persisted) -> impl Endpoint<Output = Response> {
     let compression = state.config.http.compression;
     let cors = cors::Cors::new(&state.config.http.cors_origins);
-    let http = Arc::new(HttpState { app: state, schema, cors, persisted });
+    let parsed = crate::graphql::document::ParsedDocuments::new(state.config.graphql.parsed_documents);
+    let http = Arc::new(HttpState { app: state, schema, cors, persisted, parsed });
     let routes = Route::new()
         .at("/", get(index))
         .at("/graphql", get(graphql_get).post(graphql_post))

@@ -54,13 +54,18 @@ item_type!(Resource, resources, Resource, prefetch; links: page_links, feed_link
 /// The links a page of resources reads with its list statement, for the node's selection.
 fn page_links(selection: &Lookahead<'_>) -> Vec<Link> {
     let mut links = Vec::new();
-    if ["regions", "countries", "topics"].iter().any(|f| selection.field(f).exists()) {
+    if selects_terms(selection) {
         links.push(resources::TERM_LINKS);
     }
     if selection.field("organizations").exists() {
         links.push(resources::ORGANIZATION_LINKS);
     }
     links
+}
+
+/// Whether the selection shows any of the resource's terms.
+fn selects_terms(selection: &Lookahead<'_>) -> bool {
+    ["regions", "countries", "topics"].iter().any(|f| selection.field(f).exists())
 }
 
 /// Puts the links a page read (`page_links`) where `prefetch` and the resolvers look for them.
@@ -92,7 +97,7 @@ async fn prefetch<'a>(
     request: &'a Arc<Reader>,
 ) -> async_graphql::Result<()> {
     let terms = async {
-        if ["regions", "countries", "topics"].iter().any(|f| selection.field(f).exists()) {
+        if selects_terms(selection) {
             let ids = connection::linked(ctx, models.iter().map(|m| ResourceTerms(m.id))).await?;
             connection::prefetch_terms(ctx, ids).await?;
         }

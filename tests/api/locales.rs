@@ -231,3 +231,65 @@ async fn fallback_reaches_past_the_chain_and_the_source(backend: Backend) {
     app.stop().await;
 }
 backend_test!(fallback_reaches_past_the_chain_and_the_source);
+
+/// A slug is looked up along the request's chain in one statement, the chain's first locale that
+/// has it winning; the versions the lookup reads with the row carry their editing times as stored.
+async fn slugs_resolve_along_the_chain_in_order(backend: Backend) {
+    let Some(app) = spawn(backend).await else { return };
+    let db = &app.db;
+    let ids: Vec<i32> = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT DISTINCT f.item_id AS id FROM resource_translations f JOIN resource_translations e \
+             ON e.item_id = f.item_id AND e.locale = 'en' AND e.version = 'live' AND e.status = 'published' \
+             WHERE f.locale = 'fr' AND f.version = 'live' AND f.status = 'published' ORDER BY f.item_id",
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get("", "id").unwrap())
+        .collect();
+    assert!(ids.len() >= 2, "two resources in French and English: {ids:?}");
+    let (a, b) = (ids[0], ids[1]);
+    // The same slug: A's French version, B's English one.
+    for (item, locale) in [(a, "fr"), (b, "en")] {
+        db.execute_unprepared(&format!(
+            "UPDATE resource_translations SET slug = 'shared-slug' WHERE item_id = {item} AND locale = '{locale}'"
+        ))
+        .await
+        .unwrap();
+    }
+    let q = r#"query($l: String) { resource(slug: "shared-slug", locale: $l) {
+        id locale translations { locale updatedAt } } }"#;
+    let found = |l: &'static str| {
+        let app = &app;
+        async move { app.data(q, json!({ "l": l })).await["resource"].clone() }
+    };
+    let row_id =
+        |r: &serde_json::Value| chorus_tests::chorus::graphql::ids::decode(r["id"].as_str().unwrap()).unwrap().1;
+    let fr = found("fr").await;
+    assert_eq!((row_id(&fr), fr["locale"].as_str()), (a, Some("fr")), "French first for a French reader: {fr}");
+    let en = found("en").await;
+    assert_eq!((row_id(&en), en["locale"].as_str()), (b, Some("en")), "{en}");
+    // Spanish readers fall back to English: B's English slug, not A's French one.
+    assert_eq!(row_id(&found("es").await), b);
+    // Every version's time, read as JSON with the row, is the time the database holds.
+    let stored = chorus_tests::chorus::content::load::translations(
+        db,
+        chorus_tests::chorus::content::ContentType::Resource,
+        &[a],
+        &["en".into(), "fr".into(), "es".into(), "ru".into(), "zh-Hans".into()],
+        chorus_tests::chorus::content::Visibility::Public,
+    )
+    .await
+    .unwrap();
+    let listed = fr["translations"].as_array().unwrap();
+    assert_eq!(listed.len(), stored[&a].len(), "{fr}");
+    for t in &stored[&a] {
+        let got = listed.iter().find(|l| l["locale"] == t.locale.as_str()).unwrap();
+        let got: chrono::DateTime<chrono::Utc> = got["updatedAt"].as_str().unwrap().parse().unwrap();
+        assert_eq!(got, t.updated_at, "{}", t.locale);
+    }
+    app.stop().await;
+}
+backend_test!(slugs_resolve_along_the_chain_in_order);

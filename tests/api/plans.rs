@@ -10,7 +10,7 @@
 
 use chorus_entities as e;
 use chorus_tests::chorus::content::query::{
-    Cursor, Filter, ListSpec, Ordering, PageRequest, SortField, SortValue, list_statement,
+    Cursor, Filter, ListSpec, Ordering, PageRequest, SortField, SortValue, Versions, list_statement,
 };
 use chorus_tests::chorus::content::{ContentType, Visibility, resources};
 use chorus_tests::{Backend, backend_test, spawn};
@@ -72,8 +72,10 @@ fn spec(field: SortField, descending: bool, filters: Vec<Filter>) -> ListSpec {
         chain: vec!["en".into()],
         configured,
         visibility: Visibility::Public,
-        // As a page selecting terms and organisations reads it: the links are part of the plan.
+        // As a page selecting terms and organisations reads it: the links and the chain's versions
+        // are part of the plan.
         links: vec![resources::TERM_LINKS, resources::ORGANIZATION_LINKS],
+        versions: Some(Versions { locales: vec!["en".into()], visibility: Visibility::Public }),
     }
 }
 
@@ -139,7 +141,7 @@ async fn deep_pages_seek_by_index(backend: Backend) {
                 } else {
                     PageRequest { first: Some(20), after: Some(cursor.encode()), ..Default::default() }
                 };
-                let q = list_statement(&spec, &page, 20, 100).unwrap();
+                let q = list_statement(&spec, &page, 20, 100, db.get_database_backend()).unwrap();
                 let built = db.get_database_backend().build(&q);
                 let what = format!("{what}{}", if backward { " (backwards)" } else { "" });
                 match backend {

@@ -9,7 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chorus_entities::Taxonomy;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, Order, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, QueryResult};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
 use serde::{Deserialize, Serialize};
 
 use super::{ContentType, Visibility};
@@ -189,6 +189,73 @@ pub struct ListSpec {
     /// Link tables read with each row of a page (`list` only), so that a page of items and
     /// what they link to take one statement.
     pub links: Vec<Link>,
+    /// The versions read with each row of a page (`list` only), so that a page and the texts it
+    /// is localised from take one statement.
+    pub versions: Option<Versions>,
+}
+
+/// The visible versions of each item in some locales, read with a page's rows or a lookup's
+/// (column `versions`: a JSON array of `[locale, status, title, summary, slug, updated_at]`,
+/// `json_agg` on PostgreSQL, `json_group_array` on SQLite), read back by [`versions_of_row`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Versions {
+    pub locales: Vec<String>,
+    pub visibility: Visibility,
+}
+
+impl Versions {
+    fn expr(&self, ty: ContentType, backend: DbBackend) -> Expr {
+        let columns = "v.locale, v.status, v.title, v.summary, v.slug, v.updated_at";
+        // As text on both, which the driver reads as a string (PostgreSQL's `json` it would not).
+        let agg = match backend {
+            DbBackend::Postgres => format!("CAST(json_agg(json_build_array({columns})) AS TEXT)"),
+            _ => format!("json_group_array(json_array({columns}))"),
+        };
+        Query::select()
+            .expr(Expr::cust(agg))
+            .from_as(a(ty.translation_table()), a("v"))
+            .and_where(col("v", "item_id").equals((a(ty.base_table()), a("id"))))
+            .and_where(self.visibility.condition("v"))
+            .and_where(col("v", "locale").is_in(self.locales.iter().cloned()))
+            .to_owned()
+            .into()
+    }
+}
+
+/// The versions a row read with [`Versions`] holds, in the order the database gave them.
+pub fn versions_of_row(row: &QueryResult) -> AppResult<Vec<super::Translation>> {
+    use sea_orm::ActiveEnum;
+    let item_id: i32 = row.try_get("", "id")?;
+    let text: Option<String> = row.try_get("", "versions")?;
+    let Some(text) = text else { return Ok(Vec::new()) };
+    let bad = |what: &str| AppError::internal(format!("item {item_id}: unreadable version {what}"));
+    let raw: Vec<(String, String, String, String, String, String)> =
+        serde_json::from_str(&text).map_err(|e| bad(&e.to_string()))?;
+    raw.into_iter()
+        .map(|(locale, status, title, summary, slug, updated_at)| {
+            Ok(super::Translation {
+                item_id,
+                locale,
+                status: chorus_entities::PublicationStatus::try_from_value(&status).map_err(|_| bad("status"))?,
+                title,
+                summary,
+                slug,
+                updated_at: parse_time(&updated_at).ok_or_else(|| bad("time"))?,
+            })
+        })
+        .collect()
+}
+
+/// A time as either database writes it into JSON: RFC 3339 (PostgreSQL's `T`, or a space), or,
+/// on SQLite, whatever text the column holds (sqlx reads the same forms).
+fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    if let Ok(t) = text.parse::<DateTime<Utc>>() {
+        return Some(t);
+    }
+    ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(text, f).ok())
+        .map(|t| t.and_utc())
 }
 
 /// A link table read with a page of items: each item's linked values, `,`-separated, in a
@@ -411,7 +478,7 @@ fn read_sort_value(spec: &ListSpec, row: &QueryResult) -> AppResult<SortValue> {
 /// follow), with their base rows and sort values. The cursor is a row comparison,
 /// `(sort, id) < (value, id)`, which both databases read as a range of the (sort, id) index: a
 /// deep page seeks where it starts instead of walking the list up to it.
-fn page_statement(spec: &ListSpec, window: &Window) -> AppResult<SelectStatement> {
+fn page_statement(spec: &ListSpec, window: &Window, backend: DbBackend) -> AppResult<SelectStatement> {
     let base = spec.ty.base_table();
     let sort = sort_expr(spec)?;
     let id = col(base, "id");
@@ -421,6 +488,9 @@ fn page_statement(spec: &ListSpec, window: &Window) -> AppResult<SelectStatement
     q.column((a(base), Asterisk)).expr_as(sort.clone(), a("sort_value"));
     for link in &spec.links {
         q.expr_as(link.expr(base), a(link.alias));
+    }
+    if let Some(v) = &spec.versions {
+        q.expr_as(v.expr(spec.ty, backend), a("versions"));
     }
     if let Some(c) = &window.cursor {
         let key = Expr::tuple([sort.clone(), id.clone()]);
@@ -432,14 +502,15 @@ fn page_statement(spec: &ListSpec, window: &Window) -> AppResult<SelectStatement
     Ok(q)
 }
 
-/// The statement `list` runs for this page (for reading its query plan).
+/// The statement `list` runs for this page on `backend` (for reading its query plan).
 pub fn list_statement(
     spec: &ListSpec,
     page: &PageRequest,
     default_size: u32,
     max_size: u32,
+    backend: DbBackend,
 ) -> AppResult<SelectStatement> {
-    page_statement(spec, &page.window(default_size, max_size, spec.ordering.field)?)
+    page_statement(spec, &page.window(default_size, max_size, spec.ordering.field)?, backend)
 }
 
 /// Lists one page of item ids.
@@ -451,7 +522,7 @@ pub async fn list<C: ConnectionTrait>(
     max_size: u32,
 ) -> AppResult<Page> {
     let window = page.window(default_size, max_size, spec.ordering.field)?;
-    let q = page_statement(spec, &window)?;
+    let q = page_statement(spec, &window, db.get_database_backend())?;
     let mut rows = db.query_all(&q).await?;
     let more = rows.len() as u64 > window.size;
     rows.truncate(window.size as usize);
@@ -470,7 +541,6 @@ pub async fn list<C: ConnectionTrait>(
     }
 }
 
-/// Counts every item of a list.
 /// Every item id of a list (no paging, no order): a selection for bulk work (translation
 /// export by the list's filters).
 pub async fn ids<C: ConnectionTrait>(db: &C, spec: &ListSpec) -> AppResult<Vec<i32>> {
@@ -483,6 +553,7 @@ pub async fn ids<C: ConnectionTrait>(db: &C, spec: &ListSpec) -> AppResult<Vec<i
     Ok(out)
 }
 
+/// Counts every item of a list.
 pub async fn count<C: ConnectionTrait>(db: &C, spec: &ListSpec) -> AppResult<u64> {
     let mut q = filtered(spec)?;
     q.expr_as(Expr::cust("COUNT(*)"), a("n"));
@@ -491,46 +562,55 @@ pub async fn count<C: ConnectionTrait>(db: &C, spec: &ListSpec) -> AppResult<u64
     Ok(n as u64)
 }
 
-/// Finds the item whose visible translation in one of `locales` (tried in order) has `slug`:
-/// one statement for the whole chain, the first locale of the chain that has it winning.
-pub async fn find_by_slug<C: ConnectionTrait>(
-    db: &C,
-    ty: ContentType,
-    slug: &str,
-    locales: &[String],
-    visibility: Visibility,
-) -> AppResult<Option<i32>> {
-    let q = Query::select()
-        .columns([a("item_id"), a("locale")])
-        .from(a(ty.translation_table()))
-        .and_where(Expr::col(a("slug")).eq(slug))
-        .and_where(Expr::col(a("locale")).is_in(locales.iter().map(String::as_str)))
-        .and_where(visibility.condition(ty.translation_table()))
-        .to_owned();
-    let mut best: Option<(usize, i32)> = None;
-    for row in db.query_all(&q).await? {
-        let locale: String = row.try_get("", "locale")?;
-        let Some(rank) = locales.iter().position(|l| *l == locale) else { continue };
-        if best.is_none_or(|(r, _)| rank < r) {
-            best = Some((rank, row.try_get("", "item_id")?));
-        }
-    }
-    Ok(best.map(|(_, id)| id))
+/// Which items a lookup reads (`rows`).
+pub enum Lookup<'a> {
+    Ids(&'a [i32]),
+    /// The item whose visible version in one of `chain`'s locales has this slug, the first
+    /// locale of the chain that has it winning.
+    Slug {
+        slug: &'a str,
+        chain: &'a [String],
+        visibility: Visibility,
+    },
 }
 
-/// The base rows of items by id with the columns of `links`, as a page's rows: what a single
-/// item's lookup reads in one statement.
+/// The base rows of items with the columns of `links` and `versions`, as a page's rows: what a
+/// single item's lookup, by id or by slug, reads in one statement.
 pub async fn rows<C: ConnectionTrait>(
     db: &C,
     ty: ContentType,
-    ids: &[i32],
+    lookup: Lookup<'_>,
     links: &[Link],
+    versions: Option<&Versions>,
 ) -> AppResult<Vec<QueryResult>> {
     let base = ty.base_table();
     let mut q = Query::select();
-    q.column((a(base), Asterisk)).from(a(base)).and_where(col(base, "id").is_in(ids.iter().copied()));
+    q.column((a(base), Asterisk)).from(a(base));
+    match lookup {
+        Lookup::Ids(ids) => q.and_where(col(base, "id").is_in(ids.iter().copied())),
+        Lookup::Slug { slug, chain, visibility } => {
+            // The chain's first locale ranks first: `CASE locale WHEN 'fr' THEN 0 WHEN 'en' THEN 1 END`.
+            let mut rank = sea_orm::sea_query::CaseStatement::new();
+            for (i, locale) in chain.iter().enumerate() {
+                rank = rank.case(col("s", "locale").eq(locale.as_str()), Expr::val(i as i32));
+            }
+            let found = Query::select()
+                .column((a("s"), a("item_id")))
+                .from_as(a(ty.translation_table()), a("s"))
+                .and_where(col("s", "slug").eq(slug))
+                .and_where(col("s", "locale").is_in(chain.iter().map(String::as_str)))
+                .and_where(visibility.condition("s"))
+                .order_by_expr(rank.into(), Order::Asc)
+                .limit(1)
+                .to_owned();
+            q.and_where(col(base, "id").eq(Expr::from(found)))
+        }
+    };
     for link in links {
         q.expr_as(link.expr(base), a(link.alias));
+    }
+    if let Some(v) = versions {
+        q.expr_as(v.expr(ty, db.get_database_backend()), a("versions"));
     }
     Ok(db.query_all(&q).await?)
 }

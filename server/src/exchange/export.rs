@@ -251,6 +251,7 @@ async fn chosen<C: ConnectionTrait>(
                 configured: locales.to_vec(),
                 visibility: crate::content::Visibility::Preview,
                 links: Vec::new(),
+                versions: None,
             };
             let matching = listed(conn, &spec).await?;
             if ids.is_empty() {

@@ -188,7 +188,7 @@ pub async fn load_texts(
 ) -> async_graphql::Result<HashMap<i32, Arc<[crate::content::Translation]>>> {
     let loader = loader(ctx);
     let vis = request.visibility;
-    let every = ["availableLocales", "translations", "alternates"].iter().any(|f| selection.field(f).exists());
+    let every = lists_every_version(selection);
     let mut out: HashMap<i32, Arc<[crate::content::Translation]>> = HashMap::new();
     let mut rest: Vec<i32> = ids.to_vec();
     if !every {
@@ -274,8 +274,9 @@ pub async fn connection<T: Item>(
     let selection = ctx.look_ahead().field("edges").field("node");
     let mut spec = spec;
     spec.links = T::page_links(&selection);
+    spec.versions = Some(versions_for(ctx, &selection, &request));
     let page = query::list(&st.db, &spec, &page, g.default_page_size, g.max_page_size).await.gql()?;
-    feed_rows::<T>(ctx, &spec.links, &page.rows).await?;
+    feed_rows::<T>(ctx, &spec.links, spec.versions.as_ref(), &page.rows, &request).await?;
     let ids: Vec<i32> = page.items.iter().map(|(id, _)| *id).collect();
     let mut items: HashMap<i32, T> = build_items::<T>(ctx, &ids, &selection, &request).await?.into_iter().collect();
     let edges: Vec<Edge<T>> = page
@@ -292,20 +293,55 @@ pub async fn connection<T: Item>(
     Ok(Connection { edges, page_info, spec: Arc::new(spec) })
 }
 
-/// Primes the request's loader with base rows read by a list statement or `query::rows` (and the
-/// links they carry), so that building the items fetches neither again.
+/// Primes the request's loader with base rows read by a list statement or `query::rows`, the
+/// links and the versions they carry, so that building the items fetches none of them again.
 async fn feed_rows<T: Item>(
     ctx: &Context<'_>,
     links: &[query::Link],
+    versions: Option<&query::Versions>,
     rows: &[sea_orm::QueryResult],
+    request: &Reader,
 ) -> async_graphql::Result<()> {
+    let loader = loader(ctx);
     let models = rows.iter().filter_map(|row| {
         let m = T::Model::from_query_result(row, "").ok()?;
         let id: i32 = row.try_get("", "id").ok()?;
         Some((ById::<T::Model>::new(id), Arc::new(m)))
     });
-    loader(ctx).feed_many(models.collect::<Vec<_>>()).await;
+    loader.feed_many(models.collect::<Vec<_>>()).await;
+    if let Some(versions) = versions {
+        let configured = state(ctx).locales.codes();
+        // The chain holds configured locales, each once: as many as configured is all of them.
+        let every = versions.locales.len() == configured.len();
+        let vis = request.visibility;
+        let mut texts = Vec::with_capacity(rows.len());
+        for row in rows {
+            let id: i32 = row.try_get("", "id").map_err(AppError::from).gql()?;
+            let mut list = query::versions_of_row(row).gql()?;
+            // In configured order, as the loaders give them (`TextsOf`, `TranslationsOf`).
+            list.sort_by_key(|t| configured.iter().position(|l| *l == t.locale));
+            texts.push((id, Arc::<[crate::content::Translation]>::from(list)));
+        }
+        if every {
+            loader.feed_many(texts.iter().map(|(id, t)| (TranslationsOf(T::TYPE, *id, vis), t.clone()))).await;
+        }
+        loader.feed_many(texts.into_iter().map(|(id, t)| (TextsOf(T::TYPE, id, vis, request.chain.clone()), t))).await;
+    }
     T::feed_links(ctx, links, rows).await
+}
+
+/// The versions a page or a lookup reads with its rows for `selection` (the item's): the
+/// request's chain, or every configured locale when the selection lists every version (see
+/// `load_texts`).
+fn versions_for(ctx: &Context<'_>, selection: &Lookahead<'_>, request: &Reader) -> query::Versions {
+    let locales =
+        if lists_every_version(selection) { state(ctx).locales.codes().to_vec() } else { request.chain.to_vec() };
+    query::Versions { locales, visibility: request.visibility }
+}
+
+/// Whether the selection lists every version of the item.
+fn lists_every_version(selection: &Lookahead<'_>) -> bool {
+    ["availableLocales", "translations", "alternates"].iter().any(|f| selection.field(f).exists())
 }
 
 /// The page, language and preview arguments every list query takes.
@@ -356,6 +392,7 @@ pub fn list_spec(
         configured: state(ctx).locales.codes().to_vec(),
         visibility: request.visibility,
         links: Vec::new(),
+        versions: None,
     }
 }
 
@@ -368,33 +405,39 @@ pub async fn single<T: Item>(
     preview: Option<bool>,
 ) -> async_graphql::Result<Option<T>> {
     let request = request_locale(ctx, locale.as_deref(), preview).gql()?;
-    let item_id = match (id, slug) {
-        (Some(id), None) => ids::decode_as(&id, T::NODE).gql()?,
+    match (id, slug) {
+        (Some(id), None) => lookup::<T>(ctx, ids::decode_as(&id, T::NODE).gql()?, &request).await,
         (None, Some(slug)) => {
             if slug.len() > 200 {
                 return Ok(None);
             }
-            match query::find_by_slug(&state(ctx).db, T::TYPE, &slug, &request.chain, request.visibility).await.gql()? {
-                Some(id) => id,
-                None => return Ok(None),
-            }
+            let by = query::Lookup::Slug { slug: &slug, chain: &request.chain, visibility: request.visibility };
+            Ok(read::<T>(ctx, by, &request).await?.into_iter().next())
         }
-        _ => return Err(AppError::bad_input("pass exactly one of `id` or `slug`")).gql(),
-    };
-    lookup::<T>(ctx, item_id, &request).await
+        _ => Err(AppError::bad_input("pass exactly one of `id` or `slug`")).gql(),
+    }
 }
 
-/// One item asked for by id at the root (`resource(id:)`, `resource(slug:)`, `node(id:)`): its
-/// row and the links its selection needs in one statement, then the item. Relations of items
-/// already listed use `related`, which finds their rows in the loader.
+/// One item asked for by id at the root (`resource(id:)`, `node(id:)`): see `read`. Relations of
+/// items already listed use `related`, which finds their rows in the loader.
 pub async fn lookup<T: Item>(ctx: &Context<'_>, id: i32, request: &Arc<Reader>) -> async_graphql::Result<Option<T>> {
+    Ok(read::<T>(ctx, query::Lookup::Ids(&[id]), request).await?.into_iter().next())
+}
+
+/// Items looked up at the root: their rows, the links their selection needs and the versions it
+/// is localised from in one statement (`query::rows`), then the items.
+async fn read<T: Item>(
+    ctx: &Context<'_>,
+    by: query::Lookup<'_>,
+    request: &Arc<Reader>,
+) -> async_graphql::Result<Vec<T>> {
     let selection = ctx.look_ahead();
     let links = T::page_links(&selection);
-    if !links.is_empty() {
-        let rows = query::rows(&state(ctx).db, T::TYPE, &[id], &links).await.gql()?;
-        feed_rows::<T>(ctx, &links, &rows).await?;
-    }
-    Ok(build_items::<T>(ctx, &[id], &selection, request).await?.into_iter().next().map(|(_, item)| item))
+    let versions = versions_for(ctx, &selection, request);
+    let rows = query::rows(&state(ctx).db, T::TYPE, by, &links, Some(&versions)).await.gql()?;
+    feed_rows::<T>(ctx, &links, Some(&versions), &rows, request).await?;
+    let ids: Vec<i32> = rows.iter().filter_map(|r| r.try_get("", "id").ok()).collect();
+    Ok(build_items::<T>(ctx, &ids, &selection, request).await?.into_iter().map(|(_, item)| item).collect())
 }
 
 /// The fields a type's list can be ordered by; the default field is the type's default order.

@@ -74,11 +74,18 @@ async function watchStates(page) {
 
 const mark = (page) => page.evaluate(() => window.__chorusStates.length);
 
-// Waits for a ready or error state reached after `from` state changes; a time-out is observed, not thrown.
+// Waits until, after `from` state changes, the latest state is ready or error; a time-out is
+// observed, not thrown. The latest, not any: typing searches as it goes (after a 300 ms pause,
+// which a loaded machine can make between two keystrokes), so an earlier search may settle while
+// the one the test asked for is still loading.
 async function settled(page, from) {
   try {
     await page.waitForFunction(
-      (n) => window.__chorusStates.slice(n).some((s) => s === 'ready' || s === 'error'),
+      (n) => {
+        const after = window.__chorusStates.slice(n);
+        const last = after[after.length - 1];
+        return last === 'ready' || last === 'error';
+      },
       from,
       { timeout: TIMEOUT },
     );

@@ -17,17 +17,6 @@ use crate::search::{Sdg, corpus_root, load_corpus, query_mix, query_mix_from};
 
 const ORIGIN: &str = "https://partner.example";
 
-/// The server's CPU time so far (user + system), in seconds.
-pub(crate) fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the command name (which may hold spaces) are counted from its closing bracket.
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
-    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the bracket; 100 ticks/s.
-    (ticks(11) + ticks(12)) / 100.0
-}
-
 /// The same searches both ways: GraphQL with the endpoint's own query (bodies built once), and
 /// `/v1/search` with the partner's origin and key.
 fn makers(client: &reqwest::Client, server: &str, key: &str, queries: &[String]) -> (Make, Make) {

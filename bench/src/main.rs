@@ -574,6 +574,35 @@ pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// The server's CPU time so far (user + system), in seconds.
+pub(crate) fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces) are counted from its closing bracket.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the bracket; 100 ticks/s.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Waits until none of these processes is busy (under 2 % of a core over a second), for at most
+/// `limit`: servers index their content, load dictionaries and warm up after they answer
+/// `/readyz`, and that work must not fall in a measured round. Returns the time it took.
+pub(crate) async fn settle(pids: &[u32], limit: Duration) -> Duration {
+    let start = std::time::Instant::now();
+    let used = || pids.iter().map(|p| cpu_seconds(*p)).sum::<f64>();
+    let mut before = used();
+    while start.elapsed() < limit {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let now = used();
+        if now - before < 0.02 {
+            break;
+        }
+        before = now;
+    }
+    start.elapsed()
+}
+
 /// Current and peak resident memory of a process, in MB.
 pub(crate) fn rss(pid: u32) -> (f64, f64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();

@@ -297,7 +297,7 @@ fn postgres_cpu() -> HashMap<u32, f64> {
         let Some(pid) = name.to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
         let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
         if comm.trim() == "postgres" {
-            out.insert(pid, crate::embed::cpu_seconds(pid));
+            out.insert(pid, crate::cpu_seconds(pid));
         }
     }
     out
@@ -319,6 +319,21 @@ pub(crate) struct Measured {
     pub(crate) cpu_ms: f64,
     pub(crate) db_cpu_ms: f64,
     pub(crate) rss_mb: f64,
+    /// The share of the machine's CPU time taken by its hypervisor for others (steal) during the
+    /// measured seconds, in %: a round with much of it ran on a slower, noisier machine.
+    pub(crate) steal_pct: f64,
+}
+
+/// The machine's CPU ticks so far: (steal, all).
+fn machine_ticks() -> (f64, f64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let fields: Vec<f64> = stat
+        .lines()
+        .find(|l| l.starts_with("cpu "))
+        .map(|l| l.split_whitespace().skip(1).filter_map(|f| f.parse().ok()).collect())
+        .unwrap_or_default();
+    // user nice system idle iowait irq softirq steal guest guest_nice (guest time is in user's).
+    (fields.get(7).copied().unwrap_or(0.0), fields.iter().take(8).sum())
 }
 
 /// 3 s of warm-up, then `seconds` measured, of the requests `make` builds against server `pid`
@@ -332,9 +347,12 @@ pub(crate) async fn measure(
     postgres: bool,
 ) -> Measured {
     crate::hammer_with(n, make.clone(), concurrency, Duration::from_secs(3)).await;
-    let (cpu, db_cpu) = (crate::embed::cpu_seconds(pid), if postgres { postgres_cpu() } else { HashMap::new() });
+    let (cpu, db_cpu) = (crate::cpu_seconds(pid), if postgres { postgres_cpu() } else { HashMap::new() });
+    let ticks = machine_ticks();
     let (mut l, errors, elapsed) = crate::hammer_with(n, make, concurrency, Duration::from_secs(seconds)).await;
-    let cpu = crate::embed::cpu_seconds(pid) - cpu;
+    let cpu = crate::cpu_seconds(pid) - cpu;
+    let (steal, all) = machine_ticks();
+    let steal_pct = (steal - ticks.0) * 100.0 / (all - ticks.1).max(1.0);
     let db_cpu = if postgres { postgres_cpu_since(&db_cpu) } else { 0.0 };
     let rss_mb = crate::rss(pid).0;
     l.sort_unstable();
@@ -350,6 +368,7 @@ pub(crate) async fn measure(
         cpu_ms: cpu * 1000.0 / answered,
         db_cpu_ms: db_cpu * 1000.0 / answered,
         rss_mb,
+        steal_pct,
     }
 }
 
@@ -527,7 +546,11 @@ pub async fn run(
         None => panic!("the varied requests are built by walking both servers: install PostGraphile (see --help)"),
     };
     check(&client, &chorus_url, pgl_url.as_deref(), &requests, true).await;
-    println!("varied: {} distinct requests, every one answered with the same items by both servers\n", requests.len());
+    println!("varied: {} distinct requests, every one answered with the same items by both servers", requests.len());
+    // Both Chorus servers index the 50,000 versions for search once started: that is done before
+    // any round (it fell in the first rounds before, slowing every server there).
+    let settled = crate::settle(&[chorus_default.id(), chorus_off.id()], Duration::from_secs(300)).await;
+    println!("servers idle (search indexes built) {:.0} s after the check\n", settled.as_secs_f64());
     let fixed: Vec<Request> = LOCALES
         .iter()
         .map(|l| {
@@ -586,6 +609,7 @@ pub async fn run(
         let (mut lite_off, lite_off_base) = chorus_server(&binary, &lite_dir, &sqlite_url, 0);
         reaper.0.push(lite_off.id());
         crate::wait_ready(&client, &lite_off_base, &mut lite_off).await;
+        crate::settle(&[lite_default.id(), lite_off.id()], Duration::from_secs(300)).await;
         // The same requests on SQLite: the same generated data and ids, but the demo items there
         // were written at another time, so a cursor carrying an update time (or a lookup of a
         // demo item) can land elsewhere: answers are checked for errors and size, not identity.
@@ -613,12 +637,12 @@ pub async fn run(
     admin.execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)")).await.ok();
 
     println!(
-        "| round | workload | server | req/s | p50 (ms) | p99 (ms) | errors | CPU/req server (ms) | CPU/req PostgreSQL (ms) | RSS (MB) |"
+        "| round | workload | server | req/s | p50 (ms) | p99 (ms) | errors | CPU/req server (ms) | CPU/req PostgreSQL (ms) | RSS (MB) | steal (%) |"
     );
-    println!("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in &rows {
         println!(
-            "| {} | {} | {} | {:.0} | {:.1} | {:.1} | {} | {:.2} | {:.2} | {:.0} |",
+            "| {} | {} | {} | {:.0} | {:.1} | {:.1} | {} | {:.2} | {:.2} | {:.0} | {:.1} |",
             r.round,
             r.workload,
             r.server,
@@ -628,7 +652,8 @@ pub async fn run(
             r.m.errors,
             r.m.cpu_ms,
             r.m.db_cpu_ms,
-            r.m.rss_mb
+            r.m.rss_mb,
+            r.m.steal_pct
         );
     }
     // Ratios per round against PostGraphile.

@@ -6,7 +6,7 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
 use super::items::{Kind, check_year, no_such_item, one_term, organization_ref, term_ids};
-use super::query::{Filter, col, linked, term_values};
+use super::query::{Filter, col, id_list, linked, term_values};
 use std::collections::HashMap;
 
 use futures_util::future::BoxFuture;
@@ -30,7 +30,9 @@ fn filter(f: &Filter) -> Option<Expr> {
             (Taxonomy::Country, values) => in_terms("country_id", values),
             (Taxonomy::Region, values) => in_terms("region_id", values),
         },
-        Filter::Organizations(orgs) => col(base, "organization_id").is_in(orgs.iter().copied()),
+        Filter::Organizations(orgs) => {
+            col(base, "organization_id").binary(sea_orm::sea_query::BinOper::In, id_list(orgs))
+        }
         _ => return None,
     })
 }

@@ -6,7 +6,7 @@ use chrono::Utc;
 use sea_orm::{ActiveEnum, ActiveModelTrait, DatabaseTransaction, EntityTrait, Set};
 
 use super::items::{Kind, no_such_item, one_term, organization_ref};
-use super::query::{Filter, col, term_values};
+use super::query::{Filter, col, constant, term_values};
 use std::collections::HashMap;
 
 use futures_util::future::BoxFuture;
@@ -23,11 +23,11 @@ pub const DESCRIPTOR: Descriptor =
 fn filter(f: &Filter) -> Option<Expr> {
     let base = DESCRIPTOR.base_table;
     Some(match f {
-        Filter::Kinds(kinds) => col(base, "kind").is_in(kinds.iter().cloned()),
+        Filter::Kinds(kinds) => col(base, "kind").is_in(kinds.iter().map(|k| constant(k.as_str()))),
         Filter::Terms(Taxonomy::Region, _) | Filter::TermIds(Taxonomy::Region, _) => {
             col(base, "region_id").binary(sea_orm::sea_query::BinOper::In, term_values(f)?.1)
         }
-        Filter::Parent(id) => col(base, "parent_id").eq(*id),
+        Filter::Parent(id) => col(base, "parent_id").eq(constant(*id)),
         _ => return None,
     })
 }

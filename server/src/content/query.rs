@@ -358,9 +358,18 @@ fn translation_state(ty: ContentType, locale: &str, state: TranslationState) -> 
     }
 }
 
-/// A list of ids as a value list.
+/// A filter value written into the statement's text instead of bound as a parameter.
+/// PostgreSQL plans each statement once per connection, for any values (`db.rs`,
+/// `plan_cache_mode`): a bound term, programme or organisation id would be planned for without
+/// knowing how many items it has, so these values are part of the text (and of the plan). Cursors
+/// and dates stay bound: the list's index serves them whatever their value.
+pub(super) fn constant(v: impl Into<sea_orm::Value>) -> Expr {
+    Expr::Constant(v.into())
+}
+
+/// A list of ids as a value list, written into the statement (see `constant`).
 pub(super) fn id_list(ids: &[i32]) -> Expr {
-    Expr::tuple(ids.iter().map(|i| Expr::val(*i)))
+    Expr::tuple(ids.iter().map(|i| constant(*i)))
 }
 
 /// Ids of the terms of a taxonomy with the given codes.

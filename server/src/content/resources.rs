@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use super::items::{Kind, check_year, no_such_item, once, organization_exists, term_ids};
-use super::query::{Filter, Link, col, id_list, linked, linked_values, term_values};
+use super::query::{Filter, Link, col, constant, id_list, linked, linked_values, term_values};
 use std::collections::HashMap;
 
 use futures_util::future::BoxFuture;
@@ -63,14 +63,14 @@ fn parse_id(v: &str) -> AppResult<i32> {
 fn filter(f: &Filter) -> Option<Expr> {
     let base = DESCRIPTOR.base_table;
     Some(match f {
-        Filter::Kinds(kinds) => col(base, "kind").is_in(kinds.iter().cloned()),
+        Filter::Kinds(kinds) => col(base, "kind").is_in(kinds.iter().map(|k| constant(k.as_str()))),
         Filter::Terms(..) | Filter::TermIds(..) => {
             linked(base, "resource_terms", "resource_id", "term_id", term_values(f)?.1)
         }
         Filter::Organizations(orgs) => {
             linked(base, "resource_organizations", "resource_id", "organization_id", id_list(orgs))
         }
-        Filter::Programme(id) => col(base, "programme_id").eq(*id),
+        Filter::Programme(id) => col(base, "programme_id").eq(constant(*id)),
         _ => return None,
     })
 }

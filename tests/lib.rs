@@ -114,8 +114,10 @@ pub async fn spawn_with(backend: Backend, demo: bool, configure: impl FnOnce(&mu
     let db = app.state().db.clone();
     if demo {
         chorus::demo::load(&db).await.expect("demo content loads");
-        // Loaded behind the server's back: its reference data is read again, as `serve --demo` does.
+        // Loaded behind the server's back: its reference data is read again and the titles lists
+        // are ordered by are made, as `serve --demo` does.
         app.state().reference.load(&db).await.expect("reference data reloads");
+        chorus::content::title_order::rebuild(&db, &app.state().locales).await.expect("title order rebuilds");
     }
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until_stopped(async {

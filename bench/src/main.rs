@@ -261,6 +261,9 @@ fn main() {
                 } else {
                     load_resources(&db, resources).await;
                 }
+                // Written directly: the titles lists are ordered by are made for it here.
+                let locales = config.locales().expect("locales");
+                chorus::content::title_order::rebuild(&db, &locales).await.expect("title order");
             });
         }
         Cmd::Search { documents, seconds, concurrency, rounds, no_postgres_search, postgres } => {

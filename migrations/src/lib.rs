@@ -18,6 +18,7 @@ mod m20261202_000009_installation_secrets;
 mod m20261203_000010_import_reports;
 mod m20261203_000011_documents;
 mod m20261204_000012_partner_keys;
+mod m20261204_000013_title_order;
 
 /// The ordered list of migrations this binary knows.
 #[derive(Debug)]
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000010_import_reports::Migration),
             Box::new(m20261203_000011_documents::Migration),
             Box::new(m20261204_000012_partner_keys::Migration),
+            Box::new(m20261204_000013_title_order::Migration),
         ]
     }
 }

@@ -12,7 +12,7 @@ use chorus_entities::Role;
 
 use crate::auth::{Scope, accounts};
 use crate::config::{Config, LogFormat};
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
 use crate::startup::{Application, shutdown_signal};
 use crate::write::Actor;
 use crate::{db, demo, graphql};
@@ -407,8 +407,12 @@ async fn run(command: Command, mut config: Config) -> Result<(), AppError> {
             if demo {
                 let report = demo::load(&app.state().db).await?;
                 let state = app.state();
-                // The demo is written directly (no change log): the reference data is read again.
+                // The demo is written directly (no change log): the reference data is read again,
+                // and the titles lists are ordered by are made for what it added.
                 state.reference.load(&state.db).await?;
+                if report.created > 0 {
+                    crate::content::title_order::rebuild(&state.db, &state.locales).await?;
+                }
                 let documents = demo::load_documents(state, &state.storage, &state.config).await?;
                 tracing::info!(created = report.created, existing = report.existing, documents, "demo content loaded");
             }
@@ -453,6 +457,9 @@ async fn run(command: Command, mut config: Config) -> Result<(), AppError> {
             let db = open(&config).await?;
             let report = demo::load(&db).await?;
             let locales = config.locales().map_err(|e| AppError::internal(format!("locales: {e}")))?;
+            if report.created > 0 {
+                crate::content::title_order::rebuild(&db, &locales).await?;
+            }
             let storage = crate::storage::Storage::from_config(&config.documents, &config.server.data_dir)?;
             let services = CliServices { db, locales };
             let documents = demo::load_documents(&services, &storage, &config).await?;
@@ -626,6 +633,14 @@ struct CliServices {
 impl crate::write::Notify for CliServices {
     fn committed<'a>(&'a self, _: &'a [crate::write::Changed]) -> futures_util::future::BoxFuture<'a, ()> {
         Box::pin(async {})
+    }
+
+    fn before_commit<'a>(
+        &'a self,
+        txn: &'a sea_orm::DatabaseTransaction,
+        changes: &'a [crate::write::Changed],
+    ) -> futures_util::future::BoxFuture<'a, AppResult<()>> {
+        Box::pin(crate::content::title_order::keep(txn, &self.locales, changes))
     }
 }
 

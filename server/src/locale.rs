@@ -216,6 +216,23 @@ impl Locales {
             .is_some_and(|i| self.tags[i].character_direction() == CharacterDirection::RTL)
     }
 
+    /// Each configured locale with its own chain (itself first), in configured order: the chains
+    /// whose titles `content::title_order` keeps.
+    pub fn chains(&self) -> Vec<(String, Vec<String>)> {
+        (0..self.codes.len())
+            .map(|i| {
+                (self.codes[i].clone(), self.chain(&self.tags[i]).into_iter().map(|j| self.codes[j].clone()).collect())
+            })
+            .collect()
+    }
+
+    /// Whether `chain` is the chain of the configured locale it starts with (a request for a tag
+    /// that is not configured, or has a chain of its own, may have another).
+    pub fn is_locale_chain(&self, chain: &[String]) -> bool {
+        let Some(i) = chain.first().and_then(|head| self.codes.iter().position(|c| c == head)) else { return false };
+        self.chain(&self.tags[i]).into_iter().map(|j| &self.codes[j]).eq(chain.iter())
+    }
+
     /// The explicit or derived fallback chain of a configured locale, without itself.
     pub fn fallbacks_of(&self, code: &str) -> Vec<String> {
         let Some(i) = self.codes.iter().position(|c| c == code) else { return Vec::new() };

@@ -36,6 +36,7 @@ impl Application {
         let metrics = Metrics::new();
         let db = db::connect(&config, Some(metrics.clone())).await?;
         db::prepare(&db, config.database.migrate_on_start).await?;
+        crate::content::title_order::rebuild_if_stale(&db, &locales).await?;
         let g = &config.graphql;
         let cache =
             Arc::new(ResponseCache::new(Duration::from_millis(g.cache_ttl_ms), g.cache_max_entries, g.cache_max_bytes));

@@ -60,6 +60,14 @@ impl AppState {
 /// After a committed write: takedowns leave this process's indexes at once, anything else
 /// clears the response cache and wakes the indexer.
 impl Notify for AppState {
+    fn before_commit<'a>(
+        &'a self,
+        txn: &'a sea_orm::DatabaseTransaction,
+        changes: &'a [Changed],
+    ) -> BoxFuture<'a, crate::error::AppResult<()>> {
+        Box::pin(crate::content::title_order::keep(txn, &self.locales, changes))
+    }
+
     fn committed<'a>(&'a self, changes: &'a [Changed]) -> BoxFuture<'a, ()> {
         Box::pin(async move {
             // Before the writer is answered, so that it reads its own change.

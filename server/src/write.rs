@@ -69,6 +69,17 @@ pub struct Recorded<'a> {
 /// Told what a write changed once it is committed.
 pub trait Notify: Send + Sync {
     fn committed<'a>(&'a self, changes: &'a [Changed]) -> BoxFuture<'a, ()>;
+
+    /// Told what a write changed just before it commits, in its transaction: where data derived
+    /// from content is kept in step with it (`content::title_order`). An error rolls the write
+    /// back.
+    fn before_commit<'a>(
+        &'a self,
+        _txn: &'a DatabaseTransaction,
+        _changes: &'a [Changed],
+    ) -> BoxFuture<'a, AppResult<()>> {
+        Box::pin(async { Ok(()) })
+    }
 }
 
 /// No one to tell (the command line).
@@ -201,6 +212,9 @@ impl<'a> Write<'a> {
     /// Commits, then tells the notifier what changed.
     pub async fn commit(self) -> AppResult<()> {
         let changed = self.changed.into_inner().unwrap_or_else(|p| p.into_inner());
+        if !changed.is_empty() {
+            self.notify.before_commit(&self.txn, &changed).await?;
+        }
         self.txn.commit().await?;
         if !changed.is_empty() {
             self.notify.committed(&changed).await;

@@ -3,6 +3,8 @@
 use std::collections::HashSet;
 
 use chorus_tests::chorus::content::text::sort_key;
+use chorus_tests::chorus::content::{ContentType, Visibility, query};
+use chorus_tests::chorus::locale::Locales;
 use chorus_tests::{Backend, TestApp, backend_test, spawn};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
@@ -460,3 +462,106 @@ async fn reference_data_follows_writes_in_every_process(backend: Backend) {
     app.stop().await;
 }
 backend_test!(reference_data_follows_writes_in_every_process);
+
+/// Every item of a list, walked page by page with the list service (ids in list order).
+async fn walk_ids(db: &sea_orm::DatabaseConnection, spec: &query::ListSpec) -> Vec<i32> {
+    let mut out = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = query::PageRequest { first: Some(100), after: after.clone(), ..Default::default() };
+        let p = query::list(db, spec, &page, 20, 100).await.unwrap();
+        out.extend(p.items.iter().map(|(id, _)| *id));
+        if !p.has_next {
+            return out;
+        }
+        after = p.items.last().map(|(_, c)| c.encode());
+    }
+}
+
+/// Lists by title read from the kept titles (`title_order`) give the order computed from the
+/// versions, for every type, every configured locale's chain and both directions.
+async fn kept_titles_agree(app: &TestApp, locales: &Locales, what: &str) {
+    for ty in ContentType::ALL {
+        for (_, chain) in locales.chains() {
+            for descending in [false, true] {
+                let spec = |title_rows| query::ListSpec {
+                    ty,
+                    filters: Vec::new(),
+                    ordering: query::Ordering { field: query::SortField::Title, descending },
+                    chain: chain.clone(),
+                    configured: locales.codes().to_vec(),
+                    visibility: Visibility::Public,
+                    links: Vec::new(),
+                    versions: None,
+                    title_rows,
+                };
+                let kept = walk_ids(&app.db, &spec(true)).await;
+                let computed = walk_ids(&app.db, &spec(false)).await;
+                assert!(!computed.is_empty(), "{what}: {ty:?} has items");
+                assert_eq!(kept, computed, "{what}: {ty:?} by title in {chain:?}, descending {descending}");
+            }
+        }
+    }
+}
+
+/// The ids of the first resources by title for French readers, through the API.
+async fn first_by_title(app: &TestApp, locale: &str) -> Vec<String> {
+    let q = r#"query($l: String) { resources(first: 3, orderBy: { field: TITLE }, locale: $l) { edges { node { id title } } } }"#;
+    let d = app.data(q, json!({ "l": locale })).await;
+    nodes(&d["resources"]).iter().map(|n| n["id"].as_str().unwrap().to_owned()).collect()
+}
+
+async fn kept_titles_follow_writes_and_configuration(backend: Backend) {
+    use chorus_entities::Role;
+    let Some(app) = spawn(backend).await else { return };
+    let locales = app.config.locales().unwrap();
+    kept_titles_agree(&app, &locales, "demo content").await;
+    let editor = app.sign_in(Role::Editor, &[]).await;
+    let save = "mutation($id: ID!, $l: String!, $i: TranslationInput!) { saveTranslation(id: $id, locale: $l, input: $i) { live } }";
+    let status = "mutation($id: ID!, $l: String!, $s: TranslationStatus!) { setTranslationStatus(id: $id, locale: $l, status: $s) { live } }";
+    let create = "mutation($i: CreateResourceInput!) { createResource(input: $i) }";
+    let ok = |body: Value| assert!(body.get("errors").is_none(), "{body}");
+
+    // A new resource, published in English only, titled to come first: French readers see it
+    // first too (their chain falls back to English).
+    let input = json!({ "kind": "REPORT", "publishedOn": "2026-11-01", "sourceLocale": "en",
+        "text": { "title": "Aaa first of all", "summary": "s", "body": "<p>b</p>" } });
+    let created = app.gql_as(&editor, create, json!({ "i": input })).await;
+    let id = created["data"]["createResource"].as_str().unwrap_or_else(|| panic!("{created}")).to_owned();
+    assert!(!first_by_title(&app, "fr").await.contains(&id), "a draft is not listed");
+    ok(app.gql_as(&editor, status, json!({ "id": id, "l": "en", "s": "PUBLISHED" })).await);
+    assert_eq!(first_by_title(&app, "fr").await[0], id, "published: first for French readers");
+    kept_titles_agree(&app, &locales, "after a publication").await;
+
+    // Its French version, titled to come last, moves it for French readers only.
+    ok(app.gql_as(&editor, save, json!({ "id": id, "l": "fr", "i": { "title": "Zzz en dernier" } })).await);
+    ok(app.gql_as(&editor, status, json!({ "id": id, "l": "fr", "s": "PUBLISHED" })).await);
+    assert!(!first_by_title(&app, "fr").await.contains(&id), "French title last");
+    assert_eq!(first_by_title(&app, "en").await[0], id, "English readers keep the English title");
+    kept_titles_agree(&app, &locales, "after a translation").await;
+
+    // Taken offline in French: back to the English title for French readers.
+    let unpublish = "mutation($id: ID!, $l: String!) { unpublishTranslation(id: $id, locale: $l) { live } }";
+    ok(app.gql_as(&editor, unpublish, json!({ "id": id, "l": "fr" })).await);
+    assert_eq!(first_by_title(&app, "fr").await[0], id);
+    kept_titles_agree(&app, &locales, "after unpublishing").await;
+
+    // Deleted: gone from every list.
+    ok(app.gql_as(&editor, "mutation($id: ID!) { deleteItem(id: $id) }", json!({ "id": id })).await);
+    assert!(!first_by_title(&app, "en").await.contains(&id));
+    kept_titles_agree(&app, &locales, "after deleting").await;
+
+    // Another server on the same database with other fallbacks rebuilds the kept titles at start
+    // (Spanish readers now fall back to French before English).
+    let sibling = app
+        .sibling(|c| {
+            c.locales.fallbacks.insert("es".into(), vec!["fr".into(), "en".into()]);
+        })
+        .await;
+    let other = sibling.config.locales().unwrap();
+    assert_ne!(other.chains(), locales.chains());
+    kept_titles_agree(&sibling, &other, "after a change of fallbacks").await;
+    sibling.stop().await;
+    app.stop().await;
+}
+backend_test!(kept_titles_follow_writes_and_configuration);

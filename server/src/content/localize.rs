@@ -6,7 +6,7 @@ use super::Translation;
 
 /// The order in which an item's locales are tried: the request's chain, then the item's source
 /// locale, then every other configured locale in configured order. The SQL that orders lists by
-/// title (`query::title_expr`) follows the same order, so a list sorted by title agrees with the
+/// title (`query::title_key`) follows the same order, so a list sorted by title agrees with the
 /// titles it shows.
 pub fn item_order(chain: &[String], source_locale: &str, configured: &[String]) -> Vec<String> {
     let mut order: Vec<String> = Vec::with_capacity(configured.len());

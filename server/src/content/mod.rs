@@ -19,6 +19,7 @@ pub mod resources;
 pub mod schedule;
 pub mod terms;
 pub mod text;
+pub mod title_order;
 pub mod translate;
 pub mod translations;
 

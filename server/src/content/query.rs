@@ -192,7 +192,14 @@ pub struct ListSpec {
     /// The versions read with each row of a page (`list` only), so that a page and the texts it
     /// is localised from take one statement.
     pub versions: Option<Versions>,
+    /// Whether `title_order` keeps this list's titles (public reads whose chain is the chain of
+    /// its first locale, `Locales::keeps_title_order`): a page by title then seeks that table's
+    /// index instead of computing every item's title and sorting them.
+    pub title_rows: bool,
 }
+
+/// The table of each item's title per locale chain (`content::title_order`).
+pub(super) const TITLE_ORDER: &str = "title_order";
 
 /// The visible versions of each item in some locales, read with a page's rows or a lookup's
 /// (column `versions`: a JSON array of `[locale, status, title, summary, slug, updated_at]`,
@@ -425,26 +432,27 @@ fn filter_expr(spec: &ListSpec, filter: &Filter) -> AppResult<Expr> {
     })
 }
 
-/// The collation key of the title each item is served with: the first published translation
-/// along the request chain, then the source locale, then configured order (see
-/// `localize::item_order`). A `COALESCE` of correlated lookups on the (item, locale) index,
-/// identical on SQLite and PostgreSQL (SQLite cannot see outer columns in a subquery's
-/// `ORDER BY`, so the ranking cannot be written as one ordered subquery).
-fn title_expr(spec: &ListSpec) -> Expr {
-    let base = spec.ty.base_table();
+/// The collation key of the title each item is served with: the first visible translation along
+/// `chain`, then the source locale, then configured order (see `localize::item_order`). A
+/// `COALESCE` of correlated lookups on the (item, locale) index, identical on SQLite and
+/// PostgreSQL (SQLite cannot see outer columns in a subquery's `ORDER BY`, so the ranking cannot
+/// be written as one ordered subquery). Lists read it from `title_order` when that keeps their
+/// chain (`ListSpec::title_rows`); `title_order` is made with it.
+pub(super) fn title_key(ty: ContentType, chain: &[String], configured: &[String], visibility: Visibility) -> Expr {
+    let base = ty.base_table();
     let lookup = |locale: Expr| -> Expr {
         Query::select()
             .column((a("st"), a("sort_key")))
-            .from_as(a(spec.ty.translation_table()), a("st"))
+            .from_as(a(ty.translation_table()), a("st"))
             .and_where(col("st", "item_id").equals((a(base), a("id"))))
             .and_where(col("st", "locale").eq(locale))
-            .and_where(spec.visibility.condition("st"))
+            .and_where(visibility.condition("st"))
             .to_owned()
             .into()
     };
-    let mut parts: Vec<Expr> = spec.chain.iter().map(|l| lookup(Expr::val(l.as_str()))).collect();
+    let mut parts: Vec<Expr> = chain.iter().map(|l| lookup(Expr::val(l.as_str()))).collect();
     parts.push(lookup(col(base, "source_locale")));
-    for locale in spec.configured.iter().filter(|l| !spec.chain.contains(l)) {
+    for locale in configured.iter().filter(|l| !chain.contains(l)) {
         parts.push(lookup(Expr::val(locale.as_str())));
     }
     Func::coalesce(parts).into()
@@ -457,7 +465,8 @@ fn sort_expr(spec: &ListSpec) -> AppResult<Expr> {
             col(base, spec.ty.date_column().ok_or_else(|| AppError::bad_input("this list has no date to order by"))?)
         }
         SortField::Updated => col(base, "updated_at"),
-        SortField::Title => title_expr(spec),
+        SortField::Title if spec.title_rows => col(TITLE_ORDER, "sort_key"),
+        SortField::Title => title_key(spec.ty, &spec.chain, &spec.configured, spec.visibility),
     })
 }
 
@@ -490,10 +499,22 @@ fn read_sort_value(spec: &ListSpec, row: &QueryResult) -> AppResult<SortValue> {
 fn page_statement(spec: &ListSpec, window: &Window, backend: DbBackend) -> AppResult<SelectStatement> {
     let base = spec.ty.base_table();
     let sort = sort_expr(spec)?;
-    let id = col(base, "id");
+    let seek_titles = spec.ordering.field == SortField::Title && spec.title_rows;
+    // By title, the kept titles' index orders the page: its `item_id` is the tie-breaker.
+    let id = if seek_titles { col(TITLE_ORDER, "item_id") } else { col(base, "id") };
     // Walking backwards reverses the order; the page is flipped back afterwards.
     let descending = spec.ordering.descending != window.backward;
     let mut q = filtered(spec)?;
+    if seek_titles {
+        let head = spec.chain.first().map(String::as_str).unwrap_or_default();
+        q.inner_join(
+            a(TITLE_ORDER),
+            col(TITLE_ORDER, "item_id")
+                .equals((a(base), a("id")))
+                .and(col(TITLE_ORDER, "item_type").eq(constant(spec.ty.entity())))
+                .and(col(TITLE_ORDER, "locale").eq(constant(head))),
+        );
+    }
     q.column((a(base), Asterisk)).expr_as(sort.clone(), a("sort_value"));
     for link in &spec.links {
         q.expr_as(link.expr(base), a(link.alias));

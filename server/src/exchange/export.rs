@@ -252,6 +252,7 @@ async fn chosen<C: ConnectionTrait>(
                 visibility: crate::content::Visibility::Preview,
                 links: Vec::new(),
                 versions: None,
+                title_rows: false,
             };
             let matching = listed(conn, &spec).await?;
             if ids.is_empty() {

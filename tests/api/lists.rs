@@ -565,3 +565,68 @@ async fn kept_titles_follow_writes_and_configuration(backend: Backend) {
     app.stop().await;
 }
 backend_test!(kept_titles_follow_writes_and_configuration);
+
+/// Every object in a response that is the item `id` (has that id) or is an alias `one`.
+fn objects_of<'a>(v: &'a Value, id: &str, out: &mut Vec<&'a Value>) {
+    match v {
+        Value::Object(m) => {
+            if m.get("id").and_then(Value::as_str) == Some(id) {
+                out.push(v);
+            }
+            for (k, child) in m {
+                if k == "one" && child.is_object() {
+                    out.push(child);
+                }
+                objects_of(child, id, out);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|c| objects_of(c, id, out)),
+        _ => {}
+    }
+}
+
+/// A page reads only the version fields its selection has (`query::TextFields`); what it read is
+/// part of the request loader's key, so a field another part of the same request selects for the
+/// same items is read, not taken blank from the page's versions. Aliases and fragments count.
+async fn pages_read_the_fields_they_select(backend: Backend) {
+    let Some(app) = spawn(backend).await else { return };
+    let full = r#"query($id: ID!) { resource(id: $id, locale: "fr") { title summary slug } }"#;
+    let d = app.data(r#"{ resources(first: 5, locale: "fr") { edges { node { id } } } }"#, json!({})).await;
+    let ids: Vec<String> = nodes(&d["resources"]).iter().map(|n| n["id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(ids.len(), 5);
+    for id in &ids {
+        let want = app.data(full, json!({ "id": id })).await["resource"].clone();
+        assert!(!want["summary"].as_str().unwrap().is_empty() && !want["slug"].as_str().unwrap().is_empty(), "{want}");
+        for q in [
+            // The page selects titles only; the lookup of one of its items wants the rest.
+            r#"query($id: ID!) { resources(first: 5, locale: "fr") { edges { node { id title } } }
+               one: node(id: $id, locale: "fr") { ... on Resource { title summary slug } } }"#,
+            // The other way round, and through a named fragment.
+            r#"query($id: ID!) { one: node(id: $id, locale: "fr") { ... on Resource { title } }
+               resources(first: 5, locale: "fr") { edges { node { id ...F } } } }
+               fragment F on Resource { title summary slug }"#,
+            // Under aliases.
+            r#"query($id: ID!) { resources(first: 5, locale: "fr") { edges { node { id t: title s: summary u: slug } } }
+               one: resource(id: $id, locale: "fr") { title } }"#,
+            // Two pages of the same items, resolved at once, one with titles only.
+            r#"query { a: resources(first: 5, locale: "fr") { edges { node { id title } } }
+               b: resources(first: 5, locale: "fr") { edges { node { id title summary slug } } }
+               c: resources(first: 5, locale: "fr") { edges { node { id slug } } } }"#,
+        ] {
+            let vars = if q.contains("$id") { json!({ "id": id }) } else { json!({}) };
+            let d = app.data(q, vars).await;
+            let mut seen = Vec::new();
+            objects_of(&d, id, &mut seen);
+            assert!(seen.len() >= 2, "{d}");
+            for o in seen {
+                for (f, alias) in [("title", "t"), ("summary", "s"), ("slug", "u")] {
+                    if let Some(v) = o.get(f).or_else(|| o.get(alias)) {
+                        assert_eq!(*v, want[f], "{f}: {q}");
+                    }
+                }
+            }
+        }
+    }
+    app.stop().await;
+}
+backend_test!(pages_read_the_fields_they_select);

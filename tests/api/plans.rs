@@ -12,7 +12,7 @@
 
 use chorus_entities as e;
 use chorus_tests::chorus::content::query::{
-    Cursor, Filter, ListSpec, Ordering, PageRequest, SortField, SortValue, Versions, list_statement,
+    Cursor, Filter, ListSpec, Ordering, PageRequest, SortField, SortValue, TextFields, Versions, list_statement,
 };
 use chorus_tests::chorus::content::{ContentType, Visibility, resources, title_order};
 use chorus_tests::{Backend, backend_test, spawn};
@@ -77,7 +77,11 @@ fn spec(field: SortField, descending: bool, filters: Vec<Filter>) -> ListSpec {
         // As a page selecting terms and organisations reads it: the links and the chain's versions
         // are part of the plan.
         links: vec![resources::TERM_LINKS, resources::ORGANIZATION_LINKS],
-        versions: Some(Versions { locales: vec!["en".into()], visibility: Visibility::Public }),
+        versions: Some(Versions {
+            locales: vec!["en".into()],
+            visibility: Visibility::Public,
+            fields: TextFields::ALL,
+        }),
         // English readers' chain is English's own: titles are read from `title_order`.
         title_rows: true,
     }

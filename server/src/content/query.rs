@@ -202,17 +202,38 @@ pub struct ListSpec {
 pub(super) const TITLE_ORDER: &str = "title_order";
 
 /// The visible versions of each item in some locales, read with a page's rows or a lookup's
-/// (column `versions`: a JSON array of `[locale, status, title, summary, slug, updated_at]`,
+/// (column `versions`: a JSON array of `[locale, status, title, summary, slug, updated_at]`, the
+/// fields the request does not select empty,
 /// `json_agg` on PostgreSQL, `json_group_array` on SQLite), read back by [`versions_of_row`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Versions {
     pub locales: Vec<String>,
     pub visibility: Visibility,
+    /// The optional fields read; the others are read as empty text.
+    pub fields: TextFields,
+}
+
+/// Which of a version's optional text fields a read fills: what the request selects (its locale,
+/// status, title and time are always read; bodies are read apart). A version read without one
+/// holds it empty, so what was read is part of the request loader's key (`TextsOf`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TextFields {
+    pub summary: bool,
+    pub slug: bool,
+}
+
+impl TextFields {
+    pub const ALL: TextFields = TextFields { summary: true, slug: true };
 }
 
 impl Versions {
     fn expr(&self, ty: ContentType, backend: DbBackend) -> Expr {
-        let columns = "v.locale, v.status, v.title, v.summary, v.slug, v.updated_at";
+        let field = |read: bool, column: &'static str| if read { column } else { "''" };
+        let columns = format!(
+            "v.locale, v.status, v.title, {}, {}, v.updated_at",
+            field(self.fields.summary, "v.summary"),
+            field(self.fields.slug, "v.slug")
+        );
         // As text on both, which the driver reads as a string (PostgreSQL's `json` it would not).
         let agg = match backend {
             DbBackend::Postgres => format!("CAST(json_agg(json_build_array({columns})) AS TEXT)"),
@@ -648,6 +669,36 @@ pub async fn rows<C: ConnectionTrait>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pages_read_only_the_selected_text_fields() {
+        let spec = |fields| ListSpec {
+            ty: ContentType::Resource,
+            filters: Vec::new(),
+            ordering: Ordering { field: SortField::Date, descending: true },
+            chain: vec!["fr".into(), "en".into()],
+            configured: vec!["en".into(), "fr".into()],
+            visibility: Visibility::Public,
+            links: Vec::new(),
+            versions: Some(Versions {
+                locales: vec!["fr".into(), "en".into()],
+                visibility: Visibility::Public,
+                fields,
+            }),
+            title_rows: false,
+        };
+        let sql = |fields| {
+            let q = list_statement(&spec(fields), &PageRequest::default(), 20, 100, DbBackend::Postgres).unwrap();
+            DbBackend::Postgres.build(&q).sql
+        };
+        let all = sql(TextFields::ALL);
+        assert!(all.contains("v.summary") && all.contains("v.slug"), "{all}");
+        let title_only = sql(TextFields { summary: false, slug: false });
+        assert!(!title_only.contains("v.summary") && !title_only.contains("v.slug"), "{title_only}");
+        assert!(title_only.contains("v.title"), "{title_only}");
+        let slug = sql(TextFields { summary: false, slug: true });
+        assert!(!slug.contains("v.summary") && slug.contains("v.slug"), "{slug}");
+    }
 
     #[test]
     fn cursors_round_trip_and_reject_garbage() {

@@ -189,25 +189,22 @@ pub async fn load_texts(
     let loader = loader(ctx);
     let vis = request.visibility;
     let every = lists_every_version(selection);
+    let fields = text_fields(selection);
+    let key = |id: i32| TextsOf(ty, id, vis, request.chain.clone(), fields);
     let mut out: HashMap<i32, Arc<[crate::content::Translation]>> = HashMap::new();
     let mut rest: Vec<i32> = ids.to_vec();
     if !every {
-        let some = load_all(loader, ids.iter().map(|&id| TextsOf(ty, id, vis, request.chain.clone()))).await?;
-        let summary = selection.field("summary").exists();
+        let some = load_all(loader, ids.iter().map(|&id| key(id))).await?;
         out.extend(some.into_iter().map(|(k, v)| (k.1, v)));
         rest.retain(|id| {
-            out.get(id).is_none_or(|t| t.is_empty() || summary && t.iter().all(|t| t.summary.trim().is_empty()))
+            out.get(id).is_none_or(|t| t.is_empty() || fields.summary && t.iter().all(|t| t.summary.trim().is_empty()))
         });
     }
     if !rest.is_empty() {
         let all = load_all(loader, rest.iter().map(|&id| TranslationsOf(ty, id, vis))).await?;
         out.extend(all.into_iter().map(|(k, v)| (k.1, v)));
         // Every version localises as well as the chain's: kept under the key `LocalizedFields` reads.
-        loader
-            .feed_many(
-                rest.iter().filter_map(|id| Some((TextsOf(ty, *id, vis, request.chain.clone()), out.get(id)?.clone()))),
-            )
-            .await;
+        loader.feed_many(rest.iter().filter_map(|id| Some((key(*id), out.get(id)?.clone())))).await;
     }
     Ok(out)
 }
@@ -325,7 +322,10 @@ async fn feed_rows<T: Item>(
         if every {
             loader.feed_many(texts.iter().map(|(id, t)| (TranslationsOf(T::TYPE, *id, vis), t.clone()))).await;
         }
-        loader.feed_many(texts.into_iter().map(|(id, t)| (TextsOf(T::TYPE, id, vis, request.chain.clone()), t))).await;
+        let fields = versions.fields;
+        loader
+            .feed_many(texts.into_iter().map(|(id, t)| (TextsOf(T::TYPE, id, vis, request.chain.clone(), fields), t)))
+            .await;
     }
     T::feed_links(ctx, links, rows).await
 }
@@ -336,7 +336,16 @@ async fn feed_rows<T: Item>(
 fn versions_for(ctx: &Context<'_>, selection: &Lookahead<'_>, request: &Reader) -> query::Versions {
     let locales =
         if lists_every_version(selection) { state(ctx).locales.codes().to_vec() } else { request.chain.to_vec() };
-    query::Versions { locales, visibility: request.visibility }
+    query::Versions { locales, visibility: request.visibility, fields: text_fields(selection) }
+}
+
+/// The optional text fields of the versions `selection` (an item's) needs: every one when it
+/// lists every version (the loader keeps those as `TranslationsOf` too), else those it selects.
+pub fn text_fields(selection: &Lookahead<'_>) -> query::TextFields {
+    if lists_every_version(selection) {
+        return query::TextFields::ALL;
+    }
+    query::TextFields { summary: selection.field("summary").exists(), slug: selection.field("slug").exists() }
 }
 
 /// Whether the selection lists every version of the item.

@@ -10,6 +10,7 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use chorus_entities as e;
 use sea_orm::DatabaseConnection;
 
+use crate::content::query::TextFields;
 use crate::content::reference::Snapshot;
 use crate::content::{Body, ContentType, Term, Translation, Visibility, load};
 use crate::error::{AppError, AppResult};
@@ -137,9 +138,10 @@ impl<M: BaseModel> Loader<ById<M>> for ContentLoader {
 pub struct TranslationsOf(pub ContentType, pub i32, pub Visibility);
 
 /// The visible translations of an item in the locales of a reader's chain (or more: a superset
-/// localises the same), in configured locale order.
+/// localises the same), in configured locale order, with at least the optional fields given (a
+/// page reads only those its selection has: `query::Versions`).
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct TextsOf(pub ContentType, pub i32, pub Visibility, pub Chain);
+pub struct TextsOf(pub ContentType, pub i32, pub Visibility, pub Chain, pub TextFields);
 
 /// A request's locale chain (configured codes, best first).
 pub type Chain = Arc<[String]>;
@@ -201,8 +203,8 @@ impl Loader<TextsOf> for ContentLoader {
 
     async fn load(&self, keys: &[TextsOf]) -> Result<HashMap<TextsOf, Self::Value>, Self::Error> {
         let mut out = HashMap::new();
-        // One statement per (type, visibility, chain).
-        let mut groups: HashMap<(ContentType, Visibility, Chain), Vec<i32>> = HashMap::new();
+        // One statement per (type, visibility, chain), reading every field (what any key asks).
+        let mut groups: HashMap<(ContentType, Visibility, Chain), Vec<&TextsOf>> = HashMap::new();
         for k in keys {
             if k.2 == Visibility::Public
                 && let Some(texts) = self.reference.texts(k.0, k.1)
@@ -210,14 +212,23 @@ impl Loader<TextsOf> for ContentLoader {
                 out.insert(k.clone(), texts);
                 continue;
             }
-            groups.entry((k.0, k.2, k.3.clone())).or_default().push(k.1);
+            groups.entry((k.0, k.2, k.3.clone())).or_default().push(k);
         }
-        for ((ty, vis, chain), ids) in groups {
+        for ((ty, vis, chain), keys) in groups {
+            let mut ids: Vec<i32> = keys.iter().map(|k| k.1).collect();
+            ids.sort_unstable();
+            ids.dedup();
             let mut rows = load::texts(&self.db, ty, &ids, &chain, vis).await.map_err(Arc::new)?;
+            let mut lists: HashMap<i32, Arc<[Translation]>> = HashMap::with_capacity(ids.len());
             for id in ids {
                 let mut list = rows.remove(&id).unwrap_or_default();
                 list.sort_by_key(|t| self.locales.iter().position(|l| *l == t.locale));
-                out.insert(TextsOf(ty, id, vis, chain.clone()), list.into());
+                lists.insert(id, list.into());
+            }
+            for k in keys {
+                if let Some(list) = lists.get(&k.1) {
+                    out.insert(k.clone(), list.clone());
+                }
             }
         }
         Ok(out)

@@ -377,7 +377,10 @@ async fn items(
             ids.iter().map(|&id| TranslationsOf(ty, id, vis)),
         )
         .await?;
-        loader(ctx).feed_many(all.into_iter().map(|(k, v)| (TextsOf(ty, k.1, vis, request.chain.clone()), v))).await;
+        let fields = super::connection::text_fields(&selection);
+        loader(ctx)
+            .feed_many(all.into_iter().map(|(k, v)| (TextsOf(ty, k.1, vis, request.chain.clone(), fields), v)))
+            .await;
         with_item_type!(ty, T => {
             for (id, item) in build_items::<T>(ctx, &ids, &selection, &request).await? {
                 built.insert((ty, id), SearchItem::from(item));

@@ -516,11 +516,14 @@ pub async fn run(
     let db = crate::loaded_database(&pg_url, dir, resources).await;
     db.execute_unprepared("VACUUM ANALYZE").await.unwrap();
     eprintln!("PostgreSQL loaded in {:.1} s", started.elapsed().as_secs_f64());
+    title_pages(&db, "PostgreSQL").await;
     let sqlite_dir = dir.join("sqlite");
     std::fs::create_dir_all(&sqlite_dir).unwrap();
     let sqlite_url = format!("sqlite://{}?mode=rwc", sqlite_dir.join("bench.db").display());
     if sqlite {
-        crate::loaded_database(&sqlite_url, &sqlite_dir, resources).await.close().await.ok();
+        let lite = crate::loaded_database(&sqlite_url, &sqlite_dir, resources).await;
+        title_pages(&lite, "SQLite").await;
+        lite.close().await.ok();
     }
 
     let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency * 2).build().unwrap();
@@ -681,4 +684,70 @@ pub async fn run(
             }
         }
     }
+}
+
+/// Deep pages by title, statement only (`query::list`, the list service): each locale's list
+/// walked to 40 cursors spread along it, then every page read with the kept titles
+/// (`title_order`, an index seek) and with the titles computed from the versions (what lists by
+/// title did before, and what previews still do), interleaved, three passes. Prints the mean
+/// time per page of 20 for each.
+async fn title_pages(db: &DatabaseConnection, backend: &str) {
+    use chorus::content::query::{self, ListSpec, Ordering, PageRequest, SortField};
+    use chorus::content::{ContentType, Visibility, title_order};
+    let locales = chorus::config::Config::default().locales().unwrap();
+    let started = Instant::now();
+    title_order::rebuild(db, &locales).await.unwrap();
+    let rebuilt = started.elapsed();
+    db.execute_unprepared("ANALYZE").await.unwrap();
+    let spec = |chain: &[String], title_rows: bool| ListSpec {
+        ty: ContentType::Resource,
+        filters: Vec::new(),
+        ordering: Ordering { field: SortField::Title, descending: false },
+        chain: chain.to_vec(),
+        configured: locales.codes().to_vec(),
+        visibility: Visibility::Public,
+        links: Vec::new(),
+        versions: None,
+        title_rows,
+    };
+    let mut pages: Vec<(Vec<String>, String)> = Vec::new();
+    for (_, chain) in locales.chains() {
+        let mut cursors = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = PageRequest { first: Some(100), after: after.clone(), ..Default::default() };
+            let p = query::list(db, &spec(&chain, true), &page, 20, 100).await.unwrap();
+            cursors.extend(p.items.iter().map(|(_, c)| c.encode()));
+            if !p.has_next {
+                break;
+            }
+            after = p.items.last().map(|(_, c)| c.encode());
+        }
+        let step = (cursors.len() / 40).max(1);
+        pages.extend(cursors.iter().step_by(step).take(40).map(|c| (chain.clone(), c.clone())));
+    }
+    let mut times = [Duration::ZERO; 2];
+    for _ in 0..3 {
+        for (chain, cursor) in &pages {
+            let mut ids = Vec::new();
+            for (i, kept) in [true, false].into_iter().enumerate() {
+                let page = PageRequest { first: Some(20), after: Some(cursor.clone()), ..Default::default() };
+                let t = Instant::now();
+                let p = query::list(db, &spec(chain, kept), &page, 20, 100).await.unwrap();
+                times[i] += t.elapsed();
+                ids.push(p.items.iter().map(|(id, _)| *id).collect::<Vec<_>>());
+            }
+            assert_eq!(ids[0], ids[1], "kept and computed titles give the same page ({chain:?})");
+        }
+    }
+    let n = (pages.len() * 3) as f64;
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0 / n;
+    println!(
+        "title pages, {backend}: {} deep pages of 20 x 3 passes; kept titles {:.2} ms per page, computed {:.2} ms ({:.0}x); title order rebuilt in {:.1} s",
+        pages.len(),
+        ms(times[0]),
+        ms(times[1]),
+        times[1].as_secs_f64() / times[0].as_secs_f64(),
+        rebuilt.as_secs_f64()
+    );
 }

@@ -726,28 +726,37 @@ async fn title_pages(db: &DatabaseConnection, backend: &str) {
         let step = (cursors.len() / 40).max(1);
         pages.extend(cursors.iter().step_by(step).take(40).map(|c| (chain.clone(), c.clone())));
     }
+    // Computed titles take a second or more per page on PostgreSQL: every fifth page, one pass.
     let mut times = [Duration::ZERO; 2];
-    for _ in 0..3 {
-        for (chain, cursor) in &pages {
+    let mut counts = [0u32; 2];
+    for pass in 0..3 {
+        for (n, (chain, cursor)) in pages.iter().enumerate() {
             let mut ids = Vec::new();
             for (i, kept) in [true, false].into_iter().enumerate() {
+                if !kept && (pass > 0 || n % 5 != 0) {
+                    continue;
+                }
                 let page = PageRequest { first: Some(20), after: Some(cursor.clone()), ..Default::default() };
                 let t = Instant::now();
                 let p = query::list(db, &spec(chain, kept), &page, 20, 100).await.unwrap();
                 times[i] += t.elapsed();
+                counts[i] += 1;
                 ids.push(p.items.iter().map(|(id, _)| *id).collect::<Vec<_>>());
             }
-            assert_eq!(ids[0], ids[1], "kept and computed titles give the same page ({chain:?})");
+            if ids.len() == 2 {
+                assert_eq!(ids[0], ids[1], "kept and computed titles give the same page ({chain:?})");
+            }
         }
     }
-    let n = (pages.len() * 3) as f64;
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0 / n;
+    let ms = |i: usize| times[i].as_secs_f64() * 1000.0 / f64::from(counts[i].max(1));
     println!(
-        "title pages, {backend}: {} deep pages of 20 x 3 passes; kept titles {:.2} ms per page, computed {:.2} ms ({:.0}x); title order rebuilt in {:.1} s",
-        pages.len(),
-        ms(times[0]),
-        ms(times[1]),
-        times[1].as_secs_f64() / times[0].as_secs_f64(),
+        "title pages, {backend}: deep pages of 20 spread along each locale's list; kept titles {:.2} ms per page ({} pages), \
+         computed {:.2} ms ({} pages, the same answers), {:.0}x; title order rebuilt in {:.1} s",
+        ms(0),
+        counts[0],
+        ms(1),
+        counts[1],
+        ms(1) / ms(0),
         rebuilt.as_secs_f64()
     );
 }

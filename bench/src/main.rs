@@ -91,6 +91,10 @@ enum Cmd {
         /// one: before/after comparisons with the same load and checks.
         #[arg(long)]
         chorus: Option<PathBuf>,
+        /// A configuration variable for the SQLite servers only (`CHORUS_DATABASE__MAX_CONNECTIONS=4`),
+        /// to compare settings against the PostgreSQL rounds of the same run; repeatable.
+        #[arg(long = "sqlite-env")]
+        sqlite_env: Vec<String>,
     },
     /// Relevance: Chorus against PostgreSQL full-text search on the SDG corpus (MRR@10, recall@10).
     Relevance {
@@ -280,7 +284,17 @@ fn main() {
             rt.block_on(search::search_load(&url, seconds, concurrency));
         }
         Cmd::Index { documents, threads, rounds } => search::index_alone(documents, threads, rounds),
-        Cmd::Reads { resources, seconds, concurrency, rounds, postgres, postgraphile, no_sqlite, chorus } => {
+        Cmd::Reads {
+            resources,
+            seconds,
+            concurrency,
+            rounds,
+            postgres,
+            postgraphile,
+            no_sqlite,
+            chorus,
+            sqlite_env,
+        } => {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
             rt.block_on(reads::run(
                 resources,
@@ -291,6 +305,7 @@ fn main() {
                 postgraphile,
                 !no_sqlite,
                 chorus,
+                sqlite_env,
             ));
         }
         Cmd::Relevance { postgres, no_postgres } => {
@@ -588,19 +603,19 @@ pub(crate) fn cpu_seconds(pid: u32) -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-/// Waits until none of these processes is busy (under 2 % of a core over a second), for at most
-/// `limit`: servers index their content, load dictionaries and warm up after they answer
-/// `/readyz`, and that work must not fall in a measured round. Returns the time it took.
+/// Waits until none of these processes is busy (under 2 % of a core in each of three seconds
+/// in a row), for at most `limit`: servers index their content, load dictionaries and warm up
+/// after they answer `/readyz`, and that work must not fall in a measured round (one quiet second
+/// was not enough: a server's indexer may not have started yet). Returns the time it took.
 pub(crate) async fn settle(pids: &[u32], limit: Duration) -> Duration {
     let start = std::time::Instant::now();
     let used = || pids.iter().map(|p| cpu_seconds(*p)).sum::<f64>();
     let mut before = used();
-    while start.elapsed() < limit {
+    let mut quiet = 0;
+    while start.elapsed() < limit && quiet < 3 {
         tokio::time::sleep(Duration::from_secs(1)).await;
         let now = used();
-        if now - before < 0.02 {
-            break;
-        }
+        quiet = if now - before < 0.02 { quiet + 1 } else { 0 };
         before = now;
     }
     start.elapsed()

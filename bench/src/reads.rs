@@ -391,7 +391,7 @@ impl Drop for Reaper {
 }
 
 /// A Chorus server child: `serve` of `binary` (this bench, or an earlier build of it).
-fn chorus_server(binary: &Path, dir: &Path, url: &str, cache_ttl_ms: u64) -> (Child, String) {
+fn chorus_server(binary: &Path, dir: &Path, url: &str, cache_ttl_ms: u64, env: &[String]) -> (Child, String) {
     // Each server its own data folder (search index, files): two may run on one database.
     let dir = dir.join(format!("cache-{cache_ttl_ms}"));
     std::fs::create_dir_all(&dir).unwrap();
@@ -406,6 +406,7 @@ fn chorus_server(binary: &Path, dir: &Path, url: &str, cache_ttl_ms: u64) -> (Ch
             (cache_ttl_ms == 0 && std::env::current_exe().is_ok_and(|me| me == binary))
                 .then_some(("CHORUS_GRAPHQL__PARSED_DOCUMENTS", "0")),
         )
+        .envs(env.iter().filter_map(|kv| kv.split_once('=')))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -494,6 +495,7 @@ pub async fn run(
     postgraphile_dir: PathBuf,
     sqlite: bool,
     chorus: Option<PathBuf>,
+    sqlite_env: Vec<String>,
 ) {
     let binary = chorus.unwrap_or_else(|| std::env::current_exe().unwrap());
     println!("Chorus: `serve` of {}", binary.display());
@@ -533,10 +535,10 @@ pub async fn run(
     // told otherwise, while sqlx's default (`sslmode=prefer`) takes TLS whenever the server
     // offers it (Debian's PostgreSQL does), which costs both ends on every statement.
     let plain_url = format!("{pg_url}?sslmode=disable");
-    let (mut chorus_default, default_base) = chorus_server(&binary, &pg_dir, &plain_url, 1000);
+    let (mut chorus_default, default_base) = chorus_server(&binary, &pg_dir, &plain_url, 1000, &[]);
     let mut reaper = Reaper(vec![chorus_default.id()]);
     crate::wait_ready(&client, &default_base, &mut chorus_default).await;
-    let (mut chorus_off, off_base) = chorus_server(&binary, &pg_dir, &plain_url, 0);
+    let (mut chorus_off, off_base) = chorus_server(&binary, &pg_dir, &plain_url, 0, &[]);
     reaper.0.push(chorus_off.id());
     crate::wait_ready(&client, &off_base, &mut chorus_off).await;
     let pgl = postgraphile(&postgraphile_dir, &plain_url, &client).await;
@@ -606,13 +608,17 @@ pub async fn run(
     }
     if sqlite {
         let lite_dir = sqlite_dir.clone();
-        let (mut lite_default, lite_default_base) = chorus_server(&binary, &lite_dir, &sqlite_url, 1000);
+        let (mut lite_default, lite_default_base) = chorus_server(&binary, &lite_dir, &sqlite_url, 1000, &sqlite_env);
         reaper.0.push(lite_default.id());
         crate::wait_ready(&client, &lite_default_base, &mut lite_default).await;
-        let (mut lite_off, lite_off_base) = chorus_server(&binary, &lite_dir, &sqlite_url, 0);
+        let (mut lite_off, lite_off_base) = chorus_server(&binary, &lite_dir, &sqlite_url, 0, &sqlite_env);
         reaper.0.push(lite_off.id());
         crate::wait_ready(&client, &lite_off_base, &mut lite_off).await;
-        crate::settle(&[lite_default.id(), lite_off.id()], Duration::from_secs(300)).await;
+        let settled = crate::settle(&[lite_default.id(), lite_off.id()], Duration::from_secs(300)).await;
+        println!("SQLite servers idle (search indexes built) {:.0} s after ready", settled.as_secs_f64());
+        if !sqlite_env.is_empty() {
+            println!("SQLite servers' configuration: {}", sqlite_env.join(" "));
+        }
         // The same requests on SQLite: the same generated data and ids, but the demo items there
         // were written at another time, so a cursor carrying an update time (or a lookup of a
         // demo item) can land elsewhere: answers are checked for errors and size, not identity.

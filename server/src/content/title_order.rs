@@ -37,6 +37,11 @@ const CHUNK: usize = 500;
 pub async fn keep<C: ConnectionTrait>(conn: &C, locales: &Locales, changes: &[Changed]) -> AppResult<()> {
     let mut changed: BTreeMap<ContentType, Vec<i32>> = BTreeMap::new();
     for c in changes {
+        // Saving a version, a status short of publication, a document: the live versions, the
+        // only ones titles are kept for, are as they were (only publishing writes them).
+        if c.locale.is_some() && c.operation == "updated" {
+            continue;
+        }
         if let Some(ty) = ContentType::from_entity(&c.entity) {
             changed.entry(ty).or_default().push(c.entity_id);
         }

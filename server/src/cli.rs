@@ -85,9 +85,10 @@ enum Command {
         action: PartnerKeyAction,
     },
     /// Rebuild the search indexes from the database into new directories and switch to them
-    /// atomically (a running server on the same data directory switches too).
+    /// atomically (a running server on the same data directory switches too); then the titles
+    /// lists are ordered by (after the database was restored or written to outside Chorus).
     Reindex {
-        /// Rebuild only this index: public or drafts.
+        /// Rebuild only this search index: public or drafts (and not the titles).
         #[arg(long, value_name = "INDEX")]
         only: Option<String>,
     },
@@ -619,6 +620,15 @@ async fn reindex(config: &Config, only: Option<&str>) -> Result<(), AppError> {
         for (name, reason) in slot.store.clean_up() {
             println!("{} index: kept {name} ({reason})", kind.name());
         }
+    }
+    if matches!(only, None | Some("all")) {
+        let started = std::time::Instant::now();
+        crate::content::title_order::rebuild(&db, &locales).await?;
+        println!(
+            "titles lists are ordered by: rebuilt for {} locales in {:.1} s",
+            locales.codes().len(),
+            started.elapsed().as_secs_f64()
+        );
     }
     Ok(())
 }

@@ -551,6 +551,12 @@ async fn kept_titles_follow_writes_and_configuration(backend: Backend) {
     assert!(!first_by_title(&app, "en").await.contains(&id));
     kept_titles_agree(&app, &locales, "after deleting").await;
 
+    // Written behind Chorus's back (a restore, a script): `chorus reindex` rebuilds them.
+    app.db.execute_unprepared("DELETE FROM title_order WHERE locale = 'fr'").await.unwrap();
+    let out = crate::translations::cli(&app, &["reindex"]);
+    assert!(out.0 && out.1.contains("titles lists are ordered by: rebuilt"), "{}", out.1);
+    kept_titles_agree(&app, &locales, "after reindex").await;
+
     // Another server on the same database with other fallbacks rebuilds the kept titles at start
     // (Spanish readers now fall back to French before English).
     let sibling = app

@@ -5,6 +5,7 @@
 //! `;`. Every column is `NOT NULL` unless its kind ends in `_null`.
 
 use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::DatabaseBackend;
 
 /// An identifier.
 pub fn n(name: &str) -> Alias {
@@ -76,6 +77,15 @@ pub fn text(name: &str) -> ColumnDef {
 
 pub fn text_null(name: &str) -> ColumnDef {
     null(col(name).text().to_owned())
+}
+
+/// A collation key column: compared byte-wise on both backends so that paging is identical.
+pub fn sort_key(backend: DatabaseBackend) -> ColumnDef {
+    let mut col = ColumnDef::new(n("sort_key")).text().not_null().to_owned();
+    if backend == DatabaseBackend::Postgres {
+        col.extra("COLLATE \"C\"");
+    }
+    col
 }
 
 pub fn timestamp(name: &str) -> ColumnDef {

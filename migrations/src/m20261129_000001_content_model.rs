@@ -5,7 +5,7 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
 use crate::builders::{
-    drop_tables, fk, index, int, int_null, n, pk, string, string_null, table, text, timestamp, timestamp_null,
+    drop_tables, fk, index, int, int_null, n, pk, sort_key, string, string_null, table, text, timestamp, timestamp_null,
 };
 
 #[derive(DeriveMigrationName)]
@@ -28,15 +28,6 @@ const TABLES: &[&str] = &[
     "good_practice_translations",
     "good_practice_topics",
 ];
-
-/// A collation key column: compared byte-wise on both backends so that paging is identical.
-fn sort_key(backend: DatabaseBackend) -> ColumnDef {
-    let mut col = ColumnDef::new(n("sort_key")).text().not_null().to_owned();
-    if backend == DatabaseBackend::Postgres {
-        col.extra("COLLATE \"C\"");
-    }
-    col
-}
 
 /// The base-table columns every content type shares.
 fn content_table(table: &str) -> TableCreateStatement {

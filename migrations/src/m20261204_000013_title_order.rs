@@ -11,9 +11,8 @@
 //! empty.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DatabaseBackend;
 
-use crate::builders::{drop_tables, index, n, string, table};
+use crate::builders::{drop_tables, index, n, sort_key, string, table};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -21,11 +20,6 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let mut sort_key = ColumnDef::new(n("sort_key")).text().not_null().to_owned();
-        if manager.get_database_backend() == DatabaseBackend::Postgres {
-            // Compared byte-wise, as the versions' `sort_key`, so that paging is identical on both.
-            sort_key.extra("COLLATE \"C\"");
-        }
         manager
             .create_table(
                 Table::create()
@@ -33,7 +27,8 @@ impl MigrationTrait for Migration {
                     .col(string("item_type"))
                     .col(string("locale"))
                     .col(ColumnDef::new(n("item_id")).integer().not_null())
-                    .col(sort_key)
+                    // Compared byte-wise, as the versions' `sort_key`.
+                    .col(sort_key(manager.get_database_backend()))
                     .primary_key(Index::create().col(n("item_type")).col(n("locale")).col(n("item_id")))
                     .to_owned(),
             )

@@ -193,7 +193,7 @@ pub struct ListSpec {
     /// is localised from take one statement.
     pub versions: Option<Versions>,
     /// Whether `title_order` keeps this list's titles (public reads whose chain is the chain of
-    /// its first locale, `Locales::keeps_title_order`): a page by title then seeks that table's
+    /// its first locale, `Locales::is_locale_chain`): a page by title then seeks that table's
     /// index instead of computing every item's title and sorting them.
     pub title_rows: bool,
 }

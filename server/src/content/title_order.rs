@@ -46,6 +46,16 @@ pub async fn keep<C: ConnectionTrait>(conn: &C, locales: &Locales, changes: &[Ch
             changed.entry(ty).or_default().push(c.entity_id);
         }
     }
+    if changed.is_empty() {
+        return Ok(());
+    }
+    if conn.get_database_backend() == DbBackend::Postgres {
+        // Waits for a rebuild in progress (which holds the table exclusively), and holds a rebuild
+        // back until this write commits: otherwise a rebuild's upsert could wait for this one and
+        // then write its older view of the item over it. Writes do not exclude each other here
+        // (SQLite's write transactions are one at a time already).
+        conn.execute_unprepared("LOCK TABLE title_order_chains IN SHARE MODE").await?;
+    }
     let chains = locales.chains();
     for (ty, mut ids) in changed {
         ids.sort_unstable();

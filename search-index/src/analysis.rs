@@ -9,11 +9,11 @@
 //! Languages without a stemmer get words, lowercase and folding; Han and kana characters outside
 //! Chinese are indexed one by one, so that any text is searchable.
 
+use crate::chinese::Dictionary;
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, RemoveLongFilter, Stemmer, StopWordFilter, TextAnalyzer, Token, TokenStream,
     Tokenizer,
 };
-use tantivy_jieba::JiebaTokenizer;
 
 /// The analyzers Chorus has, one per language family; locales map to them by language subtag.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -170,7 +170,7 @@ impl Analyzer {
     /// Builds the analyzer.
     pub fn build(self) -> TextAnalyzer {
         if self == Analyzer::Chinese {
-            return TextAnalyzer::builder(ChineseTokenizer::default())
+            return TextAnalyzer::builder(ChineseTokenizer)
                 .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
                 .filter(AsciiFoldingFilter)
                 .build();
@@ -569,26 +569,27 @@ fn feminize(base: &str, suffix: &str) -> String {
     format!("{}{suffix}", chars[..chars.len() - 1].iter().collect::<String>())
 }
 
-/// Jieba's search-mode segmentation with punctuation dropped and words lowercased.
+/// Jieba's search-mode segmentation ([`crate::chinese`]) with punctuation dropped and words
+/// lowercased; positions and offsets as jieba gives them (a sub-word shares its word's positions).
 #[derive(Clone, Default)]
-pub struct ChineseTokenizer {
-    jieba: JiebaTokenizer,
-}
+pub struct ChineseTokenizer;
 
 impl Tokenizer for ChineseTokenizer {
     type TokenStream<'a> = VecTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        let mut stream = self.jieba.token_stream(text);
-        let mut tokens = Vec::new();
-        while stream.advance() {
-            let t = stream.token();
-            if t.text.chars().any(is_word_char) {
-                let mut t = t.clone();
-                t.text = normalize_word(&t.text);
-                tokens.push(t);
-            }
-        }
+        let tokens = Dictionary::jieba()
+            .cut_for_search(text)
+            .into_iter()
+            .filter(|piece| piece.word.chars().any(is_word_char))
+            .map(|piece| Token {
+                offset_from: piece.byte_start,
+                offset_to: piece.byte_end,
+                position: piece.start,
+                position_length: piece.end - piece.start,
+                text: normalize_word(piece.word),
+            })
+            .collect();
         VecTokenStream { tokens, next: 0 }
     }
 }

@@ -9,11 +9,13 @@
 //! - [`search`]: user text to a bounded tantivy query (never the query parser), grouping by
 //!   item along the reader's locale chain, facets, highlights, "did you mean".
 //! - [`cache`]: recent results, valid until the index changes.
+//! - [`chinese`]: jieba's search-mode segmentation over a compact dictionary.
 //! - `columns`: facet values decoded once per segment, for counting every match.
 //! - `directory`: the memory-mapped index directory, its document store read by positioned reads.
 
 pub mod analysis;
 pub mod cache;
+pub mod chinese;
 mod columns;
 mod directory;
 pub mod request;

@@ -365,6 +365,8 @@ pub struct DatabaseConfig {
     /// `sqlite://PATH` or `postgres://...`; empty means `sqlite://<data_dir>/chorus.db`.
     pub url: String,
     pub max_connections: u32,
+    /// Prepared statements each connection keeps (its least recently used is dropped past it).
+    pub statement_cache: usize,
     pub migrate_on_start: MigrateOnStart,
 }
 
@@ -455,7 +457,12 @@ impl Default for ServerConfig {
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        DatabaseConfig { url: String::new(), max_connections: 8, migrate_on_start: MigrateOnStart::Empty }
+        DatabaseConfig {
+            url: String::new(),
+            max_connections: 8,
+            statement_cache: 100,
+            migrate_on_start: MigrateOnStart::Empty,
+        }
     }
 }
 

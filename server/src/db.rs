@@ -36,6 +36,7 @@ pub async fn connect(config: &Config, metrics: Option<Metrics>) -> AppResult<Dat
             AppError::internal(format!("cannot create data dir {}: {e}", config.server.data_dir.display()))
         })?;
     }
+    let statements = config.database.statement_cache;
     let mut opts = ConnectOptions::new(url);
     opts.max_connections(config.database.max_connections)
         .min_connections(1)
@@ -49,14 +50,16 @@ pub async fn connect(config: &Config, metrics: Option<Metrics>) -> AppResult<Dat
         // Every pooled SQLite connection: WAL so readers never wait for a writer, NORMAL sync
         // (durable at checkpoints, safe with WAL), foreign keys on, and a busy timeout that rides
         // out short write locks.
-        .map_sqlx_sqlite_opts(|o| {
+        .map_sqlx_sqlite_opts(move |o| {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(5))
                 // Keeps the planner's statistics current as content grows.
                 .optimize_on_close(true, None)
+                .statement_cache_capacity(statements)
         })
+        .map_sqlx_postgres_opts(move |o| o.statement_cache_capacity(statements))
         // PostgreSQL plans a prepared statement again on every execution unless it judges its
         // generic plan no costlier than the plans made for the values (it rarely does for a
         // keyset page): planning was a third of PostgreSQL's time per read. Chorus's lists seek

@@ -11,6 +11,7 @@ mod embed;
 mod natural;
 mod reads;
 mod search;
+mod segment;
 mod soak;
 mod translations;
 mod typesense;
@@ -151,6 +152,13 @@ enum Cmd {
         #[arg(long, default_value_t = 3)]
         rounds: usize,
     },
+    /// Chinese segmentation: Chorus's segmenter against jieba-rs's (the reference it follows) on
+    /// the SDG corpus's Chinese text: dictionary build time and memory, cutting speed, same tokens.
+    Segment {
+        /// Times the corpus is cut by each, best of which is reported.
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+    },
     /// The speed benchmark's search load against a server already running (for profiling it).
     SearchLoad {
         /// The GraphQL endpoint.
@@ -284,6 +292,7 @@ fn main() {
             rt.block_on(search::search_load(&url, seconds, concurrency));
         }
         Cmd::Index { documents, threads, rounds } => search::index_alone(documents, threads, rounds),
+        Cmd::Segment { rounds } => segment::run(rounds),
         Cmd::Reads {
             resources,
             seconds,

@@ -13,7 +13,8 @@
 //!   packed in 8 bytes, sized for the dictionary's 0.5 M prefixes at a load of 0.7, with the
 //!   root's children in a table by character;
 //! - a word's log-frequency is one of the 5,087 distinct counts', not an `f64` per word;
-//! - the compressed dictionary (1.5 MB) is decompressed once while the trie is built and dropped.
+//! - the compressed dictionary (1.5 MB, sorted) is streamed twice while the trie is built, never
+//!   held whole.
 //!
 //! The HMM that cuts runs of unknown characters is jieba-rs's own, called on an empty
 //! dictionary (it does not depend on the dictionary). `tests` compares every token with jieba-rs
@@ -81,12 +82,24 @@ fn key(parent: usize, ch: char) -> u64 {
 
 impl Dictionary {
     /// jieba's default dictionary, built on first use (about 0.1 s) and kept for the process.
+    /// The embedded file is read twice as a stream (sorted, so nodes can be counted before the
+    /// table is made), so building holds no more than the table and zstd's 1 MB window: a
+    /// process allocator keeps what a build frees, so a build that held the text and a list of
+    /// the words would have cost the server as much as it saved.
     pub fn jieba() -> &'static Dictionary {
         static JIEBA: OnceLock<Dictionary> = OnceLock::new();
         JIEBA.get_or_init(|| {
-            let text = zstd::decode_all(DICTIONARY).expect("the embedded jieba dictionary decompresses");
-            let text = std::str::from_utf8(&text).expect("the embedded jieba dictionary is UTF-8");
-            Dictionary::parse(text)
+            Dictionary::build(|emit| {
+                let decoder = zstd::Decoder::with_buffer(DICTIONARY).expect("the embedded jieba dictionary");
+                let mut lines = std::io::BufReader::new(decoder);
+                let mut line = String::new();
+                while std::io::BufRead::read_line(&mut lines, &mut line).expect("the embedded jieba dictionary") > 0 {
+                    if let Some((word, count)) = parse_line(&line) {
+                        emit(word, count);
+                    }
+                    line.clear();
+                }
+            })
         })
     }
 
@@ -94,30 +107,32 @@ impl Dictionary {
     /// A word listed twice keeps its last count, and both count toward the total, as in jieba-rs.
     /// Made for jieba's dictionary: it panics past 8,191 distinct counts or 2 M prefixes.
     pub fn parse(text: &str) -> Dictionary {
-        let mut words: Vec<(&str, u32)> = text
-            .lines()
-            .filter_map(|line| {
-                let mut fields = line.split_ascii_whitespace();
-                let word = fields.next()?;
-                let count = fields.next().map_or(0, |c| c.parse::<u32>().expect("a word count in the dictionary"));
-                Some((word, count))
-            })
-            .collect();
-        let total: u64 = words.iter().map(|&(_, count)| u64::from(count)).sum();
-        let mut counts: Vec<u32> = words.iter().map(|&(_, count)| count).collect();
-        counts.sort_unstable();
-        counts.dedup();
-        assert!(counts.len() < 1 << WORD_BITS, "too many distinct counts in the dictionary");
-        // Sorted (stable, so the last of equal words is last), the number of nodes is known before
-        // the table is made: node ids are slot indexes, so it can never grow.
+        let mut words: Vec<(&str, u32)> = text.lines().filter_map(parse_line).collect();
+        // Stable, so the last of equal words stays last.
         words.sort_by(|a, b| a.0.cmp(b.0));
+        Dictionary::build(|emit| words.iter().for_each(|&(word, count)| emit(word, count)))
+    }
+
+    /// A dictionary from `each`, which hands every `(word, count)` to its argument in byte order
+    /// of the words (equal words in a row, the last count kept), each time it is called.
+    fn build(each: impl Fn(&mut dyn FnMut(&str, u32))) -> Dictionary {
+        // First pass: the nodes (distinct prefixes) the words need, the total count and the
+        // distinct counts. Node ids are slot indexes, so the table can never grow.
         let mut nodes_needed = 0;
-        let mut previous = "";
-        for &(word, _) in &words {
+        let mut total: u64 = 0;
+        let mut counts = std::collections::BTreeSet::new();
+        let mut previous = String::new();
+        each(&mut |word, count| {
+            assert!(previous.as_str() <= word, "dictionary words out of order: {previous:?} before {word:?}");
             let shared = word.chars().zip(previous.chars()).take_while(|(a, b)| a == b).count();
             nodes_needed += word.chars().count() - shared;
-            previous = word;
-        }
+            total += u64::from(count);
+            counts.insert(count);
+            previous.clear();
+            previous.push_str(word);
+        });
+        let counts: Vec<u32> = counts.into_iter().collect();
+        assert!(counts.len() < 1 << WORD_BITS, "too many distinct counts in the dictionary");
         let slots = (nodes_needed * 10).div_ceil(LOAD_TENTHS).max(16);
         assert!(slots < MAX_SLOTS, "too many words in the dictionary");
         let mut dictionary = Dictionary {
@@ -126,10 +141,10 @@ impl Dictionary {
             log_counts: counts.iter().map(|&c| f64::from(c).ln()).collect(),
             log_total: (total as f64).ln(),
         };
-        for &(word, count) in &words {
-            let index = counts.binary_search(&count).expect("a listed count") as u64;
+        each(&mut |word, count| {
+            let index = counts.binary_search(&count).expect("a count of the first pass") as u64;
             dictionary.insert(word, index + 1);
-        }
+        });
         for (slot, &node) in dictionary.slots.iter().enumerate() {
             let key = node & KEY_MASK;
             if key != 0 && key - 1 < 0x1_0000 {
@@ -376,6 +391,14 @@ struct Scratch {
 
 thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// A dictionary line: `word count ...`, the count 0 when missing.
+fn parse_line(line: &str) -> Option<(&str, u32)> {
+    let mut fields = line.split_ascii_whitespace();
+    let word = fields.next()?;
+    let count = fields.next().map_or(0, |c| c.parse::<u32>().expect("a word count in the dictionary"));
+    Some((word, count))
 }
 
 /// jieba-rs on an empty dictionary: its HMM, for runs of characters the dictionary does not join.

@@ -1,7 +1,7 @@
 //! Chinese word segmentation: jieba's search mode over a compact dictionary.
 //!
-//! Chorus segmented Chinese with jieba-rs (through tantivy-jieba), whose dictionary costs about
-//! 51 MB of heap in a running server: a trie of 1,048,576 16-byte slots, a record and an `f64` per
+//! Chorus segmented Chinese with jieba-rs (through tantivy-jieba), whose dictionary costs 30-51 MB
+//! of heap in a running server (`chorus-bench segment`; 9 MB for this one): a trie of 1,048,576 16-byte slots, a record and an `f64` per
 //! word, and the decompressed dictionary text kept in a static. That was the largest single part
 //! of the server's memory. This module runs the same segmentation — jieba-rs 0.11's
 //! `cut_for_search` with the HMM: the same blocks, word graph, best route, unjoined runs and

@@ -1,12 +1,12 @@
 //! Chinese word segmentation: jieba's search mode over a compact dictionary.
 //!
 //! Chorus segmented Chinese with jieba-rs (through tantivy-jieba), whose dictionary costs 30-51 MB
-//! of heap in a running server (`chorus-bench segment`; 9 MB for this one): a trie of 1,048,576 16-byte slots, a record and an `f64` per
+//! of heap (`chorus-bench segment`): a trie of 1,048,576 16-byte slots, a record and an `f64` per
 //! word, and the decompressed dictionary text kept in a static. That was the largest single part
 //! of the server's memory. This module runs the same segmentation — jieba-rs 0.11's
 //! `cut_for_search` with the HMM: the same blocks, word graph, best route, unjoined runs and
 //! search-mode sub-words — over the same dictionary (`data/jieba/`, see its NOTICE) held in
-//! about 6 MB:
+//! about 6 MB (9 MB with what the allocator keeps of the build):
 //!
 //! - the dictionary is a trie whose nodes are the slots of one open-addressing table keyed by
 //!   `(parent node, character)`, a node being its slot's index, its key, word and child filter

@@ -349,9 +349,9 @@ impl Dictionary {
         }
     }
 
-    /// Characters `x..y` the route left single: one word when the run is in the dictionary, its
-    /// characters one by one when not a word... as jieba-rs: the run as one dictionary word is
-    /// emitted character by character, anything else goes through the HMM.
+    /// Characters `x..y` the route left single, as jieba-rs cuts them: a run that is itself a
+    /// dictionary word (the route preferred its characters apart) stays character by character;
+    /// any other run of two or more goes through the HMM.
     fn cut_unjoined_run<'a>(
         &self,
         block: &Block<'a, '_>,
@@ -370,14 +370,10 @@ impl Dictionary {
             }
             return;
         }
-        let run = block.span(x, y);
-        let mut at = x;
-        for token in hmm().cut(run, true) {
-            let count = token.end - token.start;
-            cut.push(block.span(at, at + count), count, Some((block, dag, at)));
-            at += count;
+        // The HMM's words are slices of the run, with character offsets in it.
+        for token in hmm().cut(block.span(x, y), true) {
+            cut.push(token.word, token.end - token.start, Some((block, dag, x + token.start)));
         }
-        debug_assert_eq!(at, y, "the HMM covers its run");
     }
 }
 

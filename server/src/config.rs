@@ -364,6 +364,7 @@ pub enum MigrateOnStart {
 pub struct DatabaseConfig {
     /// `sqlite://PATH` or `postgres://...`; empty means `sqlite://<data_dir>/chorus.db`.
     pub url: String,
+    /// Size of the connection pool; 0 chooses by database (see [`Config::pool_size`]).
     pub max_connections: u32,
     /// Prepared statements each connection keeps (its least recently used is dropped past it).
     pub statement_cache: usize,
@@ -459,7 +460,7 @@ impl Default for DatabaseConfig {
     fn default() -> Self {
         DatabaseConfig {
             url: String::new(),
-            max_connections: 8,
+            max_connections: 0,
             statement_cache: 100,
             migrate_on_start: MigrateOnStart::Empty,
         }
@@ -573,9 +574,6 @@ impl Config {
             && !url.starts_with("postgresql://")
         {
             return Err(key_err("database.url", "must start with sqlite: or postgres://".into()));
-        }
-        if self.database.max_connections == 0 {
-            return Err(key_err("database.max_connections", "must be at least 1".into()));
         }
         let g = &self.graphql;
         if g.max_page_size == 0 || g.default_page_size == 0 || g.default_page_size > g.max_page_size {
@@ -700,6 +698,22 @@ impl Config {
         let mut shown = self.clone();
         shown.database.url = redact_url(&self.database.url);
         toml::to_string_pretty(&shown).unwrap_or_else(|e| format!("# cannot show the configuration: {e}\n"))
+    }
+
+    /// The connection pool's size: `database.max_connections`, or when it is 0, 8 for PostgreSQL
+    /// and for SQLite twice the cores, at least 4 and at most 8. A SQLite connection runs its
+    /// statements on a thread of its own in this process and keeps its own page cache and
+    /// prepared statements: on two cores 8 of them made reads slower and held twice the memory
+    /// of 4 (`docs/BENCHMARKS.md`).
+    pub fn pool_size(&self) -> u32 {
+        match self.database.max_connections {
+            0 if self.database_url().starts_with("sqlite:") => {
+                let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
+                (2 * cores).clamp(4, 8)
+            }
+            0 => 8,
+            n => n,
+        }
     }
 
     /// The database URL, defaulting to a SQLite file in the data directory.
@@ -857,6 +871,19 @@ mod tests {
         assert_eq!(c.server.bind.port(), 8080);
         assert_eq!(c.locales.available.len(), 5);
         assert!(c.database_url().starts_with("sqlite://"));
+    }
+
+    #[test]
+    fn the_pool_size_is_chosen_by_database_unless_set() {
+        let mut c = Config::default();
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
+        assert_eq!(c.pool_size(), (2 * cores).clamp(4, 8), "SQLite by default");
+        c.database.url = "postgres://u@h/db".into();
+        assert_eq!(c.pool_size(), 8);
+        c.database.max_connections = 3;
+        assert_eq!(c.pool_size(), 3);
+        c.database.url = "sqlite://x.db".into();
+        assert_eq!(c.pool_size(), 3);
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub async fn connect(config: &Config, metrics: Option<Metrics>) -> AppResult<Dat
     }
     let statements = config.database.statement_cache;
     let mut opts = ConnectOptions::new(url);
-    opts.max_connections(config.database.max_connections)
+    opts.max_connections(config.pool_size())
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
         // A connection is pinged before use only after 30 s idle (when a server, proxy or

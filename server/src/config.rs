@@ -703,8 +703,8 @@ impl Config {
     /// The connection pool's size: `database.max_connections`, or when it is 0, 8 for PostgreSQL
     /// and for SQLite twice the cores, at least 4 and at most 8. A SQLite connection runs its
     /// statements on a thread of its own in this process and keeps its own page cache and
-    /// prepared statements: on two cores 8 of them made reads slower and held twice the memory
-    /// of 4 (`docs/BENCHMARKS.md`).
+    /// prepared statements: on two cores 8 of them read no faster than 4 and held 35-40 MB more
+    /// (`docs/BENCHMARKS.md`).
     pub fn pool_size(&self) -> u32 {
         match self.database.max_connections {
             0 if self.database_url().starts_with("sqlite:") => {

@@ -10,9 +10,10 @@
 //! Chinese are indexed one by one, so that any text is searchable.
 
 use crate::chinese::Dictionary;
+use rustc_hash::FxHashMap;
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, RemoveLongFilter, Stemmer, StopWordFilter, TextAnalyzer, Token, TokenStream,
-    Tokenizer,
+    AsciiFoldingFilter, Language, RawTokenizer, RemoveLongFilter, Stemmer, StopWordFilter, TextAnalyzer, Token,
+    TokenStream, Tokenizer,
 };
 
 /// The analyzers Chorus has, one per language family; locales map to them by language subtag.
@@ -175,17 +176,26 @@ impl Analyzer {
                 .filter(AsciiFoldingFilter)
                 .build();
         }
-        let words = TextAnalyzer::builder(WordTokenizer { mode: Mode::of(self) })
-            .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
-            .dynamic();
-        let words = match self.stop_words() {
-            Some(stop) => words.filter_dynamic(stop),
-            None => words,
+        TextAnalyzer::from(Terms {
+            words: WordTokenizer { mode: Mode::of(self) },
+            word: self.word_analyzer(),
+            memo: FxHashMap::default(),
+        })
+    }
+
+    /// What becomes of one word, tantivy's filters in order: too long, stop word, folding,
+    /// stemming.
+    fn word_analyzer(self) -> TextAnalyzer {
+        let word =
+            TextAnalyzer::builder(RawTokenizer::default()).filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES)).dynamic();
+        let word = match self.stop_words() {
+            Some(stop) => word.filter_dynamic(stop),
+            None => word,
         };
-        let words = words.filter_dynamic(AsciiFoldingFilter);
+        let word = word.filter_dynamic(AsciiFoldingFilter);
         match self.stemmer() {
-            Some(language) => words.filter_dynamic(Stemmer::new(language)).build(),
-            None => words.build(),
+            Some(language) => word.filter_dynamic(Stemmer::new(language)).build(),
+            None => word.build(),
         }
     }
 }
@@ -198,6 +208,67 @@ pub fn vocabulary_analyzer() -> TextAnalyzer {
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(AsciiFoldingFilter)
         .build()
+}
+
+/// Words remembered per analyzer instance (some hundreds of kilobytes): words follow Zipf's law,
+/// so the first ones met are mostly the frequent ones, and the rest are analysed each time.
+const MEMO_WORDS: usize = 4096;
+
+/// An analyzer built from [`WordTokenizer`]: each word it gives goes through the language's
+/// filters ([`Analyzer::word_analyzer`]) once per analyzer instance and is then remembered, word
+/// to term (or to nothing, for a stop word). Indexing a segment uses one instance for all of its
+/// documents, where stemming and stop-word lookups otherwise cost a tenth of the build; the terms
+/// are the filters' own, so index and queries agree whatever is remembered.
+struct Terms {
+    words: WordTokenizer,
+    word: TextAnalyzer,
+    memo: FxHashMap<String, Option<String>>,
+}
+
+/// A copy starts with nothing remembered (tantivy copies the registered analyzer for each
+/// segment and query).
+impl Clone for Terms {
+    fn clone(&self) -> Terms {
+        Terms { words: self.words.clone(), word: self.word.clone(), memo: FxHashMap::default() }
+    }
+}
+
+impl Terms {
+    /// Replaces the word by its term; false when it has none.
+    fn apply(&mut self, token: &mut Token) -> bool {
+        if let Some(term) = self.memo.get(token.text.as_str()) {
+            let Some(term) = term else { return false };
+            if *term != token.text {
+                token.text.clear();
+                token.text.push_str(term);
+            }
+            return true;
+        }
+        let term = {
+            let mut stream = self.word.token_stream(&token.text);
+            stream.advance().then(|| std::mem::take(&mut stream.token_mut().text))
+        };
+        if self.memo.len() < MEMO_WORDS {
+            self.memo.insert(token.text.clone(), term.clone());
+        }
+        match term {
+            Some(term) => {
+                token.text = term;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+impl Tokenizer for Terms {
+    type TokenStream<'a> = VecTokenStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
+        let mut tokens = words(text, self.words.mode);
+        tokens.retain_mut(|token| self.apply(token));
+        VecTokenStream { tokens, next: 0 }
+    }
 }
 
 /// Tokens longer than this (in bytes) are dropped: they are never words.
@@ -320,7 +391,9 @@ pub fn normalize_word(word: &str) -> String {
         return word.to_ascii_lowercase();
     }
     let composed: String;
-    let word = if unicode_normalization::is_nfc_quick(word.chars()) != unicode_normalization::IsNormalized::Yes {
+    let word = if !word.chars().all(composed_alone)
+        && unicode_normalization::is_nfc_quick(word.chars()) != unicode_normalization::IsNormalized::Yes
+    {
         use unicode_normalization::UnicodeNormalization;
         composed = word.nfc().collect();
         composed.as_str()
@@ -344,6 +417,13 @@ pub fn normalize_word(word: &str) -> String {
         }
     }
     out
+}
+
+/// Characters that are in NFC and never combine, alone or with neighbours (Latin to U+02FF,
+/// Cyrillic letters, Arabic letters, common Han): a word of them only needs no normalisation check,
+/// which costs a table lookup per character (`fast_paths_agree_with_unicode` checks the ranges).
+fn composed_alone(c: char) -> bool {
+    matches!(c as u32, 0..=0x2FF | 0x400..=0x482 | 0x48A..=0x52F | 0x621..=0x64A | 0x4E00..=0x9FFF)
 }
 
 struct Part {
@@ -873,6 +953,61 @@ mod tests {
         assert!(positions.iter().filter(|(_, p)| *p == 1).count() >= 2, "{positions:?}");
     }
 
+    /// The memo of [`Terms`] gives what tantivy's filters give after the word tokenizer, on a fresh
+    /// instance, on words seen before and once the memo is full.
+    #[test]
+    fn remembered_words_give_the_filters_terms() {
+        fn tokens(a: &mut TextAnalyzer, text: &str) -> Vec<(String, usize, usize, usize)> {
+            let mut stream = a.token_stream(text);
+            let mut out = Vec::new();
+            while stream.advance() {
+                let t = stream.token();
+                out.push((t.text.clone(), t.position, t.offset_from, t.offset_to));
+            }
+            out
+        }
+        let texts = [
+            "The rights of sex workers: the workers' organisations and THE Organisations, again the rights",
+            "Les droits des travailleur·se·s du sexe, l'accès à la santé ; les Droits, la Santé",
+            "Права секс-работников и доступ к здравоохранению: права, ПРАВА, здравоохранения",
+            "Los derechos de las trabajadoras sexuales y el acceso a la salud; los Derechos",
+            "Die Rechte der Sexarbeiter*innen und der Zugang zur Gesundheit, die RECHTE",
+            "حقوق العاملين في مجال الجنس والوصول إلى الصحة",
+        ];
+        let long = "x".repeat(MAX_TOKEN_BYTES + 1);
+        // More distinct words than the memo keeps.
+        let many: String = (0..MEMO_WORDS + 100).map(|i| format!("word{i} ")).collect();
+        for analyzer in [
+            Analyzer::English,
+            Analyzer::French,
+            Analyzer::Russian,
+            Analyzer::Spanish,
+            Analyzer::German,
+            Analyzer::Arabic,
+        ] {
+            let reference = TextAnalyzer::builder(WordTokenizer { mode: Mode::of(analyzer) })
+                .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
+                .dynamic();
+            let reference = match analyzer.stop_words() {
+                Some(stop) => reference.filter_dynamic(stop),
+                None => reference,
+            };
+            let reference = reference.filter_dynamic(AsciiFoldingFilter);
+            let mut reference = match analyzer.stemmer() {
+                Some(language) => reference.filter_dynamic(Stemmer::new(language)).build(),
+                None => reference.build(),
+            };
+            let mut remembering = analyzer.build();
+            for text in texts.iter().map(|t| format!("{t} {long}")).chain([many.clone()]).chain(texts.map(String::from))
+            {
+                let expected = tokens(&mut reference, &text);
+                assert_eq!(tokens(&mut remembering, &text), expected, "{analyzer:?}: {text}");
+                assert_eq!(tokens(&mut remembering, &text), expected, "{analyzer:?} again: {text}");
+                assert_eq!(tokens(&mut analyzer.build(), &text), expected, "{analyzer:?} fresh: {text}");
+            }
+        }
+    }
+
     #[test]
     fn fast_paths_agree_with_unicode() {
         for c in (0xA0u32..0x600).chain(0x4E00..0x4E10).filter_map(char::from_u32) {
@@ -883,6 +1018,16 @@ mod tests {
                 let word = c.to_string();
                 assert_eq!(normalize_word(&word), word.nfc().collect::<String>().to_lowercase(), "{c:?}");
             }
+        }
+        // Words of these characters skip the normalisation check: each is in NFC on its own and
+        // combines with nothing.
+        for c in (0..0xA000).filter_map(char::from_u32).filter(|&c| composed_alone(c)) {
+            assert_eq!(
+                unicode_normalization::is_nfc_quick(std::iter::once(c)),
+                unicode_normalization::IsNormalized::Yes,
+                "{c:?}"
+            );
+            assert_eq!(unicode_normalization::char::canonical_combining_class(c), 0, "{c:?}");
         }
     }
 

@@ -366,7 +366,8 @@ pub struct DatabaseConfig {
     pub url: String,
     /// Size of the connection pool; 0 chooses by database (see [`Config::pool_size`]).
     pub max_connections: u32,
-    /// Prepared statements each connection keeps (its least recently used is dropped past it).
+    /// Prepared statements each connection keeps (its least recently used is dropped past it); 0
+    /// chooses by database (see [`Config::statement_cache`]).
     pub statement_cache: usize,
     pub migrate_on_start: MigrateOnStart,
 }
@@ -461,7 +462,7 @@ impl Default for DatabaseConfig {
         DatabaseConfig {
             url: String::new(),
             max_connections: 0,
-            statement_cache: 100,
+            statement_cache: 0,
             migrate_on_start: MigrateOnStart::Empty,
         }
     }
@@ -716,6 +717,18 @@ impl Config {
         }
     }
 
+    /// Prepared statements kept per connection: `database.statement_cache`, or when it is 0, 100
+    /// for PostgreSQL (sqlx's default) and 32 for SQLite, whose statements live in this process
+    /// (tens of kilobytes each for a list's): 32 held 10-15 MB less than 100 over four
+    /// connections, reading as fast (`docs/BENCHMARKS.md`).
+    pub fn statement_cache(&self) -> usize {
+        match self.database.statement_cache {
+            0 if self.database_url().starts_with("sqlite:") => 32,
+            0 => 100,
+            n => n,
+        }
+    }
+
     /// The database URL, defaulting to a SQLite file in the data directory.
     pub fn database_url(&self) -> String {
         if self.database.url.is_empty() {
@@ -884,6 +897,18 @@ mod tests {
         assert_eq!(c.pool_size(), 3);
         c.database.url = "sqlite://x.db".into();
         assert_eq!(c.pool_size(), 3);
+    }
+
+    #[test]
+    fn the_statement_cache_is_chosen_by_database_unless_set() {
+        let mut c = Config::default();
+        assert_eq!(c.statement_cache(), 32, "SQLite by default");
+        c.database.url = "postgres://u@h/db".into();
+        assert_eq!(c.statement_cache(), 100);
+        c.database.statement_cache = 7;
+        assert_eq!(c.statement_cache(), 7);
+        c.database.url = "sqlite://x.db".into();
+        assert_eq!(c.statement_cache(), 7);
     }
 
     #[test]

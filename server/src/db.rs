@@ -36,7 +36,7 @@ pub async fn connect(config: &Config, metrics: Option<Metrics>) -> AppResult<Dat
             AppError::internal(format!("cannot create data dir {}: {e}", config.server.data_dir.display()))
         })?;
     }
-    let statements = config.database.statement_cache;
+    let statements = config.statement_cache();
     let mut opts = ConnectOptions::new(url);
     opts.max_connections(config.pool_size())
         .min_connections(1)

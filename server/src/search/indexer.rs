@@ -21,8 +21,15 @@ use crate::metrics::Metrics;
 
 /// Changes read per round.
 const BATCH: u64 = 1000;
-/// Items read from the database per statement during a rebuild.
-const REBUILD_BATCH: u64 = 500;
+/// Items read from the database per statement during a rebuild: on PostgreSQL, fewer round trips;
+/// on SQLite, whose rows are copied by its own allocator on its connections' threads (glibc arenas
+/// that keep their high-water mark for the life of the process), smaller result sets.
+fn rebuild_batch(db: &DatabaseConnection) -> u64 {
+    match db.get_database_backend() {
+        sea_orm::DatabaseBackend::Sqlite => 100,
+        _ => 500,
+    }
+}
 
 /// What the indexer works with: the application's database, configuration, locales, metrics,
 /// response cache (emptied when an index commits) and search service.
@@ -199,8 +206,9 @@ pub async fn rebuild(
         total += docs::count(db, ty).await?;
     }
     // `None` marks the end: a channel closed without it (an error while reading) leaves the
-    // new directory unfinished and the live index untouched.
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Option<Vec<IndexDoc>>>(8);
+    // new directory unfinished and the live index untouched. Reading is faster than indexing, so
+    // the channel stays full: two batches keep the writer fed without holding more in memory.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Option<Vec<IndexDoc>>>(2);
     let target = store.clone();
     let writer = tokio::task::spawn_blocking(move || -> chorus_search_index::Result<SearchIndex> {
         let mut rebuild = target.begin_rebuild(threads)?;
@@ -214,11 +222,12 @@ pub async fn rebuild(
     });
     let read = async {
         let mut done = 0;
+        let batch_size = rebuild_batch(db);
         progress(0, total);
         for ty in ContentType::ALL {
             let mut after = 0;
             loop {
-                let ids = docs::ids_after(db, ty, after, REBUILD_BATCH).await?;
+                let ids = docs::ids_after(db, ty, after, batch_size).await?;
                 let Some(&last) = ids.last() else { break };
                 after = last;
                 let batch: Vec<IndexDoc> = docs::documents(db, ty, &ids, locales, kind.visibility())

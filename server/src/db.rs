@@ -37,6 +37,7 @@ pub async fn connect(config: &Config, metrics: Option<Metrics>) -> AppResult<Dat
         })?;
     }
     let statements = config.statement_cache();
+    let cache_size = format!("-{}", config.database.sqlite_cache_kib);
     let mut opts = ConnectOptions::new(url);
     opts.max_connections(config.pool_size())
         .min_connections(1)
@@ -58,6 +59,8 @@ pub async fn connect(config: &Config, metrics: Option<Metrics>) -> AppResult<Dat
                 // Keeps the planner's statistics current as content grows.
                 .optimize_on_close(true, None)
                 .statement_cache_capacity(statements)
+                // Negative: a size in KiB rather than in pages.
+                .pragma("cache_size", cache_size.clone())
         })
         .map_sqlx_postgres_opts(move |o| o.statement_cache_capacity(statements))
         // PostgreSQL plans a prepared statement again on every execution unless it judges its
@@ -174,4 +177,26 @@ pub async fn prepare(db: &DatabaseConnection, policy: MigrateOnStart) -> AppResu
     tracing::info!(pending = state.pending.len(), "applying migrations");
     Migrator::up(db, None).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{ConnectionTrait, Statement};
+
+    /// Each pooled SQLite connection gets the configured page cache size.
+    #[tokio::test]
+    async fn sqlite_connections_take_the_configured_page_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::default();
+        config.server.data_dir = dir.path().to_owned();
+        config.database.sqlite_cache_kib = 700;
+        let db = connect(&config, None).await.unwrap();
+        let row = db
+            .query_one_raw(Statement::from_string(db.get_database_backend(), "PRAGMA cache_size"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), -700);
+    }
 }

@@ -420,7 +420,7 @@ pub fn normalize_word(word: &str) -> String {
 }
 
 /// Characters that are in NFC and never combine, alone or with neighbours (Latin to U+02FF,
-/// Cyrillic letters, Arabic letters, common Han): a word of them only needs no normalisation check,
+/// Cyrillic letters, Arabic letters, common Han): a word made only of them needs no normalisation check,
 /// which costs a table lookup per character (`fast_paths_agree_with_unicode` checks the ranges).
 fn composed_alone(c: char) -> bool {
     matches!(c as u32, 0..=0x2FF | 0x400..=0x482 | 0x48A..=0x52F | 0x621..=0x64A | 0x4E00..=0x9FFF)

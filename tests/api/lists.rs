@@ -478,37 +478,51 @@ async fn walk_ids(db: &sea_orm::DatabaseConnection, spec: &query::ListSpec) -> V
     }
 }
 
-/// Lists by title read from the kept titles (`title_order`) give the order computed from the
-/// versions, for every type, every configured locale's chain and both directions.
+/// Lists by title read from the kept titles (`title_order`, `title_order_preview`) give the
+/// order computed from the versions, for every type, every configured locale's chain, both
+/// directions, published versions and previews.
 async fn kept_titles_agree(app: &TestApp, locales: &Locales, what: &str) {
-    for ty in ContentType::ALL {
-        for (_, chain) in locales.chains() {
-            for descending in [false, true] {
-                let spec = |title_rows| query::ListSpec {
-                    ty,
-                    filters: Vec::new(),
-                    ordering: query::Ordering { field: query::SortField::Title, descending },
-                    chain: chain.clone(),
-                    configured: locales.codes().to_vec(),
-                    visibility: Visibility::Public,
-                    links: Vec::new(),
-                    versions: None,
-                    title_rows,
-                };
-                let kept = walk_ids(&app.db, &spec(true)).await;
-                let computed = walk_ids(&app.db, &spec(false)).await;
-                assert!(!computed.is_empty(), "{what}: {ty:?} has items");
-                assert_eq!(kept, computed, "{what}: {ty:?} by title in {chain:?}, descending {descending}");
+    for visibility in [Visibility::Public, Visibility::Preview] {
+        for ty in ContentType::ALL {
+            for (_, chain) in locales.chains() {
+                for descending in [false, true] {
+                    let spec = |title_rows| query::ListSpec {
+                        ty,
+                        filters: Vec::new(),
+                        ordering: query::Ordering { field: query::SortField::Title, descending },
+                        chain: chain.clone(),
+                        configured: locales.codes().to_vec(),
+                        visibility,
+                        links: Vec::new(),
+                        versions: None,
+                        title_rows,
+                    };
+                    let kept = walk_ids(&app.db, &spec(true)).await;
+                    let computed = walk_ids(&app.db, &spec(false)).await;
+                    assert!(!computed.is_empty(), "{what}: {ty:?} has items");
+                    assert_eq!(
+                        kept, computed,
+                        "{what}: {ty:?} by title in {chain:?}, descending {descending}, {visibility:?}"
+                    );
+                }
             }
         }
     }
 }
 
-/// The ids of the first resources by title for French readers, through the API.
+/// The ids of the first resources by title for readers of `locale`, through the API.
 async fn first_by_title(app: &TestApp, locale: &str) -> Vec<String> {
     let q = r#"query($l: String) { resources(first: 3, orderBy: { field: TITLE }, locale: $l) { edges { node { id title } } } }"#;
     let d = app.data(q, json!({ "l": locale })).await;
     nodes(&d["resources"]).iter().map(|n| n["id"].as_str().unwrap().to_owned()).collect()
+}
+
+/// The same in an editor's preview (working copies).
+async fn first_in_preview(app: &TestApp, token: &str, locale: &str) -> Vec<String> {
+    let q = r#"query($l: String) { resources(first: 3, orderBy: { field: TITLE }, locale: $l, preview: true) { edges { node { id title } } } }"#;
+    let body = app.gql_as(token, q, json!({ "l": locale })).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    nodes(&body["data"]["resources"]).iter().map(|n| n["id"].as_str().unwrap().to_owned()).collect()
 }
 
 async fn kept_titles_follow_writes_and_configuration(backend: Backend) {
@@ -529,6 +543,14 @@ async fn kept_titles_follow_writes_and_configuration(backend: Backend) {
     let created = app.gql_as(&editor, create, json!({ "i": input })).await;
     let id = created["data"]["createResource"].as_str().unwrap_or_else(|| panic!("{created}")).to_owned();
     assert!(!first_by_title(&app, "fr").await.contains(&id), "a draft is not listed");
+    assert_eq!(first_in_preview(&app, &editor, "fr").await[0], id, "a draft comes first in preview");
+    kept_titles_agree(&app, &locales, "after a creation").await;
+    // A saved working copy moves it in preview, not for readers.
+    ok(app.gql_as(&editor, save, json!({ "id": id, "l": "en", "i": { "title": "Zzz draft title" } })).await);
+    assert!(!first_in_preview(&app, &editor, "fr").await.contains(&id), "retitled in preview");
+    kept_titles_agree(&app, &locales, "after saving a draft").await;
+    ok(app.gql_as(&editor, save, json!({ "id": id, "l": "en", "i": { "title": "Aaa first of all" } })).await);
+    assert_eq!(first_in_preview(&app, &editor, "fr").await[0], id);
     ok(app.gql_as(&editor, status, json!({ "id": id, "l": "en", "s": "PUBLISHED" })).await);
     assert_eq!(first_by_title(&app, "fr").await[0], id, "published: first for French readers");
     kept_titles_agree(&app, &locales, "after a publication").await;
@@ -546,6 +568,11 @@ async fn kept_titles_follow_writes_and_configuration(backend: Backend) {
     assert_eq!(first_by_title(&app, "fr").await[0], id);
     kept_titles_agree(&app, &locales, "after unpublishing").await;
 
+    // Its English working copy archived: previews no longer list it under that title.
+    ok(app.gql_as(&editor, status, json!({ "id": id, "l": "en", "s": "ARCHIVED" })).await);
+    assert_ne!(first_in_preview(&app, &editor, "en").await.first(), Some(&id));
+    kept_titles_agree(&app, &locales, "after archiving").await;
+
     // Deleted: gone from every list.
     ok(app.gql_as(&editor, "mutation($id: ID!) { deleteItem(id: $id) }", json!({ "id": id })).await);
     assert!(!first_by_title(&app, "en").await.contains(&id));
@@ -553,6 +580,7 @@ async fn kept_titles_follow_writes_and_configuration(backend: Backend) {
 
     // Written behind Chorus's back (a restore, a script): `chorus reindex` rebuilds them.
     app.db.execute_unprepared("DELETE FROM title_order WHERE locale = 'fr'").await.unwrap();
+    app.db.execute_unprepared("DELETE FROM title_order_preview WHERE locale = 'en'").await.unwrap();
     let out = crate::translations::cli(&app, &["reindex"]);
     assert!(out.0 && out.1.contains("titles lists are ordered by: rebuilt"), "{}", out.1);
     kept_titles_agree(&app, &locales, "after reindex").await;

@@ -8,7 +8,8 @@
 //! of the base table, the cursor must be part of an index condition, and the rows the scans
 //! read must stay near the page size; on SQLite (`EXPLAIN QUERY PLAN`) the tables must be
 //! searched (`SEARCH`, an index range) and never sorted with a temporary B-tree. Lists by title
-//! seek the titles kept per chain (`title_order`) and read each resource by its key.
+//! seek the titles kept per chain (`title_order`, `title_order_preview` for editors' previews)
+//! and read each resource by its key. Readers' lists and previews are both checked.
 
 use chorus_entities as e;
 use chorus_tests::chorus::content::query::{
@@ -50,13 +51,14 @@ async fn many_resources(db: &sea_orm::DatabaseConnection) {
         });
         e::resources::Entity::insert_many(rows).exec(db).await.unwrap();
     }
-    // One live English version of each, and the first topic on every third.
+    // One published English version of each (its working copy and its live copy, as publishing
+    // leaves them), and the first topic on every third.
     for sql in [
         "INSERT INTO resource_translations (item_id, locale, status, title, summary, body, slug, sort_key, source_hashes, \
          created_at, updated_at, published_at, version) \
          SELECT r.id, 'en', 'published', 'Extra ' || r.id, '', '', 'extra-' || r.id, 'extra ' || r.id, '', \
-         r.created_at, r.updated_at, r.updated_at, 'live' FROM resources r \
-         WHERE NOT EXISTS (SELECT 1 FROM resource_translations t WHERE t.item_id = r.id)",
+         r.created_at, r.updated_at, r.updated_at, v.version FROM resources r, (SELECT 'working' AS version UNION ALL \
+         SELECT 'live') v WHERE NOT EXISTS (SELECT 1 FROM resource_translations t WHERE t.item_id = r.id)",
         "INSERT INTO resource_terms (resource_id, term_id) SELECT r.id, (SELECT MIN(id) FROM terms WHERE taxonomy = 'topic') \
          FROM resources r WHERE r.id % 3 = 0 AND NOT EXISTS (SELECT 1 FROM resource_terms x WHERE x.resource_id = r.id)",
         "ANALYZE",
@@ -65,7 +67,7 @@ async fn many_resources(db: &sea_orm::DatabaseConnection) {
     }
 }
 
-fn spec(field: SortField, descending: bool, filters: Vec<Filter>) -> ListSpec {
+fn spec(field: SortField, descending: bool, filters: Vec<Filter>, visibility: Visibility) -> ListSpec {
     let configured: Vec<String> = ["en", "fr", "es", "ru", "zh-Hans"].iter().map(|s| s.to_string()).collect();
     ListSpec {
         ty: ContentType::Resource,
@@ -73,16 +75,13 @@ fn spec(field: SortField, descending: bool, filters: Vec<Filter>) -> ListSpec {
         ordering: Ordering { field, descending },
         chain: vec!["en".into()],
         configured,
-        visibility: Visibility::Public,
+        visibility,
         // As a page selecting terms and organisations reads it: the links and the chain's versions
         // are part of the plan.
         links: vec![resources::TERM_LINKS, resources::ORGANIZATION_LINKS],
-        versions: Some(Versions {
-            locales: vec!["en".into()],
-            visibility: Visibility::Public,
-            fields: TextFields::ALL,
-        }),
-        // English readers' chain is English's own: titles are read from `title_order`.
+        versions: Some(Versions { locales: vec!["en".into()], visibility, fields: TextFields::ALL }),
+        // English readers' chain is English's own: titles are read from `title_order` (or
+        // `title_order_preview`).
         title_rows: true,
     }
 }
@@ -127,7 +126,7 @@ async fn deep_pages_seek_by_index(backend: Backend) {
     many_resources(db).await;
     // Written directly, as the benchmark's loader does: the kept titles are made for them.
     let locales = app.config.locales().unwrap();
-    assert!(locales.is_locale_chain(&spec(SortField::Title, false, vec![]).chain));
+    assert!(locales.is_locale_chain(&spec(SortField::Title, false, vec![], Visibility::Public).chain));
     title_order::rebuild(db, &locales).await.unwrap();
     db.execute_unprepared("ANALYZE").await.unwrap();
     let topic: i32 = first_id(db, "SELECT MIN(id) AS id FROM terms WHERE taxonomy = 'topic'").await;
@@ -148,15 +147,21 @@ async fn deep_pages_seek_by_index(backend: Backend) {
         (SortField::Title, false),
         (SortField::Title, true),
     ];
-    for (field, descending) in orders {
+    for ((field, descending), visibility) in
+        orders.into_iter().flat_map(|o| [(o, Visibility::Public), (o, Visibility::Preview)])
+    {
         // The table whose index the cursor seeks: by title, the kept titles.
-        let seek = if field == SortField::Title { "title_order" } else { "resources" };
+        let seek = match (field, visibility) {
+            (SortField::Title, Visibility::Public) => "title_order",
+            (SortField::Title, Visibility::Preview) => "title_order_preview",
+            _ => "resources",
+        };
         for (name, filter) in &filters {
-            let spec = spec(field, descending, filter.clone());
+            let spec = spec(field, descending, filter.clone(), visibility);
             // Near the end of the list: the page a walk from the start would reach last.
             let total = chorus_tests::chorus::content::query::count(db, &spec).await.unwrap() as usize;
             let cursor = cursor_at(db, &spec, total * 9 / 10).await;
-            let what = format!("{field:?} {} / {name}", if descending { "desc" } else { "asc" });
+            let what = format!("{field:?} {} / {name} / {visibility:?}", if descending { "desc" } else { "asc" });
             for backward in [false, true] {
                 let page = if backward {
                     PageRequest { last: Some(20), before: Some(cursor.encode()), ..Default::default() }
@@ -174,7 +179,7 @@ async fn deep_pages_seek_by_index(backend: Backend) {
             }
         }
     }
-    assert_eq!(checked, 50);
+    assert_eq!(checked, 100);
     app.stop().await;
 }
 backend_test!(deep_pages_seek_by_index);

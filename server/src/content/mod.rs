@@ -59,7 +59,7 @@ impl std::ops::Deref for Reader {
 }
 
 /// Which locale versions a read may see.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum Visibility {
     /// Published versions only: the public API, always.
     #[default]

@@ -192,14 +192,21 @@ pub struct ListSpec {
     /// The versions read with each row of a page (`list` only), so that a page and the texts it
     /// is localised from take one statement.
     pub versions: Option<Versions>,
-    /// Whether `title_order` keeps this list's titles (public reads whose chain is the chain of
-    /// its first locale, `Locales::is_locale_chain`): a page by title then seeks that table's
-    /// index instead of computing every item's title and sorting them.
+    /// Whether `content::title_order` keeps this list's titles (lists whose chain is the chain of
+    /// its first locale, `Locales::is_locale_chain`; `title_table(visibility)` holds them): a page
+    /// by title then seeks that table's index instead of computing every item's title and
+    /// sorting them.
     pub title_rows: bool,
 }
 
-/// The table of each item's title per locale chain (`content::title_order`).
-pub(super) const TITLE_ORDER: &str = "title_order";
+/// The table of each item's title per locale chain (`content::title_order`) for `visibility`:
+/// published versions for readers, working copies for previews.
+pub(super) fn title_table(visibility: Visibility) -> &'static str {
+    match visibility {
+        Visibility::Public => "title_order",
+        Visibility::Preview => "title_order_preview",
+    }
+}
 
 /// The visible versions of each item in some locales, read with a page's rows or a lookup's
 /// (column `versions`: a JSON array of `[locale, status, title, summary, slug, updated_at]`, the
@@ -458,7 +465,7 @@ fn filter_expr(spec: &ListSpec, filter: &Filter) -> AppResult<Expr> {
 /// `COALESCE` of correlated lookups on the (item, locale) index, identical on SQLite and
 /// PostgreSQL (SQLite cannot see outer columns in a subquery's `ORDER BY`, so the ranking cannot
 /// be written as one ordered subquery). Lists read it from `title_order` when that keeps their
-/// chain (`ListSpec::title_rows`); `title_order` is made with it.
+/// chain (`ListSpec::title_rows`); the kept titles are made with it.
 pub(super) fn title_key(ty: ContentType, chain: &[String], configured: &[String], visibility: Visibility) -> Expr {
     let base = ty.base_table();
     let lookup = |locale: Expr| -> Expr {
@@ -486,7 +493,7 @@ fn sort_expr(spec: &ListSpec) -> AppResult<Expr> {
             col(base, spec.ty.date_column().ok_or_else(|| AppError::bad_input("this list has no date to order by"))?)
         }
         SortField::Updated => col(base, "updated_at"),
-        SortField::Title if spec.title_rows => col(TITLE_ORDER, "sort_key"),
+        SortField::Title if spec.title_rows => col(title_table(spec.visibility), "sort_key"),
         SortField::Title => title_key(spec.ty, &spec.chain, &spec.configured, spec.visibility),
     })
 }
@@ -521,19 +528,20 @@ fn page_statement(spec: &ListSpec, window: &Window, backend: DbBackend) -> AppRe
     let base = spec.ty.base_table();
     let sort = sort_expr(spec)?;
     let seek_titles = spec.ordering.field == SortField::Title && spec.title_rows;
+    let titles = title_table(spec.visibility);
     // By title, the kept titles' index orders the page: its `item_id` is the tie-breaker.
-    let id = if seek_titles { col(TITLE_ORDER, "item_id") } else { col(base, "id") };
+    let id = if seek_titles { col(titles, "item_id") } else { col(base, "id") };
     // Walking backwards reverses the order; the page is flipped back afterwards.
     let descending = spec.ordering.descending != window.backward;
     let mut q = filtered(spec)?;
     if seek_titles {
         let head = spec.chain.first().map(String::as_str).unwrap_or_default();
         q.inner_join(
-            a(TITLE_ORDER),
-            col(TITLE_ORDER, "item_id")
+            a(titles),
+            col(titles, "item_id")
                 .equals((a(base), a("id")))
-                .and(col(TITLE_ORDER, "item_type").eq(constant(spec.ty.entity())))
-                .and(col(TITLE_ORDER, "locale").eq(constant(head))),
+                .and(col(titles, "item_type").eq(constant(spec.ty.entity())))
+                .and(col(titles, "locale").eq(constant(head))),
         );
     }
     q.column((a(base), Asterisk)).expr_as(sort.clone(), a("sort_value"));

@@ -1,18 +1,20 @@
-//! The title each item is listed under, kept per locale chain (`title_order`), so that a list
-//! ordered by title seeks an index as the date and update orders do.
+//! The title each item is listed under, kept per locale chain, so that a list ordered by title
+//! seeks an index as the date and update orders do.
 //!
-//! An item's title in a request's language is the collation key of its first published version
+//! An item's title in a request's language is the collation key of its first visible version
 //! along the request's chain, then in its source locale, then in configured order
 //! (`query::title_key`): a value of the chain, not of one version, so no index over the versions
-//! serves it, and a list that computes it must compute it for every item and sort them. This table
-//! holds it for every visible item and every configured locale's own chain (`Locales::chains`),
-//! under that locale; a public list whose chain is one of these (`ListSpec::title_rows`) joins it
-//! and reads its `(item_type, locale, sort_key, item_id)` index from the cursor on.
+//! serves it, and a list that computes it must compute it for every item and sort them. Two tables
+//! hold it for every visible item and every configured locale's own chain (`Locales::chains`),
+//! under that locale: `title_order` over the published versions (readers' lists) and
+//! `title_order_preview` over the working copies (editors' previews; `query::title_table`). A
+//! list whose chain is one of these (`ListSpec::title_rows`) joins its visibility's table and
+//! reads its `(item_type, locale, sort_key, item_id)` index from the cursor on.
 //!
 //! The rows are derived data, kept exact in the transaction of every write that records a change
 //! to an item ([`keep`], called by `Write::commit` through `Notify::before_commit`). Writes that
 //! bypass the write path (the demo and benchmark loaders, tests) call [`rebuild`], and a server
-//! rebuilds the table at start when the chains it was made for (`title_order_chains`) are not
+//! rebuilds the tables at start when the chains they were made for (`title_order_chains`) are not
 //! the configuration's ([`rebuild_if_stale`]).
 
 use std::collections::BTreeMap;
@@ -20,7 +22,7 @@ use std::collections::BTreeMap;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
 
-use super::query::{TITLE_ORDER, col, constant, title_key};
+use super::query::{col, constant, title_key, title_table};
 use super::{ContentType, Visibility};
 use crate::error::{AppError, AppResult};
 use crate::locale::Locales;
@@ -35,15 +37,15 @@ const CHUNK: usize = 500;
 
 /// Brings the kept titles of the items a write changed up to date, in its transaction.
 pub async fn keep<C: ConnectionTrait>(conn: &C, locales: &Locales, changes: &[Changed]) -> AppResult<()> {
-    let mut changed: BTreeMap<ContentType, Vec<i32>> = BTreeMap::new();
+    let mut changed: BTreeMap<(Visibility, ContentType), Vec<i32>> = BTreeMap::new();
     for c in changes {
-        // Saving a version, a status short of publication, a document: the live versions, the
-        // only ones titles are kept for, are as they were (only publishing writes them).
-        if c.locale.is_some() && c.operation == "updated" {
-            continue;
-        }
-        if let Some(ty) = ContentType::from_entity(&c.entity) {
-            changed.entry(ty).or_default().push(c.entity_id);
+        let Some(ty) = ContentType::from_entity(&c.entity) else { continue };
+        // Any change to an item may change its working copies, which previews list.
+        changed.entry((Visibility::Preview, ty)).or_default().push(c.entity_id);
+        // Saving a version, a status short of publication: the live versions are as they were
+        // (only publishing and taking down write them).
+        if !(c.locale.is_some() && c.operation == "updated") {
+            changed.entry((Visibility::Public, ty)).or_default().push(c.entity_id);
         }
     }
     if changed.is_empty() {
@@ -57,34 +59,36 @@ pub async fn keep<C: ConnectionTrait>(conn: &C, locales: &Locales, changes: &[Ch
         conn.execute_unprepared("LOCK TABLE title_order_chains IN SHARE MODE").await?;
     }
     let chains = locales.chains();
-    for (ty, mut ids) in changed {
+    for ((visibility, ty), mut ids) in changed {
         ids.sort_unstable();
         ids.dedup();
         for chunk in ids.chunks(CHUNK) {
-            refresh(conn, &chains, locales.codes(), ty, Some(chunk)).await?;
+            refresh(conn, &chains, locales.codes(), visibility, ty, Some(chunk)).await?;
         }
     }
     Ok(())
 }
 
-/// Rewrites the titles of `ids` (every item when `None`) of one type for every chain: an upsert
-/// of each visible item's title, then the removal of the rows of items no longer visible.
-/// Upserts, so that two writes of the same item in flight at once both succeed.
+/// Rewrites the titles of `ids` (every item when `None`) of one type in one visibility's table
+/// for every chain: an upsert of each visible item's title, then the removal of the rows of items
+/// no longer visible. Upserts, so that two writes of the same item in flight at once both succeed.
 async fn refresh<C: ConnectionTrait>(
     conn: &C,
     chains: &[(String, Vec<String>)],
     configured: &[String],
+    visibility: Visibility,
     ty: ContentType,
     ids: Option<&[i32]>,
 ) -> AppResult<()> {
     let base = ty.base_table();
+    let table = title_table(visibility);
     let visible = |q: &mut sea_orm::sea_query::SelectStatement| {
         q.from(a(base)).and_where(Expr::exists(
             Query::select()
                 .expr(Expr::val(1))
                 .from_as(a(ty.translation_table()), a("vt"))
                 .and_where(col("vt", "item_id").equals((a(base), a("id"))))
-                .and_where(Visibility::Public.condition("vt"))
+                .and_where(visibility.condition("vt"))
                 .and_where(col("vt", "locale").is_in(configured.iter().cloned()))
                 .to_owned(),
         ));
@@ -94,15 +98,14 @@ async fn refresh<C: ConnectionTrait>(
     };
     for (locale, chain) in chains {
         let mut select = Query::select();
-        select.expr(constant(ty.entity())).expr(constant(locale.as_str())).column((a(base), a("id"))).expr(title_key(
-            ty,
-            chain,
-            configured,
-            Visibility::Public,
-        ));
+        select
+            .expr(constant(ty.entity()))
+            .expr(constant(locale.as_str()))
+            .column((a(base), a("id")))
+            .expr(title_key(ty, chain, configured, visibility));
         visible(&mut select);
         let insert = Query::insert()
-            .into_table(a(TITLE_ORDER))
+            .into_table(a(table))
             .columns([a("item_type"), a("locale"), a("item_id"), a("sort_key")])
             .select_from(select)
             .map_err(|e| AppError::internal(format!("title order: {e}")))?
@@ -119,7 +122,7 @@ async fn refresh<C: ConnectionTrait>(
     visible(&mut still);
     let mut delete = Query::delete();
     delete
-        .from_table(a(TITLE_ORDER))
+        .from_table(a(table))
         .and_where(Expr::col(a("item_type")).eq(constant(ty.entity())))
         .and_where(Expr::col(a("item_id")).not_in_subquery(still));
     if let Some(ids) = ids {
@@ -134,7 +137,8 @@ fn chain_rows(locales: &Locales) -> BTreeMap<String, String> {
     locales.chains().into_iter().map(|(locale, chain)| (locale, chain.join(","))).collect()
 }
 
-/// Rebuilds every kept title for the configured chains, in one write transaction.
+/// Rebuilds every kept title (published and preview) for the configured chains, in one write
+/// transaction.
 pub async fn rebuild(db: &DatabaseConnection, locales: &Locales) -> AppResult<()> {
     rebuild_when(db, locales, false).await.map(|_| ())
 }
@@ -170,10 +174,12 @@ async fn rebuild_when(db: &DatabaseConnection, locales: &Locales, only_if_stale:
         return Ok(false);
     }
     let started = std::time::Instant::now();
-    txn.execute(&Query::delete().from_table(a(TITLE_ORDER)).to_owned()).await?;
     let chains = locales.chains();
-    for ty in ContentType::ALL {
-        refresh(&txn, &chains, locales.codes(), ty, None).await?;
+    for visibility in [Visibility::Public, Visibility::Preview] {
+        txn.execute(&Query::delete().from_table(a(title_table(visibility))).to_owned()).await?;
+        for ty in ContentType::ALL {
+            refresh(&txn, &chains, locales.codes(), visibility, ty, None).await?;
+        }
     }
     txn.execute(&Query::delete().from_table(a("title_order_chains")).to_owned()).await?;
     let mut insert = Query::insert();

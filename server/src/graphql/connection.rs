@@ -11,9 +11,9 @@ use sea_orm::FromQueryResult;
 use super::error::IntoGql;
 use super::loaders::{BaseModel, BodiesOf, ById, ContentLoader, Loaders, TextsOf, TranslationsOf};
 use super::{ids, loader, request_locale, state};
+use crate::content::ContentType;
 use crate::content::Reader;
 use crate::content::query::{self, ListSpec, PageRequest};
-use crate::content::{ContentType, Visibility};
 use crate::error::AppError;
 
 /// A localised content type served by the API.
@@ -402,7 +402,7 @@ pub fn list_spec(
         visibility: request.visibility,
         links: Vec::new(),
         versions: None,
-        title_rows: request.visibility == Visibility::Public && state(ctx).locales.is_locale_chain(&request.chain),
+        title_rows: state(ctx).locales.is_locale_chain(&request.chain),
     }
 }
 

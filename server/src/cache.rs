@@ -9,11 +9,19 @@
 //! A miss is computed once: concurrent requests for the same key wait for the first one instead
 //! of all running the same query when an entry expires under load.
 //!
+//! An answer is kept from the second time it is asked within one TTL (or when requests for it
+//! waited on each other), as CDNs' "cache on second hit" does: an answer asked once per TTL or
+//! less would expire unread, and a site's varied requests (deep pages, lookups, searches in many
+//! languages) are mostly such. Remembering that a key was asked costs a hash and a time stamp, so
+//! memory goes to answers that are read again (`docs/BENCHMARKS.md`: the reads benchmark's varied
+//! workload kept 14-19 MB of answers nobody read before they expired).
+//!
 //! Memory is bounded in bytes (`graphql.cache_max_bytes`, keys and bodies counted) as well as in
 //! entries; expired entries are dropped as soon as a request or the periodic sweep sees them, so
 //! a burst of distinct answers is given back one TTL later.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasher, RandomState};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -27,8 +35,13 @@ pub struct ResponseCache {
     ttl: Duration,
     max_entries: usize,
     max_bytes: usize,
+    /// Hashes the keys of the requests remembered as asked (`Inner::asked`).
+    hasher: RandomState,
     inner: Mutex<Inner>,
 }
+
+/// How many asked keys are remembered per entry the cache may hold.
+const ASKED_PER_ENTRY: usize = 4;
 
 enum Slot {
     Ready(Instant, Bytes),
@@ -45,6 +58,11 @@ struct Inner {
     /// Bytes of the ready entries (keys and bodies).
     bytes: usize,
     entries: usize,
+    /// When each key that missed was last asked (by hash; a collision only keeps an answer one
+    /// request early), within the last TTL.
+    asked: HashMap<u64, Instant>,
+    /// The same, oldest first: an entry whose stamp is no longer the map's was asked again.
+    asked_order: VecDeque<(Instant, u64)>,
 }
 
 impl Inner {
@@ -64,6 +82,28 @@ impl Inner {
         while self.order.front().is_some_and(|(at, _)| at.elapsed() >= ttl) {
             self.evict_oldest();
         }
+        while self.asked_order.front().is_some_and(|(at, _)| at.elapsed() >= ttl) {
+            self.forget_oldest_asked();
+        }
+    }
+
+    fn forget_oldest_asked(&mut self) {
+        if let Some((stamp, hash)) = self.asked_order.pop_front()
+            && self.asked.get(&hash) == Some(&stamp)
+        {
+            self.asked.remove(&hash);
+        }
+    }
+
+    /// Whether the key was asked within the TTL before now; remembers that it is asked now.
+    fn asked_before(&mut self, hash: u64, ttl: Duration, capacity: usize) -> bool {
+        let now = Instant::now();
+        let before = self.asked.insert(hash, now).is_some_and(|at| at.elapsed() < ttl);
+        self.asked_order.push_back((now, hash));
+        while self.asked_order.len() > capacity {
+            self.forget_oldest_asked();
+        }
+        before
     }
 }
 
@@ -89,11 +129,13 @@ pub struct Leader<'a> {
     cache: &'a ResponseCache,
     key: String,
     tx: Option<watch::Sender<Option<Bytes>>>,
+    /// The key was asked within the TTL before: the answer is kept.
+    keep: bool,
 }
 
 impl ResponseCache {
     pub fn new(ttl: Duration, max_entries: usize, max_bytes: usize) -> ResponseCache {
-        ResponseCache { ttl, max_entries, max_bytes, inner: Mutex::new(Inner::default()) }
+        ResponseCache { ttl, max_entries, max_bytes, hasher: RandomState::new(), inner: Mutex::new(Inner::default()) }
     }
 
     pub fn enabled(&self) -> bool {
@@ -139,9 +181,11 @@ impl ResponseCache {
             Some(Slot::Pending(rx)) => return Lookup::Wait(rx.clone()),
             _ => {}
         }
+        let capacity = self.max_entries.saturating_mul(ASKED_PER_ENTRY);
+        let keep = inner.asked_before(self.hasher.hash_one(&key), self.ttl, capacity);
         let (tx, rx) = watch::channel(None);
         inner.slots.insert(key.clone(), Slot::Pending(rx));
-        Lookup::Lead(Leader { cache: self, key, tx: Some(tx) })
+        Lookup::Lead(Leader { cache: self, key, tx: Some(tx), keep })
     }
 
     fn store(&self, key: String, body: Bytes) {
@@ -161,6 +205,13 @@ impl ResponseCache {
         while (inner.entries > self.max_entries || inner.bytes > self.max_bytes) && inner.evict_oldest() {}
     }
 
+    fn remove_pending(&self, key: &str) {
+        let mut inner = self.lock();
+        if matches!(inner.slots.get(key), Some(Slot::Pending(_))) {
+            inner.slots.remove(key);
+        }
+    }
+
     /// Forgets everything: called after any write by this process.
     pub fn invalidate(&self) {
         let mut inner = self.lock();
@@ -169,15 +220,30 @@ impl ResponseCache {
         inner.bytes = 0;
         inner.entries = 0;
     }
+
+    /// Keys remembered as asked (tests).
+    #[cfg(test)]
+    fn asked(&self) -> usize {
+        self.lock().asked.len()
+    }
 }
 
 impl Leader<'_> {
     /// Publishes the computed response (`None` when it must not be cached, such as an error).
+    /// The answer is kept when the key was asked within the TTL before, or when other requests
+    /// waited for this one (asked twice at once); either way the waiters get it.
     pub fn finish(mut self, body: Option<Bytes>) {
         match body.filter(|b| b.len() <= MAX_ENTRY_BYTES) {
             Some(body) => {
-                self.cache.store(self.key.clone(), body.clone());
-                if let Some(tx) = self.tx.take() {
+                // The slot holds one receiver; each waiter holds another.
+                let waited = self.tx.as_ref().is_some_and(|tx| tx.receiver_count() > 1);
+                if self.keep || waited {
+                    self.cache.store(self.key.clone(), body.clone());
+                    if let Some(tx) = self.tx.take() {
+                        let _ = tx.send(Some(body));
+                    }
+                } else if let Some(tx) = self.tx.take() {
+                    self.cache.remove_pending(&self.key);
                     let _ = tx.send(Some(body));
                 }
             }
@@ -187,10 +253,7 @@ impl Leader<'_> {
 
     fn release(&mut self) {
         if self.tx.take().is_some() {
-            let mut inner = self.cache.lock();
-            if matches!(inner.slots.get(&self.key), Some(Slot::Pending(_))) {
-                inner.slots.remove(&self.key);
-            }
+            self.cache.remove_pending(&self.key);
         }
     }
 }
@@ -217,11 +280,17 @@ pub async fn wait(mut rx: watch::Receiver<Option<Bytes>>) -> Option<Bytes> {
 mod tests {
     use super::*;
 
-    fn lead(c: &ResponseCache, key: &str, body: &'static [u8]) {
+    fn lead_once(c: &ResponseCache, key: &str, body: &'static [u8]) {
         match c.lookup(key.into()) {
             Lookup::Lead(l) => l.finish(Some(Bytes::from_static(body))),
             _ => panic!("expected to lead {key}"),
         }
+    }
+
+    /// Asks twice, computing the answer each time: the second is kept.
+    fn lead(c: &ResponseCache, key: &str, body: &'static [u8]) {
+        lead_once(c, key, body);
+        lead_once(c, key, body);
     }
 
     fn hit(c: &ResponseCache, key: &str) -> Option<Bytes> {
@@ -284,6 +353,46 @@ mod tests {
         drop(leader);
         assert!(wait(rx).await.is_none());
         assert!(matches!(c.lookup("e".into()), Lookup::Lead(_)));
+    }
+
+    #[test]
+    fn answers_are_kept_from_the_second_request_within_the_ttl() {
+        let c = ResponseCache::new(Duration::from_millis(50), 10, 1 << 20);
+        lead_once(&c, "a", b"1");
+        assert!(hit(&c, "a").is_none(), "asked once: not kept");
+        assert_eq!(c.size().entries, 0);
+        lead_once(&c, "b", b"2");
+        std::thread::sleep(Duration::from_millis(60));
+        lead_once(&c, "b", b"2");
+        assert!(hit(&c, "b").is_none(), "asked once per TTL: never kept");
+        lead_once(&c, "c", b"3");
+        lead_once(&c, "c", b"3");
+        assert_eq!(hit(&c, "c").as_deref(), Some(&b"3"[..]), "asked twice within the TTL: kept");
+        // Remembering asked keys is bounded, and forgotten after the TTL.
+        let small = ResponseCache::new(Duration::from_millis(50), 2, 1 << 20);
+        for k in ["k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9", "k10"] {
+            lead_once(&small, k, b"x");
+        }
+        assert_eq!(small.asked(), 2 * ASKED_PER_ENTRY);
+        std::thread::sleep(Duration::from_millis(60));
+        small.sweep();
+        assert_eq!(small.asked(), 0);
+    }
+
+    #[tokio::test]
+    async fn an_answer_waited_for_is_kept() {
+        let c = ResponseCache::new(Duration::from_secs(5), 10, 1 << 20);
+        let Lookup::Lead(leader) = c.lookup("w".into()) else { panic!("first lookup leads") };
+        let Lookup::Wait(rx) = c.lookup("w".into()) else { panic!("second lookup waits") };
+        leader.finish(Some(Bytes::from_static(b"v")));
+        assert_eq!(wait(rx).await.as_deref(), Some(&b"v"[..]));
+        assert_eq!(hit(&c, "w").as_deref(), Some(&b"v"[..]));
+        // Not kept, the waiters still get it and the next request leads.
+        let Lookup::Lead(leader) = c.lookup("x".into()) else { panic!() };
+        let Lookup::Wait(rx) = c.lookup("x".into()) else { panic!() };
+        drop(rx);
+        leader.finish(Some(Bytes::from_static(b"y")));
+        assert!(matches!(c.lookup("x".into()), Lookup::Lead(_)), "asked once alone: not kept");
     }
 
     #[test]

@@ -117,8 +117,11 @@ async fn the_response_cache_is_bounded_in_bytes(backend: Backend) {
     for i in 0..40 {
         // Distinct texts (the alias varies), each answer tens of kilobytes.
         let q = format!("{{ r{i}: resources(first: 50) {{ edges {{ node {{ title summary body }} }} }} }}");
-        let r = app.gql(&q, serde_json::json!({})).await;
-        assert!(r["errors"].is_null(), "{r}");
+        // Asked twice: kept from the second time.
+        for _ in 0..2 {
+            let r = app.gql(&q, serde_json::json!({})).await;
+            assert!(r["errors"].is_null(), "{r}");
+        }
         largest = largest.max(app.metric("chorus_response_cache_bytes").await);
     }
     assert!(largest > 50_000.0, "answers were cached: {largest}");

@@ -369,7 +369,8 @@ pub struct DatabaseConfig {
     /// Prepared statements each connection keeps (its least recently used is dropped past it); 0
     /// chooses by database (see [`Config::statement_cache`]).
     pub statement_cache: usize,
-    /// SQLite's page cache per connection, in KiB (`PRAGMA cache_size`; SQLite's default 2,000).
+    /// SQLite's page cache per connection, in KiB (`PRAGMA cache_size`; 1,024 by default, SQLite's own
+    /// 2,000).
     pub sqlite_cache_kib: u32,
     pub migrate_on_start: MigrateOnStart,
 }
@@ -465,7 +466,7 @@ impl Default for DatabaseConfig {
             url: String::new(),
             max_connections: 0,
             statement_cache: 0,
-            sqlite_cache_kib: 2000,
+            sqlite_cache_kib: 1024,
             migrate_on_start: MigrateOnStart::Empty,
         }
     }

@@ -74,6 +74,8 @@ pub async fn upload(req: &Request, body: Body, state: &HttpState) -> Response {
     let limit = if multipart { config.max_file_bytes.saturating_add(64 * 1024) } else { config.max_file_bytes };
     match req.header(header::CONTENT_LENGTH).map(|v| v.trim().parse::<u64>()) {
         Some(Ok(n)) if n > limit => {
+            let deadline = std::time::Duration::from_secs(config.upload_timeout_seconds);
+            super::discard_refused(req, body, n, deadline).await;
             return error(&AppError::TooLarge(format!("the file is larger than {} bytes", config.max_file_bytes)));
         }
         Some(Err(_)) => return refuse(Code::BadRequest, "malformed Content-Length"),

@@ -123,12 +123,15 @@ async fn post_multipart(req: &Request, body: Body, state: &HttpState) -> Respons
             .with_header(header::CONNECTION, "close")
             .into_response()
     };
+    let deadline = std::time::Duration::from_secs(t.upload_timeout_seconds.max(d.upload_timeout_seconds));
     match req.header(header::CONTENT_LENGTH).map(|v| v.trim().parse::<u64>()) {
-        Some(Ok(n)) if n > limit => return too_large(),
+        Some(Ok(n)) if n > limit => {
+            super::discard_refused(req, body, n, deadline).await;
+            return too_large();
+        }
         Some(Err(_)) => return refuse(Code::BadRequest, "malformed Content-Length"),
         _ => {}
     }
-    let deadline = std::time::Duration::from_secs(t.upload_timeout_seconds.max(d.upload_timeout_seconds));
     let read = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let counted = read.clone();
     let stream = body.into_bytes_stream().map(move |chunk| {
@@ -224,11 +227,7 @@ pub(super) async fn read_body(
     let declared = req.header(header::CONTENT_LENGTH).map(|v| v.trim().parse::<u64>());
     match declared {
         Some(Ok(n)) if n > limit as u64 => {
-            // A client waiting for `100 Continue` has sent nothing yet: refuse without asking.
-            let waits = req.header(header::EXPECT).is_some_and(|e| e.to_ascii_lowercase().contains("100-continue"));
-            if !waits {
-                discard(body, n, deadline).await;
-            }
+            super::discard_refused(req, body, n, deadline).await;
             return Err(too_large());
         }
         Some(Err(_)) => return Err(refuse(Code::BadRequest, "malformed Content-Length")),
@@ -245,31 +244,6 @@ pub(super) async fn read_body(
         .with_header(header::CONNECTION, "close")
         .into_response()),
     }
-}
-
-/// How much of a refused body is read and thrown away so that the client, still sending, reads
-/// the refusal instead of a reset connection (closing a socket with unread bytes makes the kernel
-/// send RST, which can destroy a response already sent). Larger bodies are not read at all: their
-/// senders may see a reset, which is the price of not accepting them. Go's net/http does the same.
-const DISCARD_AT_MOST: u64 = 256 * 1024;
-
-/// Reads and drops a refused body of `declared` bytes when it is small enough, within `deadline`.
-async fn discard(body: Body, declared: u64, deadline: std::time::Duration) {
-    use futures_util::StreamExt;
-    if declared > DISCARD_AT_MOST {
-        return;
-    }
-    let mut stream = body.into_bytes_stream();
-    let _ = tokio::time::timeout(deadline, async {
-        let mut read = 0u64;
-        while let Some(Ok(chunk)) = stream.next().await {
-            read += chunk.len() as u64;
-            if read > DISCARD_AT_MOST {
-                break;
-            }
-        }
-    })
-    .await;
 }
 
 /// The caller named by `Authorization: Bearer <token>`; `None` without the header. A malformed

@@ -49,6 +49,33 @@ pub(crate) fn refuse(code: Code, message: &str) -> Response {
     Response::builder().status(status).content_type("application/json").body(error_body(code, message))
 }
 
+/// How much of a refused body is read and thrown away so that the client, still sending, reads
+/// the refusal instead of a reset connection (closing a socket with unread bytes makes the kernel
+/// send RST, which can destroy a response already sent). Larger bodies are not read at all: their
+/// senders may see a reset, which is the price of not accepting them. Go's net/http does the same.
+const DISCARD_AT_MOST: u64 = 256 * 1024;
+
+/// Reads and drops a refused body of `declared` bytes when it is small enough, within `deadline`
+/// (a client waiting for `100 Continue` has sent nothing yet: it is refused without asking).
+pub(super) async fn discard_refused(req: &Request, body: Body, declared: u64, deadline: std::time::Duration) {
+    use futures_util::StreamExt;
+    let waits = req.header(header::EXPECT).is_some_and(|e| e.to_ascii_lowercase().contains("100-continue"));
+    if waits || declared > DISCARD_AT_MOST {
+        return;
+    }
+    let mut stream = body.into_bytes_stream();
+    let _ = tokio::time::timeout(deadline, async {
+        let mut read = 0u64;
+        while let Some(Ok(chunk)) = stream.next().await {
+            read += chunk.len() as u64;
+            if read > DISCARD_AT_MOST {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
 #[handler]
 async fn graphql_get(req: &Request, Data(state): Data<&Arc<HttpState>>) -> Response {
     graphql::get(req, state).await

@@ -263,8 +263,10 @@ async fn import_staged(
 ) -> Response {
     let t = &state.app.config.translations;
     let limit = t.max_file_bytes as u64;
+    let deadline = std::time::Duration::from_secs(t.upload_timeout_seconds);
     match req.header(header::CONTENT_LENGTH).map(|v| v.trim().parse::<u64>()) {
         Some(Ok(n)) if n > limit => {
+            super::discard_refused(req, body, n, deadline).await;
             return refuse(Code::PayloadTooLarge, &format!("request body exceeds {limit} bytes"))
                 .with_header(header::CONNECTION, "close")
                 .into_response();
@@ -273,7 +275,6 @@ async fn import_staged(
         _ => {}
     }
     let dir = receive::staging_dir(&state.app.config.server.data_dir);
-    let deadline = std::time::Duration::from_secs(t.upload_timeout_seconds);
     let staged = match receive::receive(body.into_bytes_stream(), &dir, limit, deadline).await {
         Ok(r) => r,
         Err(e) => return upload_error(&e),
@@ -332,6 +333,7 @@ pub async fn import(req: &Request, body: Body, state: &HttpState) -> Response {
     let limit = per_file.saturating_add(64 * 1024);
     match req.header(header::CONTENT_LENGTH).map(|v| v.trim().parse::<u64>()) {
         Some(Ok(n)) if n > limit => {
+            super::discard_refused(req, body, n, deadline).await;
             return upload_error(&AppError::TooLarge(format!("request body exceeds {limit} bytes")));
         }
         Some(Err(_)) => return refuse(Code::BadRequest, "malformed Content-Length"),

@@ -3,7 +3,7 @@
 
 Crate-level rules are checked with `cargo tree` in `.ci/run`; these are the rules inside crates:
 
-1. The base of the server (configuration, locales, errors, database setup, metrics) imports
+1. The base of the server (configuration, locales, errors, database setup, allocator settings, metrics) imports
    nothing above it.
 2. `content/` and `auth/` (the services) import no web framework (poem, hyper, async-graphql) and
    no `http` or `graphql` module.
@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-BASE = {"config", "locale", "error", "db", "metrics", "write"}
+BASE = {"config", "locale", "error", "db", "memory", "metrics", "write"}
 SERVICES = ("content", "auth")
 FRAMEWORKS = ("poem", "hyper", "hyper_util", "async_graphql")
 CONTENT_TYPE_MODULES = {"resources", "good_practices", "organizations", "programmes"}

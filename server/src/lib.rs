@@ -16,6 +16,7 @@ pub mod exchange;
 pub mod graphql;
 pub mod http;
 pub mod locale;
+pub mod memory;
 pub mod metrics;
 pub mod partners;
 pub mod search;

@@ -27,6 +27,7 @@ impl Application {
     /// The socket is bound first, so that a port in use is reported before any migration runs.
     pub async fn build(config: Config) -> AppResult<Application> {
         init_tls();
+        crate::memory::tune_allocator();
         let locales = config.locales().map_err(|e| AppError::internal(format!("locales: {e}")))?;
         let listener = bind(config.server.bind).await?;
         let port =

@@ -10,7 +10,7 @@ use super::query::{Filter, col, id_list, linked, term_values};
 use std::collections::HashMap;
 
 use futures_util::future::BoxFuture;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DbBackend};
 
 use super::{ContentType, DateColumn, Descriptor, SearchFacts, load};
 use crate::error::AppResult;
@@ -21,17 +21,17 @@ pub const DESCRIPTOR: Descriptor =
         .dated(DateColumn::Year("year"));
 
 /// The filters only good practices have.
-fn filter(f: &Filter) -> Option<Expr> {
+fn filter(f: &Filter, backend: DbBackend) -> Option<Expr> {
     let base = DESCRIPTOR.base_table;
     let in_terms = |column: &str, values: Expr| col(base, column).binary(sea_orm::sea_query::BinOper::In, values);
     Some(match f {
-        Filter::Terms(..) | Filter::TermIds(..) => match term_values(f)? {
+        Filter::Terms(..) | Filter::TermIds(..) => match term_values(f, backend)? {
             (Taxonomy::Topic, values) => linked(base, "good_practice_topics", "good_practice_id", "term_id", values),
             (Taxonomy::Country, values) => in_terms("country_id", values),
             (Taxonomy::Region, values) => in_terms("region_id", values),
         },
         Filter::Organizations(orgs) => {
-            col(base, "organization_id").binary(sea_orm::sea_query::BinOper::In, id_list(orgs))
+            col(base, "organization_id").binary(sea_orm::sea_query::BinOper::In, id_list(orgs, backend))
         }
         _ => return None,
     })

@@ -115,7 +115,7 @@ pub struct Descriptor {
     pub progress_by_kind: bool,
     /// The condition of a filter only this type has (links, parents, funders...); `None` when
     /// the filter does not apply to the type. Filters every type shares are in `query`.
-    pub filter: fn(&query::Filter) -> Option<sea_orm::sea_query::Expr>,
+    pub filter: fn(&query::Filter, sea_orm::DbBackend) -> Option<sea_orm::sea_query::Expr>,
     /// The facts of items that search indexes as facets, by id.
     pub search_facts: SearchFactsFn,
 }
@@ -135,7 +135,7 @@ impl Descriptor {
         entity: &'static str,
         base_table: &'static str,
         translation_table: &'static str,
-        filter: fn(&query::Filter) -> Option<sea_orm::sea_query::Expr>,
+        filter: fn(&query::Filter, sea_orm::DbBackend) -> Option<sea_orm::sea_query::Expr>,
         search_facts: SearchFactsFn,
     ) -> Descriptor {
         Descriptor { entity, base_table, translation_table, date: None, progress_by_kind: false, filter, search_facts }

@@ -10,7 +10,7 @@ use super::query::{Filter, col, constant, term_values};
 use std::collections::HashMap;
 
 use futures_util::future::BoxFuture;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DbBackend};
 
 use super::{ContentType, Descriptor, SearchFacts, load};
 use crate::error::{AppError, AppResult};
@@ -20,14 +20,14 @@ pub const DESCRIPTOR: Descriptor =
     Descriptor::new("organization", "organizations", "organization_translations", filter, search_facts);
 
 /// The filters only organisations have.
-fn filter(f: &Filter) -> Option<Expr> {
+fn filter(f: &Filter, backend: DbBackend) -> Option<Expr> {
     let base = DESCRIPTOR.base_table;
     Some(match f {
-        Filter::Kinds(kinds) => col(base, "kind").is_in(kinds.iter().map(|k| constant(k.as_str()))),
+        Filter::Kinds(kinds) => col(base, "kind").is_in(kinds.iter().map(|k| constant(k.as_str(), backend))),
         Filter::Terms(Taxonomy::Region, _) | Filter::TermIds(Taxonomy::Region, _) => {
-            col(base, "region_id").binary(sea_orm::sea_query::BinOper::In, term_values(f)?.1)
+            col(base, "region_id").binary(sea_orm::sea_query::BinOper::In, term_values(f, backend)?.1)
         }
-        Filter::Parent(id) => col(base, "parent_id").eq(constant(*id)),
+        Filter::Parent(id) => col(base, "parent_id").eq(constant(*id, backend)),
         _ => return None,
     })
 }

@@ -10,7 +10,7 @@ use super::query::{Filter, col, id_list, linked};
 use std::collections::HashMap;
 
 use futures_util::future::BoxFuture;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DbBackend};
 
 use super::{ContentType, DateColumn, Descriptor, SearchFacts, load};
 use crate::error::{AppError, AppResult};
@@ -21,10 +21,12 @@ pub const DESCRIPTOR: Descriptor =
         .dated(DateColumn::Year("start_year"));
 
 /// The filters only programmes have.
-fn filter(f: &Filter) -> Option<Expr> {
+fn filter(f: &Filter, backend: DbBackend) -> Option<Expr> {
     let base = DESCRIPTOR.base_table;
     Some(match f {
-        Filter::Funders(orgs) => linked(base, "programme_funders", "programme_id", "organization_id", id_list(orgs)),
+        Filter::Funders(orgs) => {
+            linked(base, "programme_funders", "programme_id", "organization_id", id_list(orgs, backend))
+        }
         Filter::ActiveIn(year) => {
             col(base, "start_year").lte(*year).and(col(base, "end_year").is_null().or(col(base, "end_year").gte(*year)))
         }

@@ -251,7 +251,7 @@ impl Versions {
             .from_as(a(ty.translation_table()), a("v"))
             .and_where(col("v", "item_id").equals((a(ty.base_table()), a("id"))))
             .and_where(self.visibility.condition("v"))
-            .and_where(col("v", "locale").is_in(self.locales.iter().cloned()))
+            .and_where(col("v", "locale").is_in(padded(&self.locales)))
             .to_owned()
             .into()
     }
@@ -360,7 +360,7 @@ fn translation_exists(ty: ContentType, locales: &[String], visibility: Visibilit
             .from_as(a(ty.translation_table()), a("vt"))
             .and_where(col("vt", "item_id").equals((a(base), a("id"))))
             .and_where(visibility.condition("vt"))
-            .and_where(col("vt", "locale").is_in(locales.iter().cloned()))
+            .and_where(col("vt", "locale").is_in(padded(locales)))
             .to_owned(),
     )
 }
@@ -393,18 +393,38 @@ fn translation_state(ty: ContentType, locale: &str, state: TranslationState) -> 
     }
 }
 
-/// A filter value written into the statement's text instead of bound as a parameter.
+/// A filter value: written into the statement's text on PostgreSQL, bound on SQLite.
 /// PostgreSQL plans each statement once per connection, for any values (`db.rs`,
 /// `plan_cache_mode`): a bound term, programme or organisation id would be planned for without
-/// knowing how many items it has, so these values are part of the text (and of the plan). Cursors
-/// and dates stay bound: the list's index serves them whatever their value.
-pub(super) fn constant(v: impl Into<sea_orm::Value>) -> Expr {
-    Expr::Constant(v.into())
+/// knowing how many items it has, so there these values are part of the text (and of the plan).
+/// SQLite plans without looking at values (its bundled build has no `STAT4`), so a value in the
+/// text would only be one more statement to prepare and keep per connection: a site browsed by
+/// its programmes would cycle one text per programme through each connection's statement cache.
+/// Cursors and dates are bound on both: the list's index serves them whatever their value.
+pub(super) fn constant(v: impl Into<sea_orm::Value>, backend: DbBackend) -> Expr {
+    match backend {
+        DbBackend::Postgres => Expr::Constant(v.into()),
+        _ => Expr::val(v),
+    }
 }
 
-/// A list of ids as a value list, written into the statement (see `constant`).
-pub(super) fn id_list(ids: &[i32]) -> Expr {
-    Expr::tuple(ids.iter().map(|i| constant(*i)))
+/// A list of ids as a value list (see `constant`).
+pub(super) fn id_list(ids: &[i32], backend: DbBackend) -> Expr {
+    Expr::tuple(ids.iter().map(|i| constant(*i, backend)))
+}
+
+/// Locales as a list of values of a fixed width (4, 8, then multiples of 8), the last one
+/// repeated: the text of a statement then does not change with the length of the request's
+/// chain (`fr, en` or `en` alone), so every locale's requests share one prepared statement.
+/// Empty stays empty.
+pub(super) fn padded(locales: &[String]) -> impl Iterator<Item = &str> + Clone {
+    let width = match locales.len() {
+        0 => 0,
+        1..=4 => 4,
+        n => n.div_ceil(8) * 8,
+    };
+    let last = locales.last().map(String::as_str).unwrap_or_default();
+    locales.iter().map(String::as_str).chain(std::iter::repeat(last)).take(width)
 }
 
 /// Ids of the terms of a taxonomy with the given codes.
@@ -418,10 +438,10 @@ pub(super) fn term_ids(taxonomy: Taxonomy, codes: &[String]) -> SelectStatement 
 }
 
 /// The taxonomy and the term ids (a value list, or a subquery by code) a term filter names.
-pub(super) fn term_values(filter: &Filter) -> Option<(Taxonomy, Expr)> {
+pub(super) fn term_values(filter: &Filter, backend: DbBackend) -> Option<(Taxonomy, Expr)> {
     match filter {
         Filter::Terms(taxonomy, codes) => Some((*taxonomy, term_ids(*taxonomy, codes).into())),
-        Filter::TermIds(taxonomy, ids) => Some((*taxonomy, id_list(ids))),
+        Filter::TermIds(taxonomy, ids) => Some((*taxonomy, id_list(ids, backend))),
         _ => None,
     }
 }
@@ -438,7 +458,7 @@ pub(super) fn linked(base: &str, link: &str, from: &str, to: &str, values: Expr)
     )
 }
 
-fn filter_expr(spec: &ListSpec, filter: &Filter) -> AppResult<Expr> {
+fn filter_expr(spec: &ListSpec, filter: &Filter, backend: DbBackend) -> AppResult<Expr> {
     let ty = spec.ty;
     let base = ty.base_table();
     let unsupported = || AppError::bad_input(format!("this filter does not apply to {}", ty.base_table()));
@@ -456,7 +476,7 @@ fn filter_expr(spec: &ListSpec, filter: &Filter) -> AppResult<Expr> {
             }
             translation_state(ty, locale, *state)
         }
-        other => (ty.descriptor().filter)(other).ok_or_else(unsupported)?,
+        other => (ty.descriptor().filter)(other, backend).ok_or_else(unsupported)?,
     })
 }
 
@@ -499,12 +519,12 @@ fn sort_expr(spec: &ListSpec) -> AppResult<Expr> {
 }
 
 /// The base query: visible items matching every filter.
-fn filtered(spec: &ListSpec) -> AppResult<SelectStatement> {
+fn filtered(spec: &ListSpec, backend: DbBackend) -> AppResult<SelectStatement> {
     let base = spec.ty.base_table();
     let mut q = Query::select();
     q.from(a(base)).and_where(translation_exists(spec.ty, &spec.configured, spec.visibility));
     for f in &spec.filters {
-        q.and_where(filter_expr(spec, f)?);
+        q.and_where(filter_expr(spec, f, backend)?);
     }
     Ok(q)
 }
@@ -533,15 +553,15 @@ fn page_statement(spec: &ListSpec, window: &Window, backend: DbBackend) -> AppRe
     let id = if seek_titles { col(titles, "item_id") } else { col(base, "id") };
     // Walking backwards reverses the order; the page is flipped back afterwards.
     let descending = spec.ordering.descending != window.backward;
-    let mut q = filtered(spec)?;
+    let mut q = filtered(spec, backend)?;
     if seek_titles {
         let head = spec.chain.first().map(String::as_str).unwrap_or_default();
         q.inner_join(
             a(titles),
             col(titles, "item_id")
                 .equals((a(base), a("id")))
-                .and(col(titles, "item_type").eq(constant(spec.ty.entity())))
-                .and(col(titles, "locale").eq(constant(head))),
+                .and(col(titles, "item_type").eq(constant(spec.ty.entity(), backend)))
+                .and(col(titles, "locale").eq(constant(head, backend))),
         );
     }
     q.column((a(base), Asterisk)).expr_as(sort.clone(), a("sort_value"));
@@ -603,7 +623,7 @@ pub async fn list<C: ConnectionTrait>(
 /// Every item id of a list (no paging, no order): a selection for bulk work (translation
 /// export by the list's filters).
 pub async fn ids<C: ConnectionTrait>(db: &C, spec: &ListSpec) -> AppResult<Vec<i32>> {
-    let mut q = filtered(spec)?;
+    let mut q = filtered(spec, db.get_database_backend())?;
     q.column((a(spec.ty.base_table()), a("id")));
     let mut out = Vec::new();
     for row in db.query_all(&q).await? {
@@ -614,7 +634,7 @@ pub async fn ids<C: ConnectionTrait>(db: &C, spec: &ListSpec) -> AppResult<Vec<i
 
 /// Counts every item of a list.
 pub async fn count<C: ConnectionTrait>(db: &C, spec: &ListSpec) -> AppResult<u64> {
-    let mut q = filtered(spec)?;
+    let mut q = filtered(spec, db.get_database_backend())?;
     q.expr_as(Expr::cust("COUNT(*)"), a("n"));
     let row = db.query_one(&q).await?.ok_or_else(|| AppError::internal("count returned no row"))?;
     let n: i64 = row.try_get("", "n")?;
@@ -649,15 +669,16 @@ pub async fn rows<C: ConnectionTrait>(
         Lookup::Ids(ids) => q.and_where(col(base, "id").is_in(ids.iter().copied())),
         Lookup::Slug { slug, chain, visibility } => {
             // The chain's first locale ranks first: `CASE locale WHEN 'fr' THEN 0 WHEN 'en' THEN 1 END`.
+            // Padded as the list of locales is: a repeated locale ranks as its first.
             let mut rank = sea_orm::sea_query::CaseStatement::new();
-            for (i, locale) in chain.iter().enumerate() {
-                rank = rank.case(col("s", "locale").eq(locale.as_str()), Expr::val(i as i32));
+            for (i, locale) in padded(chain).enumerate() {
+                rank = rank.case(col("s", "locale").eq(locale), Expr::val(i as i32));
             }
             let found = Query::select()
                 .column((a("s"), a("item_id")))
                 .from_as(a(ty.translation_table()), a("s"))
                 .and_where(col("s", "slug").eq(slug))
-                .and_where(col("s", "locale").is_in(chain.iter().map(String::as_str)))
+                .and_where(col("s", "locale").is_in(padded(chain)))
                 .and_where(visibility.condition("s"))
                 .order_by_expr(rank.into(), Order::Asc)
                 .limit(1)
@@ -706,6 +727,46 @@ mod tests {
         assert!(title_only.contains("v.title"), "{title_only}");
         let slug = sql(TextFields { summary: false, slug: true });
         assert!(!slug.contains("v.summary") && slug.contains("v.slug"), "{slug}");
+    }
+
+    #[test]
+    fn statements_do_not_change_with_the_chain_or_on_sqlite_the_filter_values() {
+        let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(padded(&strings(&["fr", "en"])).collect::<Vec<_>>(), ["fr", "en", "en", "en"]);
+        assert_eq!(padded(&strings(&["a", "b", "c", "d", "e"])).count(), 8);
+        assert_eq!(padded(&[]).count(), 0);
+        let configured = strings(&["en", "fr", "es", "ru", "zh"]);
+        let spec = |chain: &[&str], programme: i32| ListSpec {
+            ty: ContentType::Resource,
+            filters: vec![Filter::Programme(programme), Filter::Kinds(vec!["report".into()])],
+            ordering: Ordering { field: SortField::Date, descending: true },
+            chain: strings(chain),
+            configured: configured.clone(),
+            visibility: Visibility::Public,
+            links: Vec::new(),
+            versions: Some(Versions {
+                locales: strings(chain),
+                visibility: Visibility::Public,
+                fields: TextFields::ALL,
+            }),
+            title_rows: false,
+        };
+        let sql = |spec: &ListSpec, backend: DbBackend| {
+            let q = list_statement(spec, &PageRequest::default(), 20, 100, backend).unwrap();
+            backend.build(&q)
+        };
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+            // One locale or two: one text.
+            assert_eq!(sql(&spec(&["en"], 7), backend).sql, sql(&spec(&["fr", "en"], 7), backend).sql);
+        }
+        // PostgreSQL plans for the programme and the kind: they are in the text. SQLite binds them.
+        let (pg7, pg8) = (sql(&spec(&["en"], 7), DbBackend::Postgres), sql(&spec(&["en"], 8), DbBackend::Postgres));
+        assert_ne!(pg7.sql, pg8.sql);
+        assert!(pg7.sql.contains("'report'"), "{}", pg7.sql);
+        let (lite7, lite8) = (sql(&spec(&["en"], 7), DbBackend::Sqlite), sql(&spec(&["en"], 8), DbBackend::Sqlite));
+        assert_eq!(lite7.sql, lite8.sql);
+        assert!(!lite7.sql.contains("report"), "{}", lite7.sql);
+        assert_ne!(lite7.values, lite8.values);
     }
 
     #[test]

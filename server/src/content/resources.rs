@@ -13,7 +13,7 @@ use super::query::{Filter, Link, col, constant, id_list, linked, linked_values, 
 use std::collections::HashMap;
 
 use futures_util::future::BoxFuture;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DbBackend};
 
 use super::{ContentType, DateColumn, Descriptor, SearchFacts, load};
 use crate::error::{AppError, AppResult};
@@ -60,17 +60,17 @@ fn parse_id(v: &str) -> AppResult<i32> {
 }
 
 /// The filters only resources have.
-fn filter(f: &Filter) -> Option<Expr> {
+fn filter(f: &Filter, backend: DbBackend) -> Option<Expr> {
     let base = DESCRIPTOR.base_table;
     Some(match f {
-        Filter::Kinds(kinds) => col(base, "kind").is_in(kinds.iter().map(|k| constant(k.as_str()))),
+        Filter::Kinds(kinds) => col(base, "kind").is_in(kinds.iter().map(|k| constant(k.as_str(), backend))),
         Filter::Terms(..) | Filter::TermIds(..) => {
-            linked(base, "resource_terms", "resource_id", "term_id", term_values(f)?.1)
+            linked(base, "resource_terms", "resource_id", "term_id", term_values(f, backend)?.1)
         }
         Filter::Organizations(orgs) => {
-            linked(base, "resource_organizations", "resource_id", "organization_id", id_list(orgs))
+            linked(base, "resource_organizations", "resource_id", "organization_id", id_list(orgs, backend))
         }
-        Filter::Programme(id) => col(base, "programme_id").eq(constant(*id)),
+        Filter::Programme(id) => col(base, "programme_id").eq(constant(*id, backend)),
         _ => return None,
     })
 }

@@ -81,6 +81,7 @@ async fn refresh<C: ConnectionTrait>(
     ids: Option<&[i32]>,
 ) -> AppResult<()> {
     let base = ty.base_table();
+    let backend = conn.get_database_backend();
     let table = title_table(visibility);
     let visible = |q: &mut sea_orm::sea_query::SelectStatement| {
         q.from(a(base)).and_where(Expr::exists(
@@ -99,8 +100,8 @@ async fn refresh<C: ConnectionTrait>(
     for (locale, chain) in chains {
         let mut select = Query::select();
         select
-            .expr(constant(ty.entity()))
-            .expr(constant(locale.as_str()))
+            .expr(constant(ty.entity(), backend))
+            .expr(constant(locale.as_str(), backend))
             .column((a(base), a("id")))
             .expr(title_key(ty, chain, configured, visibility));
         visible(&mut select);
@@ -123,7 +124,7 @@ async fn refresh<C: ConnectionTrait>(
     let mut delete = Query::delete();
     delete
         .from_table(a(table))
-        .and_where(Expr::col(a("item_type")).eq(constant(ty.entity())))
+        .and_where(Expr::col(a("item_type")).eq(constant(ty.entity(), backend)))
         .and_where(Expr::col(a("item_id")).not_in_subquery(still));
     if let Some(ids) = ids {
         delete.and_where(Expr::col(a("item_id")).is_in(ids.iter().copied()));

@@ -151,7 +151,7 @@ pub fn exists_in(ty: ContentType, locales: &[String], visibility: Visibility) ->
             .from(a("documents"))
             .and_where(col("documents", "entity").eq(ty.entity()))
             .and_where(col("documents", "item_id").equals((ty.base_table(), "id")))
-            .and_where(col("documents", "locale").is_in(locales.iter().cloned()))
+            .and_where(col("documents", "locale").is_in(crate::content::query::padded(locales)))
             .and_where(visible(ty, visibility))
             .to_owned(),
     )

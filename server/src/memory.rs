@@ -4,9 +4,10 @@
 //! mimalloc 3 keeps a freed page for a second (`purge_delay`, 1,000 ms) before it decommits it.
 //! Under load, a server frees and allocates thousands of response buffers, rows and GraphQL values a
 //! second across its threads, so a second's worth of freed pages stayed resident: the SQLite
-//! server held 108-111 MB under the varied read benchmark, 93 with no delay at all
-//! (`docs/BENCHMARKS.md`). [`PURGE_DELAY_MS`] keeps a page long enough to be reused by the next
-//! requests, not for a whole second.
+//! server held 104-111 MB under the varied read benchmark, 93-96 with a delay of 0 or 10 ms, 98
+//! with this build (`docs/BENCHMARKS.md`), for up to a tenth of a millisecond more CPU per
+//! request. [`PURGE_DELAY_MS`] (mimalloc 2's default) keeps a page long enough to be reused by
+//! the next requests, not for a whole second.
 //!
 //! `mi_option_set` takes the option's index in mimalloc 3's `mi_option_t`, which the bindings do
 //! not name for version 3; a test checks the index against mimalloc's defaults around it.

@@ -24,7 +24,8 @@ pub struct ContentLoader {
 }
 
 /// The cache hashes its keys (ids and configured tags, at most a few pages' worth per request) with
-/// FxHash: std's SipHash, built against floods of colliding keys, was about 3 % of a list's CPU.
+/// FxHash: std's SipHash, built against floods of colliding keys, was 1.4 % of the samples of a
+/// PostgreSQL server reading lists (`docs/BENCHMARKS.md`), the loader's share of it.
 pub type Loaders = DataLoader<ContentLoader, HashMapCache<rustc_hash::FxBuildHasher>>;
 
 /// A per-request loader with a per-request cache: list resolvers prefetch relations in batches

@@ -283,6 +283,10 @@ impl SearchIndex {
             segment.get_store_reader(0)?;
         }
         let writer = index.writer_with_num_threads(1, WRITER_HEAP)?;
+        // Files a writer made and no commit names (a process killed inside a commit) go before
+        // anything is written: the next commit would reach the same opstamps, so the same file
+        // names, and fail on them every time it is retried.
+        writer.garbage_collect_files().wait()?;
         Ok(SearchIndex {
             name,
             index,
@@ -334,19 +338,26 @@ impl SearchIndex {
         // Read under the writer's lock: a concurrent `apply` has either stored its cursor or
         // not started.
         let cursor = cursor.unwrap_or_else(|| self.cursor());
-        for (key, docs) in items {
-            // One batch per item: its documents end up consecutive in one segment.
-            let mut ops = vec![UserOperation::Delete(Term::from_field_u64(self.fields.item_key, *key))];
-            ops.extend(docs.iter().map(|doc| UserOperation::Add(self.fields.document(doc))));
-            writer.run(ops)?;
-        }
         let payload = Payload { version: SCHEMA_VERSION, locales: self.locales.clone(), cursor, grouped: self.grouped };
-        let mut prepared = writer.prepare_commit()?;
-        prepared.set_payload(&serde_json::to_string(&payload).expect("a payload serialises"));
-        if let Err(e) = prepared.commit() {
-            // Leave the writer at the last good commit.
-            let _ = writer.rollback();
-            return Err(e.into());
+        let written = (|| -> Result<()> {
+            for (key, docs) in items {
+                // One batch per item: its documents end up consecutive in one segment.
+                let mut ops = vec![UserOperation::Delete(Term::from_field_u64(self.fields.item_key, *key))];
+                ops.extend(docs.iter().map(|doc| UserOperation::Add(self.fields.document(doc))));
+                writer.run(ops)?;
+            }
+            let mut prepared = writer.prepare_commit()?;
+            prepared.set_payload(&serde_json::to_string(&payload).expect("a payload serialises"));
+            prepared.commit()?;
+            Ok(())
+        })();
+        if let Err(e) = written {
+            // Leave the writer at the last good commit, without the files the failed one wrote
+            // (a retry reaches the same opstamps, so the same file names).
+            if writer.rollback().is_ok() {
+                let _ = writer.garbage_collect_files().wait();
+            }
+            return Err(e);
         }
         self.cursor.store(cursor, Ordering::SeqCst);
         drop(writer);

@@ -275,6 +275,41 @@ fn apply_replaces_items_and_reopens_at_the_cursor() {
     assert!(matches!(other.open(), Ok(Opened::NeedsRebuild(_))));
 }
 
+/// A writer killed inside a commit, after tantivy wrote a segment's new deletions
+/// (`<segment>.<opstamp>.del`) and before `meta.json` named them, leaves that file behind. The
+/// next process reopens at the previous commit and replays the same changes, which reach the
+/// same opstamp and the same file name: the commit must not fail on the leftover (it did, on
+/// every retry, so the index stopped following the database until another change came).
+#[test]
+fn a_commit_cut_off_before_its_meta_does_not_block_the_next_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = index(dir.path()).name().to_owned();
+    let meta = dir.path().join(&name).join("meta.json");
+    let before = std::fs::read(&meta).unwrap();
+    let change = [(2u64, vec![doc(2, "en", "Outreach workers", "Peer outreach in the evening.")])];
+    let store = Store::new(dir.path(), locales());
+    {
+        let Ok(Opened::Ready(index)) = store.open() else { panic!("opens") };
+        index.apply(&change, 43).unwrap();
+    }
+    let deletions = |dir: &std::path::Path| {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".del"))
+            .collect::<Vec<_>>()
+    };
+    assert!(!deletions(&dir.path().join(&name)).is_empty(), "the change deleted a document: a .del file");
+    // The kill: meta.json as it was before that commit; the files the commit wrote stay.
+    std::fs::write(&meta, before).unwrap();
+    let Ok(Opened::Ready(index)) = store.open() else { panic!("reopens") };
+    assert_eq!(index.cursor(), 42);
+    index.apply(&change, 43).expect("the same change commits again");
+    assert_eq!(index.cursor(), 43);
+    assert_eq!(ids(&search(&index, "outreach", &["en"])), [2]);
+}
+
 #[test]
 fn a_broken_or_missing_index_asks_for_a_rebuild_and_a_rebuild_switches() {
     let dir = tempfile::tempdir().unwrap();

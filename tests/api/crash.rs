@@ -44,6 +44,14 @@ impl Drop for Server {
     }
 }
 
+/// Where the servers' warnings go: the file `CHORUS_TEST_SERVER_LOG` names (appended to, every
+/// server of every test in it), or nowhere.
+fn server_log() -> Stdio {
+    let Ok(path) = std::env::var("CHORUS_TEST_SERVER_LOG") else { return Stdio::null() };
+    let file = std::fs::OpenOptions::new().create(true).append(true).open(&path);
+    file.map_or_else(|e| panic!("CHORUS_TEST_SERVER_LOG={path}: {e}"), Stdio::from)
+}
+
 fn start(url: &str, dir: &std::path::Path, port: u16) -> Server {
     let child = Command::new(env!("CARGO_BIN_EXE_chorus-test-server"))
         .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--data-dir"])
@@ -54,7 +62,7 @@ fn start(url: &str, dir: &std::path::Path, port: u16) -> Server {
         .env("CHORUS_GRAPHQL__CACHE_TTL_MS", "0")
         .env("CHORUS_LOG__LEVEL", "warn")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(server_log())
         .spawn()
         .expect("server process starts");
     Server(child)

@@ -16,6 +16,12 @@
 //! memory goes to answers that are read again (`docs/BENCHMARKS.md`: the reads benchmark's varied
 //! workload kept 14-19 MB of answers nobody read before they expired).
 //!
+//! A write clears the cache (`invalidate`) and starts a new generation: an answer computed from
+//! before the write, finished after it, goes to the requests that waited for it and is not kept,
+//! and a request that arrives after the write never waits for such an answer. (Without this, a
+//! search still running when a takedown committed could store the taken-down item for a TTL after
+//! the editor was told it was gone.)
+//!
 //! Memory is bounded in bytes (`graphql.cache_max_bytes`, keys and bodies counted) as well as in
 //! entries; expired entries are dropped as soon as a request or the periodic sweep sees them, so
 //! a burst of distinct answers is given back one TTL later.
@@ -45,8 +51,8 @@ const ASKED_PER_ENTRY: usize = 4;
 
 enum Slot {
     Ready(Instant, Bytes),
-    /// Being computed by a leader; followers wait on the channel.
-    Pending(watch::Receiver<Option<Bytes>>),
+    /// Being computed by a leader (of the generation given); followers wait on the channel.
+    Pending(u64, watch::Receiver<Option<Bytes>>),
 }
 
 #[derive(Default)]
@@ -63,6 +69,8 @@ struct Inner {
     asked: HashMap<u64, Instant>,
     /// The same, oldest first: an entry whose stamp is no longer the map's was asked again.
     asked_order: VecDeque<(Instant, u64)>,
+    /// Counts invalidations: a leader keeps its answer only if none happened since it began.
+    generation: u64,
 }
 
 impl Inner {
@@ -131,6 +139,8 @@ pub struct Leader<'a> {
     tx: Option<watch::Sender<Option<Bytes>>>,
     /// The key was asked within the TTL before: the answer is kept.
     keep: bool,
+    /// The cache's generation when this leader began.
+    generation: u64,
 }
 
 impl ResponseCache {
@@ -178,22 +188,26 @@ impl ResponseCache {
         inner.purge_expired(self.ttl);
         match inner.slots.get(&key) {
             Some(Slot::Ready(at, body)) if at.elapsed() < self.ttl => return Lookup::Hit(body.clone()),
-            Some(Slot::Pending(rx)) => return Lookup::Wait(rx.clone()),
+            Some(Slot::Pending(_, rx)) => return Lookup::Wait(rx.clone()),
             _ => {}
         }
         let capacity = self.max_entries.saturating_mul(ASKED_PER_ENTRY);
         let keep = inner.asked_before(self.hasher.hash_one(&key), self.ttl, capacity);
         let (tx, rx) = watch::channel(None);
-        inner.slots.insert(key.clone(), Slot::Pending(rx));
-        Lookup::Lead(Leader { cache: self, key, tx: Some(tx), keep })
+        let generation = inner.generation;
+        inner.slots.insert(key.clone(), Slot::Pending(generation, rx));
+        Lookup::Lead(Leader { cache: self, key, tx: Some(tx), keep, generation })
     }
 
-    fn store(&self, key: String, body: Bytes) {
+    /// Keeps a leader's answer, unless the cache was invalidated since the leader began (the
+    /// answer may predate a write); either way the leader's pending slot goes.
+    fn store(&self, key: String, body: Bytes, generation: u64) {
         let size = key.len() + body.len();
-        if size > self.max_bytes {
+        let mut inner = self.lock();
+        if inner.generation != generation || size > self.max_bytes {
+            Self::unpend(&mut inner, &key, generation);
             return;
         }
-        let mut inner = self.lock();
         let now = Instant::now();
         if let Some(Slot::Ready(_, old)) = inner.slots.insert(key.clone(), Slot::Ready(now, body)) {
             inner.bytes -= key.len() + old.len();
@@ -205,17 +219,23 @@ impl ResponseCache {
         while (inner.entries > self.max_entries || inner.bytes > self.max_bytes) && inner.evict_oldest() {}
     }
 
-    fn remove_pending(&self, key: &str) {
-        let mut inner = self.lock();
-        if matches!(inner.slots.get(key), Some(Slot::Pending(_))) {
+    /// Drops the pending slot of the leader of `generation` for `key` (not a later leader's).
+    fn unpend(inner: &mut Inner, key: &str, generation: u64) {
+        if matches!(inner.slots.get(key), Some(Slot::Pending(g, _)) if *g == generation) {
             inner.slots.remove(key);
         }
     }
 
-    /// Forgets everything: called after any write by this process.
+    fn remove_pending(&self, key: &str, generation: u64) {
+        Self::unpend(&mut self.lock(), key, generation);
+    }
+
+    /// Forgets everything, answers being computed included (their leaders' requests still get
+    /// them; later requests compute afresh): called after any write by this process.
     pub fn invalidate(&self) {
         let mut inner = self.lock();
-        inner.slots.retain(|_, slot| matches!(slot, Slot::Pending(_)));
+        inner.generation += 1;
+        inner.slots.clear();
         inner.order.clear();
         inner.bytes = 0;
         inner.entries = 0;
@@ -238,12 +258,12 @@ impl Leader<'_> {
                 // The slot holds one receiver; each waiter holds another.
                 let waited = self.tx.as_ref().is_some_and(|tx| tx.receiver_count() > 1);
                 if self.keep || waited {
-                    self.cache.store(self.key.clone(), body.clone());
+                    self.cache.store(self.key.clone(), body.clone(), self.generation);
                     if let Some(tx) = self.tx.take() {
                         let _ = tx.send(Some(body));
                     }
                 } else if let Some(tx) = self.tx.take() {
-                    self.cache.remove_pending(&self.key);
+                    self.cache.remove_pending(&self.key, self.generation);
                     let _ = tx.send(Some(body));
                 }
             }
@@ -253,7 +273,7 @@ impl Leader<'_> {
 
     fn release(&mut self) {
         if self.tx.take().is_some() {
-            self.cache.remove_pending(&self.key);
+            self.cache.remove_pending(&self.key, self.generation);
         }
     }
 }
@@ -393,6 +413,25 @@ mod tests {
         drop(rx);
         leader.finish(Some(Bytes::from_static(b"y")));
         assert!(matches!(c.lookup("x".into()), Lookup::Lead(_)), "asked once alone: not kept");
+    }
+
+    /// An answer computed across a write is not kept, and requests after the write do not wait
+    /// for it (it may predate the write).
+    #[tokio::test]
+    async fn an_answer_begun_before_a_write_is_not_kept() {
+        let c = ResponseCache::new(Duration::from_secs(5), 10, 1 << 20);
+        lead_once(&c, "k", b"old");
+        let Lookup::Lead(before) = c.lookup("k".into()) else { panic!("leads") };
+        let Lookup::Wait(waiting) = c.lookup("k".into()) else { panic!("waits") };
+        c.invalidate();
+        // A request after the write computes afresh instead of waiting for the older answer.
+        let Lookup::Lead(after) = c.lookup("k".into()) else { panic!("a request after the write leads") };
+        before.finish(Some(Bytes::from_static(b"old")));
+        assert_eq!(wait(waiting).await.as_deref(), Some(&b"old"[..]), "who waited before the write gets it");
+        assert!(matches!(c.lookup("k".into()), Lookup::Wait(_)), "the older leader left the newer one's slot");
+        after.finish(Some(Bytes::from_static(b"new")));
+        assert_eq!(hit(&c, "k").as_deref(), Some(&b"new"[..]));
+        assert_eq!(c.size().entries, 1);
     }
 
     #[test]

@@ -20,6 +20,7 @@ mod m20261203_000011_documents;
 mod m20261204_000012_partner_keys;
 mod m20261204_000013_title_order;
 mod m20261205_000014_preview_title_order;
+mod m20261205_000015_versions_read_index;
 
 /// The ordered list of migrations this binary knows.
 #[derive(Debug)]
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000012_partner_keys::Migration),
             Box::new(m20261204_000013_title_order::Migration),
             Box::new(m20261205_000014_preview_title_order::Migration),
+            Box::new(m20261205_000015_versions_read_index::Migration),
         ]
     }
 }

@@ -372,6 +372,9 @@ pub struct DatabaseConfig {
     /// SQLite's page cache per connection, in KiB (`PRAGMA cache_size`; 1,024 by default, SQLite's own
     /// 2,000).
     pub sqlite_cache_kib: u32,
+    /// SQLite only: how much of the database file is read through a memory map, in MiB
+    /// (`PRAGMA mmap_size`; 0, the default, reads pages with system calls).
+    pub sqlite_mmap_mib: u32,
     pub migrate_on_start: MigrateOnStart,
 }
 
@@ -467,6 +470,7 @@ impl Default for DatabaseConfig {
             max_connections: 0,
             statement_cache: 0,
             sqlite_cache_kib: 1024,
+            sqlite_mmap_mib: 0,
             migrate_on_start: MigrateOnStart::Empty,
         }
     }

@@ -41,6 +41,7 @@ pub async fn connect(config: &Config, metrics: Option<Metrics>) -> AppResult<Dat
     }
     let statements = config.statement_cache();
     let cache_size = format!("-{}", config.database.sqlite_cache_kib);
+    let mmap_size = (u64::from(config.database.sqlite_mmap_mib) << 20).to_string();
     let mut opts = ConnectOptions::new(url);
     opts.max_connections(config.pool_size())
         .min_connections(1)
@@ -64,6 +65,7 @@ pub async fn connect(config: &Config, metrics: Option<Metrics>) -> AppResult<Dat
                 .statement_cache_capacity(statements)
                 // Negative: a size in KiB rather than in pages.
                 .pragma("cache_size", cache_size.clone())
+                .pragma("mmap_size", mmap_size.clone())
         })
         .map_sqlx_postgres_opts(move |o| o.statement_cache_capacity(statements))
         // PostgreSQL plans a prepared statement again on every execution unless it judges its
@@ -358,20 +360,22 @@ mod tests {
     use super::*;
     use sea_orm::{ConnectionTrait, Statement};
 
-    /// Each pooled SQLite connection gets the configured page cache size.
+    /// Each pooled SQLite connection gets the configured page cache and memory map sizes.
     #[tokio::test]
     async fn sqlite_connections_take_the_configured_page_cache() {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::default();
         config.server.data_dir = dir.path().to_owned();
         config.database.sqlite_cache_kib = 700;
+        config.database.sqlite_mmap_mib = 3;
         let db = connect(&config, None).await.unwrap();
-        let row = db
-            .query_one_raw(Statement::from_string(db.get_database_backend(), "PRAGMA cache_size"))
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), -700);
+        let pragma = |name: &str| {
+            let statement = Statement::from_string(db.get_database_backend(), format!("PRAGMA {name}"));
+            let db = db.clone();
+            async move { db.query_one_raw(statement).await.unwrap().unwrap().try_get_by_index::<i64>(0).unwrap() }
+        };
+        assert_eq!(pragma("cache_size").await, -700);
+        assert_eq!(pragma("mmap_size").await, 3 << 20);
     }
 
     /// SQLite allocates through Rust's allocator once a SQLite database is opened, and works on

@@ -164,20 +164,40 @@ fn operation<'a>(doc: &'a ExecutableDocument, name: Option<&str>) -> Option<&'a 
 }
 
 /// Puts the keys of every object in `data` in the order of the query, as the specification
-/// requires: async-graphql stores the fields of an object in the order they finish resolving.
+/// requires: async-graphql stores the fields of an object in the order they finish resolving
+/// (`graphql::plain` writes them in order; this checks, without hashing, and reorders the rest).
 pub fn order_response(data: &mut Value, doc: &ExecutableDocument, operation_name: Option<&str>) {
     if let Some(set) = operation(doc, operation_name) {
-        order(data, &[set], &doc.fragments, 0);
+        order(data, &keys_of(&[set], &doc.fragments), &doc.fragments, 0);
     }
 }
 
 /// Fragments nest at most this deep in a response walk (validation refuses cycles before).
 const MAX_ORDER_DEPTH: usize = 256;
 
-fn order(
+/// A response key in query order, the selections of the fields it merges, and (read once for
+/// every object of a list, when first needed) the keys those selections give.
+struct Key<'a> {
+    name: &'a str,
+    sets: Vec<&'a SelectionSet>,
+    inner: std::cell::OnceCell<Vec<Key<'a>>>,
+}
+
+fn keys_of<'a>(
+    sets: &[&'a SelectionSet],
+    fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
+) -> Vec<Key<'a>> {
+    let mut keys = Vec::new();
+    for set in sets {
+        collect(set, fragments, &mut keys, 0);
+    }
+    keys
+}
+
+fn order<'a>(
     value: &mut Value,
-    sets: &[&SelectionSet],
-    fragments: &HashMap<Name, Positioned<FragmentDefinition>>,
+    keys: &[Key<'a>],
+    fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
     depth: usize,
 ) {
     if depth > MAX_ORDER_DEPTH {
@@ -186,31 +206,37 @@ fn order(
     match value {
         Value::List(items) => {
             for item in items {
-                order(item, sets, fragments, depth + 1);
+                order(item, keys, fragments, depth + 1);
             }
         }
         Value::Object(map) => {
-            // Response keys in query order, each with the selections of the fields it merges.
-            let mut keys: Vec<(&str, Vec<&SelectionSet>)> = Vec::new();
-            for set in sets {
-                collect(set, fragments, &mut keys, 0);
-            }
-            let in_order =
-                keys.iter().filter(|(k, _)| map.contains_key(*k)).map(|(k, _)| *k).eq(map.keys().map(|k| k.as_str()));
+            // In order when each key is found after the one before it (the keys of an object are
+            // a subset of the query's).
+            let mut next = 0;
+            let in_order = map.keys().all(|k| match keys[next..].iter().position(|key| key.name == k.as_str()) {
+                Some(i) => {
+                    next += i + 1;
+                    true
+                }
+                None => false,
+            });
             if !in_order {
                 let mut old = std::mem::take(map);
-                for (key, _) in &keys {
-                    if let Some((k, v)) = old.swap_remove_entry(*key) {
+                for key in keys {
+                    if let Some((k, v)) = old.swap_remove_entry(key.name) {
                         map.insert(k, v);
                     }
                 }
                 map.extend(old);
             }
-            for (key, sub) in &keys {
-                if !sub.is_empty()
-                    && let Some(v) = map.get_mut(*key)
-                {
-                    order(v, sub, fragments, depth + 1);
+            let mut next = 0;
+            for (k, v) in map.iter_mut() {
+                let Some(i) = keys[next..].iter().position(|key| key.name == k.as_str()) else { continue };
+                let key = &keys[next + i];
+                next += i + 1;
+                if matches!(v, Value::Object(_) | Value::List(_)) && key.sets.iter().any(|s| !s.items.is_empty()) {
+                    let inner = key.inner.get_or_init(|| keys_of(&key.sets, fragments));
+                    order(v, inner, fragments, depth + 1);
                 }
             }
         }
@@ -221,7 +247,7 @@ fn order(
 fn collect<'a>(
     set: &'a SelectionSet,
     fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
-    keys: &mut Vec<(&'a str, Vec<&'a SelectionSet>)>,
+    keys: &mut Vec<Key<'a>>,
     depth: usize,
 ) {
     if depth > MAX_ORDER_DEPTH {
@@ -232,9 +258,9 @@ fn collect<'a>(
             Selection::Field(f) => {
                 let key = f.node.response_key().node.as_str();
                 let sub = &f.node.selection_set.node;
-                match keys.iter_mut().find(|(k, _)| *k == key) {
-                    Some((_, subs)) => subs.push(sub),
-                    None => keys.push((key, vec![sub])),
+                match keys.iter_mut().find(|k| k.name == key) {
+                    Some(k) => k.sets.push(sub),
+                    None => keys.push(Key { name: key, sets: vec![sub], inner: std::cell::OnceCell::new() }),
                 }
             }
             Selection::InlineFragment(i) => collect(&i.node.selection_set.node, fragments, keys, depth + 1),
@@ -382,6 +408,22 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&data).unwrap(),
             r#"{"b":[{"y":2,"x":1,"w":0},{"y":2,"x":1,"w":0}],"a":1,"c":3}"#
+        );
+        // Items of one list with different keys (members of a union), and lists in lists: the
+        // keys read once for a list serve every item.
+        let d = doc("{ s { ... on A { n m { q p } } ... on B { k j } } }");
+        let mut data = async_graphql::value!({
+            "s": [
+                { "m": [{ "p": 1, "q": 2 }, { "q": 2, "p": 1 }], "n": 0 },
+                { "j": 0, "k": 1 },
+                { "n": 0, "m": [] },
+                { "k": 1, "j": 0 },
+            ],
+        });
+        order_response(&mut data, &d, None);
+        assert_eq!(
+            serde_json::to_string(&data).unwrap(),
+            r#"{"s":[{"n":0,"m":[{"q":2,"p":1},{"q":2,"p":1}]},{"k":1,"j":0},{"n":0,"m":[]},{"k":1,"j":0}]}"#
         );
     }
 }

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use chorus_tests::chorus::content::text::sort_key;
 use chorus_tests::chorus::content::{ContentType, Visibility, query};
 use chorus_tests::chorus::locale::Locales;
-use chorus_tests::{Backend, TestApp, backend_test, spawn};
+use chorus_tests::{Backend, TestApp, backend_test, spawn, spawn_with};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
@@ -664,3 +664,111 @@ async fn pages_read_the_fields_they_select(backend: Backend) {
     app.stop().await;
 }
 backend_test!(pages_read_the_fields_they_select);
+
+/// The fields of `ty` that take no argument and hold scalars or enums (lists of them included):
+/// at least `at_least` of them.
+async fn leaf_fields(app: &TestApp, ty: &str, at_least: usize) -> Vec<String> {
+    let q = "query($t: String!) { __type(name: $t) { fields { name args { name } \
+             type { kind ofType { kind ofType { kind ofType { kind } } } } } } }";
+    let d = app.data(q, json!({ "t": ty })).await;
+    let leaf = |mut t: &Value| loop {
+        match t["kind"].as_str() {
+            Some("NON_NULL" | "LIST") => t = &t["ofType"],
+            Some(kind) => return kind == "SCALAR" || kind == "ENUM",
+            None => return false,
+        }
+    };
+    let fields = d["__type"]["fields"].as_array().unwrap_or_else(|| panic!("no type {ty}"));
+    let names: Vec<String> = fields
+        .iter()
+        .filter(|f| f["args"].as_array().is_some_and(Vec::is_empty) && leaf(&f["type"]))
+        .map(|f| f["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(names.len() >= at_least, "{ty}: {names:?}");
+    names
+}
+
+/// Objects of a page are resolved in place where they can be (`graphql::plain`), and by
+/// async-graphql otherwise: inside a fragment. Every field without arguments of every type a page
+/// shows, nested as frontends nest them, answers the same both ways, in French (fallbacks on).
+async fn objects_resolve_the_same_in_place_and_through_fragments(backend: Backend) {
+    // Every field of every nested type of 60 items: more than the default complexity allows.
+    let Some(app) = spawn_with(backend, true, |c| c.graphql.max_complexity = 100_000).await else { return };
+    let mut leaves = std::collections::HashMap::new();
+    for ty in ["Resource", "GoodPractice", "Organization", "Programme", "Region", "Country", "Topic", "ResourceEdge"] {
+        let at_least = if ty == "ResourceEdge" { 1 } else { 6 };
+        leaves.insert(ty, leaf_fields(&app, ty, at_least).await.join(" "));
+    }
+    // `{ fields }` of a type, written directly or inside `... on Type`.
+    let sel = |ty: &str, more: &str, fragment: bool| {
+        let inner = format!("{} {more}", leaves[ty]);
+        if fragment { format!("{{ ... on {ty} {{ {inner} }} }}") } else { format!("{{ {inner} }}") }
+    };
+    let query = |fragment: bool| {
+        let s = |ty: &str, more: &str| sel(ty, more, fragment);
+        let org = s("Organization", &format!("region {} members {}", s("Region", ""), s("Organization", "")));
+        let resource = s(
+            "Resource",
+            &format!(
+                "organizations {org} topics {} regions {} countries {} programme {}",
+                s("Topic", ""),
+                s("Region", ""),
+                s("Country", ""),
+                s("Programme", &format!("funders {}", s("Organization", "")))
+            ),
+        );
+        let edge = if fragment {
+            format!("{{ ... on ResourceEdge {{ {} node {resource} }} }}", leaves["ResourceEdge"])
+        } else {
+            format!("{{ {} node {resource} }}", leaves["ResourceEdge"])
+        };
+        let practice = s(
+            "GoodPractice",
+            &format!(
+                "topics {} country {} region {} organization {}",
+                s("Topic", ""),
+                s("Country", ""),
+                s("Region", ""),
+                s("Organization", "")
+            ),
+        );
+        [
+            format!("{{ resources(first: 60, locale: \"fr\") {{ edges {edge} }} }}"),
+            format!(
+                "{{ goodPractices(first: 10, locale: \"fr\") {{ edges {{ node {practice} }} }} \
+                   organizations(first: 20, locale: \"fr\") {{ edges {{ node {org} }} }} \
+                   regions(locale: \"fr\") {} topics(locale: \"fr\") {} }}",
+                s("Region", &format!("countries {}", s("Country", ""))),
+                s("Topic", "")
+            ),
+        ]
+    };
+    let mut in_place = json!({});
+    for (direct, fragments) in query(false).iter().zip(query(true)) {
+        let d = app.data(direct, json!({})).await;
+        assert_eq!(d, app.data(&fragments, json!({})).await, "{direct}");
+        in_place.as_object_mut().unwrap().extend(d.as_object().unwrap().clone());
+    }
+    // Not a comparison of empty answers: the pages show every kind of nested object.
+    let resources = nodes(&in_place["resources"]);
+    assert_eq!(resources.len(), 60);
+    for field in ["organizations", "topics", "regions"] {
+        assert!(resources.iter().any(|r| r[field].as_array().is_some_and(|a| !a.is_empty())), "{field}");
+    }
+    assert!(nodes(&in_place["goodPractices"]).iter().any(|p| p["country"].is_object()));
+    assert!(resources.iter().any(|r| r["programme"].is_object()));
+    assert!(resources.iter().any(|r| r["isFallback"] == true) && resources.iter().any(|r| r["isFallback"] == false));
+    assert!(nodes(&in_place["organizations"]).iter().any(|o| o["members"].as_array().is_some_and(|m| !m.is_empty())));
+
+    // Keys come in the order selected (the GraphQL spec's ordered response map), the plain
+    // fields and the others interleaved.
+    let q = r#"{ resources(first: 1, locale: "fr") { edges { node {
+        topics { label } title organizations { id } id body publishedOn } cursor } } }"#;
+    let text =
+        app.client.post(app.url("/graphql")).json(&json!({ "query": q })).send().await.unwrap().text().await.unwrap();
+    let at = |key: &str| text.find(&format!("\"{key}\":")).unwrap_or_else(|| panic!("{key} in {text}"));
+    let order = ["node", "topics", "title", "organizations", "id", "body", "publishedOn", "cursor"];
+    assert!(order.windows(2).all(|w| at(w[0]) < at(w[1])), "{text}");
+    app.stop().await;
+}
+backend_test!(objects_resolve_the_same_in_place_and_through_fragments);

@@ -4,57 +4,73 @@ use std::sync::Arc;
 
 use super::Translation;
 
-/// The order in which an item's locales are tried: the request's chain, then the item's source
-/// locale, then every other configured locale in configured order. The SQL that orders lists by
-/// title (`query::title_key`) follows the same order, so a list sorted by title agrees with the
-/// titles it shows.
-pub fn item_order(chain: &[String], source_locale: &str, configured: &[String]) -> Vec<String> {
-    let mut order: Vec<String> = Vec::with_capacity(configured.len());
+/// The order in which an item's locales are tried, as indices into `configured`: the request's
+/// chain, then the item's source locale, then every other configured locale in configured order.
+/// The SQL that orders lists by title (`query::title_key`) follows the same order, so a list
+/// sorted by title agrees with the titles it shows.
+pub fn item_order(chain: &[String], source_locale: &str, configured: &[String]) -> Vec<usize> {
+    let mut order: Vec<usize> = Vec::with_capacity(configured.len());
     for l in chain.iter().map(String::as_str).chain([source_locale]).chain(configured.iter().map(String::as_str)) {
-        if configured.iter().any(|c| c == l) && !order.iter().any(|o| o == l) {
-            order.push(l.to_owned());
+        if let Some(i) = configured.iter().position(|c| c == l)
+            && !order.contains(&i)
+        {
+            order.push(i);
         }
     }
     order
 }
 
-/// The text of one item as served for one request.
+/// The text of one item as served for one request: which of its translations gives each field
+/// (nothing copied).
 #[derive(Clone, Debug)]
 pub struct Localized {
-    /// The locale of the best translation: the one the title and slug come from.
-    pub locale: String,
-    pub title: String,
-    pub summary: String,
-    pub slug: String,
     /// Every visible translation, in configured order.
-    pub translations: Arc<[Translation]>,
+    translations: Arc<[Translation]>,
+    /// The best translation: the one the locale, title and slug come from.
+    best: usize,
+    /// The first translation along the order with a summary.
+    summary: Option<usize>,
 }
 
-/// The first non-blank body along `order` (bodies are loaded apart from the other fields).
-pub fn pick_body<'a>(bodies: &'a [super::Body], order: &[String]) -> &'a str {
+impl Localized {
+    /// The locale of the best translation.
+    pub fn locale(&self) -> &str {
+        &self.translations[self.best].locale
+    }
+
+    pub fn title(&self) -> &str {
+        &self.translations[self.best].title
+    }
+
+    pub fn slug(&self) -> &str {
+        &self.translations[self.best].slug
+    }
+
+    /// The first summary along the order (empty when none has one).
+    pub fn summary(&self) -> &str {
+        self.summary.map_or("", |i| &self.translations[i].summary)
+    }
+}
+
+/// The first non-blank body along `order` (indices into `configured`; bodies are loaded apart
+/// from the other fields).
+pub fn pick_body<'a>(bodies: &'a [super::Body], order: &[usize], configured: &[String]) -> &'a str {
     order
         .iter()
-        .filter_map(|l| bodies.iter().find(|b| &b.locale == l))
+        .filter_map(|&i| bodies.iter().find(|b| b.locale == configured[i]))
         .map(|b| b.body.as_str())
         .find(|b| !b.trim().is_empty())
         .unwrap_or_default()
 }
 
-/// Picks the best translation along `order` and fills each empty field from the next translation
-/// that has it. `None` when the item has no visible translation in a configured locale.
-pub fn localize(translations: Arc<[Translation]>, order: &[String]) -> Option<Localized> {
-    let ranked: Vec<&Translation> = order.iter().filter_map(|l| translations.iter().find(|t| &t.locale == l)).collect();
-    let best = *ranked.first()?;
-    let pick = |field: fn(&Translation) -> &str| -> String {
-        ranked.iter().map(|t| field(t)).find(|v| !v.trim().is_empty()).unwrap_or_default().to_owned()
-    };
-    Some(Localized {
-        locale: best.locale.clone(),
-        title: best.title.clone(),
-        summary: pick(|t| &t.summary),
-        slug: best.slug.clone(),
-        translations: translations.clone(),
-    })
+/// Picks the best translation along `order` (indices into `configured`) and fills each empty
+/// field from the next translation that has it. `None` when the item has no visible translation
+/// in a configured locale.
+pub fn localize(translations: Arc<[Translation]>, order: &[usize], configured: &[String]) -> Option<Localized> {
+    let mut ranked = order.iter().filter_map(|&i| translations.iter().position(|t| t.locale == configured[i]));
+    let best = ranked.next()?;
+    let summary = std::iter::once(best).chain(ranked).find(|&i| !translations[i].summary.trim().is_empty());
+    Some(Localized { translations, best, summary })
 }
 
 #[cfg(test)]
@@ -81,21 +97,25 @@ mod tests {
     #[test]
     fn order_is_chain_then_source_then_configured() {
         let configured = s(&["en", "fr", "es", "ru"]);
-        assert_eq!(item_order(&s(&["fr", "en"]), "ru", &configured), s(&["fr", "en", "ru", "es"]));
-        assert_eq!(item_order(&s(&["en"]), "en", &configured), s(&["en", "fr", "es", "ru"]));
+        assert_eq!(item_order(&s(&["fr", "en"]), "ru", &configured), [1, 0, 3, 2]);
+        assert_eq!(item_order(&s(&["en"]), "en", &configured), [0, 1, 2, 3]);
+        assert_eq!(item_order(&s(&["de", "fr"]), "pt", &configured), [1, 0, 2, 3]);
     }
 
     #[test]
     fn each_field_falls_back_independently() {
+        let configured = s(&["en", "fr"]);
         let rows: Arc<[Translation]> = vec![t("en", "Title", "Summary"), t("fr", "Titre", "")].into();
-        let l = localize(rows, &s(&["fr", "en"])).unwrap();
-        assert_eq!((l.locale.as_str(), l.title.as_str(), l.summary.as_str()), ("fr", "Titre", "Summary"));
-        assert_eq!(l.slug, "fr-slug");
+        let l = localize(rows.clone(), &[1, 0], &configured).unwrap();
+        assert_eq!((l.locale(), l.title(), l.summary(), l.slug()), ("fr", "Titre", "Summary", "fr-slug"));
+        let rows: Arc<[Translation]> = vec![t("en", "Title", " "), t("fr", "Titre", "")].into();
+        assert_eq!(localize(rows, &[1, 0], &configured).unwrap().summary(), "");
     }
 
     #[test]
     fn nothing_to_serve() {
+        let configured = s(&["en", "fr", "de"]);
         let rows: Arc<[Translation]> = vec![t("de", "Titel", "")].into();
-        assert!(localize(rows, &s(&["fr", "en"])).is_none());
+        assert!(localize(rows, &[1, 0], &configured).is_none());
     }
 }

@@ -4,12 +4,13 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::{ComplexObject, Context, ID, Lookahead, OutputType, SimpleObject, TypeName};
+use async_graphql::{ComplexObject, Context, ID, Lookahead, SimpleObject, TypeName};
 use futures_util::future::BoxFuture;
 use sea_orm::FromQueryResult;
 
 use super::error::IntoGql;
 use super::loaders::{BaseModel, BodiesOf, ById, ContentLoader, Loaders, TextsOf, TranslationsOf};
+use super::plain::{Plain, PlainFields, PlainObject};
 use super::{ids, loader, request_locale, state};
 use crate::content::ContentType;
 use crate::content::Reader;
@@ -17,7 +18,7 @@ use crate::content::query::{self, ListSpec, PageRequest};
 use crate::error::AppError;
 
 /// A localised content type served by the API.
-pub trait Item: OutputType + Sized + 'static {
+pub trait Item: PlainObject + Sized + 'static {
     const TYPE: ContentType;
     const NODE: ids::NodeType;
     type Model: BaseModel;
@@ -220,14 +221,20 @@ pub struct PageInfo {
 // An item of a page and its cursor; named after its item type (`ResourceEdge`).
 #[derive(SimpleObject)]
 #[graphql(name_type)]
-pub struct Edge<T: OutputType> {
+pub struct Edge<T: PlainObject> {
     pub cursor: String,
-    pub node: T,
+    pub node: Plain<T>,
 }
 
-impl<T: OutputType> TypeName for Edge<T> {
+impl<T: PlainObject> TypeName for Edge<T> {
     fn type_name() -> Cow<'static, str> {
         format!("{}Edge", T::type_name()).into()
+    }
+}
+
+impl<T: PlainObject> PlainFields for Edge<T> {
+    fn plain_field(&self, name: &str) -> Option<async_graphql::Value> {
+        (name == "cursor").then(|| async_graphql::Value::String(self.cursor.clone()))
     }
 }
 
@@ -237,21 +244,21 @@ impl<T: OutputType> TypeName for Edge<T> {
 /// concrete edge.
 #[derive(SimpleObject)]
 #[graphql(complex, name_type)]
-pub struct Connection<T: OutputType> {
-    pub edges: Vec<Edge<T>>,
+pub struct Connection<T: PlainObject> {
+    pub edges: Vec<Plain<Edge<T>>>,
     pub page_info: PageInfo,
     #[graphql(skip)]
     spec: Arc<ListSpec>,
 }
 
-impl<T: OutputType> TypeName for Connection<T> {
+impl<T: PlainObject> TypeName for Connection<T> {
     fn type_name() -> Cow<'static, str> {
         format!("{}Connection", T::type_name()).into()
     }
 }
 
 #[ComplexObject]
-impl<T: OutputType> Connection<T> {
+impl<T: PlainObject> Connection<T> {
     /// The number of items in the whole list (counted only when asked for).
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
         let n = query::count(&state(ctx).db, &self.spec).await.gql()?;
@@ -276,16 +283,18 @@ pub async fn connection<T: Item>(
     feed_rows::<T>(ctx, &spec.links, spec.versions.as_ref(), &page.rows, &request).await?;
     let ids: Vec<i32> = page.items.iter().map(|(id, _)| *id).collect();
     let mut items: HashMap<i32, T> = build_items::<T>(ctx, &ids, &selection, &request).await?.into_iter().collect();
-    let edges: Vec<Edge<T>> = page
+    let edges: Vec<Plain<Edge<T>>> = page
         .items
         .iter()
-        .filter_map(|(id, cursor)| items.remove(id).map(|node| Edge { cursor: cursor.encode(), node }))
+        .filter_map(|(id, cursor)| {
+            items.remove(id).map(|node| Plain(Edge { cursor: cursor.encode(), node: Plain(node) }))
+        })
         .collect();
     let page_info = PageInfo {
         has_next_page: page.has_next,
         has_previous_page: page.has_previous,
-        start_cursor: edges.first().map(|e| e.cursor.clone()),
-        end_cursor: edges.last().map(|e| e.cursor.clone()),
+        start_cursor: edges.first().map(|e| e.0.cursor.clone()),
+        end_cursor: edges.last().map(|e| e.0.cursor.clone()),
     };
     Ok(Connection { edges, page_info, spec: Arc::new(spec) })
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::{Context, ID, InputObject, Object, ScalarType, Value};
 use chorus_entities::{self as e, Taxonomy};
 use chrono::{DateTime, Utc};
 
@@ -12,6 +12,7 @@ use super::ids::{self, NodeType};
 use super::loaders::GoodPracticeTopics;
 use super::localized::LocalizedFields;
 use super::organizations::Organization;
+use super::plain::{Plain, PlainFields};
 use super::taxonomy::{Country, Region, Topic, term, term_list};
 use crate::content::Reader;
 use crate::content::good_practices;
@@ -85,9 +86,21 @@ impl GoodPractice {
         connection::related::<Organization>(ctx, self.model.organization_id, &self.request).await
     }
 
-    async fn topics(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Topic>> {
+    async fn topics(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Plain<Topic>>> {
         let ids = connection::links(ctx, GoodPracticeTopics(self.model.id)).await?;
         term_list(ctx, &ids, &self.request).await
+    }
+}
+
+impl PlainFields for GoodPractice {
+    fn plain_field(&self, name: &str) -> Option<Value> {
+        Some(match name {
+            "id" => Value::String(ids::encode(NodeType::GoodPractice, self.model.id).0),
+            "year" => self.model.year.to_value(),
+            "sourceLocale" => Value::String(self.model.source_locale.clone()),
+            "updatedAt" => self.model.updated_at.to_value(),
+            _ => return self.fields.plain_field(name),
+        })
     }
 }
 

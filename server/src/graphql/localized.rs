@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, Object, SimpleObject};
+use async_graphql::{Context, Enum, Object, SimpleObject, Value};
 use chorus_entities::PublicationStatus;
 use chrono::{DateTime, Utc};
 
@@ -70,7 +70,8 @@ pub struct LocalizedFields {
     request: Arc<Reader>,
     is_fallback: bool,
     key: BodiesOf,
-    order: Vec<String>,
+    /// The item's locale order (`item_order`: indices into the configured locales), for `body`.
+    order: Vec<usize>,
 }
 
 impl LocalizedFields {
@@ -85,8 +86,8 @@ impl LocalizedFields {
         locales: &crate::locale::Locales,
     ) -> Option<LocalizedFields> {
         let order = item_order(&request.chain, source_locale, locales.codes());
-        let localized = localize(texts, &order)?;
-        let is_fallback = locales.is_fallback(request, &localized.locale);
+        let localized = localize(texts, &order, locales.codes())?;
+        let is_fallback = locales.is_fallback(request, localized.locale());
         Some(LocalizedFields {
             ty,
             id,
@@ -95,6 +96,20 @@ impl LocalizedFields {
             is_fallback,
             key: BodiesOf(ty, id, request.visibility),
             order,
+        })
+    }
+}
+
+impl super::plain::PlainFields for LocalizedFields {
+    fn plain_field(&self, name: &str) -> Option<Value> {
+        Some(match name {
+            "locale" => Value::String(self.localized.locale().to_owned()),
+            "requestedLocale" => Value::String(self.request.requested.clone()),
+            "isFallback" => Value::Boolean(self.is_fallback),
+            "title" => Value::String(self.localized.title().to_owned()),
+            "summary" => Value::String(self.localized.summary().to_owned()),
+            "slug" => Value::String(self.localized.slug().to_owned()),
+            _ => return None,
         })
     }
 }
@@ -110,7 +125,7 @@ impl LocalizedFields {
 impl LocalizedFields {
     /// The locale this object was served in (the locale of its title).
     async fn locale(&self) -> &str {
-        &self.localized.locale
+        self.localized.locale()
     }
 
     /// The canonical form of the locale the client asked for.
@@ -149,18 +164,18 @@ impl LocalizedFields {
     }
 
     async fn title(&self) -> &str {
-        &self.localized.title
+        self.localized.title()
     }
 
     /// Plain text.
     async fn summary(&self) -> &str {
-        &self.localized.summary
+        self.localized.summary()
     }
 
     /// Sanitised HTML.
     async fn body(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
         let bodies = super::connection::links(ctx, self.key).await?;
-        Ok(pick_body(&bodies, &self.order).to_owned())
+        Ok(pick_body(&bodies, &self.order, state(ctx).locales.codes()).to_owned())
     }
 
     /// The item's documents (one PDF per language...) visible to the caller, in configured
@@ -190,6 +205,6 @@ impl LocalizedFields {
 
     /// The slug in the served locale.
     async fn slug(&self) -> &str {
-        &self.localized.slug
+        self.localized.slug()
     }
 }

@@ -216,6 +216,7 @@ mod node;
 mod organizations;
 mod partners;
 pub mod persisted;
+mod plain;
 mod programmes;
 mod resources;
 mod search;
@@ -302,6 +303,8 @@ pub fn sdl() -> String {
 }
 
 /// The schema's types, with Chorus's own descriptions of the scalars it takes from libraries.
+/// No extension: lists' objects write most fields in place (`plain.rs`), where an extension's
+/// per-field hooks would not run.
 fn schema_builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
     Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
         .override_output_type_description::<chrono::DateTime<chrono::Utc>>(

@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, ID, InputObject, Object};
+use async_graphql::resolver_utils::enum_value;
+use async_graphql::{Context, Enum, ID, InputObject, Object, ScalarType, Value};
 use chorus_entities::{self as e, Taxonomy};
 use chrono::{DateTime, Utc};
 
@@ -11,6 +12,7 @@ use super::edit::Editable;
 use super::ids::{self, NodeType};
 use super::loaders::OrganizationMembers;
 use super::localized::LocalizedFields;
+use super::plain::{Plain, PlainFields};
 use super::taxonomy::{Region, term};
 use crate::content::Reader;
 use crate::content::items::NewItem;
@@ -96,10 +98,24 @@ impl Organization {
     }
 
     /// The organisations whose parent this is (a network's members).
-    async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Organization>> {
+    async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Plain<Organization>>> {
         let ids = connection::links(ctx, OrganizationMembers(self.model.id)).await?;
         let items = connection::build_items::<Organization>(ctx, &ids, &ctx.look_ahead(), &self.request).await?;
-        Ok(items.into_iter().map(|(_, o)| o).collect())
+        Ok(items.into_iter().map(|(_, o)| Plain(o)).collect())
+    }
+}
+
+impl PlainFields for Organization {
+    fn plain_field(&self, name: &str) -> Option<Value> {
+        Some(match name {
+            "id" => Value::String(ids::encode(NodeType::Organization, self.model.id).0),
+            "kind" => enum_value(OrganizationKind::from(self.model.kind)),
+            "acronym" => self.model.acronym.as_ref().map_or(Value::Null, |a| Value::String(a.clone())),
+            "website" => self.model.website.as_ref().map_or(Value::Null, |w| Value::String(w.clone())),
+            "sourceLocale" => Value::String(self.model.source_locale.clone()),
+            "updatedAt" => self.model.updated_at.to_value(),
+            _ => return self.fields.plain_field(name),
+        })
     }
 }
 

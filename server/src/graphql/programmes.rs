@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::{Context, ID, InputObject, Object, ScalarType, Value};
 use chorus_entities as e;
 use chrono::{DateTime, Utc};
 
@@ -13,6 +13,7 @@ use super::loaders::ProgrammeFunders;
 use super::localized::LocalizedFields;
 use super::organizations::Organization;
 use super::page_complexity;
+use super::plain::{Plain, PlainFields};
 use super::resources::Resource;
 use crate::content::Reader;
 use crate::content::items::NewItem;
@@ -34,6 +35,19 @@ async fn prefetch<'a>(
         connection::linked(ctx, models.iter().map(|m| ProgrammeFunders(m.id))).await
     })
     .await
+}
+
+impl PlainFields for Programme {
+    fn plain_field(&self, name: &str) -> Option<Value> {
+        Some(match name {
+            "id" => Value::String(ids::encode(NodeType::Programme, self.model.id).0),
+            "startYear" => self.model.start_year.to_value(),
+            "endYear" => self.model.end_year.map_or(Value::Null, |y| y.to_value()),
+            "sourceLocale" => Value::String(self.model.source_locale.clone()),
+            "updatedAt" => self.model.updated_at.to_value(),
+            _ => return self.fields.plain_field(name),
+        })
+    }
 }
 
 /// A funded programme; `body` describes its objectives.
@@ -65,10 +79,10 @@ impl Programme {
         self.model.updated_at
     }
 
-    async fn funders(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Organization>> {
+    async fn funders(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Plain<Organization>>> {
         let ids = connection::links(ctx, ProgrammeFunders(self.model.id)).await?;
         let items = connection::build_items::<Organization>(ctx, &ids, &ctx.look_ahead(), &self.request).await?;
-        Ok(items.into_iter().map(|(_, o)| o).collect())
+        Ok(items.into_iter().map(|(_, o)| Plain(o)).collect())
     }
 
     /// The programme's published resources, newest first. One list statement per programme:

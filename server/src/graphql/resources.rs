@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, ID, InputObject, Object};
+use async_graphql::resolver_utils::enum_value;
+use async_graphql::{Context, Enum, ID, InputObject, Object, ScalarType, Value};
 use chorus_entities::{self as e, Taxonomy};
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -14,6 +15,7 @@ use super::loader;
 use super::loaders::{ResourceOrganizations, ResourceTerms};
 use super::localized::LocalizedFields;
 use super::organizations::Organization;
+use super::plain::{Plain, PlainFields};
 use super::programmes::Programme;
 use super::taxonomy::{Country, Region, Topic, of_taxonomy, terms, wrap};
 use crate::content::Reader;
@@ -143,17 +145,17 @@ impl Resource {
         self.model.updated_at
     }
 
-    async fn regions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Region>> {
+    async fn regions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Plain<Region>>> {
         let terms = self.terms(ctx).await?;
         Ok(wrap(of_taxonomy(&terms, Taxonomy::Region), &self.request))
     }
 
-    async fn countries(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Country>> {
+    async fn countries(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Plain<Country>>> {
         let terms = self.terms(ctx).await?;
         Ok(wrap(of_taxonomy(&terms, Taxonomy::Country), &self.request))
     }
 
-    async fn topics(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Topic>> {
+    async fn topics(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Plain<Topic>>> {
         let terms = self.terms(ctx).await?;
         Ok(wrap(of_taxonomy(&terms, Taxonomy::Topic), &self.request))
     }
@@ -163,7 +165,7 @@ impl Resource {
         &self,
         ctx: &Context<'_>,
         role: Option<OrganizationRole>,
-    ) -> async_graphql::Result<Vec<Organization>> {
+    ) -> async_graphql::Result<Vec<Plain<Organization>>> {
         let links = connection::links(ctx, ResourceOrganizations(self.model.id)).await?;
         let mut ids: Vec<i32> = Vec::new();
         for (id, r) in links.iter() {
@@ -172,11 +174,24 @@ impl Resource {
             }
         }
         let items = connection::build_items::<Organization>(ctx, &ids, &ctx.look_ahead(), &self.request).await?;
-        Ok(items.into_iter().map(|(_, o)| o).collect())
+        Ok(items.into_iter().map(|(_, o)| Plain(o)).collect())
     }
 
     async fn programme(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Programme>> {
         connection::related::<Programme>(ctx, self.model.programme_id, &self.request).await
+    }
+}
+
+impl PlainFields for Resource {
+    fn plain_field(&self, name: &str) -> Option<Value> {
+        Some(match name {
+            "id" => Value::String(ids::encode(NodeType::Resource, self.model.id).0),
+            "kind" => enum_value(ResourceKind::from(self.model.kind)),
+            "publishedOn" => self.model.published_on.to_value(),
+            "sourceLocale" => Value::String(self.model.source_locale.clone()),
+            "updatedAt" => self.model.updated_at.to_value(),
+            _ => return self.fields.plain_field(name),
+        })
     }
 }
 

@@ -515,7 +515,8 @@ async fn item_titles(
     Ok(found
         .into_iter()
         .filter_map(|(key, translations)| {
-            crate::content::localize::localize(translations, &order).map(|l| (key.1, l.title))
+            crate::content::localize::localize(translations, &order, st.locales.codes())
+                .map(|l| (key.1, l.title().to_owned()))
         })
         .collect())
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, ID, InputObject, Object};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Value};
 use chorus_entities::Taxonomy;
 
 use super::auth::principal;
@@ -10,6 +10,7 @@ use super::error::IntoGql;
 use super::ids::{self, NodeType};
 use super::loaders::{TermChildren, TermKey};
 use super::node::Node;
+use super::plain::{Plain, PlainFields};
 use super::{loader, request_locale, state};
 use crate::content::Reader;
 use crate::content::terms::{self as term_service, TermInput};
@@ -94,12 +95,33 @@ macro_rules! term_type {
                 $name { term, request }
             }
         }
+
+        impl PlainFields for $name {
+            fn plain_field(&self, name: &str) -> Option<Value> {
+                Some(match name {
+                    "id" => Value::String(self.global_id().0),
+                    "code" => Value::String(self.term.code.clone()),
+                    "label" => Value::String(self.term.label(&self.request.every).0.to_owned()),
+                    "labelLocale" | "locale" => {
+                        self.term.label(&self.request.every).1.map_or(Value::Null, |l| Value::String(l.to_owned()))
+                    }
+                    "requestedLocale" => Value::String(self.request.requested.clone()),
+                    _ => return None,
+                })
+            }
+        }
     };
 }
 
 /// A GraphQL type of term (region, country, topic), built from a term and the request.
 pub trait TermType: Sized {
     fn of(term: Arc<Term>, request: Arc<Reader>) -> Self;
+}
+
+impl<T: TermType> TermType for Plain<T> {
+    fn of(term: Arc<Term>, request: Arc<Reader>) -> Self {
+        Plain(T::of(term, request))
+    }
 }
 
 /// Wraps terms, in order, as GraphQL terms of one type.
@@ -142,7 +164,7 @@ impl Region {
     }
 
     /// The countries of this region, ordered by label.
-    async fn countries(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Country>> {
+    async fn countries(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Plain<Country>>> {
         let ids = super::connection::links(ctx, TermChildren(self.term.id)).await?;
         let terms = terms(ctx, &ids).await?;
         Ok(wrap(sorted(&self.request, terms), &self.request))
@@ -203,7 +225,7 @@ pub struct TaxonomyQuery;
 #[Object]
 impl TaxonomyQuery {
     /// Every region, in editorial order.
-    async fn regions(&self, ctx: &Context<'_>, locale: Option<String>) -> async_graphql::Result<Vec<Region>> {
+    async fn regions(&self, ctx: &Context<'_>, locale: Option<String>) -> async_graphql::Result<Vec<Plain<Region>>> {
         let request = request_locale(ctx, locale.as_deref(), None).gql()?;
         let terms = load::taxonomy(&state(ctx).db, Taxonomy::Region).await.gql()?;
         Ok(wrap(terms.into_iter().map(Arc::new), &request))
@@ -215,7 +237,7 @@ impl TaxonomyQuery {
         ctx: &Context<'_>,
         locale: Option<String>,
         region: Option<String>,
-    ) -> async_graphql::Result<Vec<Country>> {
+    ) -> async_graphql::Result<Vec<Plain<Country>>> {
         let request = request_locale(ctx, locale.as_deref(), None).gql()?;
         let db = &state(ctx).db;
         let mut terms: Vec<Arc<Term>> =
@@ -229,7 +251,7 @@ impl TaxonomyQuery {
     }
 
     /// Every topic, ordered by label.
-    async fn topics(&self, ctx: &Context<'_>, locale: Option<String>) -> async_graphql::Result<Vec<Topic>> {
+    async fn topics(&self, ctx: &Context<'_>, locale: Option<String>) -> async_graphql::Result<Vec<Plain<Topic>>> {
         let request = request_locale(ctx, locale.as_deref(), None).gql()?;
         let terms = load::taxonomy(&state(ctx).db, Taxonomy::Topic).await.gql()?.into_iter().map(Arc::new).collect();
         Ok(wrap(sorted(&request, terms), &request))

@@ -36,7 +36,7 @@ impl<T: OutputType + ContainerType + PlainFields> PlainObject for T {}
 /// `T`, resolved field by field in place where it can be (see the module's description).
 pub struct Plain<T>(pub T);
 
-impl<T: OutputType + ContainerType + PlainFields> OutputType for Plain<T> {
+impl<T: PlainObject> OutputType for Plain<T> {
     fn type_name() -> Cow<'static, str> {
         T::type_name()
     }
@@ -58,10 +58,7 @@ impl<T: OutputType + ContainerType + PlainFields> OutputType for Plain<T> {
     }
 }
 
-async fn resolve<T: OutputType + ContainerType + PlainFields>(
-    ctx: &ContextSelectionSet<'_>,
-    root: &T,
-) -> ServerResult<Value> {
+async fn resolve<T: PlainObject>(ctx: &ContextSelectionSet<'_>, root: &T) -> ServerResult<Value> {
     let items = &ctx.item.node.items;
     let mut out: IndexMap<async_graphql::Name, Value> = IndexMap::with_capacity(items.len());
     // The fields left to the generated resolver: their place in `out` and their selection.

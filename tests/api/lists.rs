@@ -741,14 +741,31 @@ async fn objects_resolve_the_same_in_place_and_through_fragments(backend: Backen
                 s("Region", &format!("countries {}", s("Country", ""))),
                 s("Topic", "")
             ),
+            // Single items, by id and by slug.
+            format!(
+                "query($r: ID, $s: String, $o: ID) {{ byId: resource(id: $r, locale: \"fr\") {resource} \
+                   bySlug: resource(slug: $s, locale: \"fr\") {resource} \
+                   organization(id: $o, locale: \"fr\") {org} }}"
+            ),
         ]
     };
+    let q = r#"{ resources(first: 1, locale: "fr") { edges { node { id slug } } }
+                 organizations(first: 1, filter: { kinds: [GLOBAL_NETWORK] }) { edges { node { id } } } }"#;
+    let first = app.data(q, json!({})).await;
+    let vars = json!({
+        "r": first["resources"]["edges"][0]["node"]["id"],
+        "s": first["resources"]["edges"][0]["node"]["slug"],
+        "o": first["organizations"]["edges"][0]["node"]["id"],
+    });
     let mut in_place = json!({});
     for (direct, fragments) in query(false).iter().zip(query(true)) {
-        let d = app.data(direct, json!({})).await;
-        assert_eq!(d, app.data(&fragments, json!({})).await, "{direct}");
+        let d = app.data(direct, vars.clone()).await;
+        assert_eq!(d, app.data(&fragments, vars.clone()).await, "{direct}");
         in_place.as_object_mut().unwrap().extend(d.as_object().unwrap().clone());
     }
+    assert_eq!(in_place["byId"], in_place["bySlug"]);
+    assert!(in_place["byId"]["title"].is_string(), "{}", in_place["byId"]);
+    assert!(in_place["organization"]["members"].as_array().is_some_and(|m| !m.is_empty()));
     // Not a comparison of empty answers: the pages show every kind of nested object.
     let resources = nodes(&in_place["resources"]);
     assert_eq!(resources.len(), 60);

@@ -74,16 +74,16 @@ impl GoodPractice {
         self.model.updated_at
     }
 
-    async fn country(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Country>> {
+    async fn country(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Plain<Country>>> {
         term(ctx, self.model.country_id, &self.request).await
     }
 
-    async fn region(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Region>> {
+    async fn region(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Plain<Region>>> {
         term(ctx, self.model.region_id, &self.request).await
     }
 
-    async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organization>> {
-        connection::related::<Organization>(ctx, self.model.organization_id, &self.request).await
+    async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Plain<Organization>>> {
+        Ok(connection::related::<Organization>(ctx, self.model.organization_id, &self.request).await?.map(Plain))
     }
 
     async fn topics(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Plain<Topic>>> {

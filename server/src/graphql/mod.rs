@@ -66,8 +66,9 @@ macro_rules! item_queries {
                 slug: Option<String>,
                 locale: Option<String>,
                 preview: Option<bool>,
-            ) -> async_graphql::Result<Option<$T>> {
-                $crate::graphql::connection::single(ctx, id, slug, locale, preview).await
+            ) -> async_graphql::Result<Option<$crate::graphql::plain::Plain<$T>>> {
+                let item = $crate::graphql::connection::single::<$T>(ctx, id, slug, locale, preview).await?;
+                Ok(item.map($crate::graphql::plain::Plain))
             }
         }
     };

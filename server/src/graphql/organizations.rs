@@ -88,13 +88,13 @@ impl Organization {
         self.model.updated_at
     }
 
-    async fn region(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Region>> {
+    async fn region(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Plain<Region>>> {
         term(ctx, self.model.region_id, &self.request).await
     }
 
     /// The network this organisation belongs to.
-    async fn parent(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organization>> {
-        connection::related::<Organization>(ctx, self.model.parent_id, &self.request).await
+    async fn parent(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Plain<Organization>>> {
+        Ok(connection::related::<Organization>(ctx, self.model.parent_id, &self.request).await?.map(Plain))
     }
 
     /// The organisations whose parent this is (a network's members).

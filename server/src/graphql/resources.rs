@@ -177,8 +177,8 @@ impl Resource {
         Ok(items.into_iter().map(|(_, o)| Plain(o)).collect())
     }
 
-    async fn programme(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Programme>> {
-        connection::related::<Programme>(ctx, self.model.programme_id, &self.request).await
+    async fn programme(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Plain<Programme>>> {
+        Ok(connection::related::<Programme>(ctx, self.model.programme_id, &self.request).await?.map(Plain))
     }
 }
 

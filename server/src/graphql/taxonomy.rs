@@ -183,7 +183,7 @@ impl Country {
         self.fields(ctx)
     }
 
-    async fn region(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Region>> {
+    async fn region(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Plain<Region>>> {
         term(ctx, self.term.parent_id, &self.request).await
     }
 }

@@ -155,7 +155,8 @@ pub async fn run(
         // Untimed first: the index's files into the page cache, the pools filled.
         let (graphql_make, endpoint_make) = makers(&client, &server, &key, &queries);
         for make in [graphql_make, endpoint_make] {
-            crate::hammer_with(queries.len(), make, concurrency, Duration::from_secs(seconds)).await;
+            crate::hammer_with(queries.len(), make, concurrency, Duration::from_secs(seconds), crate::Order::Cyclic)
+                .await;
         }
         for round in 1..=rounds {
             for (mix, list) in [("fixed mix of 300", &queries), ("long tail of 20,000", &tail)] {
@@ -163,12 +164,12 @@ pub async fn run(
                 let n = list.len();
                 // Which goes first alternates from round to round.
                 let (graphql, endpoint) = if round % 2 == 1 {
-                    let g = measure(graphql_make, n, concurrency, seconds, pid, false).await;
-                    let e = measure(endpoint_make, n, concurrency, seconds, pid, false).await;
+                    let g = measure(graphql_make, n, crate::Order::Cyclic, concurrency, seconds, pid, false).await;
+                    let e = measure(endpoint_make, n, crate::Order::Cyclic, concurrency, seconds, pid, false).await;
                     (g, e)
                 } else {
-                    let e = measure(endpoint_make, n, concurrency, seconds, pid, false).await;
-                    let g = measure(graphql_make, n, concurrency, seconds, pid, false).await;
+                    let e = measure(endpoint_make, n, crate::Order::Cyclic, concurrency, seconds, pid, false).await;
+                    let g = measure(graphql_make, n, crate::Order::Cyclic, concurrency, seconds, pid, false).await;
                     (g, e)
                 };
                 for (path, m) in [("GraphQL `search` (the endpoint's query)", &graphql), ("`/v1/search`", &endpoint)] {

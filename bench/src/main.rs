@@ -525,16 +525,38 @@ async fn hammer(
     let make = Arc::new(move |i: usize| {
         client.post(&url).header("content-type", "application/json").body(bodies[i % bodies.len()].clone())
     });
-    hammer_with(n, make, concurrency, duration).await
+    hammer_with(n, make, concurrency, duration, Order::Cyclic).await
 }
 
-/// Sends the requests `make(i)` builds (i = 0, 1, ... round the `n` of them) from `concurrency`
+/// In what order a worker of [`hammer_with`] takes the requests.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Order {
+    /// 0, 1, ... round the list, each worker from its own place: a request comes back after the
+    /// whole list has been asked, whatever the rate.
+    Cyclic,
+    /// Drawn uniformly at random, independently by every worker (a fixed seed per worker, so runs
+    /// repeat): repeats within a cache's lifetime happen as often as chance makes them, the least
+    /// favourable distribution for a cache at a given number of distinct requests (real sites'
+    /// popular pages repeat more).
+    Uniform,
+}
+
+/// A 64-bit mix of `x` (SplitMix64's finaliser): consecutive inputs give unrelated outputs.
+fn mix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// Sends the requests `make(i)` builds (i below `n`, taken in `order`) from `concurrency`
 /// workers for `duration`: the latencies of those answered (µs), the failures, the seconds.
 pub(crate) async fn hammer_with(
     n: usize,
     make: Arc<dyn Fn(usize) -> reqwest::RequestBuilder + Send + Sync>,
     concurrency: usize,
     duration: Duration,
+    order: Order,
 ) -> (Vec<u64>, u64, f64) {
     let errors = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
@@ -549,7 +571,11 @@ pub(crate) async fn hammer_with(
             // the same moment (which a single-flight cache would answer once).
             let mut i = worker * n / concurrency.max(1);
             while Instant::now() < deadline {
-                let req = make(i % n.max(1));
+                let k = match order {
+                    Order::Cyclic => i % n.max(1),
+                    Order::Uniform => (mix(((worker as u64) << 40) | i as u64) % n.max(1) as u64) as usize,
+                };
+                let req = make(k);
                 i += 1;
                 let t = Instant::now();
                 if answered(req).await {

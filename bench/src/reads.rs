@@ -11,6 +11,11 @@
 //! - **fixed**: the first page of the newest resources, locale rotating: Chorus with the
 //!   response cache off (what the cache would otherwise answer).
 //!
+//! Each of the 32 workers draws its next request uniformly at random from the workload's list
+//! (`Order::Uniform`), so the response cache of the "defaults" rows sees repeats as chance makes
+//! them; walking the list in order made a repeat come back after the whole list, a hit only
+//! when the server answered the list within the cache's second.
+//!
 //! Both servers answer the same selection: per resource its title and summary in the locale, its
 //! date, its organisations' acronyms and titles, its terms' labels. PostGraphile (amber preset,
 //! production mode) reads Chorus's tables as they are: the live translation row of the locale,
@@ -336,20 +341,21 @@ fn machine_ticks() -> (f64, f64) {
     (fields.get(7).copied().unwrap_or(0.0), fields.iter().take(8).sum())
 }
 
-/// 3 s of warm-up, then `seconds` measured, of the requests `make` builds against server `pid`
-/// (with PostgreSQL's CPU when `postgres`).
+/// 3 s of warm-up, then `seconds` measured, of the requests `make` builds, taken in `order`,
+/// against server `pid` (with PostgreSQL's CPU when `postgres`).
 pub(crate) async fn measure(
     make: Make,
     n: usize,
+    order: crate::Order,
     concurrency: usize,
     seconds: u64,
     pid: u32,
     postgres: bool,
 ) -> Measured {
-    crate::hammer_with(n, make.clone(), concurrency, Duration::from_secs(3)).await;
+    crate::hammer_with(n, make.clone(), concurrency, Duration::from_secs(3), order).await;
     let (cpu, db_cpu) = (crate::cpu_seconds(pid), if postgres { postgres_cpu() } else { HashMap::new() });
     let ticks = machine_ticks();
-    let (mut l, errors, elapsed) = crate::hammer_with(n, make, concurrency, Duration::from_secs(seconds)).await;
+    let (mut l, errors, elapsed) = crate::hammer_with(n, make, concurrency, Duration::from_secs(seconds), order).await;
     let cpu = crate::cpu_seconds(pid) - cpu;
     let (steal, all) = machine_ticks();
     let steal_pct = (steal - ticks.0) * 100.0 / (all - ticks.1).max(1.0);
@@ -593,7 +599,7 @@ pub async fn run(
             runs.reverse();
         }
         for (workload, server, make, n, pid) in runs {
-            let m = measure(make, n, concurrency, seconds, pid, true).await;
+            let m = measure(make, n, crate::Order::Uniform, concurrency, seconds, pid, true).await;
             eprintln!("round {round} {workload} {server}: {:.0} req/s, p99 {:.1} ms", m.rate, m.p99);
             rows.push(Row { round, workload, server, m });
         }
@@ -631,7 +637,7 @@ pub async fn run(
             ];
             for (workload, server, base, rs, pid) in runs {
                 let (make, n) = maker(&client, format!("{base}/graphql"), bodies(rs, true));
-                let m = measure(make, n, concurrency, seconds, pid, false).await;
+                let m = measure(make, n, crate::Order::Uniform, concurrency, seconds, pid, false).await;
                 eprintln!("round {round} {workload} {server}: {:.0} req/s, p99 {:.1} ms", m.rate, m.p99);
                 rows.push(Row { round, workload, server: server.into(), m });
             }

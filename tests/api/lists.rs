@@ -688,24 +688,59 @@ async fn leaf_fields(app: &TestApp, ty: &str, at_least: usize) -> Vec<String> {
     names
 }
 
-/// Objects of a page are resolved in place where they can be (`graphql::plain`), and by
-/// async-graphql otherwise: inside a fragment. Every field without arguments of every type a page
-/// shows, nested as frontends nest them, answers the same both ways, in French (fallbacks on).
+/// How `objects_resolve_the_same_in_place_and_through_fragments` writes an object's selection.
+#[derive(Clone, Copy, PartialEq)]
+enum Written {
+    /// `{ fields }`
+    Direct,
+    /// `{ ... on Type { fields } }`
+    Inline,
+    /// `{ ...F3 }` with `fragment F3 on Type { fields }`
+    Named,
+    /// `{ ... on Type { fields } id }` (a field given twice): async-graphql's own resolution.
+    Merged,
+}
+
+/// Objects of a page are resolved in place where they can be (`graphql::plain`), inside the
+/// fragments that apply to them too, and by async-graphql otherwise (here: a response key given
+/// twice). Every field without arguments of every type a page shows, nested as frontends nest
+/// them, answers the same every way, in French (fallbacks on), in lists, single lookups, `node`
+/// and search hits.
 async fn objects_resolve_the_same_in_place_and_through_fragments(backend: Backend) {
     // Every field of every nested type of 60 items: more than the default complexity allows.
-    let Some(app) = spawn_with(backend, true, |c| c.graphql.max_complexity = 100_000).await else { return };
+    let Some(app) = spawn_with(backend, true, |c| {
+        c.graphql.max_complexity = 100_000;
+        c.search.refresh_interval_ms = 100;
+    })
+    .await
+    else {
+        return;
+    };
     let mut leaves = std::collections::HashMap::new();
     for ty in ["Resource", "GoodPractice", "Organization", "Programme", "Region", "Country", "Topic", "ResourceEdge"] {
         let at_least = if ty == "ResourceEdge" { 1 } else { 6 };
         leaves.insert(ty, leaf_fields(&app, ty, at_least).await.join(" "));
     }
-    // `{ fields }` of a type, written directly or inside `... on Type`.
-    let sel = |ty: &str, more: &str, fragment: bool| {
-        let inner = format!("{} {more}", leaves[ty]);
-        if fragment { format!("{{ ... on {ty} {{ {inner} }} }}") } else { format!("{{ {inner} }}") }
-    };
-    let query = |fragment: bool| {
-        let s = |ty: &str, more: &str| sel(ty, more, fragment);
+    let query = |written: Written| {
+        let fragments = std::cell::RefCell::new(Vec::new());
+        // `{ fields }` of a type, written as `written` says.
+        let s = |ty: &str, more: &str| {
+            let inner = format!("__typename {} {more}", leaves[ty]);
+            match written {
+                Written::Direct => format!("{{ {inner} }}"),
+                Written::Inline => format!("{{ ... on {ty} {{ {inner} }} }}"),
+                Written::Named => {
+                    let mut f = fragments.borrow_mut();
+                    let name = format!("F{}", f.len());
+                    f.push(format!("fragment {name} on {ty} {{ {inner} }}"));
+                    format!("{{ ...{name} }}")
+                }
+                Written::Merged => {
+                    let again = leaves[ty].split(' ').next().unwrap();
+                    format!("{{ ... on {ty} {{ {inner} }} {again} }}")
+                }
+            }
+        };
         let org = s("Organization", &format!("region {} members {}", s("Region", ""), s("Organization", "")));
         let resource = s(
             "Resource",
@@ -717,11 +752,7 @@ async fn objects_resolve_the_same_in_place_and_through_fragments(backend: Backen
                 s("Programme", &format!("funders {}", s("Organization", "")))
             ),
         );
-        let edge = if fragment {
-            format!("{{ ... on ResourceEdge {{ {} node {resource} }} }}", leaves["ResourceEdge"])
-        } else {
-            format!("{{ {} node {resource} }}", leaves["ResourceEdge"])
-        };
+        let edge = s("ResourceEdge", &format!("node {resource}"));
         let practice = s(
             "GoodPractice",
             &format!(
@@ -732,7 +763,7 @@ async fn objects_resolve_the_same_in_place_and_through_fragments(backend: Backen
                 s("Organization", "")
             ),
         );
-        [
+        let queries = [
             format!("{{ resources(first: 60, locale: \"fr\") {{ edges {edge} }} }}"),
             format!(
                 "{{ goodPractices(first: 10, locale: \"fr\") {{ edges {{ node {practice} }} }} \
@@ -741,30 +772,63 @@ async fn objects_resolve_the_same_in_place_and_through_fragments(backend: Backen
                 s("Region", &format!("countries {}", s("Country", ""))),
                 s("Topic", "")
             ),
-            // Single items, by id and by slug.
+            // Single items, by id, by slug and by global id (`node`, an interface: fields in
+            // fragments, one of which does not apply), and search hits (a union).
             format!(
-                "query($r: ID, $s: String, $o: ID) {{ byId: resource(id: $r, locale: \"fr\") {resource} \
+                "query($r: ID!, $s: String, $o: ID, $q: String!) {{ byId: resource(id: $r, locale: \"fr\") {resource} \
                    bySlug: resource(slug: $s, locale: \"fr\") {resource} \
-                   organization(id: $o, locale: \"fr\") {org} }}"
+                   node(id: $r, locale: \"fr\") {{ ... on Resource {resource} ... on Topic {{ label }} }} \
+                   organization(id: $o, locale: \"fr\") {org} \
+                   search(query: $q, locale: \"fr\") {{ hits {{ item {{ ... on Resource {resource} \
+                     ... on Organization {org} ... on GoodPractice {practice} }} }} }} }}"
             ),
-        ]
+        ];
+        // Each query with the fragments it uses (GraphQL refuses unused ones), nested included.
+        let defined: Vec<(String, String)> =
+            fragments.borrow().iter().map(|f| (format!("...{} ", &f[9..f.find(" on ").unwrap()]), f.clone())).collect();
+        queries.map(|q| {
+            let mut used: Vec<&String> = Vec::new();
+            let mut text = q.clone();
+            while let Some((_, f)) =
+                defined.iter().find(|(spread, f)| text.contains(spread.as_str()) && !used.contains(&f))
+            {
+                used.push(f);
+                text = format!("{text} {f}");
+            }
+            text
+        })
     };
-    let q = r#"{ resources(first: 1, locale: "fr") { edges { node { id slug } } }
+    let q = r#"{ resources(first: 1, locale: "fr") { edges { node { id slug title } } }
                  organizations(first: 1, filter: { kinds: [GLOBAL_NETWORK] }) { edges { node { id } } } }"#;
     let first = app.data(q, json!({})).await;
     let vars = json!({
         "r": first["resources"]["edges"][0]["node"]["id"],
         "s": first["resources"]["edges"][0]["node"]["slug"],
         "o": first["organizations"]["edges"][0]["node"]["id"],
+        "q": first["resources"]["edges"][0]["node"]["title"],
     });
+    // The index follows the database: wait until the first item is found.
+    let probe = r#"query($q: String!) { search(query: $q, locale: "fr") { total } }"#;
+    for _ in 0..300 {
+        if app.gql(probe, vars.clone()).await["data"]["search"]["total"].as_i64() > Some(0) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let mut in_place = json!({});
-    for (direct, fragments) in query(false).iter().zip(query(true)) {
+    let ways = [Written::Direct, Written::Inline, Written::Named, Written::Merged].map(query);
+    for (i, direct) in ways[0].iter().enumerate() {
         let d = app.data(direct, vars.clone()).await;
-        assert_eq!(d, app.data(&fragments, vars.clone()).await, "{direct}");
+        for other in &ways[1..] {
+            assert_eq!(d, app.data(&other[i], vars.clone()).await, "{}", other[i]);
+        }
         in_place.as_object_mut().unwrap().extend(d.as_object().unwrap().clone());
     }
     assert_eq!(in_place["byId"], in_place["bySlug"]);
     assert!(in_place["byId"]["title"].is_string(), "{}", in_place["byId"]);
+    assert_eq!(in_place["node"], in_place["byId"], "node(id:) answers as resource(id:)");
+    let hits = in_place["search"]["hits"].as_array().unwrap();
+    assert!(hits.iter().any(|h| h["item"] == in_place["byId"]), "{}", in_place["search"]);
     assert!(in_place["organization"]["members"].as_array().is_some_and(|m| !m.is_empty()));
     // Not a comparison of empty answers: the pages show every kind of nested object.
     let resources = nodes(&in_place["resources"]);

@@ -8,6 +8,7 @@ use super::error::IntoGql;
 use super::good_practices::GoodPractice;
 use super::ids::{self, NodeType};
 use super::organizations::Organization;
+use super::plain::{Plain, plain_interface};
 use super::programmes::Programme;
 use super::request_locale;
 use super::resources::Resource;
@@ -26,6 +27,8 @@ pub enum Node {
     Topic(Topic),
 }
 
+plain_interface!(Node { Resource, GoodPractice, Organization, Programme, Region, Country, Topic });
+
 #[derive(Default)]
 pub struct NodeQuery;
 
@@ -38,7 +41,7 @@ impl NodeQuery {
         id: ID,
         locale: Option<String>,
         preview: Option<bool>,
-    ) -> async_graphql::Result<Option<Node>> {
+    ) -> async_graphql::Result<Option<Plain<Node>>> {
         let request = request_locale(ctx, locale.as_deref(), preview).gql()?;
         let (ty, n) = ids::decode(&id).gql()?;
         let term = |taxonomy: Taxonomy| async move {
@@ -46,14 +49,17 @@ impl NodeQuery {
             Ok::<_, async_graphql::Error>(found.into_iter().find(|t| t.taxonomy == taxonomy))
         };
         if let Some(content) = ty.content_type() {
-            return Ok(with_item_type!(content, T => lookup::<T>(ctx, n, &request).await?.map(Node::from)));
+            return Ok(
+                with_item_type!(content, T => lookup::<T>(ctx, n, &request).await?.map(|item| Plain(Node::from(item)))),
+            );
         }
-        Ok(match ty {
+        let node = match ty {
             NodeType::Region => term(Taxonomy::Region).await?.map(|term| Node::Region(Region { term, request })),
             NodeType::Country => term(Taxonomy::Country).await?.map(|term| Node::Country(Country { term, request })),
             NodeType::Topic => term(Taxonomy::Topic).await?.map(|term| Node::Topic(Topic { term, request })),
             // Accounts are not public objects; items are answered above.
             _ => None,
-        })
+        };
+        Ok(node.map(Plain))
     }
 }

@@ -17,6 +17,7 @@ use super::good_practices::GoodPractice;
 use super::ids::{self, NodeType};
 use super::loaders::{ById, TextsOf, TranslationsOf};
 use super::organizations::{Organization, OrganizationKind};
+use super::plain::{Plain, plain_interface};
 use super::programmes::Programme;
 use super::resources::{Resource, ResourceKind};
 use super::{loader, page_complexity, request_locale, state};
@@ -174,11 +175,13 @@ pub enum SearchItem {
     Programme(Programme),
 }
 
+plain_interface!(SearchItem { Resource, GoodPractice, Organization, Programme });
+
 /// One item found, shown in the best language along the reader's chain that matched.
 #[derive(SimpleObject)]
 pub struct SearchHit {
     /// The item, its fields in `locale` (then its fallbacks).
-    item: SearchItem,
+    item: Plain<SearchItem>,
     /// The language the hit is shown in.
     locale: String,
     /// True when `locale` is not the language the reader asked for.
@@ -392,7 +395,7 @@ async fn items(
         let Some(ty) = ContentType::from_entity(&h.item_type) else { continue };
         let Some(item) = i32::try_from(h.item_id).ok().and_then(|id| built.remove(&(ty, id))) else { continue };
         out.push(SearchHit {
-            item,
+            item: Plain(item),
             is_fallback: st.locales.is_fallback(reader, &h.locale),
             locale: h.locale.clone(),
             score: f64::from(h.score),

@@ -17,6 +17,11 @@ const CREATE: &str = "mutation($i: PartnerKeyInput!) { createPartnerKey(input: $
 
 fn with_embed(config: &mut chorus_tests::chorus::config::Config) {
     config.search.refresh_interval_ms = 100;
+    // Keys made without a rate of their own are not limited by a test's own polling: waiting for
+    // the index (`until_indexed`) can take more requests than the default burst on a slow machine,
+    // which left the next request of the test refused (429). The limit has a test of its own,
+    // with a key that names its rate.
+    config.embed.default_burst = 100_000;
     config.embed.item_url = "https://network.example/{locale}/{type}/{slug}".into();
 }
 

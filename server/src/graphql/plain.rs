@@ -129,8 +129,7 @@ fn collect<'a, T: PlainObject>(
 }
 
 /// `root` resolved as `Plain` resolves it, for `Plain<T>` and `plain_interface!`.
-#[doc(hidden)]
-pub async fn resolve<T: PlainObject>(ctx: &ContextSelectionSet<'_>, root: &T) -> ServerResult<Value> {
+pub(super) async fn resolve<T: PlainObject>(ctx: &ContextSelectionSet<'_>, root: &T) -> ServerResult<Value> {
     let items = &ctx.item.node.items;
     let mut out: IndexMap<async_graphql::Name, Value> = IndexMap::with_capacity(items.len());
     // The fields left to the generated resolver: their place in `out` and their selection.

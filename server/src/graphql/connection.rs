@@ -46,7 +46,7 @@ pub trait Item: PlainObject + Sized + 'static {
     fn feed_links<'a>(
         _ctx: &'a Context<'a>,
         _links: &'a [query::Link],
-        _rows: &'a [sea_orm::QueryResult],
+        _rows: &'a [query::ItemRow],
     ) -> BoxFuture<'a, async_graphql::Result<()>> {
         Box::pin(async { Ok(()) })
     }
@@ -279,8 +279,8 @@ pub async fn connection<T: Item>(
     let mut spec = spec;
     spec.links = T::page_links(&selection);
     spec.versions = Some(versions_for(ctx, &selection, &request));
-    let page = query::list(&st.db, &spec, &page, g.default_page_size, g.max_page_size).await.gql()?;
-    feed_rows::<T>(ctx, &spec.links, spec.versions.as_ref(), &page.rows, &request).await?;
+    let mut page = query::list(&st.db, &spec, &page, g.default_page_size, g.max_page_size).await.gql()?;
+    feed_rows::<T>(ctx, &spec.links, spec.versions.as_ref(), &mut page.rows, &request).await?;
     let ids: Vec<i32> = page.items.iter().map(|(id, _)| *id).collect();
     let mut items: HashMap<i32, T> = build_items::<T>(ctx, &ids, &selection, &request).await?.into_iter().collect();
     let edges: Vec<Plain<Edge<T>>> = page
@@ -300,19 +300,19 @@ pub async fn connection<T: Item>(
 }
 
 /// Primes the request's loader with base rows read by a list statement or `query::rows`, the
-/// links and the versions they carry, so that building the items fetches none of them again.
+/// links and the versions they carry (taken out of the rows), so that building the items fetches
+/// none of them again.
 async fn feed_rows<T: Item>(
     ctx: &Context<'_>,
     links: &[query::Link],
     versions: Option<&query::Versions>,
-    rows: &[sea_orm::QueryResult],
+    rows: &mut [query::ItemRow],
     request: &Reader,
 ) -> async_graphql::Result<()> {
     let loader = loader(ctx);
-    let models = rows.iter().filter_map(|row| {
-        let m = T::Model::from_query_result(row, "").ok()?;
-        let id: i32 = row.try_get("", "id").ok()?;
-        Some((ById::<T::Model>::new(id), Arc::new(m)))
+    let models = rows.iter().filter_map(|r| {
+        let m = T::Model::from_query_result(&r.row, "").ok()?;
+        Some((ById::<T::Model>::new(r.id().ok()?), Arc::new(m)))
     });
     loader.feed_many(models.collect::<Vec<_>>()).await;
     if let Some(versions) = versions {
@@ -321,12 +321,11 @@ async fn feed_rows<T: Item>(
         let every = versions.locales.len() == configured.len();
         let vis = request.visibility;
         let mut texts = Vec::with_capacity(rows.len());
-        for row in rows {
-            let id: i32 = row.try_get("", "id").map_err(AppError::from).gql()?;
-            let mut list = query::versions_of_row(row).gql()?;
+        for r in rows.iter_mut() {
+            let mut list = std::mem::take(&mut r.versions);
             // In configured order, as the loaders give them (`TextsOf`, `TranslationsOf`).
             list.sort_by_key(|t| configured.iter().position(|l| *l == t.locale));
-            texts.push((id, Arc::<[crate::content::Translation]>::from(list)));
+            texts.push((r.id().gql()?, Arc::<[crate::content::Translation]>::from(list)));
         }
         if every {
             loader.feed_many(texts.iter().map(|(id, t)| (TranslationsOf(T::TYPE, *id, vis), t.clone()))).await;
@@ -453,9 +452,9 @@ async fn read<T: Item>(
     let selection = ctx.look_ahead();
     let links = T::page_links(&selection);
     let versions = versions_for(ctx, &selection, request);
-    let rows = query::rows(&state(ctx).db, T::TYPE, by, &links, Some(&versions)).await.gql()?;
-    feed_rows::<T>(ctx, &links, Some(&versions), &rows, request).await?;
-    let ids: Vec<i32> = rows.iter().filter_map(|r| r.try_get("", "id").ok()).collect();
+    let mut rows = query::rows(&state(ctx).db, T::TYPE, by, &links, Some(&versions)).await.gql()?;
+    feed_rows::<T>(ctx, &links, Some(&versions), &mut rows, request).await?;
+    let ids: Vec<i32> = rows.iter().filter_map(|r| r.id().ok()).collect();
     Ok(build_items::<T>(ctx, &ids, &selection, request).await?.into_iter().map(|(_, item)| item).collect())
 }
 

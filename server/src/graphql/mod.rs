@@ -119,7 +119,7 @@ macro_rules! item_type {
             fn feed_links<'a>(
                 ctx: &'a async_graphql::Context<'a>,
                 links: &'a [$crate::content::query::Link],
-                rows: &'a [sea_orm::QueryResult],
+                rows: &'a [$crate::content::query::ItemRow],
             ) -> futures_util::future::BoxFuture<'a, async_graphql::Result<()>> {
                 Box::pin($feed_links(ctx, links, rows))
             }

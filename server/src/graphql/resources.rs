@@ -20,11 +20,10 @@ use super::programmes::Programme;
 use super::taxonomy::{Country, Region, Topic, of_taxonomy, terms, wrap};
 use crate::content::Reader;
 use crate::content::items::NewItem;
-use crate::content::query::{Filter, Link, SortValue};
+use crate::content::query::{Filter, ItemRow, Link, SortValue};
 use crate::content::resources;
 use crate::error::AppError;
 use async_graphql::Lookahead;
-use sea_orm::QueryResult;
 
 /// What kind of publication a resource is.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -71,20 +70,19 @@ fn selects_terms(selection: &Lookahead<'_>) -> bool {
 }
 
 /// Puts the links a page read (`page_links`) where `prefetch` and the resolvers look for them.
-async fn feed_links(ctx: &Context<'_>, links: &[Link], rows: &[QueryResult]) -> async_graphql::Result<()> {
+async fn feed_links(ctx: &Context<'_>, links: &[Link], rows: &[ItemRow]) -> async_graphql::Result<()> {
     let loader = loader(ctx);
-    let id = |row: &QueryResult| row.try_get::<i32>("", "id").map_err(AppError::from).gql();
     if links.contains(&resources::TERM_LINKS) {
         let mut fed = Vec::with_capacity(rows.len());
-        for row in rows {
-            fed.push((ResourceTerms(id(row)?), Arc::from(resources::term_links(row).gql()?)));
+        for r in rows {
+            fed.push((ResourceTerms(r.id().gql()?), Arc::from(resources::term_links(&r.row).gql()?)));
         }
         loader.feed_many(fed).await;
     }
     if links.contains(&resources::ORGANIZATION_LINKS) {
         let mut fed = Vec::with_capacity(rows.len());
-        for row in rows {
-            fed.push((ResourceOrganizations(id(row)?), Arc::from(resources::organization_links(row).gql()?)));
+        for r in rows {
+            fed.push((ResourceOrganizations(r.id().gql()?), Arc::from(resources::organization_links(&r.row).gql()?)));
         }
         loader.feed_many(fed).await;
     }

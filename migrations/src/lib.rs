@@ -21,6 +21,7 @@ mod m20261204_000012_partner_keys;
 mod m20261204_000013_title_order;
 mod m20261205_000014_preview_title_order;
 mod m20261205_000015_versions_read_index;
+mod m20261205_000016_programme_order_indexes;
 
 /// The ordered list of migrations this binary knows.
 #[derive(Debug)]
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000013_title_order::Migration),
             Box::new(m20261205_000014_preview_title_order::Migration),
             Box::new(m20261205_000015_versions_read_index::Migration),
+            Box::new(m20261205_000016_programme_order_indexes::Migration),
         ]
     }
 }

@@ -285,14 +285,9 @@ impl Versions {
 /// links' columns), with the versions read with it.
 #[derive(Debug)]
 pub struct ItemRow {
+    pub id: i32,
     pub row: QueryResult,
     pub versions: Vec<super::Translation>,
-}
-
-impl ItemRow {
-    pub fn id(&self) -> AppResult<i32> {
-        Ok(self.row.try_get("", "id")?)
-    }
 }
 
 /// Rows read with [`Versions`] (one per version) grouped into items, in the order each item
@@ -307,7 +302,7 @@ fn item_rows(rows: Vec<QueryResult>, versions: bool) -> AppResult<Vec<ItemRow>> 
             Some(i) => *i,
             None => {
                 at.insert(id, out.len());
-                out.push(ItemRow { row, versions: Vec::new() });
+                out.push(ItemRow { id, row, versions: Vec::new() });
                 out.len() - 1
             }
         };
@@ -662,7 +657,7 @@ pub async fn list<C: ConnectionTrait>(
     let rows = item_rows(db.query_all(&q).await?, spec.versions.is_some())?;
     let mut page = Vec::with_capacity(rows.len());
     for row in rows {
-        let id = row.id()?;
+        let id = row.id;
         let value = read_sort_value(spec, &row.row)?;
         page.push((Cursor { field: spec.ordering.field, value, id }, row));
     }

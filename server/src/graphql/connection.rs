@@ -312,7 +312,7 @@ async fn feed_rows<T: Item>(
     let loader = loader(ctx);
     let models = rows.iter().filter_map(|r| {
         let m = T::Model::from_query_result(&r.row, "").ok()?;
-        Some((ById::<T::Model>::new(r.id().ok()?), Arc::new(m)))
+        Some((ById::<T::Model>::new(r.id), Arc::new(m)))
     });
     loader.feed_many(models.collect::<Vec<_>>()).await;
     if let Some(versions) = versions {
@@ -325,7 +325,7 @@ async fn feed_rows<T: Item>(
             let mut list = std::mem::take(&mut r.versions);
             // In configured order, as the loaders give them (`TextsOf`, `TranslationsOf`).
             list.sort_by_key(|t| configured.iter().position(|l| *l == t.locale));
-            texts.push((r.id().gql()?, Arc::<[crate::content::Translation]>::from(list)));
+            texts.push((r.id, Arc::<[crate::content::Translation]>::from(list)));
         }
         if every {
             loader.feed_many(texts.iter().map(|(id, t)| (TranslationsOf(T::TYPE, *id, vis), t.clone()))).await;
@@ -454,7 +454,7 @@ async fn read<T: Item>(
     let versions = versions_for(ctx, &selection, request);
     let mut rows = query::rows(&state(ctx).db, T::TYPE, by, &links, Some(&versions)).await.gql()?;
     feed_rows::<T>(ctx, &links, Some(&versions), &mut rows, request).await?;
-    let ids: Vec<i32> = rows.iter().filter_map(|r| r.id().ok()).collect();
+    let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
     Ok(build_items::<T>(ctx, &ids, &selection, request).await?.into_iter().map(|(_, item)| item).collect())
 }
 

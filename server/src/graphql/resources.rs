@@ -75,14 +75,14 @@ async fn feed_links(ctx: &Context<'_>, links: &[Link], rows: &[ItemRow]) -> asyn
     if links.contains(&resources::TERM_LINKS) {
         let mut fed = Vec::with_capacity(rows.len());
         for r in rows {
-            fed.push((ResourceTerms(r.id().gql()?), Arc::from(resources::term_links(&r.row).gql()?)));
+            fed.push((ResourceTerms(r.id), Arc::from(resources::term_links(&r.row).gql()?)));
         }
         loader.feed_many(fed).await;
     }
     if links.contains(&resources::ORGANIZATION_LINKS) {
         let mut fed = Vec::with_capacity(rows.len());
         for r in rows {
-            fed.push((ResourceOrganizations(r.id().gql()?), Arc::from(resources::organization_links(&r.row).gql()?)));
+            fed.push((ResourceOrganizations(r.id), Arc::from(resources::organization_links(&r.row).gql()?)));
         }
         loader.feed_many(fed).await;
     }

@@ -68,6 +68,8 @@ pub async fn connect(config: &Config, metrics: Option<Metrics>) -> AppResult<Dat
                 .pragma("mmap_size", mmap_size.clone())
         })
         .map_sqlx_postgres_opts(move |o| o.statement_cache_capacity(statements))
+        // SQLite's counterpart of PostgreSQL's generic plans below: each statement is planned once.
+        .map_sqlx_sqlite_pool_opts(|o| o.after_connect(|conn, _| Box::pin(sqlite_plan::once(conn))))
         // PostgreSQL plans a prepared statement again on every execution unless it judges its
         // generic plan no costlier than the plans made for the values (it rarely does for a
         // keyset page): planning was a third of PostgreSQL's time per read. Chorus's lists seek
@@ -184,6 +186,93 @@ pub async fn prepare(db: &DatabaseConnection, policy: MigrateOnStart) -> AppResu
     Ok(())
 }
 
+/// SQLite's query planner, set through its C interface (unsafe code, denied elsewhere in the
+/// workspace but here, in [`sqlite_allocator`] and in `memory.rs`).
+#[allow(unsafe_code)]
+mod sqlite_plan {
+    /// Turns on SQLite's query planner stability guarantee on a new connection (`SQLITE_DBCONFIG_ENABLE_QPSG`):
+    /// a statement is planned once, without looking at the values bound to it. Without it, SQLite
+    /// (built with `STAT4`, as the bundled library is) marks a kept statement expired whenever a value
+    /// its plan looked at is bound anew, and plans it again at its next step: in the reads benchmark
+    /// every page and lookup was parsed and planned again (its cursor, programme or slug had changed),
+    /// about a twentieth of the server's CPU. Chorus's lists seek by index whatever the values
+    /// (`plans::deep_pages_seek_by_index`); values that decide a plan are written into the statement
+    /// (`query::constant`), where the planner still sees them.
+    pub async fn once(conn: &mut sea_orm::sqlx::SqliteConnection) -> Result<(), sea_orm::sqlx::Error> {
+        let mut handle = conn.lock_handle().await?;
+        let db = handle.as_raw_handle().as_ptr();
+        let mut now: std::ffi::c_int = -1;
+        // SAFETY: the handle is this connection's, locked for the call; the option takes an int (1: on)
+        // and a pointer to an int where SQLite writes the option's value after the call.
+        let rc = unsafe {
+            libsqlite3_sys::sqlite3_db_config(
+                db,
+                libsqlite3_sys::SQLITE_DBCONFIG_ENABLE_QPSG,
+                1 as std::ffi::c_int,
+                &mut now as *mut std::ffi::c_int,
+            )
+        };
+        if rc != libsqlite3_sys::SQLITE_OK || now != 1 {
+            return Err(sea_orm::sqlx::Error::Configuration(
+                format!("SQLite refused its query planner stability guarantee (code {rc})").into(),
+            ));
+        }
+        Ok(())
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use crate::config::Config;
+        use libsqlite3_sys as ffi;
+        use sea_orm::ConnectionTrait;
+
+        /// Pooled SQLite connections plan a statement once: binding other values to a kept statement
+        /// whose plan could depend on them (a range on an indexed column, with `STAT4` statistics) does
+        /// not make SQLite parse and plan it again at its next step.
+        #[tokio::test]
+        async fn sqlite_connections_plan_a_statement_once() {
+            let dir = tempfile::tempdir().unwrap();
+            let mut config = Config::default();
+            config.server.data_dir = dir.path().to_owned();
+            let db = super::super::connect(&config, None).await.unwrap();
+            db.execute_unprepared(
+                "CREATE TABLE t (x INTEGER, y TEXT); CREATE INDEX t_x ON t (x); \
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) \
+             INSERT INTO t SELECT CASE WHEN i % 10 = 0 THEN i ELSE 7 END, 'y' FROM n; ANALYZE",
+            )
+            .await
+            .unwrap();
+            let mut conn = db.get_sqlite_connection_pool().acquire().await.unwrap();
+            let mut handle = conn.lock_handle().await.unwrap();
+            let h = handle.as_raw_handle().as_ptr();
+            // How often a statement, bound with one value then another, was planned again.
+            let replans = |h: *mut ffi::sqlite3| unsafe {
+                let sql = c"SELECT COUNT(y) FROM t WHERE x > ?1";
+                let mut stmt = std::ptr::null_mut();
+                assert_eq!(ffi::sqlite3_prepare_v3(h, sql.as_ptr(), -1, 0, &mut stmt, std::ptr::null_mut()), 0);
+                for value in [5, 1_000, 6] {
+                    ffi::sqlite3_bind_int64(stmt, 1, value);
+                    assert_eq!(ffi::sqlite3_step(stmt), ffi::SQLITE_ROW);
+                    ffi::sqlite3_reset(stmt);
+                }
+                let n = ffi::sqlite3_stmt_status(stmt, ffi::SQLITE_STMTSTATUS_REPREPARE, 0);
+                ffi::sqlite3_finalize(stmt);
+                n
+            };
+            assert_eq!(replans(h), 0, "a pooled connection planned a statement again for new values");
+            // The same statement on a connection without the guarantee is planned again (the check
+            // above could fail).
+            let path = std::ffi::CString::new(dir.path().join("chorus.db").to_str().unwrap()).unwrap();
+            unsafe {
+                let mut plain = std::ptr::null_mut();
+                assert_eq!(ffi::sqlite3_open(path.as_ptr(), &mut plain), 0);
+                assert!(replans(plain) > 0, "SQLite no longer plans again for new values: the guarantee is moot");
+                ffi::sqlite3_close(plain);
+            }
+        }
+    }
+}
+
 /// SQLite allocating through Rust's global allocator (mimalloc, `main.rs`) instead of the C
 /// library's `malloc`.
 ///
@@ -199,8 +288,7 @@ pub async fn prepare(db: &DatabaseConnection, policy: MigrateOnStart) -> AppResu
 /// SQLite was already initialised (another library opened a database first) SQLite keeps its own
 /// allocator and says so (`SQLITE_MISUSE`), logged here. Blocks carry their size in an 8-byte
 /// header, as SQLite's own allocator does, since Rust's allocator needs it to free them and
-/// SQLite asks for it (`xSize`); 8-byte alignment is what SQLite requires. The only unsafe code in
-/// Chorus (the workspace denies it elsewhere).
+/// SQLite asks for it (`xSize`); 8-byte alignment is what SQLite requires.
 #[allow(unsafe_code)]
 mod sqlite_allocator {
     use std::alloc::{Layout, alloc, dealloc, realloc};

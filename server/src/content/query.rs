@@ -448,7 +448,7 @@ fn translation_state(ty: ContentType, locale: &str, state: TranslationState) -> 
 /// PostgreSQL plans each statement once per connection, for any values (`db.rs`,
 /// `plan_cache_mode`): a bound term, programme or organisation id would be planned for without
 /// knowing how many items it has, so there these values are part of the text (and of the plan).
-/// SQLite plans without looking at values (its bundled build has no `STAT4`), so a value in the
+/// SQLite plans without looking at bound values (`db.rs`, `sqlite_plan`), so a value in the
 /// text would only be one more statement to prepare and keep per connection: a site browsed by
 /// its programmes would cycle one text per programme through each connection's statement cache.
 /// Cursors and dates are bound on both: the list's index serves them whatever their value.

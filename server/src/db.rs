@@ -466,6 +466,26 @@ mod tests {
         assert_eq!(pragma("mmap_size").await, 3 << 20);
     }
 
+    /// The bundled SQLite is built as `.cargo/config.toml` says: no memory statistics, and a page
+    /// cache per connection rather than one shared behind a process-wide mutex.
+    #[tokio::test]
+    async fn sqlite_is_built_without_shared_locks_on_its_hot_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::default();
+        config.server.data_dir = dir.path().to_owned();
+        let db = connect(&config, None).await.unwrap();
+        let options: Vec<String> = db
+            .query_all_raw(Statement::from_string(db.get_database_backend(), "PRAGMA compile_options"))
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get_by_index::<String>(0).unwrap())
+            .collect();
+        assert!(options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"), "{options:?}");
+        assert!(!options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"), "{options:?}");
+        assert!(options.iter().any(|o| o == "THREADSAFE=1"), "{options:?}");
+    }
+
     /// SQLite allocates through Rust's allocator once a SQLite database is opened, and works on
     /// it: a table written and read back, in memory and on disk.
     #[tokio::test]

@@ -574,50 +574,14 @@ pub async fn run(
         })
         .collect();
 
-    // SQLite servers are started once the PostgreSQL ones are done, so that idle servers hold
-    // no memory or connections during the measured rounds.
-    let mut rows = Vec::new();
-    let bodies = |rs: &[Request], chorus: bool| -> Vec<Vec<u8>> {
-        rs.iter().map(|r| if chorus { r.chorus.clone() } else { r.pgl.clone() }).collect()
-    };
-    for round in 1..=rounds {
-        // Alternate which server goes first.
-        let mut runs: Vec<(&'static str, String, Make, usize, u32)> = Vec::new();
-        let (m, n) = maker(&client, format!("{default_base}/graphql"), bodies(&requests, true));
-        runs.push(("varied", "Chorus, defaults (PostgreSQL)".into(), m, n, chorus_default.id()));
-        let (m, n) = maker(&client, chorus_url.clone(), bodies(&requests, true));
-        runs.push(("varied", "Chorus, every cache off (PostgreSQL)".into(), m, n, chorus_off.id()));
-        let (m, n) = maker(&client, chorus_url.clone(), bodies(&fixed, true));
-        runs.push(("fixed", "Chorus, response cache off (PostgreSQL)".into(), m, n, chorus_off.id()));
-        if let Some((child, url)) = &pgl {
-            let (m, n) = maker(&client, url.clone(), bodies(&requests, false));
-            runs.push(("varied", "PostGraphile 5".into(), m, n, child.id()));
-            let (m, n) = maker(&client, url.clone(), bodies(&fixed, false));
-            runs.push(("fixed", "PostGraphile 5".into(), m, n, child.id()));
-        }
-        if round % 2 == 0 {
-            runs.reverse();
-        }
-        for (workload, server, make, n, pid) in runs {
-            let m = measure(make, n, crate::Order::Uniform, concurrency, seconds, pid, true).await;
-            eprintln!("round {round} {workload} {server}: {:.0} req/s, p99 {:.1} ms", m.rate, m.p99);
-            rows.push(Row { round, workload, server, m });
-        }
-    }
-    for mut c in [chorus_default, chorus_off] {
-        let _ = Command::new("kill").args(["-TERM", &c.id().to_string()]).status();
-        let _ = c.wait();
-    }
-    if let Some((mut c, _)) = pgl {
-        let _ = c.kill();
-        let _ = c.wait();
-    }
-    if sqlite {
-        let lite_dir = sqlite_dir.clone();
-        let (mut lite_default, lite_default_base) = chorus_server(&binary, &lite_dir, &sqlite_url, 1000, &sqlite_env);
+    // The SQLite servers run beside the PostgreSQL ones and every round measures both, in turn:
+    // SQLite against PostgreSQL is read within a round, as this machine's speed drifts between
+    // minutes (the SQLite rounds used to follow all the PostgreSQL ones).
+    let lite = if sqlite {
+        let (mut lite_default, lite_default_base) = chorus_server(&binary, &sqlite_dir, &sqlite_url, 1000, &sqlite_env);
         reaper.0.push(lite_default.id());
         crate::wait_ready(&client, &lite_default_base, &mut lite_default).await;
-        let (mut lite_off, lite_off_base) = chorus_server(&binary, &lite_dir, &sqlite_url, 0, &sqlite_env);
+        let (mut lite_off, lite_off_base) = chorus_server(&binary, &sqlite_dir, &sqlite_url, 0, &sqlite_env);
         reaper.0.push(lite_off.id());
         crate::wait_ready(&client, &lite_off_base, &mut lite_off).await;
         let settled = crate::settle(&[lite_default.id(), lite_off.id()], Duration::from_secs(300)).await;
@@ -629,23 +593,58 @@ pub async fn run(
         // were written at another time, so a cursor carrying an update time (or a lookup of a
         // demo item) can land elsewhere: answers are checked for errors and size, not identity.
         check(&client, &format!("{lite_off_base}/graphql"), None, &requests, false).await;
-        for round in 1..=rounds {
-            let runs: Vec<(&'static str, &str, &str, &[Request], u32)> = vec![
-                ("varied", "Chorus, defaults (SQLite)", &lite_default_base, &requests, lite_default.id()),
-                ("varied", "Chorus, every cache off (SQLite)", &lite_off_base, &requests, lite_off.id()),
-                ("fixed", "Chorus, response cache off (SQLite)", &lite_off_base, &fixed, lite_off.id()),
-            ];
-            for (workload, server, base, rs, pid) in runs {
-                let (make, n) = maker(&client, format!("{base}/graphql"), bodies(rs, true));
-                let m = measure(make, n, crate::Order::Uniform, concurrency, seconds, pid, false).await;
-                eprintln!("round {round} {workload} {server}: {:.0} req/s, p99 {:.1} ms", m.rate, m.p99);
-                rows.push(Row { round, workload, server: server.into(), m });
-            }
+        Some((lite_default, lite_default_base, lite_off, lite_off_base))
+    } else {
+        None
+    };
+    println!();
+
+    let mut rows = Vec::new();
+    let bodies = |rs: &[Request], chorus: bool| -> Vec<Vec<u8>> {
+        rs.iter().map(|r| if chorus { r.chorus.clone() } else { r.pgl.clone() }).collect()
+    };
+    for round in 1..=rounds {
+        // (workload, server, requests, their number, the server's process, whether PostgreSQL's
+        // CPU counts), in an order that alternates between rounds.
+        let mut runs: Vec<(&'static str, String, Make, usize, u32, bool)> = Vec::new();
+        let (m, n) = maker(&client, format!("{default_base}/graphql"), bodies(&requests, true));
+        runs.push(("varied", "Chorus, defaults (PostgreSQL)".into(), m, n, chorus_default.id(), true));
+        let (m, n) = maker(&client, chorus_url.clone(), bodies(&requests, true));
+        runs.push(("varied", "Chorus, every cache off (PostgreSQL)".into(), m, n, chorus_off.id(), true));
+        let (m, n) = maker(&client, chorus_url.clone(), bodies(&fixed, true));
+        runs.push(("fixed", "Chorus, response cache off (PostgreSQL)".into(), m, n, chorus_off.id(), true));
+        if let Some((child, url)) = &pgl {
+            let (m, n) = maker(&client, url.clone(), bodies(&requests, false));
+            runs.push(("varied", "PostGraphile 5".into(), m, n, child.id(), true));
+            let (m, n) = maker(&client, url.clone(), bodies(&fixed, false));
+            runs.push(("fixed", "PostGraphile 5".into(), m, n, child.id(), true));
         }
-        for mut c in [lite_default, lite_off] {
-            let _ = Command::new("kill").args(["-TERM", &c.id().to_string()]).status();
-            let _ = c.wait();
+        if let Some((lite_default, default_base, lite_off, off_base)) = &lite {
+            let (m, n) = maker(&client, format!("{default_base}/graphql"), bodies(&requests, true));
+            runs.push(("varied", "Chorus, defaults (SQLite)".into(), m, n, lite_default.id(), false));
+            let (m, n) = maker(&client, format!("{off_base}/graphql"), bodies(&requests, true));
+            runs.push(("varied", "Chorus, every cache off (SQLite)".into(), m, n, lite_off.id(), false));
+            let (m, n) = maker(&client, format!("{off_base}/graphql"), bodies(&fixed, true));
+            runs.push(("fixed", "Chorus, response cache off (SQLite)".into(), m, n, lite_off.id(), false));
         }
+        if round % 2 == 0 {
+            runs.reverse();
+        }
+        for (workload, server, make, n, pid, postgres) in runs {
+            let m = measure(make, n, crate::Order::Uniform, concurrency, seconds, pid, postgres).await;
+            eprintln!("round {round} {workload} {server}: {:.0} req/s, p99 {:.1} ms", m.rate, m.p99);
+            rows.push(Row { round, workload, server, m });
+        }
+    }
+    let mut children = vec![chorus_default, chorus_off];
+    children.extend(lite.map(|(d, _, o, _)| [d, o]).into_iter().flatten());
+    for mut c in children {
+        let _ = Command::new("kill").args(["-TERM", &c.id().to_string()]).status();
+        let _ = c.wait();
+    }
+    if let Some((mut c, _)) = pgl {
+        let _ = c.kill();
+        let _ = c.wait();
     }
     reaper.0.clear();
     db.close().await.ok();
@@ -693,6 +692,21 @@ pub async fn run(
                     r.m.rate / rate,
                     p99 / r.m.p99.max(0.001)
                 );
+            }
+        }
+    }
+    // SQLite against PostgreSQL, each Chorus server against its PostgreSQL twin of the same round.
+    let twin = |r: &Row| {
+        let name = r.server.replace("(SQLite)", "(PostgreSQL)");
+        rows.iter().find(|p| p.round == r.round && p.server == name).map(|p| p.m.rate)
+    };
+    let lite: Vec<&Row> = rows.iter().filter(|r| r.server.ends_with("(SQLite)")).collect();
+    if !lite.is_empty() {
+        println!("\n| round | workload | SQLite server | req/s ratio to the same server on PostgreSQL |");
+        println!("|---:|---|---|---:|");
+        for r in lite {
+            if let Some(rate) = twin(r) {
+                println!("| {} | {} | {} | {:.2}x |", r.round, r.workload, r.server, r.m.rate / rate);
             }
         }
     }

@@ -194,8 +194,8 @@ mod sqlite_plan {
     /// a statement is planned once, without looking at the values bound to it. Without it, SQLite
     /// (built with `STAT4`, as the bundled library is) marks a kept statement expired whenever a value
     /// its plan looked at is bound anew, and plans it again at its next step: in the reads benchmark
-    /// every page and lookup was parsed and planned again (its cursor, programme or slug had changed),
-    /// about a twentieth of the server's CPU. Chorus's lists seek by index whatever the values
+    /// every page and lookup was parsed and planned again (its cursor, programme or slug had changed):
+    /// a sixth of the SQLite server's CPU per request (`docs/BENCHMARKS.md`). Chorus's lists seek by index whatever the values
     /// (`plans::deep_pages_seek_by_index`); values that decide a plan are written into the statement
     /// (`query::constant`), where the planner still sees them.
     pub async fn once(conn: &mut sea_orm::sqlx::SqliteConnection) -> Result<(), sea_orm::sqlx::Error> {
@@ -234,11 +234,11 @@ mod sqlite_plan {
             let dir = tempfile::tempdir().unwrap();
             let mut config = Config::default();
             config.server.data_dir = dir.path().to_owned();
-            let db = super::super::connect(&config, None).await.unwrap();
+            let db = crate::db::connect(&config, None).await.unwrap();
             db.execute_unprepared(
                 "CREATE TABLE t (x INTEGER, y TEXT); CREATE INDEX t_x ON t (x); \
-             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) \
-             INSERT INTO t SELECT CASE WHEN i % 10 = 0 THEN i ELSE 7 END, 'y' FROM n; ANALYZE",
+                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) \
+                 INSERT INTO t SELECT CASE WHEN i % 10 = 0 THEN i ELSE 7 END, 'y' FROM n; ANALYZE",
             )
             .await
             .unwrap();

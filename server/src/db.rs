@@ -222,7 +222,6 @@ mod sqlite_plan {
 
     #[cfg(test)]
     mod tests {
-        use crate::config::Config;
         use libsqlite3_sys as ffi;
         use sea_orm::ConnectionTrait;
 
@@ -231,10 +230,7 @@ mod sqlite_plan {
         /// not make SQLite parse and plan it again at its next step.
         #[tokio::test]
         async fn sqlite_connections_plan_a_statement_once() {
-            let dir = tempfile::tempdir().unwrap();
-            let mut config = Config::default();
-            config.server.data_dir = dir.path().to_owned();
-            let db = crate::db::connect(&config, None).await.unwrap();
+            let (dir, db) = crate::db::tests::sqlite(|_| {}).await;
             db.execute_unprepared(
                 "CREATE TABLE t (x INTEGER, y TEXT); CREATE INDEX t_x ON t (x); \
                  WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) \
@@ -448,15 +444,25 @@ mod tests {
     use super::*;
     use sea_orm::{ConnectionTrait, Statement};
 
-    /// Each pooled SQLite connection gets the configured page cache and memory map sizes.
-    #[tokio::test]
-    async fn sqlite_connections_take_the_configured_page_cache() {
+    /// A SQLite database of the default configuration, changed by `configure`, in a folder of its
+    /// own (kept while the returned folder lives).
+    pub(super) async fn sqlite(configure: impl FnOnce(&mut Config)) -> (tempfile::TempDir, DatabaseConnection) {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::default();
         config.server.data_dir = dir.path().to_owned();
-        config.database.sqlite_cache_kib = 700;
-        config.database.sqlite_mmap_mib = 3;
+        configure(&mut config);
         let db = connect(&config, None).await.unwrap();
+        (dir, db)
+    }
+
+    /// Each pooled SQLite connection gets the configured page cache and memory map sizes.
+    #[tokio::test]
+    async fn sqlite_connections_take_the_configured_page_cache() {
+        let (_dir, db) = sqlite(|config| {
+            config.database.sqlite_cache_kib = 700;
+            config.database.sqlite_mmap_mib = 3;
+        })
+        .await;
         let pragma = |name: &str| {
             let statement = Statement::from_string(db.get_database_backend(), format!("PRAGMA {name}"));
             let db = db.clone();
@@ -470,10 +476,7 @@ mod tests {
     /// cache per connection rather than one shared behind a process-wide mutex.
     #[tokio::test]
     async fn sqlite_is_built_without_shared_locks_on_its_hot_paths() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut config = Config::default();
-        config.server.data_dir = dir.path().to_owned();
-        let db = connect(&config, None).await.unwrap();
+        let (_dir, db) = sqlite(|_| {}).await;
         let options: Vec<String> = db
             .query_all_raw(Statement::from_string(db.get_database_backend(), "PRAGMA compile_options"))
             .await
@@ -490,10 +493,7 @@ mod tests {
     /// it: a table written and read back, in memory and on disk.
     #[tokio::test]
     async fn sqlite_allocates_through_rusts_allocator() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut config = Config::default();
-        config.server.data_dir = dir.path().to_owned();
-        let db = connect(&config, None).await.unwrap();
+        let (_dir, db) = sqlite(|_| {}).await;
         assert!(sqlite_allocator::install(), "SQLite was initialised before connect");
         let before = sqlite_allocator::ALLOCATED.load(std::sync::atomic::Ordering::Relaxed);
         let b = db.get_database_backend();
